@@ -1,0 +1,130 @@
+#include "daemon/store/data_dir.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace inmost::store {
+
+namespace {
+
+constexpr char kDataDirEnv[] = "INMOST_DATA_DIR";
+constexpr char kXdgDataHomeEnv[] = "XDG_DATA_HOME";
+constexpr char kHomeEnv[] = "HOME";
+constexpr char kAppDirName[] = "inmost";
+
+constexpr char kStoreDirName[] = "store";
+constexpr char kKeyFileName[] = "storage.key";
+constexpr char kWrappedKeyFileName[] = "storage.key.wrapped";
+constexpr char kControlSocketName[] = "control.sock";
+// A LevelDB directory holds this file once the database exists.
+constexpr char kLevelDbCurrentFile[] = "CURRENT";
+
+constexpr mode_t kPrivateDirMode = 0700;
+// Permission bits for group and others; none may be set on a private directory.
+constexpr mode_t kGroupOtherBits = 077;
+constexpr mode_t kPermissionBits = 07777;
+
+// The variable's value, or nullptr when it is unset or empty.
+const char* NonEmpty(const std::function<const char*(const char*)>& getenv, const char* name) {
+  const char* value = getenv(name);
+  return (value != nullptr && value[0] != '\0') ? value : nullptr;
+}
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & kPermissionBits));
+  return buf;
+}
+
+bool IsDirectory(const std::filesystem::path& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool Exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+}  // namespace
+
+DataDir::DataDir(std::filesystem::path root) : root_(std::move(root)) {}
+
+Result<std::filesystem::path> DataDir::DefaultRoot(
+    const std::function<const char*(const char*)>& getenv) {
+  if (const char* dir = NonEmpty(getenv, kDataDirEnv)) return std::filesystem::path(dir);
+  if (const char* xdg = NonEmpty(getenv, kXdgDataHomeEnv)) {
+    std::filesystem::path xdg_path(xdg);
+    if (xdg_path.is_absolute()) return xdg_path / kAppDirName;
+  }
+  if (const char* home = NonEmpty(getenv, kHomeEnv)) {
+    return std::filesystem::path(home) / ".local" / "share" / kAppDirName;
+  }
+  return FailedPrecondition(
+      "cannot choose a data directory: none of INMOST_DATA_DIR, XDG_DATA_HOME or HOME is set; "
+      "set INMOST_DATA_DIR to the directory inmost should use");
+}
+
+std::filesystem::path DataDir::store_path() const {
+  return root_ / kStoreDirName;
+}
+std::filesystem::path DataDir::key_file_path() const {
+  return root_ / kKeyFileName;
+}
+std::filesystem::path DataDir::wrapped_key_path() const {
+  return root_ / kWrappedKeyFileName;
+}
+std::filesystem::path DataDir::control_socket_path() const {
+  return root_ / kControlSocketName;
+}
+
+Status DataDir::CreatePrivate() const {
+  if (root_.empty()) return InvalidArgument("the data directory path is empty");
+  std::filesystem::path partial;
+  for (const auto& component : root_) {
+    partial /= component;
+    if (::mkdir(partial.c_str(), kPrivateDirMode) == 0) continue;
+    const int err = errno;
+    // Existing directories (including ones we may not write, such as /home) are fine.
+    if (IsDirectory(partial)) continue;
+    return IoError("cannot create directory " + partial.string() + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+Status DataDir::CheckPrivate() const {
+  struct stat st;
+  if (::stat(root_.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) return NotFound("data directory " + root_.string() + " does not exist");
+    return IoError("cannot inspect data directory " + root_.string() + ": " + std::strerror(err));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return FailedPrecondition("data directory " + root_.string() + " is not a directory");
+  }
+  if (st.st_uid != ::geteuid()) {
+    return PermissionDenied("data directory " + root_.string() + " belongs to another user (uid " +
+                            std::to_string(st.st_uid) +
+                            "); inmost only uses a directory owned by the user running it");
+  }
+  if ((st.st_mode & kGroupOtherBits) != 0) {
+    return PermissionDenied("data directory " + root_.string() +
+                            " is accessible to other users (mode " + OctalMode(st.st_mode) +
+                            "); make it private with: chmod 700 " + root_.string());
+  }
+  return Status::Ok();
+}
+
+bool DataDir::IsInitialized() const {
+  return Exists(store_path() / kLevelDbCurrentFile) &&
+         (Exists(key_file_path()) || Exists(wrapped_key_path()));
+}
+
+}  // namespace inmost::store

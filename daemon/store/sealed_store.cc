@@ -1,0 +1,324 @@
+#include "daemon/store/sealed_store.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/iterator.h>
+#include <leveldb/options.h>
+#include <sodium.h>
+
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "daemon/crypto/bytes.h"
+#include "daemon/store/record_key.h"
+#include "daemon/store/storage_key.h"
+#include "proto/records.pb.h"
+
+namespace inmost::store {
+
+namespace {
+
+constexpr size_t kNonceSize = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+// Bytes a seal adds to a value: the nonce in front, the tag behind.
+constexpr size_t kSealOverhead = kNonceSize + kTagSize;
+// Values are ciphertext and do not compress; a small cache serves recent history.
+constexpr size_t kBlockCacheBytes = size_t{8} << 20;
+// LevelDB's marker for a database directory that exists.
+constexpr char kLevelDbCurrentFile[] = "CURRENT";
+// The text LevelDB puts in the IOError for a LOCK file another process holds.
+constexpr std::string_view kLevelDbLockHeld = "already held by process";
+
+static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+
+leveldb::Slice ToSlice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+std::string_view ToView(const leveldb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+// The plaintext size of a sealed value, or nullopt if it is too short to be one.
+std::optional<size_t> PlaintextSize(std::string_view sealed) {
+  if (sealed.size() < kSealOverhead) return std::nullopt;
+  return sealed.size() - kSealOverhead;
+}
+
+// Maps a LevelDB error to ours. LevelDB's messages name files and reasons, never
+// values, so they may be passed on.
+Status FromLevelDb(const leveldb::Status& s, const std::string& action) {
+  std::string message = "cannot " + action + ": " + s.ToString();
+  if (s.IsCorruption()) return Corruption(message + " (the store's files are damaged)");
+  if (s.IsNotFound()) return NotFound(message);
+  if (s.IsIOError() && s.ToString().find(kLevelDbLockHeld) != std::string::npos) {
+    return Unavailable(message + " (is another inmost daemon using this data directory?)");
+  }
+  return IoError(message);
+}
+
+Status RecordDoesNotOpen(std::string_view key) {
+  return Corruption("stored record '" + PrintableKey(key) +
+                    "' fails authentication: the store is damaged or was tampered with");
+}
+
+leveldb::WriteOptions SyncedWrite() {
+  leveldb::WriteOptions options;
+  options.sync = true;  // Everything we write must survive a crash or power loss.
+  return options;
+}
+
+leveldb::ReadOptions CheckedRead() {
+  leveldb::ReadOptions options;
+  options.verify_checksums = true;
+  return options;
+}
+
+bool StartsWith(const leveldb::Slice& key, std::string_view prefix) {
+  return ToView(key).starts_with(prefix);
+}
+
+}  // namespace
+
+// ---- WriteBatch ----------------------------------------------------------------
+
+void SealedStore::WriteBatch::Put(std::string_view key, std::span<const uint8_t> value) {
+  batch_.Put(ToSlice(key), store_->Seal(key, value));
+  ++count_;
+}
+
+void SealedStore::WriteBatch::Delete(std::string_view key) {
+  batch_.Delete(ToSlice(key));
+  ++count_;
+}
+
+void SealedStore::WriteBatch::Clear() {
+  batch_.Clear();
+  count_ = 0;
+}
+
+// ---- SealedStore ---------------------------------------------------------------
+
+SealedStore::SealedStore(std::filesystem::path dir, crypto::SecretBytes storage_key)
+    : dir_(std::move(dir)),
+      storage_key_(std::move(storage_key)),
+      block_cache_(leveldb::NewLRUCache(kBlockCacheBytes)) {}
+
+SealedStore::~SealedStore() = default;
+
+Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::path& dir,
+                                                       crypto::SecretBytes storage_key,
+                                                       OpenMode mode) {
+  if (storage_key.size() != kStorageKeySize) {
+    return InvalidArgument("the storage key must be " + std::to_string(kStorageKeySize) + " bytes");
+  }
+  if (sodium_init() < 0) return IoError("libsodium could not initialize");
+
+  // Checked here as well as by LevelDB, for messages a user can act on.
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(dir / kLevelDbCurrentFile, ec);
+  if (ec) return IoError("cannot inspect " + dir.string() + ": " + ec.message());
+  if (mode == OpenMode::kCreate && exists) {
+    return AlreadyExists("a store already exists at " + dir.string());
+  }
+  if (mode == OpenMode::kExisting && !exists) {
+    return NotFound("no store at " + dir.string() + "; initialize inmost first");
+  }
+
+  std::unique_ptr<SealedStore> store(new SealedStore(dir, std::move(storage_key)));
+  leveldb::Options options;
+  options.create_if_missing = mode == OpenMode::kCreate;
+  options.error_if_exists = mode == OpenMode::kCreate;
+  options.paranoid_checks = true;
+  options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
+  options.block_cache = store->block_cache_.get();
+  leveldb::DB* db = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, dir.string(), &db);
+  if (!s.ok()) return FromLevelDb(s, "open the store at " + dir.string());
+  store->db_.reset(db);
+
+  if (mode == OpenMode::kCreate) {
+    INMOST_RETURN_IF_ERROR(store->WriteSchemaVersion());
+  } else {
+    INMOST_RETURN_IF_ERROR(store->CheckSchemaVersion());
+  }
+  return store;
+}
+
+std::string SealedStore::Seal(std::string_view key, std::span<const uint8_t> plaintext) const {
+  std::string sealed(plaintext.size() + kSealOverhead, '\0');
+  auto* nonce = reinterpret_cast<uint8_t*>(sealed.data());
+  randombytes_buf(nonce, kNonceSize);
+  // libsodium reads no plaintext bytes when the size is 0, but wants a valid pointer.
+  static constexpr uint8_t kEmpty = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      nonce + kNonceSize, nullptr, plaintext.empty() ? &kEmpty : plaintext.data(), plaintext.size(),
+      reinterpret_cast<const uint8_t*>(key.data()), key.size(), nullptr, nonce,
+      storage_key_.data());
+  return sealed;
+}
+
+bool SealedStore::Unseal(std::string_view key, std::string_view sealed, uint8_t* out) const {
+  if (!PlaintextSize(sealed)) return false;
+  const auto* nonce = reinterpret_cast<const uint8_t*>(sealed.data());
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(out, nullptr, nullptr, nonce + kNonceSize,
+                                                    sealed.size() - kNonceSize,
+                                                    reinterpret_cast<const uint8_t*>(key.data()),
+                                                    key.size(), nonce, storage_key_.data()) == 0;
+}
+
+Result<std::string> SealedStore::GetSealed(std::string_view key) const {
+  std::string sealed;
+  leveldb::Status s = db_->Get(CheckedRead(), ToSlice(key), &sealed);
+  if (s.IsNotFound()) return NotFound("no stored record '" + PrintableKey(key) + "'");
+  if (!s.ok()) return FromLevelDb(s, "read the store");
+  return sealed;
+}
+
+Status SealedStore::Put(std::string_view key, std::span<const uint8_t> value) {
+  leveldb::Status s = db_->Put(SyncedWrite(), ToSlice(key), Seal(key, value));
+  if (!s.ok()) return FromLevelDb(s, "write to the store");
+  return Status::Ok();
+}
+
+Status SealedStore::PutSecret(std::string_view key, const crypto::SecretBytes& value) {
+  return Put(key, value.span());
+}
+
+Result<std::string> SealedStore::Get(std::string_view key) const {
+  Result<std::string> sealed = GetSealed(key);
+  if (!sealed.ok()) return sealed.status();
+  std::optional<size_t> size = PlaintextSize(*sealed);
+  if (!size) return RecordDoesNotOpen(key);
+  std::string plaintext(*size, '\0');
+  if (!Unseal(key, *sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
+    return RecordDoesNotOpen(key);
+  }
+  return plaintext;
+}
+
+Result<crypto::SecretBytes> SealedStore::GetSecret(std::string_view key) const {
+  Result<std::string> sealed = GetSealed(key);
+  if (!sealed.ok()) return sealed.status();
+  std::optional<size_t> size = PlaintextSize(*sealed);
+  if (!size) return RecordDoesNotOpen(key);
+  crypto::SecretBytes secret(*size);
+  // An empty secret has no buffer; libsodium only needs a valid pointer to write nothing.
+  uint8_t empty = 0;
+  if (!Unseal(key, *sealed, secret.empty() ? &empty : secret.data())) {
+    return RecordDoesNotOpen(key);
+  }
+  return secret;
+}
+
+Status SealedStore::Delete(std::string_view key) {
+  leveldb::Status s = db_->Delete(SyncedWrite(), ToSlice(key));
+  if (!s.ok()) return FromLevelDb(s, "delete from the store");
+  return Status::Ok();
+}
+
+Status SealedStore::Write(const WriteBatch& batch) {
+  if (batch.store_ != this) {
+    return InvalidArgument("a write batch was applied to a store it was not made for");
+  }
+  // LevelDB's Write takes a mutable batch but does not change it.
+  leveldb::Status s = db_->Write(SyncedWrite(), const_cast<leveldb::WriteBatch*>(&batch.batch_));
+  if (!s.ok()) return FromLevelDb(s, "write a batch to the store");
+  return Status::Ok();
+}
+
+Status SealedStore::ForEach(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  return Scan(prefix, /*reverse=*/false, fn);
+}
+
+Status SealedStore::ForEachReverse(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  return Scan(prefix, /*reverse=*/true, fn);
+}
+
+Status SealedStore::Scan(std::string_view prefix, bool reverse,
+                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
+  if (!reverse) {
+    it->Seek(ToSlice(prefix));
+  } else if (std::optional<std::string> end = PrefixSuccessor(prefix)) {
+    // Position on the last key before the first key past the prefix.
+    it->Seek(*end);
+    if (it->Valid()) {
+      it->Prev();
+    } else {
+      it->SeekToLast();
+    }
+  } else {
+    it->SeekToLast();
+  }
+
+  std::string plaintext;  // Reused across records, wiped after each callback.
+  Status status;
+  for (; it->Valid() && StartsWith(it->key(), prefix); reverse ? it->Prev() : it->Next()) {
+    const std::string_view key = ToView(it->key());
+    const std::string_view sealed = ToView(it->value());
+    std::optional<size_t> size = PlaintextSize(sealed);
+    if (!size) {
+      status = RecordDoesNotOpen(key);
+      break;
+    }
+    plaintext.resize(*size);
+    if (!Unseal(key, sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
+      status = RecordDoesNotOpen(key);
+      break;
+    }
+    const bool more = fn(key, plaintext);
+    sodium_memzero(plaintext.data(), plaintext.size());
+    if (!more) break;
+  }
+  // Wipe the whole buffer, including capacity left by a longer earlier record.
+  plaintext.resize(plaintext.capacity());
+  sodium_memzero(plaintext.data(), plaintext.size());
+  if (!status.ok()) return status;
+  if (!it->status().ok()) return FromLevelDb(it->status(), "read the store");
+  return Status::Ok();
+}
+
+Status SealedStore::CompactRange(std::string_view begin, std::string_view end) {
+  const leveldb::Slice begin_slice = ToSlice(begin);
+  const leveldb::Slice end_slice = ToSlice(end);
+  db_->CompactRange(begin.empty() ? nullptr : &begin_slice, end.empty() ? nullptr : &end_slice);
+  return Status::Ok();
+}
+
+Status SealedStore::WriteSchemaVersion() {
+  records::SchemaVersion record;
+  record.set_version(kSchemaVersion);
+  return Put(kSchemaVersionKey, crypto::AsBytes(record.SerializeAsString()));
+}
+
+Status SealedStore::CheckSchemaVersion() const {
+  Result<std::string> sealed = GetSealed(kSchemaVersionKey);
+  if (sealed.status().code() == Code::kNotFound) {
+    return Corruption("the store at " + dir_.string() +
+                      " has no schema record: it was not made by inmost, or it is damaged");
+  }
+  if (!sealed.ok()) return sealed.status();
+  std::optional<size_t> size = PlaintextSize(*sealed);
+  std::string plaintext(size.value_or(0), '\0');
+  if (!size || !Unseal(kSchemaVersionKey, *sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
+    return AuthenticationFailed("the storage key does not open the store at " + dir_.string() +
+                                ": wrong key file or passphrase");
+  }
+  records::SchemaVersion record;
+  if (!record.ParseFromString(plaintext) || record.version() == 0) {
+    return Corruption("the schema record of the store at " + dir_.string() + " is damaged");
+  }
+  if (record.version() > kSchemaVersion) {
+    return Unsupported("this store was written by a newer inmost (schema " +
+                       std::to_string(record.version()) + "); this build reads schema " +
+                       std::to_string(kSchemaVersion) + ": upgrade inmost");
+  }
+  return Status::Ok();
+}
+
+}  // namespace inmost::store

@@ -1,0 +1,139 @@
+// The daemon's encrypted key-value store: LevelDB in which every value is sealed with
+// XChaCha20-Poly1305 under the storage key. No plaintext value ever reaches LevelDB,
+// and a value that fails to open is reported as an error, never skipped.
+//
+// Key contract: LevelDB keys are stored in the clear and appear in error messages.
+// They may hold only ids, sequence numbers and times (see record_key.h), never
+// message content or secrets. Each key is the associated data of its value's seal,
+// so a value copied under another key does not open. Keys under "meta/" belong to
+// the store itself.
+#pragma once
+
+#include <leveldb/write_batch.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "daemon/crypto/secret_bytes.h"
+#include "daemon/store/storage_key.h"
+#include "inmost/status.h"
+
+namespace leveldb {
+class Cache;
+class DB;
+}  // namespace leveldb
+
+namespace inmost::store {
+
+// The record layout this build reads and writes. Bump it on any incompatible change.
+inline constexpr uint32_t kSchemaVersion = 1;
+// The key of the schema-version record (a records::SchemaVersion).
+inline constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
+
+enum class OpenMode {
+  kCreate,    // Create a new store; fails if one already exists.
+  kExisting,  // Open an existing store; fails if there is none.
+};
+
+// Thread-safe, as LevelDB is; a WriteBatch is not.
+class SealedStore {
+ public:
+  // A set of puts and deletes applied atomically by Write(). Values are sealed as they
+  // are added, so the batch never holds plaintext.
+  class WriteBatch {
+   public:
+    // An empty batch for `store`, which must outlive it.
+    explicit WriteBatch(const SealedStore& store) : store_(&store) {}
+
+    // Adds a put of `value` under `key`.
+    void Put(std::string_view key, std::span<const uint8_t> value);
+    // Adds a put of key material under `key`.
+    void PutSecret(std::string_view key, const crypto::SecretBytes& value) {
+      Put(key, value.span());
+    }
+    // Adds a delete of `key`; deleting an absent key is not an error.
+    void Delete(std::string_view key);
+    // The number of puts and deletes added since construction or Clear().
+    size_t size() const { return count_; }
+    // Removes every operation.
+    void Clear();
+
+   private:
+    friend class SealedStore;
+    const SealedStore* store_;
+    leveldb::WriteBatch batch_;
+    size_t count_ = 0;
+  };
+
+  // Opens the store in directory `dir` with `storage_key` (kStorageKeySize bytes).
+  // kCreate makes a new store and writes its schema record; kExisting requires one.
+  // A wrong key is AuthenticationFailed; a store from a newer inmost is Unsupported;
+  // a store held by another process is Unavailable.
+  static Result<std::unique_ptr<SealedStore>> Open(const std::filesystem::path& dir,
+                                                   crypto::SecretBytes storage_key, OpenMode mode);
+
+  SealedStore(const SealedStore&) = delete;
+  SealedStore& operator=(const SealedStore&) = delete;
+  ~SealedStore();
+
+  // Seals `value` and stores it under `key`, synced to disk before returning.
+  Status Put(std::string_view key, std::span<const uint8_t> value);
+  // Stores key material under `key`, synced; the plaintext never leaves SecretBytes.
+  Status PutSecret(std::string_view key, const crypto::SecretBytes& value);
+  // The value under `key`: NotFound when absent, Corruption when it does not open.
+  Result<std::string> Get(std::string_view key) const;
+  // Key material under `key`, opened directly into SecretBytes. Errors as Get().
+  Result<crypto::SecretBytes> GetSecret(std::string_view key) const;
+  // Removes `key`, synced; removing an absent key is not an error. The sealed value
+  // stays in LevelDB's files until compaction; see CompactRange().
+  Status Delete(std::string_view key);
+  // Applies every operation of `batch` atomically in one synced write (group commit).
+  // The batch is left as it was; `batch` must belong to this store.
+  Status Write(const WriteBatch& batch);
+
+  // Calls `fn` with each key starting with `prefix` and its opened value, in key order,
+  // until `fn` returns false. Both views are valid only during the call; the value's
+  // buffer is wiped afterwards. A value that does not open stops the scan with
+  // Corruption.
+  Status ForEach(std::string_view prefix,
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // As ForEach(), from the last key with `prefix` backwards: return false after N calls
+  // to read the newest N records.
+  Status ForEachReverse(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  // Compacts keys in [begin, end] so deleted and overwritten values leave the files.
+  // An empty `begin` means the first key; an empty `end` means past the last key.
+  Status CompactRange(std::string_view begin, std::string_view end);
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  SealedStore(std::filesystem::path dir, crypto::SecretBytes storage_key);
+
+  // `plaintext` sealed for `key`: a fresh random nonce followed by the ciphertext.
+  std::string Seal(std::string_view key, std::span<const uint8_t> plaintext) const;
+  // Opens `sealed` for `key` into `out`, which must hold PlaintextSize(sealed) bytes.
+  bool Unseal(std::string_view key, std::string_view sealed, uint8_t* out) const;
+  // Reads the raw sealed value under `key`.
+  Result<std::string> GetSealed(std::string_view key) const;
+  Status Scan(std::string_view prefix, bool reverse,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  Status WriteSchemaVersion();
+  Status CheckSchemaVersion() const;
+
+  std::filesystem::path dir_;
+  crypto::SecretBytes storage_key_;
+  // Declared before db_ so that it is destroyed after it: LevelDB uses it until closed.
+  std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+}  // namespace inmost::store

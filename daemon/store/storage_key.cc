@@ -1,0 +1,332 @@
+#include "daemon/store/storage_key.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace inmost::store {
+
+namespace {
+
+constexpr mode_t kPrivateFileMode = 0600;
+constexpr mode_t kGroupOtherBits = 077;
+constexpr mode_t kPermissionBits = 07777;
+
+// ---- wrapped-key file format -----------------------------------------------------
+// All integers big-endian. The header (magic through salt) is the AEAD's associated
+// data, so no field can be changed without the open failing.
+//   magic "INMOSTWK" | version u32 | algorithm u32 | opslimit u64 | memlimit u64 |
+//   salt[16] | nonce[24] | sealed storage key [32 + 16-byte tag]
+constexpr std::string_view kWrappedMagic = "INMOSTWK";
+constexpr uint32_t kWrappedFormatVersion = 1;
+constexpr size_t kSaltSize = crypto_pwhash_SALTBYTES;
+constexpr size_t kNonceSize = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr size_t kMagicOffset = 0;
+constexpr size_t kVersionOffset = kMagicOffset + kWrappedMagic.size();
+constexpr size_t kAlgorithmOffset = kVersionOffset + sizeof(uint32_t);
+constexpr size_t kOpsLimitOffset = kAlgorithmOffset + sizeof(uint32_t);
+constexpr size_t kMemLimitOffset = kOpsLimitOffset + sizeof(uint64_t);
+constexpr size_t kSaltOffset = kMemLimitOffset + sizeof(uint64_t);
+constexpr size_t kHeaderSize = kSaltOffset + kSaltSize;
+constexpr size_t kNonceOffset = kHeaderSize;
+constexpr size_t kSealedKeyOffset = kNonceOffset + kNonceSize;
+constexpr size_t kSealedKeySize = kStorageKeySize + kTagSize;
+constexpr size_t kWrappedFileSize = kSealedKeyOffset + kSealedKeySize;
+// Reading stops here: a file this large is not a wrapped key.
+constexpr size_t kMaxWrappedFileRead = 4096;
+
+// Upper bounds on stored Argon2id costs, so a garbled file cannot make the daemon
+// try to allocate terabytes or spin for hours. Far above libsodium's SENSITIVE limits.
+constexpr uint64_t kMaxOpsLimit = 64;
+constexpr uint64_t kMaxMemLimit = uint64_t{16} << 30;  // 16 GiB.
+
+static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+
+// ---- file helpers ----------------------------------------------------------------
+
+// Closes the descriptor when it goes out of scope.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&&) = delete;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now and reports whether the kernel accepted the close.
+  bool Close() { return ::close(std::exchange(fd_, -1)) == 0; }
+
+ private:
+  int fd_;
+};
+
+std::string Describe(const std::filesystem::path& path, int err) {
+  return path.string() + ": " + std::strerror(err);
+}
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & kPermissionBits));
+  return buf;
+}
+
+Status WriteAll(int fd, std::span<const uint8_t> bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("cannot write " + Describe(path, errno));
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status ReadExactly(int fd, std::span<uint8_t> out, const std::filesystem::path& path) {
+  while (!out.empty()) {
+    ssize_t n = ::read(fd, out.data(), out.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("cannot read " + Describe(path, errno));
+    if (n == 0) return Corruption(path.string() + " is shorter than its size said; it is damaged");
+    out = out.subspan(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+// Syncs the directory holding `path`, so a newly created entry survives a crash.
+Status SyncParentDirectory(const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open directory " + Describe(dir, errno));
+  if (::fsync(fd.get()) != 0) return IoError("cannot sync directory " + Describe(dir, errno));
+  return Status::Ok();
+}
+
+// Writes `bytes` to the new file `path` with mode 0600 and syncs it and its directory.
+// Refuses to replace an existing file; removes its own partial file on failure.
+Status WriteNewPrivateFile(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
+  UniqueFd fd(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode));
+  if (fd.get() < 0) {
+    if (errno == EEXIST) {
+      return AlreadyExists(path.string() + " already exists; inmost never overwrites a key file");
+    }
+    return IoError("cannot create " + Describe(path, errno));
+  }
+  Status status = [&]() -> Status {
+    // The umask may have cleared owner bits; make the mode exactly 0600.
+    if (::fchmod(fd.get(), kPrivateFileMode) != 0) {
+      return IoError("cannot set mode 0600 on " + Describe(path, errno));
+    }
+    INMOST_RETURN_IF_ERROR(WriteAll(fd.get(), bytes, path));
+    if (::fsync(fd.get()) != 0) return IoError("cannot sync " + Describe(path, errno));
+    if (!fd.Close()) return IoError("cannot close " + Describe(path, errno));
+    return SyncParentDirectory(path);
+  }();
+  if (!status.ok()) ::unlink(path.c_str());
+  return status;
+}
+
+// Opens `path` for reading, checks that it is a regular file owned by this user and
+// fills `st`. Checks use the open descriptor, so the file cannot be swapped between.
+Result<UniqueFd> OpenOwnFile(const std::filesystem::path& path, struct stat& st) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return NotFound("no storage key at " + path.string());
+    return IoError("cannot open " + Describe(path, errno));
+  }
+  if (::fstat(fd.get(), &st) != 0) return IoError("cannot inspect " + Describe(path, errno));
+  if (!S_ISREG(st.st_mode)) return FailedPrecondition(path.string() + " is not a regular file");
+  if (st.st_uid != ::geteuid()) {
+    return PermissionDenied(path.string() + " belongs to another user (uid " +
+                            std::to_string(st.st_uid) + "); inmost only uses its own key files");
+  }
+  return fd;
+}
+
+// ---- big-endian fields -----------------------------------------------------------
+
+constexpr int kBitsPerByte = 8;
+constexpr unsigned kByteMask = 0xff;
+
+template <typename T>
+void PutBigEndian(uint8_t* out, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    out[sizeof(T) - 1 - i] = static_cast<uint8_t>(value & kByteMask);
+    value >>= kBitsPerByte;
+  }
+}
+
+template <typename T>
+T GetBigEndian(const uint8_t* in) {
+  T value = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) value = static_cast<T>((value << kBitsPerByte) | in[i]);
+  return value;
+}
+
+// ---- key wrapping ----------------------------------------------------------------
+
+Status CheckLimits(const KdfLimits& limits) {
+  if (limits.opslimit < crypto_pwhash_OPSLIMIT_MIN || limits.opslimit > kMaxOpsLimit ||
+      limits.memlimit < crypto_pwhash_MEMLIMIT_MIN || limits.memlimit > kMaxMemLimit) {
+    return InvalidArgument("Argon2id limits are outside the range inmost accepts");
+  }
+  return Status::Ok();
+}
+
+Status CheckPassphrase(const crypto::SecretBytes& passphrase) {
+  if (passphrase.empty()) return InvalidArgument("the passphrase must not be empty");
+  return Status::Ok();
+}
+
+// Derives the key that seals the storage key from `passphrase` with Argon2id.
+Result<crypto::SecretBytes> DeriveWrappingKey(const crypto::SecretBytes& passphrase,
+                                              std::span<const uint8_t> salt,
+                                              const KdfLimits& limits) {
+  crypto::SecretBytes key(kStorageKeySize);
+  if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
+                    passphrase.size(), salt.data(), limits.opslimit,
+                    static_cast<size_t>(limits.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return ResourceExhausted(
+        "not enough memory to derive the key from the passphrase (Argon2id needs " +
+        std::to_string(limits.memlimit >> 20) + " MiB)");
+  }
+  return key;
+}
+
+}  // namespace
+
+KdfLimits KdfLimits::Interactive() {
+  return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+}
+
+KdfLimits KdfLimits::Minimum() {
+  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+Result<crypto::SecretBytes> CreateKeyFile(const std::filesystem::path& path) {
+  crypto::SecretBytes key = crypto::SecretBytes::Random(kStorageKeySize);
+  INMOST_RETURN_IF_ERROR(WriteNewPrivateFile(path, key.span()));
+  return key;
+}
+
+Result<crypto::SecretBytes> LoadKeyFile(const std::filesystem::path& path) {
+  struct stat st;
+  Result<UniqueFd> fd = OpenOwnFile(path, st);
+  if (!fd.ok()) return fd.status();
+  if ((st.st_mode & kGroupOtherBits) != 0) {
+    return PermissionDenied("storage key " + path.string() + " is readable by other users (mode " +
+                            OctalMode(st.st_mode) + "); protect it with: chmod 600 " +
+                            path.string());
+  }
+  if (st.st_size != static_cast<off_t>(kStorageKeySize)) {
+    return Corruption("storage key " + path.string() + " has " + std::to_string(st.st_size) +
+                      " bytes instead of " + std::to_string(kStorageKeySize) +
+                      "; the file is damaged");
+  }
+  crypto::SecretBytes key(kStorageKeySize);
+  INMOST_RETURN_IF_ERROR(ReadExactly(fd->get(), key.span(), path));
+  return key;
+}
+
+Result<crypto::SecretBytes> CreateWrapped(const std::filesystem::path& path,
+                                          const crypto::SecretBytes& passphrase,
+                                          const KdfLimits& limits) {
+  crypto::SecretBytes key = crypto::SecretBytes::Random(kStorageKeySize);
+  INMOST_RETURN_IF_ERROR(WrapKey(path, key, passphrase, limits));
+  return key;
+}
+
+Status WrapKey(const std::filesystem::path& path, const crypto::SecretBytes& storage_key,
+               const crypto::SecretBytes& passphrase, const KdfLimits& limits) {
+  if (storage_key.size() != kStorageKeySize) {
+    return InvalidArgument("the storage key must be 32 bytes");
+  }
+  INMOST_RETURN_IF_ERROR(CheckPassphrase(passphrase));
+  INMOST_RETURN_IF_ERROR(CheckLimits(limits));
+  if (sodium_init() < 0) return IoError("libsodium could not initialize");
+
+  std::array<uint8_t, kWrappedFileSize> file{};
+  std::memcpy(file.data() + kMagicOffset, kWrappedMagic.data(), kWrappedMagic.size());
+  PutBigEndian<uint32_t>(file.data() + kVersionOffset, kWrappedFormatVersion);
+  PutBigEndian<uint32_t>(file.data() + kAlgorithmOffset, crypto_pwhash_ALG_ARGON2ID13);
+  PutBigEndian<uint64_t>(file.data() + kOpsLimitOffset, limits.opslimit);
+  PutBigEndian<uint64_t>(file.data() + kMemLimitOffset, limits.memlimit);
+  randombytes_buf(file.data() + kSaltOffset, kSaltSize);
+  randombytes_buf(file.data() + kNonceOffset, kNonceSize);
+
+  Result<crypto::SecretBytes> wrapping_key =
+      DeriveWrappingKey(passphrase, std::span(file.data() + kSaltOffset, kSaltSize), limits);
+  if (!wrapping_key.ok()) return wrapping_key.status();
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      file.data() + kSealedKeyOffset, nullptr, storage_key.data(), storage_key.size(), file.data(),
+      kHeaderSize, nullptr, file.data() + kNonceOffset, wrapping_key->data());
+  return WriteNewPrivateFile(path, file);
+}
+
+Result<crypto::SecretBytes> LoadWrapped(const std::filesystem::path& path,
+                                        const crypto::SecretBytes& passphrase) {
+  INMOST_RETURN_IF_ERROR(CheckPassphrase(passphrase));
+  if (sodium_init() < 0) return IoError("libsodium could not initialize");
+  struct stat st;
+  Result<UniqueFd> fd = OpenOwnFile(path, st);
+  if (!fd.ok()) return fd.status();
+  const std::string damaged = "wrapped storage key " + path.string();
+  if (st.st_size < static_cast<off_t>(kAlgorithmOffset) ||
+      st.st_size > static_cast<off_t>(kMaxWrappedFileRead)) {
+    return Corruption(damaged + " has an impossible size; the file is truncated or damaged");
+  }
+  std::vector<uint8_t> file(static_cast<size_t>(st.st_size));
+  INMOST_RETURN_IF_ERROR(ReadExactly(fd->get(), file, path));
+
+  // Magic and version come first: a newer format may have another size.
+  if (std::memcmp(file.data() + kMagicOffset, kWrappedMagic.data(), kWrappedMagic.size()) != 0) {
+    return Corruption(damaged + " is not an inmost wrapped key file (bad magic)");
+  }
+  const uint32_t version = GetBigEndian<uint32_t>(file.data() + kVersionOffset);
+  if (version != kWrappedFormatVersion) {
+    return Unsupported(damaged + " uses format version " + std::to_string(version) +
+                       "; this build reads version " + std::to_string(kWrappedFormatVersion) +
+                       ": upgrade inmost");
+  }
+  if (file.size() != kWrappedFileSize) {
+    return Corruption(damaged + " has " + std::to_string(file.size()) + " bytes instead of " +
+                      std::to_string(kWrappedFileSize) + "; the file is truncated or damaged");
+  }
+  if (GetBigEndian<uint32_t>(file.data() + kAlgorithmOffset) != crypto_pwhash_ALG_ARGON2ID13) {
+    return Corruption(damaged + " names an unknown key-derivation algorithm");
+  }
+  const KdfLimits limits{GetBigEndian<uint64_t>(file.data() + kOpsLimitOffset),
+                         GetBigEndian<uint64_t>(file.data() + kMemLimitOffset)};
+  if (!CheckLimits(limits).ok()) {
+    return Corruption(damaged + " holds implausible Argon2id limits; the file is damaged");
+  }
+
+  Result<crypto::SecretBytes> wrapping_key =
+      DeriveWrappingKey(passphrase, std::span(file.data() + kSaltOffset, kSaltSize), limits);
+  if (!wrapping_key.ok()) return wrapping_key.status();
+  crypto::SecretBytes key(kStorageKeySize);
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          key.data(), nullptr, nullptr, file.data() + kSealedKeyOffset, kSealedKeySize, file.data(),
+          kHeaderSize, file.data() + kNonceOffset, wrapping_key->data()) != 0) {
+    // A damaged ciphertext looks the same, but a mistyped passphrase is far likelier.
+    return AuthenticationFailed("wrong passphrase");
+  }
+  return key;
+}
+
+}  // namespace inmost::store
