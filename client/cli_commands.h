@@ -1,0 +1,36 @@
+// The `inmost` commands: one function per command, each parsing its own options
+// and printing its own output through a CommandContext. Commands never exit the
+// process; they return an ExitCode.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/cli_context.h"
+
+namespace inmost::cli {
+
+using CommandArgs = std::vector<std::string>;
+
+int RunStatus(CommandContext& context, const CommandArgs& args);
+int RunInvite(CommandContext& context, const CommandArgs& args);
+int RunJoin(CommandContext& context, const CommandArgs& args);
+int RunUnpair(CommandContext& context, const CommandArgs& args);
+int RunSend(CommandContext& context, const CommandArgs& args);
+int RunHistory(CommandContext& context, const CommandArgs& args);
+int RunRead(CommandContext& context, const CommandArgs& args);
+int RunWatch(CommandContext& context, const CommandArgs& args);
+int RunChat(CommandContext& context, const CommandArgs& args);
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;  // One line for `inmost --help`.
+  int (*run)(CommandContext& context, const CommandArgs& args);
+};
+
+// Every command, in the order `inmost --help` lists them.
+std::span<const Command> Commands();
+
+}  // namespace inmost::cli

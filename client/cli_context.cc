@@ -1,0 +1,164 @@
+#include "client/cli_context.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <iostream>
+
+#include "client/cli_exit_code.h"
+#include "inmost/data_dir.h"
+
+namespace inmost::cli {
+
+po::options_description GlobalOptionsDescription() {
+  po::options_description options("Global options (before or after the command)");
+  // clang-format off
+  options.add_options()
+      ("data-dir", po::value<std::string>()->value_name("DIR"),
+       "The daemon's data directory. Default: $INMOST_DATA_DIR, else $XDG_DATA_HOME/inmost, "
+       "else $HOME/.local/share/inmost.")
+      ("socket", po::value<std::string>()->value_name("PATH"),
+       "The daemon's control socket. Default: DIR/control.sock.")
+      ("json", po::bool_switch(),
+       "Print the daemon's reply as one line of JSON (protobuf's JSON mapping: proto field "
+       "names, every field; 64-bit integers are strings) instead of text.");
+  // clang-format on
+  return options;
+}
+
+void ReadGlobalOptions(const po::variables_map& vm, GlobalOptions* globals) {
+  if (vm.count("data-dir")) globals->data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("socket")) globals->socket = vm["socket"].as<std::string>();
+  if (vm.count("json") && vm["json"].as<bool>()) globals->json = true;
+}
+
+std::string ToJsonLine(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
+  return json;
+}
+
+CommandContext::CommandContext(GlobalOptions globals, std::istream& in, std::ostream& out,
+                               std::ostream& err)
+    : globals_(std::move(globals)), in_(in), out_(out), err_(err) {}
+
+std::optional<int> CommandContext::ParseArgs(const CommandUsage& usage,
+                                             const std::vector<std::string>& args,
+                                             const po::options_description& options,
+                                             po::variables_map* vm) {
+  return ParseArgs(usage, args, options, po::options_description(),
+                   po::positional_options_description(), vm);
+}
+
+std::optional<int> CommandContext::ParseArgs(const CommandUsage& usage,
+                                             const std::vector<std::string>& args,
+                                             const po::options_description& options,
+                                             const po::options_description& positional_options,
+                                             const po::positional_options_description& positional,
+                                             po::variables_map* vm) {
+  po::options_description help("");
+  help.add_options()("help,h", "Show this help.");
+  po::options_description all;
+  all.add(options).add(positional_options).add(help).add(GlobalOptionsDescription());
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), *vm);
+    if (vm->count("help")) {
+      out_ << "Usage: inmost " << usage.name << ' ' << usage.synopsis << "\n\n"
+           << usage.description << '\n';
+      if (!options.options().empty()) out_ << options << '\n';
+      out_ << help << '\n' << GlobalOptionsDescription() << '\n';
+      return kExitOk;
+    }
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    return ReportUsageError(usage, e.what());
+  }
+  ReadGlobalOptions(*vm, &globals_);
+  return std::nullopt;
+}
+
+Result<std::string> CommandContext::SocketPath() const {
+  if (!globals_.socket.empty()) return globals_.socket;
+  if (!globals_.data_dir.empty()) return ControlSocketPath(globals_.data_dir);
+  Result<std::string> data_dir = DefaultDataDir();
+  if (!data_dir.ok()) return data_dir.status();
+  return ControlSocketPath(*data_dir);
+}
+
+std::optional<Client> CommandContext::Connect(int* exit_code) {
+  Result<std::string> path = SocketPath();
+  if (!path.ok()) {
+    err_ << "inmost: " << path.status().message() << '\n';
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  Result<Client> client = Client::Connect(*path);
+  if (!client.ok()) {
+    *exit_code = ReportUnreachable(client.status());
+    return std::nullopt;
+  }
+  return std::move(client).value();
+}
+
+int CommandContext::Exchange(Client& client, const control::Request& request,
+                             const std::function<void(const control::Response&)>& print_text) {
+  Result<control::Response> response = client.Exchange(request);
+  if (!response.ok()) return ReportUnreachable(response.status());
+  if (response->has_error()) return ReportDaemonError(response->error());
+  if (json()) {
+    // The body alone, like a JSON-RPC "result".
+    const auto* oneof = control::Response::descriptor()->FindOneofByName("body");
+    const auto* reflection = response->GetReflection();
+    const auto* field = reflection->GetOneofFieldDescriptor(*response, oneof);
+    if (field == nullptr) {
+      out_ << "{}\n";
+    } else {
+      PrintJsonLine(reflection->GetMessage(*response, field));
+    }
+  } else if (print_text) {
+    print_text(*response);
+  }
+  return kExitOk;
+}
+
+int CommandContext::ConnectAndExchange(
+    const control::Request& request,
+    const std::function<void(const control::Response&)>& print_text) {
+  int exit_code = kExitOk;
+  std::optional<Client> client = Connect(&exit_code);
+  if (!client) return exit_code;
+  return Exchange(*client, request, print_text);
+}
+
+int CommandContext::ReportUnreachable(const Status& status) {
+  err_ << "inmost: " << status.message() << '\n';
+  return kExitUnreachable;
+}
+
+int CommandContext::ReportDaemonError(const control::Error& error) {
+  if (json()) {
+    // {"error":{...}} keeps stdout parseable for scripts.
+    out_ << R"({"error":)" << ToJsonLine(error) << "}\n";
+  }
+  std::string name = error.code_name();
+  if (name.empty()) name = std::string(CodeName(static_cast<Code>(error.code())));
+  err_ << "inmost: " << error.message() << " (" << name << ")\n";
+  return kExitDaemonError;
+}
+
+int CommandContext::ReportUsageError(const CommandUsage& usage, std::string_view message) {
+  err_ << "inmost " << usage.name << ": " << message << '\n'
+       << "Usage: inmost " << usage.name << ' ' << usage.synopsis << '\n'
+       << "Run 'inmost " << usage.name << " --help' for details.\n";
+  return kExitUsage;
+}
+
+void CommandContext::PrintJsonLine(const google::protobuf::Message& message) {
+  out_ << ToJsonLine(message) << '\n';
+  out_.flush();
+}
+
+}  // namespace inmost::cli

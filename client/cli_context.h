@@ -1,0 +1,100 @@
+// What every CLI command is handed: the global options, the terminal's streams,
+// and the helpers that turn parse results, replies and failures into output and
+// exit codes, so each command only says what it asks and how to show the answer.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inmost/client.h"
+#include "inmost/status.h"
+#include "proto/control.pb.h"
+
+namespace inmost::cli {
+
+namespace po = boost::program_options;
+
+// The options every command accepts, before or after the command's name.
+struct GlobalOptions {
+  std::string data_dir;  // Empty: the default data directory.
+  std::string socket;    // Empty: <data dir>/control.sock.
+  bool json = false;
+};
+
+// The global options' descriptions, for parsing and for --help.
+po::options_description GlobalOptionsDescription();
+// Copies the global options present in `vm` into `globals`.
+void ReadGlobalOptions(const po::variables_map& vm, GlobalOptions* globals);
+
+// How a command presents itself in its --help and in usage errors.
+struct CommandUsage {
+  std::string_view name;         // "send"
+  std::string_view synopsis;     // "[options] TEXT..."
+  std::string_view description;  // Paragraphs of plain text, ending in a newline.
+};
+
+class CommandContext {
+ public:
+  CommandContext(GlobalOptions globals, std::istream& in, std::ostream& out, std::ostream& err);
+
+  // Parses a command's arguments with its `options` plus --help and the global
+  // options into `vm`; `positional_options` name the positional arguments and are
+  // left out of --help (the synopsis shows them). Returns an exit code when the
+  // command must end now: 0 after printing --help, kExitUsage after a usage error.
+  std::optional<int> ParseArgs(const CommandUsage& usage, const std::vector<std::string>& args,
+                               const po::options_description& options,
+                               const po::options_description& positional_options,
+                               const po::positional_options_description& positional,
+                               po::variables_map* vm);
+  // The same for a command without positional arguments.
+  std::optional<int> ParseArgs(const CommandUsage& usage, const std::vector<std::string>& args,
+                               const po::options_description& options, po::variables_map* vm);
+
+  bool json() const { return globals_.json; }
+  std::istream& in() { return in_; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+
+  // Connects to the daemon. On failure prints why (and how to start the daemon)
+  // and returns nullopt with *exit_code set.
+  std::optional<Client> Connect(int* exit_code);
+
+  // Sends `request` over `client` and prints the answer: the reply body as JSON
+  // with --json, otherwise through `print_text`. Returns the exit code.
+  int Exchange(Client& client, const control::Request& request,
+               const std::function<void(const control::Response&)>& print_text);
+  // Connects, then Exchange().
+  int ConnectAndExchange(const control::Request& request,
+                         const std::function<void(const control::Response&)>& print_text);
+
+  // Prints a failed connection (`status`) and returns kExitUnreachable.
+  int ReportUnreachable(const Status& status);
+  // Prints an error the daemon answered with and returns kExitDaemonError.
+  int ReportDaemonError(const control::Error& error);
+  // Prints a usage error with a pointer to --help and returns kExitUsage.
+  int ReportUsageError(const CommandUsage& usage, std::string_view message);
+
+  // Writes `message` as one line of JSON (protobuf's mapping, proto field names,
+  // every field) to out().
+  void PrintJsonLine(const google::protobuf::Message& message);
+
+ private:
+  Result<std::string> SocketPath() const;
+
+  GlobalOptions globals_;
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+};
+
+// The one-line JSON form of `message` used by --json and `watch`.
+std::string ToJsonLine(const google::protobuf::Message& message);
+
+}  // namespace inmost::cli

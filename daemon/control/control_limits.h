@@ -1,0 +1,24 @@
+// The resource limits of the control socket, one struct so the daemon's config and
+// the tests can tighten them. A limit is enforced per client, never by blocking
+// the daemon: a client that breaks one is answered (when it can be) and dropped.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace inmost::control {
+
+struct ControlLimits {
+  // The largest request accepted: a protobuf frame's length prefix or a JSON line.
+  size_t max_request_bytes = 1 << 20;
+  // Clients connected at once; one more is told so in one JSON line and closed.
+  size_t max_clients = 64;
+  // Replies and events queued for a client that does not read; past this the
+  // client is disconnected (a single reply larger than this is still sent whole).
+  size_t max_queued_output_bytes = 8 << 20;
+  // How long a client may stay silent in the middle of a request. A client with
+  // no partial request may stay idle for ever (subscribers wait for hours).
+  std::chrono::milliseconds partial_request_timeout = std::chrono::seconds(30);
+};
+
+}  // namespace inmost::control

@@ -1,0 +1,365 @@
+#include "daemon/control/control_session.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+#include <utility>
+
+#include "daemon/control/control_frame.h"
+#include "daemon/control/json_rpc.h"
+
+namespace inmost::control {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::redirect_error;
+using asio::use_awaitable;
+using SteadyClock = std::chrono::steady_clock;
+
+void SetError(Response* response, const Status& status) {
+  response->clear_body();
+  Error* error = response->mutable_error();
+  error->set_code(static_cast<uint32_t>(status.code()));
+  error->set_code_name(std::string(CodeName(status.code())));
+  error->set_message(status.message());
+}
+
+Response ErrorResponse(const Status& status) {
+  Response response;
+  SetError(&response, status);
+  return response;
+}
+
+// The request type's name ("send", ...) for log lines; never the request's content.
+std::string RequestKind(const Request& request) {
+  const auto* field = Request::descriptor()->FindFieldByNumber(request.body_case());
+  return field == nullptr ? "unknown" : field->name();
+}
+
+bool StartsJson(char first) {
+  return first == '{' || first == '[' || first == ' ' || first == '\t' || first == '\r' ||
+         first == '\n';
+}
+
+Status TooLarge(size_t size, size_t limit) {
+  return ResourceExhausted("request of " + std::to_string(size) + " bytes exceeds the limit of " +
+                           std::to_string(limit) + " bytes");
+}
+
+}  // namespace
+
+ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handler,
+                               core::EventHub& hub, log::Logger& logger,
+                               const ControlLimits& limits, ClosedCallback on_closed)
+    : id_(id),
+      socket_(std::move(socket)),
+      handler_(handler),
+      hub_(hub),
+      logger_(logger),
+      limits_(limits),
+      on_closed_(std::move(on_closed)),
+      write_signal_(socket_.get_executor()),
+      partial_timer_(socket_.get_executor()),
+      partial_deadline_(SteadyClock::time_point::max()) {
+  write_signal_.expires_at(SteadyClock::time_point::max());
+  partial_timer_.expires_at(SteadyClock::time_point::max());
+}
+
+void ControlSession::Start() {
+  auto self = shared_from_this();
+  // An escaped exception is a bug; it ends this client, never the daemon.
+  auto on_done = [self](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      self->logger_.Error(self->Describe() + ": internal error: " + e.what());
+    } catch (...) {
+      self->logger_.Error(self->Describe() + ": internal error");
+    }
+    self->Stop();
+  };
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->ReadLoop(); }, on_done);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->WriteLoop(); }, on_done);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->WatchPartialRequest(); }, on_done);
+  logger_.Debug(Describe() + " connected");
+}
+
+void ControlSession::Stop() {
+  if (stopped_) return;
+  auto self = shared_from_this();  // on_closed_ may drop the owner's reference.
+  stopped_ = true;
+  if (subscription_) {
+    hub_.Unsubscribe(*subscription_);
+    subscription_.reset();
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  write_signal_.cancel();
+  partial_timer_.cancel();
+  logger_.Debug(Describe() + " disconnected");
+  if (on_closed_) {
+    ClosedCallback on_closed = std::move(on_closed_);
+    on_closed_ = nullptr;
+    on_closed(id_);
+  }
+}
+
+awaitable<void> ControlSession::ReadLoop() {
+  while (!stopped_ && !stopping_ && !closing_) {
+    ArmPartialDeadline();
+    boost::system::error_code ec;
+    size_t n = co_await socket_.async_read_some(asio::buffer(read_chunk_),
+                                                redirect_error(use_awaitable, ec));
+    DisarmPartialDeadline();
+    if (stopped_) co_return;
+    if (ec) {
+      // End of input: answer what was asked, then close. Anything else: gone.
+      if (ec == asio::error::eof) {
+        CloseAfterFlush();
+      } else {
+        logger_.Debug(Describe() + ": read failed: " + ec.message());
+        Stop();
+      }
+      co_return;
+    }
+    input_.append(read_chunk_.data(), n);
+
+    if (encoding_ == Encoding::kUndetected) {
+      // A length prefix below 16 MiB starts with 0x00; JSON starts with '{' or space.
+      if (input_[0] == '\0') {
+        encoding_ = Encoding::kProtobuf;
+      } else if (StartsJson(input_[0])) {
+        encoding_ = Encoding::kJsonRpc;
+      } else {
+        logger_.Debug(Describe() + " speaks an unknown encoding; closing");
+        EnqueueLine(JsonRpcErrorReply(
+            "null", JsonRpcError{kJsonRpcParseError,
+                                 "unknown encoding: send 4-byte length-prefixed protobuf "
+                                 "Requests or JSON-RPC 2.0 lines",
+                                 "parse_error"}));
+        CloseAfterFlush();
+        co_return;
+      }
+    }
+    bool keep_open = encoding_ == Encoding::kProtobuf ? co_await ServeProtobufFrames()
+                                                      : co_await ServeJsonLines();
+    if (!keep_open) {
+      CloseAfterFlush();
+      co_return;
+    }
+  }
+}
+
+awaitable<bool> ControlSession::ServeProtobufFrames() {
+  while (!stopped_ && !stopping_ && input_.size() >= kLengthPrefixBytes) {
+    uint32_t size = DecodeLengthPrefix(input_.data());
+    if (size > limits_.max_request_bytes) {
+      logger_.Warning(Describe() + " sent a request of " + std::to_string(size) +
+                      " bytes, over the limit; closing");
+      EnqueueResponse(ErrorResponse(TooLarge(size, limits_.max_request_bytes)));
+      co_return false;
+    }
+    if (input_.size() - kLengthPrefixBytes < size) break;  // The rest is on its way.
+    Request request;
+    bool parsed =
+        request.ParseFromArray(input_.data() + kLengthPrefixBytes, static_cast<int>(size));
+    input_.erase(0, kLengthPrefixBytes + size);
+    if (!parsed) {
+      // The framing is intact, so the stream can go on after this one.
+      EnqueueResponse(ErrorResponse(
+          InvalidArgument("malformed request: not a serialized inmost.control.Request")));
+      continue;
+    }
+    Response response = co_await Answer(request);
+    EnqueueResponse(response);
+    if (request.has_subscribe() && !response.has_error()) SubscribeToEvents();
+  }
+  co_return true;
+}
+
+awaitable<bool> ControlSession::ServeJsonLines() {
+  while (!stopped_ && !stopping_) {
+    size_t newline = input_.find('\n', json_scanned_);
+    if (newline == std::string::npos) {
+      json_scanned_ = input_.size();
+      if (input_.size() > limits_.max_request_bytes) {
+        logger_.Warning(Describe() + " sent a line over the request size limit; closing");
+        EnqueueLine(JsonRpcErrorReply(
+            "null", JsonRpcApplicationError(TooLarge(input_.size(), limits_.max_request_bytes))));
+        co_return false;
+      }
+      break;
+    }
+    if (newline > limits_.max_request_bytes) {
+      logger_.Warning(Describe() + " sent a line over the request size limit; closing");
+      EnqueueLine(JsonRpcErrorReply(
+          "null", JsonRpcApplicationError(TooLarge(newline, limits_.max_request_bytes))));
+      co_return false;
+    }
+    std::string line = input_.substr(0, newline);
+    input_.erase(0, newline + 1);
+    json_scanned_ = 0;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Blank line.
+
+    // A line that fails to parse is answered and skipped: lines frame themselves.
+    JsonRpcCall call = ParseJsonRpcRequest(line);
+    if (call.error) {
+      if (!call.notification) EnqueueLine(JsonRpcErrorReply(call.id_json, *call.error));
+      continue;
+    }
+    Response response = co_await Answer(call.request);
+    if (!call.notification) EnqueueLine(JsonRpcReply(call.id_json, response));
+    if (call.request.has_subscribe() && !response.has_error()) SubscribeToEvents();
+  }
+  co_return true;
+}
+
+awaitable<Response> ControlSession::Answer(const Request& request) {
+  Response response;
+  if (request.body_case() == Request::BODY_NOT_SET) {
+    SetError(&response, Unsupported("the request has no body this daemon knows; the daemon "
+                                    "may be older than the client"));
+  } else if (request.has_subscribe()) {
+    response.mutable_subscribe();
+  } else {
+    try {
+      response = co_await handler_.Handle(request);
+    } catch (const std::exception& e) {
+      logger_.Error(Describe() + ": handling a " + RequestKind(request) +
+                    " request failed: " + e.what());
+      SetError(&response, Unavailable("the daemon failed to handle the request; see its log"));
+    }
+  }
+  response.set_id(request.id());
+  if (response.has_error() && response.error().code_name().empty()) {
+    response.mutable_error()->set_code_name(
+        std::string(CodeName(static_cast<Code>(response.error().code()))));
+  }
+  co_return response;
+}
+
+void ControlSession::SubscribeToEvents() {
+  if (subscription_ || stopped_ || stopping_ || closing_) return;
+  std::weak_ptr<ControlSession> weak = shared_from_this();
+  subscription_ = hub_.Subscribe([weak](const Event& event) {
+    if (auto self = weak.lock()) self->OnEvent(event);
+  });
+}
+
+void ControlSession::OnEvent(const Event& event) {
+  if (stopped_ || stopping_ || closing_) return;
+  if (encoding_ == Encoding::kProtobuf) {
+    ServerMessage message;
+    *message.mutable_event() = event;
+    EnqueueServerMessage(message);
+  } else {
+    EnqueueLine(JsonRpcEventNotification(event));
+  }
+}
+
+void ControlSession::EnqueueServerMessage(const ServerMessage& message) {
+  Enqueue(EncodeLengthPrefixed(message));
+}
+
+void ControlSession::EnqueueResponse(const Response& response) {
+  ServerMessage message;
+  *message.mutable_response() = response;
+  EnqueueServerMessage(message);
+}
+
+void ControlSession::EnqueueLine(std::string line) {
+  line.push_back('\n');
+  Enqueue(std::move(line));
+}
+
+void ControlSession::Enqueue(std::string bytes) {
+  if (stopped_ || stopping_) return;
+  if (output_bytes_ > 0 && output_bytes_ + bytes.size() > limits_.max_queued_output_bytes) {
+    logger_.Warning(Describe() + " does not read its replies or events (" +
+                    std::to_string(output_bytes_) + " bytes queued); disconnecting");
+    StopSoon();
+    return;
+  }
+  output_bytes_ += bytes.size();
+  output_.push_back(std::move(bytes));
+  write_signal_.cancel_one();
+}
+
+awaitable<void> ControlSession::WriteLoop() {
+  while (!stopped_) {
+    boost::system::error_code ec;
+    if (output_.empty()) {
+      if (closing_) {
+        Stop();
+        co_return;
+      }
+      co_await write_signal_.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    co_await asio::async_write(socket_, asio::buffer(output_.front()),
+                               redirect_error(use_awaitable, ec));
+    if (stopped_) co_return;
+    if (ec) {
+      logger_.Debug(Describe() + ": write failed: " + ec.message());
+      Stop();
+      co_return;
+    }
+    output_bytes_ -= output_.front().size();
+    output_.pop_front();
+  }
+}
+
+awaitable<void> ControlSession::WatchPartialRequest() {
+  while (!stopped_) {
+    partial_timer_.expires_at(partial_deadline_);
+    boost::system::error_code ec;
+    co_await partial_timer_.async_wait(redirect_error(use_awaitable, ec));
+    if (stopped_) co_return;
+    if (SteadyClock::now() >= partial_deadline_) {
+      logger_.Warning(Describe() + " sent part of a request, then nothing for " +
+                      std::to_string(limits_.partial_request_timeout.count()) +
+                      " ms; disconnecting");
+      Stop();
+      co_return;
+    }
+  }
+}
+
+void ControlSession::CloseAfterFlush() {
+  closing_ = true;
+  DisarmPartialDeadline();
+  write_signal_.cancel();
+}
+
+void ControlSession::StopSoon() {
+  if (stopping_ || stopped_) return;
+  stopping_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Stop(); });
+}
+
+void ControlSession::ArmPartialDeadline() {
+  if (input_.empty()) return;
+  partial_deadline_ = SteadyClock::now() + limits_.partial_request_timeout;
+  // The watchdog sleeps until the timer's old expiry; wake it to wait for the new one.
+  if (partial_deadline_ < partial_timer_.expiry()) partial_timer_.expires_at(partial_deadline_);
+}
+
+void ControlSession::DisarmPartialDeadline() {
+  partial_deadline_ = SteadyClock::time_point::max();
+}
+
+std::string ControlSession::Describe() const {
+  return "control client " + std::to_string(id_);
+}
+
+}  // namespace inmost::control

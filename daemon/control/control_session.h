@@ -1,0 +1,102 @@
+// One control client's connection: detects its encoding from the first byte, reads
+// and answers requests in order, and streams events once it subscribed. It must
+// never block the daemon or disturb other clients, whatever the client sends.
+#pragma once
+
+#include <array>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/control/control_limits.h"
+#include "daemon/control/request_handler.h"
+#include "daemon/core/event_hub.h"
+#include "daemon/log/logger.h"
+#include "proto/control.pb.h"
+
+namespace inmost::control {
+
+// Modelled on Asio's C++20 chat server: a reader coroutine, a writer coroutine fed
+// by a queue and woken by a timer used as a signal, and a watchdog for requests
+// that stall half-way. All three hold the session alive; Stop() ends them.
+class ControlSession : public std::enable_shared_from_this<ControlSession> {
+ public:
+  using Socket = boost::asio::local::stream_protocol::socket;
+  // Called once, from Stop(), with the session's id.
+  using ClosedCallback = std::function<void(uint64_t session_id)>;
+
+  ControlSession(uint64_t id, Socket socket, RequestHandler& handler, core::EventHub& hub,
+                 log::Logger& logger, const ControlLimits& limits, ClosedCallback on_closed);
+  ControlSession(const ControlSession&) = delete;
+  ControlSession& operator=(const ControlSession&) = delete;
+
+  // Starts the coroutines; call once, on a session owned by a shared_ptr.
+  void Start();
+  // Closes the connection at once, drops queued output and unsubscribes. Idempotent.
+  void Stop();
+
+  uint64_t id() const { return id_; }
+
+ private:
+  enum class Encoding { kUndetected, kProtobuf, kJsonRpc };
+
+  boost::asio::awaitable<void> ReadLoop();
+  boost::asio::awaitable<void> WriteLoop();
+  boost::asio::awaitable<void> WatchPartialRequest();
+
+  // Serve the complete requests buffered in input_; false once the connection
+  // must end (after its queued output is flushed).
+  boost::asio::awaitable<bool> ServeProtobufFrames();
+  boost::asio::awaitable<bool> ServeJsonLines();
+  // Answers one request: subscribe here, everything else by the handler.
+  boost::asio::awaitable<Response> Answer(const Request& request);
+  // Starts the event stream after a successful subscribe reply was queued.
+  void SubscribeToEvents();
+  void OnEvent(const Event& event);
+
+  void EnqueueServerMessage(const ServerMessage& message);
+  void EnqueueResponse(const Response& response);
+  void EnqueueLine(std::string line);
+  void Enqueue(std::string bytes);
+  // Serves no more input; the writer flushes what is queued, then stops.
+  void CloseAfterFlush();
+  // Stops from a fresh handler, so no caller's state (an EventHub sink that is
+  // running, say) is destroyed under it.
+  void StopSoon();
+  // The partial-request deadline: armed while half a request is buffered.
+  void ArmPartialDeadline();
+  void DisarmPartialDeadline();
+  std::string Describe() const;
+
+  const uint64_t id_;
+  Socket socket_;
+  RequestHandler& handler_;
+  core::EventHub& hub_;
+  log::Logger& logger_;
+  const ControlLimits limits_;
+  ClosedCallback on_closed_;
+
+  Encoding encoding_ = Encoding::kUndetected;
+  // Kept out of ReadLoop's coroutine frame, which would otherwise be 16 KiB large.
+  std::array<char, 16 * 1024> read_chunk_;
+  std::string input_;
+  size_t json_scanned_ = 0;  // Bytes of input_ known to hold no newline.
+  std::deque<std::string> output_;
+  size_t output_bytes_ = 0;
+  boost::asio::steady_timer write_signal_;
+  boost::asio::steady_timer partial_timer_;
+  std::chrono::steady_clock::time_point partial_deadline_;
+  std::optional<uint64_t> subscription_;
+  bool closing_ = false;   // Flushing queued output, then stopping.
+  bool stopping_ = false;  // A StopSoon() is pending; queue nothing more.
+  bool stopped_ = false;
+};
+
+}  // namespace inmost::control

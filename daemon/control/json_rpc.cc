@@ -1,0 +1,213 @@
+#include "daemon/control/json_rpc.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+namespace inmost::control {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+using google::protobuf::util::JsonParseOptions;
+using google::protobuf::util::JsonPrintOptions;
+using google::protobuf::util::JsonStringToMessage;
+using google::protobuf::util::MessageToJsonString;
+
+constexpr char kBodyOneof[] = "body";
+
+JsonPrintOptions PrintOptions() {
+  JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  return options;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  if (!MessageToJsonString(message, &json, PrintOptions()).ok()) return "{}";
+  return json;
+}
+
+// Parser diagnostics may quote the offending input; keep them short and plain
+// ASCII so an error reply is always valid JSON.
+std::string PrintableAscii(std::string_view text) {
+  constexpr size_t kMaxChars = 200;
+  std::string out;
+  for (char c : text.substr(0, kMaxChars)) {
+    out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
+  }
+  return out;
+}
+
+JsonRpcError MakeError(int code, std::string message) {
+  std::string_view name;
+  switch (code) {
+    case kJsonRpcParseError:
+      name = "parse_error";
+      break;
+    case kJsonRpcInvalidRequest:
+      name = "invalid_request";
+      break;
+    case kJsonRpcMethodNotFound:
+      name = "method_not_found";
+      break;
+    case kJsonRpcInvalidParams:
+      name = "invalid_params";
+      break;
+    default:
+      name = "unknown";
+      break;
+  }
+  return JsonRpcError{code, std::move(message), std::string(name)};
+}
+
+const Value* Member(const Struct& object, const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
+  JsonRpcCall call;
+  Value envelope;
+  auto parsed = JsonStringToMessage(std::string(line), &envelope);
+  if (!parsed.ok()) {
+    call.error = MakeError(kJsonRpcParseError,
+                           "parse error: " + PrintableAscii(std::string(parsed.message())));
+    return call;
+  }
+  if (envelope.kind_case() == Value::kListValue) {
+    call.error = MakeError(kJsonRpcInvalidRequest, "batch requests are not supported");
+    return call;
+  }
+  if (envelope.kind_case() != Value::kStructValue) {
+    call.error = MakeError(kJsonRpcInvalidRequest, "a request must be a JSON object");
+    return call;
+  }
+  const Struct& object = envelope.struct_value();
+
+  const Value* id = Member(object, "id");
+  if (id != nullptr) {
+    switch (id->kind_case()) {
+      case Value::kNumberValue:
+      case Value::kStringValue:
+      case Value::kNullValue:
+        call.id_json = ToJson(*id);
+        break;
+      default:
+        call.error = MakeError(kJsonRpcInvalidRequest, "\"id\" must be a number, a string or null");
+        return call;
+    }
+  }
+
+  const Value* version = Member(object, "jsonrpc");
+  if (version == nullptr || version->kind_case() != Value::kStringValue ||
+      version->string_value() != "2.0") {
+    call.error = MakeError(kJsonRpcInvalidRequest, "\"jsonrpc\" must be \"2.0\"");
+    return call;
+  }
+  const Value* method = Member(object, "method");
+  if (method == nullptr || method->kind_case() != Value::kStringValue) {
+    call.error = MakeError(kJsonRpcInvalidRequest, "\"method\" must be a string");
+    return call;
+  }
+  // From here on the envelope is sound: without an id nothing is replied.
+  call.notification = id == nullptr;
+
+  const std::string& name = method->string_value();
+  const FieldDescriptor* field = Request::descriptor()->FindFieldByName(name);
+  if (field == nullptr || field->containing_oneof() == nullptr ||
+      field->containing_oneof()->name() != kBodyOneof ||
+      field->type() != FieldDescriptor::TYPE_MESSAGE) {
+    call.error =
+        MakeError(kJsonRpcMethodNotFound, "method not found: " + PrintableAscii(name) +
+                                              " (this daemon may be older than the client)");
+    return call;
+  }
+  google::protobuf::Message* body =
+      call.request.GetReflection()->MutableMessage(&call.request, field);
+
+  const Value* params = Member(object, "params");
+  if (params != nullptr && params->kind_case() != Value::kNullValue) {
+    if (params->kind_case() != Value::kStructValue) {
+      call.error = MakeError(kJsonRpcInvalidParams, "\"params\" must be an object");
+      return call;
+    }
+    std::string params_json;
+    if (!MessageToJsonString(params->struct_value(), &params_json).ok()) {
+      call.error = MakeError(kJsonRpcInvalidParams, "\"params\" cannot be read");
+      return call;
+    }
+    JsonParseOptions options;
+    options.ignore_unknown_fields = true;  // Newer clients may send fields we lack.
+    auto status = JsonStringToMessage(params_json, body, options);
+    if (!status.ok()) {
+      call.error = MakeError(kJsonRpcInvalidParams,
+                             "invalid params: " + PrintableAscii(std::string(status.message())));
+      return call;
+    }
+  }
+  return call;
+}
+
+std::string JsonRpcReply(std::string_view id_json, const Response& response) {
+  if (response.has_error()) {
+    const Error& error = response.error();
+    JsonRpcError rpc_error{kJsonRpcApplicationErrorBase + static_cast<int>(error.code()),
+                           error.message(), error.code_name()};
+    if (rpc_error.code_name.empty()) {
+      rpc_error.code_name = std::string(CodeName(static_cast<Code>(error.code())));
+    }
+    return JsonRpcErrorReply(id_json, rpc_error);
+  }
+  std::string result = "{}";
+  const auto* oneof = Response::descriptor()->FindOneofByName(kBodyOneof);
+  const google::protobuf::Reflection* reflection = response.GetReflection();
+  if (const FieldDescriptor* field = reflection->GetOneofFieldDescriptor(response, oneof)) {
+    result = ToJson(reflection->GetMessage(response, field));
+  }
+  std::string line = R"({"jsonrpc":"2.0","id":)";
+  line += id_json;
+  line += R"(,"result":)";
+  line += result;
+  line += '}';
+  return line;
+}
+
+std::string JsonRpcErrorReply(std::string_view id_json, const JsonRpcError& error) {
+  Struct object;
+  auto& fields = *object.mutable_fields();
+  fields["code"].set_number_value(error.code);
+  fields["message"].set_string_value(error.message);
+  (*fields["data"].mutable_struct_value()->mutable_fields())["code_name"].set_string_value(
+      error.code_name);
+  std::string error_json;
+  if (!MessageToJsonString(object, &error_json).ok()) {
+    // Only a message that is not UTF-8 gets here; the code still tells what failed.
+    error_json =
+        R"({"code":)" + std::to_string(error.code) + R"json(,"message":"(unprintable)"})json";
+  }
+  std::string line = R"({"jsonrpc":"2.0","id":)";
+  line += id_json;
+  line += R"(,"error":)";
+  line += error_json;
+  line += '}';
+  return line;
+}
+
+JsonRpcError JsonRpcApplicationError(const Status& status) {
+  return JsonRpcError{kJsonRpcApplicationErrorBase + static_cast<int>(status.code()),
+                      status.message(), std::string(CodeName(status.code()))};
+}
+
+std::string JsonRpcEventNotification(const Event& event) {
+  std::string line = R"({"jsonrpc":"2.0","method":"event","params":)";
+  line += ToJson(event);
+  line += '}';
+  return line;
+}
+
+}  // namespace inmost::control

@@ -1,0 +1,363 @@
+#include "daemon/core/conversation.h"
+
+#include <algorithm>
+
+#include "daemon/crypto/bytes.h"
+#include "daemon/store/record_key.h"
+
+namespace inmost::core {
+namespace {
+
+constexpr std::string_view kHistoryPrefix = "h/";
+constexpr std::string_view kOutgoingPrefix = "o/";
+constexpr std::string_view kCountersKey = "c/counters";
+constexpr uint32_t kDefaultHistoryLimit = 50;
+constexpr uint32_t kMaxHistoryLimit = 1000;
+
+std::string HistoryKey(uint64_t id) {
+  std::string key(kHistoryPrefix);
+  store::AppendUint64(key, id);
+  return key;
+}
+
+std::string OutgoingKey(uint64_t seq) {
+  std::string key(kOutgoingPrefix);
+  store::AppendUint64(key, seq);
+  return key;
+}
+
+std::span<const uint8_t> Serialized(const google::protobuf::MessageLite& m, std::string& buf) {
+  m.SerializeToString(&buf);
+  return crypto::AsBytes(buf);
+}
+
+control::Message ToControl(const records::HistoryEntry& e) {
+  control::Message m;
+  m.set_id(e.id());
+  m.set_direction(static_cast<control::Message::Direction>(e.direction()));
+  m.set_state(static_cast<control::Message::State>(e.state()));
+  m.set_text(e.text());
+  m.set_sent_at_unix_ms(e.sent_at_unix_ms());
+  m.set_received_at_unix_ms(e.received_at_unix_ms());
+  return m;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+Conversation::Conversation(store::SealedStore& store, GroupCommit& commit, EventHub& events,
+                           PartnerChannel& channel, const Clock& clock, log::Logger& log)
+    : store_(store), commit_(commit), events_(events), channel_(channel), clock_(clock), log_(log) {
+  commit_.SetFlushHooks(
+      [this](store::SealedStore::WriteBatch& batch) {
+        std::string counters = counters_.SerializeAsString();
+        if (counters == durable_.SerializeAsString()) return;  // Nothing changed.
+        batch.Put(kCountersKey, crypto::AsBytes(counters));
+      },
+      [this](const Status& status) { AfterFlush(status); });
+}
+
+Status Conversation::Load() { return Reload(); }
+
+Status Conversation::Reload() {
+  auto value = store_.Get(kCountersKey);
+  records::ConversationCounters counters;
+  if (value.ok()) {
+    if (!counters.ParseFromString(*value)) return Corruption("conversation counters do not parse");
+  } else if (value.status().code() != Code::kNotFound) {
+    return value.status();
+  }
+  if (counters.next_history_id() == 0) counters.set_next_history_id(1);
+  if (counters.next_out_seq() == 0) counters.set_next_out_seq(1);
+  counters_ = counters;
+  durable_ = counters;
+  return Status::Ok();
+}
+
+uint64_t Conversation::unacknowledged() const {
+  return durable_.next_out_seq() - 1 - durable_.out_acked();
+}
+
+void Conversation::PutEntry(const records::HistoryEntry& entry) {
+  std::string buf;
+  commit_.batch().Put(HistoryKey(entry.id()), Serialized(entry, buf));
+}
+
+void Conversation::AfterFlush(const Status& status) {
+  if (!status.ok()) {
+    log_.Error("store write failed: " + status.ToString());
+    pending_events_.clear();
+    // Counters may have run ahead of the disk; the disk is the truth.
+    Status reload = Reload();
+    if (!reload.ok()) log_.Error("store reload failed: " + reload.ToString());
+    return;
+  }
+  durable_ = counters_;
+  std::vector<control::Event> events;
+  events.swap(pending_events_);
+  for (const auto& e : events) events_.Publish(e);
+}
+
+boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text) {
+  if (text.empty()) co_return InvalidArgument("the message is empty");
+  if (text.size() > kMaxTextBytes) {
+    co_return InvalidArgument("the message is too long: at most " + std::to_string(kMaxTextBytes) +
+                              " bytes");
+  }
+  if (!IsValidUtf8(text)) co_return InvalidArgument("the message is not valid UTF-8");
+
+  records::HistoryEntry entry;
+  entry.set_id(counters_.next_history_id());
+  counters_.set_next_history_id(entry.id() + 1);
+  entry.set_seq(counters_.next_out_seq());
+  counters_.set_next_out_seq(entry.seq() + 1);
+  entry.set_direction(records::HistoryEntry::OUTGOING);
+  entry.set_state(records::HistoryEntry::PENDING);
+  entry.set_sent_at_unix_ms(clock_.NowUnixMs());
+  entry.set_text(std::move(text));
+  PutEntry(entry);
+  records::OutgoingIndex index;
+  index.set_history_id(entry.id());
+  std::string buf;
+  commit_.batch().Put(OutgoingKey(entry.seq()), Serialized(index, buf));
+
+  Status status = co_await commit_.Sync();
+  if (!status.ok()) co_return status;
+
+  peer::PeerMessage message;
+  auto* deliver = message.mutable_deliver();
+  deliver->set_seq(entry.seq());
+  deliver->set_text(entry.text());
+  deliver->set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  channel_.SendToPartner(message);
+
+  control::SendReply reply;
+  reply.set_id(entry.id());
+  reply.set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  co_return reply;
+}
+
+Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t before_id) const {
+  if (limit == 0) limit = kDefaultHistoryLimit;
+  limit = std::min(limit, kMaxHistoryLimit);
+  control::HistoryReply reply;
+  Status parse_error;
+  Status status = store_.ForEachReverse(kHistoryPrefix, [&](std::string_view, std::string_view v) {
+    records::HistoryEntry entry;
+    if (!entry.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      parse_error = Corruption("a history entry does not parse");
+      return false;
+    }
+    if (before_id != 0 && entry.id() >= before_id) return true;
+    if (static_cast<uint32_t>(reply.messages_size()) == limit) {
+      reply.set_more(true);
+      return false;
+    }
+    *reply.add_messages() = ToControl(entry);
+    return true;
+  });
+  if (!status.ok()) return status;
+  if (!parse_error.ok()) return parse_error;
+  std::reverse(reply.mutable_messages()->begin(), reply.mutable_messages()->end());
+  return reply;
+}
+
+boost::asio::awaitable<Result<control::MarkReadReply>> Conversation::MarkRead(uint64_t up_to_id) {
+  uint64_t last_id = counters_.next_history_id() - 1;
+  if (up_to_id == 0 || up_to_id > last_id) up_to_id = last_id;
+  control::MarkReadReply reply;
+  uint64_t read_seq = counters_.in_read();
+  for (uint64_t id = counters_.in_read_history_id() + 1; id <= up_to_id; ++id) {
+    auto value = store_.Get(HistoryKey(id));
+    if (!value.ok()) continue;  // Never written: a send that failed to sync.
+    records::HistoryEntry entry;
+    if (!entry.ParseFromString(*value)) co_return Corruption("a history entry does not parse");
+    if (entry.direction() != records::HistoryEntry::INCOMING ||
+        entry.state() == records::HistoryEntry::READ) {
+      continue;
+    }
+    entry.set_state(records::HistoryEntry::READ);
+    read_seq = std::max(read_seq, entry.seq());
+    PutEntry(entry);
+    reply.set_marked(reply.marked() + 1);
+  }
+  counters_.set_in_read_history_id(std::max(counters_.in_read_history_id(), up_to_id));
+  counters_.set_in_read(read_seq);
+  Status status = co_await commit_.Sync();
+  if (!status.ok()) co_return status;
+  if (reply.marked() > 0) {
+    peer::PeerMessage message;
+    message.mutable_read_receipt()->set_up_to_seq(read_seq);
+    channel_.SendToPartner(message);
+  }
+  co_return reply;
+}
+
+Status Conversation::StartWithNewPartner() {
+  std::vector<std::string> stale;
+  INMOST_RETURN_IF_ERROR(store_.ForEach(kOutgoingPrefix, [&](std::string_view key, std::string_view) {
+    stale.emplace_back(key);
+    return true;
+  }));
+  for (const auto& key : stale) commit_.batch().Delete(key);
+  uint64_t next_history_id = counters_.next_history_id();
+  counters_.Clear();
+  counters_.set_next_history_id(next_history_id);
+  counters_.set_next_out_seq(1);
+  counters_.set_in_read_history_id(next_history_id - 1);
+  commit_.FlushNow();
+  if (durable_.SerializeAsString() != counters_.SerializeAsString()) {
+    return IoError("could not reset the conversation for the new partner");
+  }
+  return Status::Ok();
+}
+
+void Conversation::OnLinkUp() {
+  for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
+    auto entry = OutgoingEntry(seq);
+    if (!entry.ok()) {
+      log_.Error("cannot re-send message seq " + std::to_string(seq) + ": " +
+                 entry.status().ToString());
+      continue;
+    }
+    peer::PeerMessage message;
+    auto* deliver = message.mutable_deliver();
+    deliver->set_seq(seq);
+    deliver->set_text(entry->text());
+    deliver->set_sent_at_unix_ms(entry->sent_at_unix_ms());
+    if (!channel_.SendToPartner(message)) return;
+  }
+  if (durable_.in_stored() > 0) SendAck();
+  if (durable_.in_read() > 0) {
+    peer::PeerMessage message;
+    message.mutable_read_receipt()->set_up_to_seq(durable_.in_read());
+    channel_.SendToPartner(message);
+  }
+}
+
+void Conversation::OnPeerMessage(const peer::PeerMessage& message) {
+  switch (message.kind_case()) {
+    case peer::PeerMessage::kDeliver: OnDeliver(message.deliver()); break;
+    case peer::PeerMessage::kAck: OnAck(message.ack().up_to_seq()); break;
+    case peer::PeerMessage::kReadReceipt: OnReadReceipt(message.read_receipt().up_to_seq()); break;
+    default: break;  // Not ours, or from a newer partner: ignored.
+  }
+}
+
+void Conversation::OnDeliver(const peer::Deliver& deliver) {
+  uint64_t expected = counters_.in_stored() + 1;
+  if (deliver.seq() < expected) {
+    // A duplicate (a re-send after reconnect). Once it is durable, say so again.
+    if (deliver.seq() <= durable_.in_stored()) SendAck();
+    return;
+  }
+  if (deliver.seq() > expected) {
+    // A gap means an earlier message was lost with a session; the partner re-sends
+    // from its oldest unacknowledged message on the next link up.
+    log_.Warning("partner message seq " + std::to_string(deliver.seq()) + " arrived before seq " +
+                 std::to_string(expected) + "; waiting for the re-send");
+    return;
+  }
+  records::HistoryEntry entry;
+  entry.set_id(counters_.next_history_id());
+  counters_.set_next_history_id(entry.id() + 1);
+  entry.set_direction(records::HistoryEntry::INCOMING);
+  entry.set_state(records::HistoryEntry::DELIVERED);
+  entry.set_seq(deliver.seq());
+  entry.set_text(deliver.text());
+  entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
+  entry.set_received_at_unix_ms(clock_.NowUnixMs());
+  PutEntry(entry);
+  counters_.set_in_stored(deliver.seq());
+
+  control::Event event;
+  event.set_at_unix_ms(entry.received_at_unix_ms());
+  *event.mutable_message_received()->mutable_message() = ToControl(entry);
+  pending_events_.push_back(std::move(event));
+  SendAck();
+}
+
+void Conversation::SendAck() {
+  // One Ack per burst: it is cumulative, so the last one says everything.
+  if (ack_scheduled_) return;
+  ack_scheduled_ = true;
+  commit_.AfterSync([this](const Status& status) {
+    ack_scheduled_ = false;
+    if (!status.ok()) return;
+    peer::PeerMessage message;
+    message.mutable_ack()->set_up_to_seq(durable_.in_stored());
+    channel_.SendToPartner(message);
+  });
+}
+
+Result<records::HistoryEntry> Conversation::OutgoingEntry(uint64_t seq) const {
+  auto index_value = store_.Get(OutgoingKey(seq));
+  if (!index_value.ok()) return index_value.status();
+  records::OutgoingIndex index;
+  if (!index.ParseFromString(*index_value)) return Corruption("an outgoing index does not parse");
+  auto value = store_.Get(HistoryKey(index.history_id()));
+  if (!value.ok()) return value.status();
+  records::HistoryEntry entry;
+  if (!entry.ParseFromString(*value)) return Corruption("a history entry does not parse");
+  return entry;
+}
+
+void Conversation::OnAck(uint64_t up_to_seq) {
+  // Only durable messages were ever sent, so an ack beyond them is a confused partner.
+  up_to_seq = std::min(up_to_seq, durable_.next_out_seq() - 1);
+  if (up_to_seq <= counters_.out_acked()) return;
+  for (uint64_t seq = counters_.out_acked() + 1; seq <= up_to_seq; ++seq) {
+    auto entry = OutgoingEntry(seq);
+    if (!entry.ok()) {
+      log_.Error("acknowledged message seq " + std::to_string(seq) + " is unreadable: " +
+                 entry.status().ToString());
+      continue;
+    }
+    if (entry->state() == records::HistoryEntry::PENDING) {
+      entry->set_state(records::HistoryEntry::DELIVERED);
+      PutEntry(*entry);
+    }
+    control::Event event;
+    event.set_at_unix_ms(clock_.NowUnixMs());
+    event.mutable_delivered()->set_id(entry->id());
+    pending_events_.push_back(std::move(event));
+  }
+  counters_.set_out_acked(up_to_seq);
+  commit_.AfterSync([](const Status&) {});
+}
+
+void Conversation::OnReadReceipt(uint64_t up_to_seq) {
+  up_to_seq = std::min(up_to_seq, counters_.out_acked());
+  if (up_to_seq <= counters_.out_read()) return;
+  uint64_t last_id = 0;
+  for (uint64_t seq = counters_.out_read() + 1; seq <= up_to_seq; ++seq) {
+    auto entry = OutgoingEntry(seq);
+    if (!entry.ok()) continue;
+    entry->set_state(records::HistoryEntry::READ);
+    PutEntry(*entry);
+    last_id = entry->id();
+  }
+  counters_.set_out_read(up_to_seq);
+  if (last_id != 0) {
+    control::Event event;
+    event.set_at_unix_ms(clock_.NowUnixMs());
+    event.mutable_read()->set_up_to_id(last_id);
+    pending_events_.push_back(std::move(event));
+  }
+  commit_.AfterSync([](const Status&) {});
+}
+
+}  // namespace inmost::core

@@ -1,0 +1,107 @@
+#include "daemon/core/partner_book.h"
+
+#include <algorithm>
+
+#include "daemon/crypto/bytes.h"
+#include "proto/records.pb.h"
+
+namespace inmost::core {
+namespace {
+
+constexpr std::string_view kPartnerKey = "partner";
+constexpr std::string_view kInviteMetaKey = "invite/meta";
+constexpr std::string_view kInviteSecretKey = "invite/secret";
+constexpr size_t kInviteSecretBytes = 32;
+
+}  // namespace
+
+Status PartnerBook::Load() {
+  auto value = store_.Get(kPartnerKey);
+  if (!value.ok()) {
+    if (value.status().code() == Code::kNotFound) return Status::Ok();
+    return value.status();
+  }
+  records::PartnerRecord record;
+  if (!record.ParseFromString(*value) || record.static_key().size() != crypto::kX25519KeySize) {
+    return Corruption("the partner record is damaged");
+  }
+  Partner partner;
+  std::copy(record.static_key().begin(), record.static_key().end(), partner.static_key.begin());
+  partner.addresses.assign(record.addresses().begin(), record.addresses().end());
+  partner_ = std::move(partner);
+  paired_at_unix_ms_ = record.paired_at_unix_ms();
+  return Status::Ok();
+}
+
+Status PartnerBook::WritePartner(const Partner& partner, int64_t paired_at_unix_ms,
+                                 store::SealedStore::WriteBatch& batch) {
+  records::PartnerRecord record;
+  record.set_static_key(partner.static_key.data(), partner.static_key.size());
+  for (const auto& a : partner.addresses) record.add_addresses(a);
+  record.set_paired_at_unix_ms(paired_at_unix_ms);
+  std::string buf;
+  record.SerializeToString(&buf);
+  batch.Put(kPartnerKey, crypto::AsBytes(buf));
+  return Status::Ok();
+}
+
+Status PartnerBook::Pair(const Partner& partner, int64_t now_unix_ms) {
+  if (partner_ && partner_->static_key != partner.static_key) {
+    return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+  }
+  store::SealedStore::WriteBatch batch(store_);
+  INMOST_RETURN_IF_ERROR(WritePartner(partner, now_unix_ms, batch));
+  batch.Delete(kInviteMetaKey);
+  batch.Delete(kInviteSecretKey);
+  INMOST_RETURN_IF_ERROR(store_.Write(batch));
+  partner_ = partner;
+  paired_at_unix_ms_ = now_unix_ms;
+  return Status::Ok();
+}
+
+Status PartnerBook::SetAddresses(const std::vector<std::string>& addresses) {
+  if (!partner_) return FailedPrecondition("not paired");
+  if (addresses.empty() || addresses == partner_->addresses) return Status::Ok();
+  Partner updated = *partner_;
+  updated.addresses = addresses;
+  store::SealedStore::WriteBatch batch(store_);
+  INMOST_RETURN_IF_ERROR(WritePartner(updated, paired_at_unix_ms_, batch));
+  INMOST_RETURN_IF_ERROR(store_.Write(batch));
+  partner_ = std::move(updated);
+  return Status::Ok();
+}
+
+Status PartnerBook::Forget() {
+  INMOST_RETURN_IF_ERROR(store_.Delete(kPartnerKey));
+  partner_.reset();
+  return Status::Ok();
+}
+
+Result<OpenInvite> PartnerBook::CreateInvite(int64_t expires_at_unix) {
+  if (partner_) return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+  OpenInvite invite{crypto::SecretBytes::Random(kInviteSecretBytes), expires_at_unix};
+  records::InviteRecord meta;
+  meta.set_expires_at_unix(expires_at_unix);
+  std::string buf;
+  meta.SerializeToString(&buf);
+  store::SealedStore::WriteBatch batch(store_);
+  batch.Put(kInviteMetaKey, crypto::AsBytes(buf));
+  batch.PutSecret(kInviteSecretKey, invite.secret);
+  INMOST_RETURN_IF_ERROR(store_.Write(batch));
+  return invite;
+}
+
+Result<std::optional<OpenInvite>> PartnerBook::LoadInvite() const {
+  auto meta_value = store_.Get(kInviteMetaKey);
+  if (!meta_value.ok()) {
+    if (meta_value.status().code() == Code::kNotFound) return std::optional<OpenInvite>();
+    return meta_value.status();
+  }
+  records::InviteRecord meta;
+  if (!meta.ParseFromString(*meta_value)) return Corruption("the invite record is damaged");
+  auto secret = store_.GetSecret(kInviteSecretKey);
+  if (!secret.ok()) return secret.status();
+  return std::optional<OpenInvite>(OpenInvite{std::move(*secret), meta.expires_at_unix()});
+}
+
+}  // namespace inmost::core

@@ -1,0 +1,298 @@
+#include "daemon/daemon.h"
+
+#include <sodium.h>
+
+#include "daemon/identity/fingerprint.h"
+#include "daemon/identity/invite_code.h"
+#include "daemon/identity/safety_number.h"
+#include "daemon/store/storage_key.h"
+
+namespace inmost {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kIdentityKey = "identity/static_private";
+constexpr int64_t kDefaultInviteSeconds = 24 * 3600;
+constexpr int64_t kMaxInviteSeconds = 30 * 24 * 3600;
+
+control::Error ToError(const Status& status) {
+  control::Error error;
+  error.set_code(static_cast<uint32_t>(status.code()));
+  error.set_code_name(std::string(CodeName(status.code())));
+  error.set_message(status.message());
+  return error;
+}
+
+// "[::]:7433" and "0.0.0.0:7433" accept from anywhere but cannot be dialled.
+std::string DialableAddress(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen;
+  std::string host = listen.substr(0, colon);
+  if (host == "[::]" || host == "0.0.0.0" || host.empty()) return "127.0.0.1" + listen.substr(colon);
+  return listen;
+}
+
+}  // namespace
+
+Status InitDataDir(const std::filesystem::path& data_dir, const crypto::SecretBytes* passphrase,
+                   const store::KdfLimits& limits) {
+  store::DataDir dir(data_dir);
+  if (dir.IsInitialized()) {
+    return AlreadyExists("an inmost data directory already exists at " + data_dir.string());
+  }
+  INMOST_RETURN_IF_ERROR(dir.CreatePrivate());
+  INMOST_RETURN_IF_ERROR(dir.CheckPrivate());
+  auto key = passphrase != nullptr ? store::CreateWrapped(dir.wrapped_key_path(), *passphrase, limits)
+                                   : store::CreateKeyFile(dir.key_file_path());
+  if (!key.ok()) return key.status();
+  auto db = store::SealedStore::Open(dir.store_path(), std::move(*key), store::OpenMode::kCreate);
+  if (!db.ok()) return db.status();
+  crypto::KeyPair identity = crypto::KeyPair::Generate();
+  return (*db)->PutSecret(kIdentityKey, identity.private_key);
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonOptions& options,
+                                             const crypto::SecretBytes* passphrase,
+                                             const core::Clock& clock, log::Logger& log) {
+  store::DataDir dir(options.data_dir);
+  if (!dir.IsInitialized()) {
+    return FailedPrecondition("no inmost data directory at " + options.data_dir.string() +
+                              "; create one with: inmostd init --data-dir " +
+                              options.data_dir.string());
+  }
+  INMOST_RETURN_IF_ERROR(dir.CheckPrivate());
+  Result<crypto::SecretBytes> key = crypto::SecretBytes();
+  if (std::filesystem::exists(dir.wrapped_key_path())) {
+    if (passphrase == nullptr) {
+      return FailedPrecondition("the storage key is protected by a passphrase; run with "
+                                "--passphrase-stdin and give it on standard input");
+    }
+    key = store::LoadWrapped(dir.wrapped_key_path(), *passphrase);
+  } else {
+    key = store::LoadKeyFile(dir.key_file_path());
+  }
+  if (!key.ok()) return key.status();
+  auto db = store::SealedStore::Open(dir.store_path(), std::move(*key), store::OpenMode::kExisting);
+  if (!db.ok()) return db.status();
+  auto secret = (*db)->GetSecret(kIdentityKey);
+  if (!secret.ok()) return secret.status();
+  auto identity = crypto::KeyPair::FromPrivate(secret->span());
+  if (!identity.ok()) return Corruption("the identity key in the store is damaged");
+
+  std::unique_ptr<Daemon> daemon(
+      new Daemon(io, options, std::move(*db), std::move(*identity), clock, log));
+  INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
+  auto invite = daemon->partners_.LoadInvite();
+  if (!invite.ok()) return invite.status();
+  if (invite->has_value()) {
+    daemon->link_.SetInvite(peer::PendingInvite{std::move((*invite)->secret),
+                                                (*invite)->expires_at_unix});
+  }
+  return daemon;
+}
+
+Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<store::SealedStore> db,
+               crypto::KeyPair identity, const core::Clock& clock, log::Logger& log)
+    : io_(io),
+      options_(std::move(options)),
+      data_dir_(options_.data_dir),
+      db_(std::move(db)),
+      identity_(std::move(identity)),
+      clock_(clock),
+      log_(log),
+      commit_(io, *db_),
+      partners_(*db_),
+      link_(io, identity_, *this, clock, log, options_.link),
+      conversation_(*db_, commit_, events_, link_, clock, log),
+      control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
+
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+  INMOST_RETURN_IF_ERROR(link_.Listen(options_.listen));
+  INMOST_RETURN_IF_ERROR(control_.Start());
+  link_.SetPartner(partners_.partner());
+  log_.Info("inmostd ready: peer port " + link_.listen_address() + ", control socket " +
+            data_dir_.control_socket_path().string());
+  return Status::Ok();
+}
+
+void Daemon::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  commit_.FlushNow();
+  control_.Stop();
+  link_.Stop();
+}
+
+std::vector<std::string> Daemon::AdvertisedAddresses() const {
+  if (!options_.advertise.empty()) return options_.advertise;
+  return {DialableAddress(link_.listen_address())};
+}
+
+void Daemon::Publish(control::Event event) {
+  event.set_at_unix_ms(clock_.NowUnixMs());
+  events_.Publish(event);
+}
+
+asio::awaitable<control::Response> Daemon::Handle(const control::Request& request) {
+  auto result = co_await Dispatch(request);
+  if (result.ok()) co_return std::move(*result);
+  control::Response response;
+  *response.mutable_error() = ToError(result.status());
+  co_return response;
+}
+
+asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Request& request) {
+  control::Response response;
+  switch (request.body_case()) {
+    case control::Request::kStatus: {
+      auto reply = StatusNow();
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_status() = std::move(*reply);
+      break;
+    }
+    case control::Request::kInvite: {
+      auto reply = MakeInvite(request.invite());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_invite() = std::move(*reply);
+      break;
+    }
+    case control::Request::kJoin: {
+      auto reply = co_await Join(request.join());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_join() = std::move(*reply);
+      break;
+    }
+    case control::Request::kUnpair: {
+      auto reply = Unpair(request.unpair());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_unpair() = std::move(*reply);
+      break;
+    }
+    case control::Request::kSend: {
+      auto reply = co_await conversation_.Send(request.send().text());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_send() = std::move(*reply);
+      break;
+    }
+    case control::Request::kHistory: {
+      auto reply = conversation_.History(request.history().limit(), request.history().before_id());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_history() = std::move(*reply);
+      break;
+    }
+    case control::Request::kMarkRead: {
+      auto reply = co_await conversation_.MarkRead(request.mark_read().up_to_id());
+      if (!reply.ok()) co_return reply.status();
+      *response.mutable_mark_read() = std::move(*reply);
+      break;
+    }
+    default:
+      co_return Unsupported("this daemon does not know that request; is the CLI newer?");
+  }
+  co_return response;
+}
+
+Result<control::StatusReply> Daemon::StatusNow() const {
+  control::StatusReply reply;
+  reply.set_fingerprint(identity::Fingerprint(identity_.public_key));
+  reply.set_listen_address(link_.listen_address());
+  reply.set_unacknowledged(conversation_.unacknowledged());
+  if (const auto& partner = partners_.partner()) {
+    reply.set_paired(true);
+    reply.set_partner_fingerprint(identity::Fingerprint(partner->static_key));
+    reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
+    for (const auto& a : partner->addresses) reply.add_partner_addresses(a);
+    reply.set_link_up(link_.IsUp());
+  }
+  return reply;
+}
+
+Result<control::InviteReply> Daemon::MakeInvite(const control::InviteRequest& request) {
+  int64_t seconds = request.expires_in_seconds() == 0
+                        ? kDefaultInviteSeconds
+                        : static_cast<int64_t>(request.expires_in_seconds());
+  if (seconds > kMaxInviteSeconds) return InvalidArgument("an invite may last at most 30 days");
+  std::vector<std::string> addresses(request.addresses().begin(), request.addresses().end());
+  if (addresses.empty()) addresses = AdvertisedAddresses();
+  for (const auto& a : addresses) INMOST_RETURN_IF_ERROR(identity::ValidateAddress(a));
+
+  int64_t expires_at = clock_.NowUnixMs() / 1000 + seconds;
+  auto open = partners_.CreateInvite(expires_at);
+  if (!open.ok()) return open.status();
+  identity::Invite invite;
+  invite.inviter_key = identity_.public_key;
+  invite.secret = crypto::SecretBytes::CopyOf(open->secret.span());
+  invite.addresses = addresses;
+  invite.expires_at_unix = expires_at;
+  link_.SetInvite(peer::PendingInvite{std::move(open->secret), expires_at});
+  log_.Info("invite created, expires in " + std::to_string(seconds) + " s");
+
+  control::InviteReply reply;
+  reply.set_code(identity::EncodeInvite(invite));
+  reply.set_expires_at_unix(expires_at);
+  return reply;
+}
+
+asio::awaitable<Result<control::JoinReply>> Daemon::Join(const control::JoinRequest& request) {
+  if (partners_.partner()) co_return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+  auto invite = identity::ParseInvite(request.code(), clock_.NowUnixMs() / 1000);
+  if (!invite.ok()) co_return invite.status();
+  if (invite->inviter_key == identity_.public_key) {
+    co_return InvalidArgument("this is your own invite: give it to your partner");
+  }
+  auto partner = co_await link_.Join(*invite, AdvertisedAddresses());
+  if (!partner.ok()) co_return partner.status();
+  control::JoinReply reply;
+  reply.set_partner_fingerprint(identity::Fingerprint(partner->static_key));
+  reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
+  co_return reply;
+}
+
+Result<control::UnpairReply> Daemon::Unpair(const control::UnpairRequest& request) {
+  if (!request.confirm()) return InvalidArgument("unpairing forgets your partner: confirm it");
+  if (!partners_.partner()) return FailedPrecondition("not paired");
+  INMOST_RETURN_IF_ERROR(partners_.Forget());
+  link_.SetPartner(std::nullopt);
+  log_.Info("unpaired");
+  return control::UnpairReply();
+}
+
+void Daemon::OnLinkUp(const std::string& address) {
+  control::Event event;
+  event.mutable_link_up()->set_address(address);
+  Publish(std::move(event));
+  conversation_.OnLinkUp();
+}
+
+void Daemon::OnLinkDown(const std::string& reason) {
+  control::Event event;
+  event.mutable_link_down()->set_reason(reason);
+  Publish(std::move(event));
+}
+
+void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
+  conversation_.OnPeerMessage(message);
+}
+
+Status Daemon::OnPaired(const core::Partner& partner) {
+  INMOST_RETURN_IF_ERROR(conversation_.StartWithNewPartner());
+  INMOST_RETURN_IF_ERROR(partners_.Pair(partner, clock_.NowUnixMs()));
+  log_.Info("paired with partner " + identity::Fingerprint(partner.static_key));
+  control::Event event;
+  event.mutable_paired()->set_partner_fingerprint(identity::Fingerprint(partner.static_key));
+  event.mutable_paired()->set_safety_number(
+      identity::SafetyNumber(identity_.public_key, partner.static_key));
+  Publish(std::move(event));
+  return Status::Ok();
+}
+
+void Daemon::OnPartnerAddresses(const std::vector<std::string>& addresses) {
+  Status status = partners_.SetAddresses(addresses);
+  if (!status.ok()) log_.Warning("could not save the partner's addresses: " + status.ToString());
+}
+
+}  // namespace inmost

@@ -1,0 +1,104 @@
+// The composition root of inmostd: opens the store, loads the identity, and wires
+// the conversation, the peer link and the control server onto one io_context. It
+// answers control requests and link events by delegating to those parts; it holds
+// no protocol logic of its own. Nothing here is global, so a test can run two.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/control/control_server.h"
+#include "daemon/control/request_handler.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/conversation.h"
+#include "daemon/core/event_hub.h"
+#include "daemon/core/group_commit.h"
+#include "daemon/core/link_listener.h"
+#include "daemon/core/partner_book.h"
+#include "daemon/crypto/key_pair.h"
+#include "daemon/log/logger.h"
+#include "daemon/peer/partner_link.h"
+#include "daemon/store/data_dir.h"
+#include "daemon/store/sealed_store.h"
+#include "daemon/store/storage_key.h"
+
+namespace inmost {
+
+// The default TCP port on which inmostd accepts its partner.
+inline constexpr uint16_t kDefaultPeerPort = 7433;
+inline constexpr char kDefaultListen[] = "[::]:7433";
+
+struct DaemonOptions {
+  std::filesystem::path data_dir;
+  std::string listen = kDefaultListen;
+  // Addresses to tell the partner and put in invites; default: the listen address
+  // (with a wildcard host replaced by 127.0.0.1, which suits only one machine).
+  std::vector<std::string> advertise;
+  peer::LinkOptions link;
+};
+
+// Creates a new data directory at `data_dir`: mode 0700, a storage key (a 0600 key
+// file, or wrapped under `passphrase` when given), the encrypted store and a fresh
+// identity key pair. Fails if the directory already holds a store.
+Status InitDataDir(const std::filesystem::path& data_dir, const crypto::SecretBytes* passphrase,
+                   const store::KdfLimits& limits = store::KdfLimits::Interactive());
+
+class Daemon final : public core::LinkListener, public control::RequestHandler {
+ public:
+  // Opens the daemon's state in `options.data_dir`; `passphrase` is needed only when
+  // the storage key is wrapped. `io`, `clock` and `log` must outlive the daemon.
+  static Result<std::unique_ptr<Daemon>> Open(boost::asio::io_context& io,
+                                              const DaemonOptions& options,
+                                              const crypto::SecretBytes* passphrase,
+                                              const core::Clock& clock, log::Logger& log);
+  ~Daemon() override;
+
+  // Starts listening for the partner and for control clients and dials the partner.
+  Status Start();
+  // Finishes in-flight writes and closes every socket; the io_context then runs dry.
+  void Stop();
+
+  // control::RequestHandler
+  boost::asio::awaitable<control::Response> Handle(const control::Request& request) override;
+
+  // core::LinkListener
+  void OnLinkUp(const std::string& address) override;
+  void OnLinkDown(const std::string& reason) override;
+  void OnPeerMessage(const peer::PeerMessage& message) override;
+  Status OnPaired(const core::Partner& partner) override;
+  void OnPartnerAddresses(const std::vector<std::string>& addresses) override;
+
+ private:
+  Daemon(boost::asio::io_context& io, DaemonOptions options, std::unique_ptr<store::SealedStore> db,
+         crypto::KeyPair identity, const core::Clock& clock, log::Logger& log);
+
+  boost::asio::awaitable<Result<control::Response>> Dispatch(const control::Request& request);
+  Result<control::StatusReply> StatusNow() const;
+  Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
+  boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
+  Result<control::UnpairReply> Unpair(const control::UnpairRequest& request);
+  std::vector<std::string> AdvertisedAddresses() const;
+  void Publish(control::Event event);
+
+  boost::asio::io_context& io_;
+  DaemonOptions options_;
+  store::DataDir data_dir_;
+  std::unique_ptr<store::SealedStore> db_;
+  crypto::KeyPair identity_;
+  const core::Clock& clock_;
+  log::Logger& log_;
+  core::EventHub events_;
+  core::GroupCommit commit_;
+  core::PartnerBook partners_;
+  peer::PartnerLink link_;
+  core::Conversation conversation_;
+  control::ControlServer control_;
+  bool stopped_ = false;
+};
+
+}  // namespace inmost

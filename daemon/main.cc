@@ -1,0 +1,89 @@
+// inmostd: a thin main over the daemon library. It parses the command line, reads
+// a passphrase if asked, and runs one io_context until SIGINT or SIGTERM.
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "daemon/config/command_line.h"
+#include "daemon/crypto/bytes.h"
+#include "daemon/daemon.h"
+
+namespace {
+
+// Keys live in this process's memory: never let them reach a core file.
+void DisableCoreDumps() {
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase() {
+  std::string line;
+  if (!std::getline(std::cin, line) || line.empty()) {
+    return inmost::InvalidArgument("--passphrase-stdin: no passphrase on standard input");
+  }
+  auto secret = inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(line));
+  sodium_memzero(line.data(), line.size());
+  return secret;
+}
+
+int Fail(const inmost::Status& status) {
+  std::cerr << "inmostd: " << status.message() << '\n';
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  DisableCoreDumps();
+  if (sodium_init() < 0) return Fail(inmost::Unavailable("libsodium failed to initialise"));
+  auto command = inmost::config::ParseCommandLine(argc, argv, [](const char* n) { return std::getenv(n); });
+  if (!command.ok()) {
+    std::cerr << "inmostd: " << command.status().message() << '\n';
+    return 2;
+  }
+  if (command->verb == inmost::config::Command::Verb::kHelp) {
+    std::cout << command->help_text;
+    return 0;
+  }
+
+  std::optional<inmost::crypto::SecretBytes> passphrase;
+  if (command->passphrase_stdin) {
+    auto read = ReadPassphrase();
+    if (!read.ok()) return Fail(read.status());
+    passphrase = std::move(*read);
+  }
+  const inmost::crypto::SecretBytes* pass = passphrase ? &*passphrase : nullptr;
+
+  if (command->verb == inmost::config::Command::Verb::kInit) {
+    inmost::Status status = inmost::InitDataDir(command->daemon.data_dir, pass);
+    if (!status.ok()) return Fail(status);
+    std::cout << "initialised " << command->daemon.data_dir.string() << '\n';
+    return 0;
+  }
+
+  inmost::log::Logger log(std::cerr, command->log_level);
+  inmost::core::SystemClock clock{std::chrono::milliseconds(command->clock_offset_ms)};
+  boost::asio::io_context io(1);
+  auto daemon = inmost::Daemon::Open(io, command->daemon, pass, clock, log);
+  if (!daemon.ok()) return Fail(daemon.status());
+  passphrase.reset();
+  if (inmost::Status status = (*daemon)->Start(); !status.ok()) return Fail(status);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log.Info("signal " + std::to_string(signal) + ": stopping");
+    (*daemon)->Stop();
+    io.stop();
+  });
+  io.run();
+  log.Info("stopped");
+  return 0;
+}

@@ -1,0 +1,159 @@
+#include "daemon/peer/pairing.h"
+
+#include <string>
+#include <utility>
+
+#include "daemon/noise/limits.h"
+#include "daemon/peer/address.h"
+#include "daemon/peer/hello.h"
+#include "daemon/peer/socket_io.h"
+#include "daemon/peer/transport_message.h"
+
+namespace inmost::peer {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+noise::HandshakeConfig PairingConfig(noise::Role role, const crypto::KeyPair& identity,
+                                     const crypto::SecretBytes& psk) {
+  noise::HandshakeConfig config;
+  config.protocol_name = std::string(kPairingProtocolName);
+  config.role = role;
+  config.prologue = PrologueFor(HelloType::kPairing);
+  config.local_static = &identity;
+  config.psks = {&psk};
+  return config;
+}
+
+Status Refused() {
+  return PermissionDenied(std::string(kInviteRefusedMessage));
+}
+
+}  // namespace
+
+Result<PairingInitiation> StartPairing(const crypto::KeyPair& identity,
+                                       const crypto::PublicKey& inviter,
+                                       const crypto::SecretBytes& psk) {
+  if (psk.size() != noise::kPskSize) return InvalidArgument("an invite secret must be 32 bytes");
+  noise::HandshakeConfig config = PairingConfig(noise::Role::kInitiator, identity, psk);
+  config.remote_static = inviter;
+  auto state = noise::HandshakeState::Create(config);
+  if (!state.ok()) return state.status();
+  // -> e, es, s, ss
+  auto message1 = state->WriteMessage({});
+  if (!message1.ok()) return message1.status();
+  crypto::Bytes hello = BuildHello(HelloType::kPairing, *message1, Mac1KeyFor(inviter));
+  return PairingInitiation{std::move(*state), std::move(hello)};
+}
+
+Result<noise::TransportKeys> FinishPairing(noise::HandshakeState& state,
+                                           std::span<const uint8_t> message2) {
+  // <- e, ee, se, psk
+  auto payload = state.ReadMessage(message2);
+  if (!payload.ok() || !state.IsFinished()) return Refused();
+  return state.Split();
+}
+
+Result<PairingResponse> RespondToPairing(const crypto::KeyPair& identity,
+                                         const crypto::SecretBytes& psk,
+                                         std::span<const uint8_t> message1) {
+  if (psk.size() != noise::kPskSize) return InvalidArgument("an invite secret must be 32 bytes");
+  auto state = noise::HandshakeState::Create(PairingConfig(noise::Role::kResponder, identity, psk));
+  if (!state.ok()) return state.status();
+  // -> e, es, s, ss
+  auto payload = state->ReadMessage(message1);
+  if (!payload.ok() || !state->remote_static().has_value()) {
+    return PermissionDenied("a pairing hello did not authenticate");
+  }
+  PairingResponse response;
+  response.joiner_key = *state->remote_static();
+  // <- e, ee, se, psk
+  auto message2 = state->WriteMessage({});
+  if (!message2.ok()) return message2.status();
+  response.message2 = std::move(*message2);
+  auto keys = state->Split();
+  if (!keys.ok()) return keys.status();
+  response.keys = std::move(*keys);
+  return response;
+}
+
+asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
+    tcp::socket& socket, wire::FrameDecoder& decoder, const crypto::KeyPair& identity,
+    crypto::PublicKey inviter, const crypto::SecretBytes& psk,
+    std::vector<std::string> my_addresses) {
+  auto initiation = StartPairing(identity, inviter, psk);
+  if (!initiation.ok()) co_return initiation.status();
+  Status sent = co_await WriteFrame(socket, std::move(initiation->hello));
+  if (!sent.ok()) co_return sent;
+
+  // The inviter drops the connection rather than explain a refusal.
+  auto message2 = co_await ReadFrame(socket, decoder);
+  if (!message2.ok()) {
+    if (message2.status().code() == Code::kUnavailable) co_return Refused();
+    co_return message2.status();
+  }
+  auto keys = FinishPairing(initiation->state, *message2);
+  if (!keys.ok()) co_return keys.status();
+
+  PeerMessage confirm;
+  PairConfirm* pair_confirm = confirm.mutable_pair_confirm();
+  for (const auto& address : SanitizeAddresses(my_addresses)) pair_confirm->add_addresses(address);
+  auto sealed_confirm = SealPeerMessage(keys->send, confirm);
+  if (!sealed_confirm.ok()) co_return sealed_confirm.status();
+  sent = co_await WriteFrame(socket, std::move(*sealed_confirm));
+  if (!sent.ok()) co_return sent;
+
+  auto welcome_frame = co_await ReadFrame(socket, decoder);
+  if (!welcome_frame.ok()) {
+    if (welcome_frame.status().code() == Code::kUnavailable) co_return Refused();
+    co_return welcome_frame.status();
+  }
+  auto welcome = OpenPeerMessage(keys->receive, *welcome_frame);
+  if (!welcome.ok()) co_return welcome.status();
+  if (!welcome->has_pair_welcome()) {
+    co_return InvalidArgument("the inviter answered the pairing with something else");
+  }
+  const auto& addresses = welcome->pair_welcome().addresses();
+  co_return SanitizeAddresses(std::vector<std::string>(addresses.begin(), addresses.end()));
+}
+
+asio::awaitable<Status> RunInviterConversation(tcp::socket& socket, wire::FrameDecoder& decoder,
+                                               const crypto::KeyPair& identity,
+                                               const crypto::SecretBytes& psk,
+                                               crypto::Bytes message1, PairingDecision decide) {
+  auto response = RespondToPairing(identity, psk, message1);
+  if (!response.ok()) co_return response.status();
+  Status sent = co_await WriteFrame(socket, std::move(response->message2));
+  if (!sent.ok()) co_return sent;
+
+  auto confirm_frame = co_await ReadFrame(socket, decoder);
+  if (!confirm_frame.ok()) co_return confirm_frame.status();
+  auto confirm = OpenPeerMessage(response->keys.receive, *confirm_frame);
+  if (!confirm.ok()) {
+    if (confirm.status().code() == Code::kAuthenticationFailed) {
+      co_return PermissionDenied("pairing refused: the joiner does not hold the invite secret");
+    }
+    co_return confirm.status();
+  }
+  if (!confirm->has_pair_confirm()) {
+    co_return InvalidArgument("the joiner sent something other than pair_confirm");
+  }
+  const auto& addresses = confirm->pair_confirm().addresses();
+  core::Partner partner;
+  partner.static_key = response->joiner_key;
+  partner.addresses =
+      SanitizeAddresses(std::vector<std::string>(addresses.begin(), addresses.end()));
+  auto welcome_addresses = decide(partner);
+  if (!welcome_addresses.ok()) co_return welcome_addresses.status();
+
+  PeerMessage welcome;
+  PairWelcome* pair_welcome = welcome.mutable_pair_welcome();
+  for (const auto& address : *welcome_addresses) pair_welcome->add_addresses(address);
+  auto sealed_welcome = SealPeerMessage(response->keys.send, welcome);
+  if (!sealed_welcome.ok()) co_return sealed_welcome.status();
+  co_return co_await WriteFrame(socket, std::move(*sealed_welcome));
+}
+
+}  // namespace inmost::peer

@@ -1,0 +1,218 @@
+// scripts/bench: measures inmost against this machine's raw ceilings and prints one
+// table. It is a benchmark, not a test: it asserts nothing about speed.
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+#include <sodium.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/crypto/key_pair.h"
+#include "daemon/noise/handshake_state.h"
+#include "tests/bench/daemon_process.h"
+
+namespace inmost::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMessageBytes = 256;
+constexpr int kLatencySamples = 300;
+constexpr int kThroughputMessages = 20000;
+constexpr int kSenderThreads = 16;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Row {
+  std::string what;
+  double value;
+  std::string unit;
+  std::string note;
+};
+
+void Print(const std::vector<Row>& rows) {
+  std::printf("%-52s %14s  %-10s %s\n", "measure", "value", "unit", "note");
+  for (const auto& r : rows) {
+    std::printf("%-52s %14.2f  %-10s %s\n", r.what.c_str(), r.value, r.unit.c_str(), r.note.c_str());
+  }
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+// Raw synced LevelDB writes: the ceiling for anything durable.
+std::pair<double, double> LevelDbSyncedRates() {
+  std::string dir = (std::filesystem::temp_directory_path() / "inmost-bench-leveldb").string();
+  std::filesystem::remove_all(dir);
+  leveldb::Options options;
+  options.create_if_missing = true;
+  leveldb::DB* raw = nullptr;
+  Check(leveldb::DB::Open(options, dir, &raw).ok() ? Status() : IoError("leveldb open"), "leveldb");
+  std::unique_ptr<leveldb::DB> db(raw);
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  std::string value(kMessageBytes + 40, 'x');
+  constexpr int kPuts = 300;
+  auto start = Clock::now();
+  for (int i = 0; i < kPuts; ++i) db->Put(sync, "p" + std::to_string(i), value);
+  double single = kPuts / Seconds(Clock::now() - start);
+  constexpr int kBatches = 200;
+  constexpr int kPerBatch = 100;
+  start = Clock::now();
+  for (int b = 0; b < kBatches; ++b) {
+    leveldb::WriteBatch batch;
+    for (int i = 0; i < kPerBatch; ++i) batch.Put("b" + std::to_string(b * kPerBatch + i), value);
+    db->Write(sync, &batch);
+  }
+  double batched = kBatches * kPerBatch / Seconds(Clock::now() - start);
+  db.reset();
+  std::filesystem::remove_all(dir);
+  return {single, batched};
+}
+
+double SealRate() {
+  std::vector<uint8_t> key(crypto_aead_chacha20poly1305_ietf_KEYBYTES, 7);
+  std::vector<uint8_t> nonce(crypto_aead_chacha20poly1305_ietf_NPUBBYTES, 0);
+  std::vector<uint8_t> msg(kMessageBytes, 1), out(kMessageBytes + 16);
+  constexpr int kSeals = 500000;
+  auto start = Clock::now();
+  for (int i = 0; i < kSeals; ++i) {
+    nonce[0] = static_cast<uint8_t>(i);
+    crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), nullptr, msg.data(), msg.size(), nullptr,
+                                              0, nullptr, nonce.data(), key.data());
+  }
+  return kSeals / Seconds(Clock::now() - start);
+}
+
+// CPU time of one Noise KK handshake, per side.
+double KkHandshakeCpuMs() {
+  auto a = crypto::KeyPair::Generate();
+  auto b = crypto::KeyPair::Generate();
+  constexpr int kHandshakes = 300;
+  double cpu = CpuSeconds();
+  for (int i = 0; i < kHandshakes; ++i) {
+    noise::HandshakeConfig ic{"Noise_KK_25519_ChaChaPoly_BLAKE2b", noise::Role::kInitiator, {}, &a,
+                              b.public_key, {}, nullptr};
+    noise::HandshakeConfig rc{"Noise_KK_25519_ChaChaPoly_BLAKE2b", noise::Role::kResponder, {}, &b,
+                              a.public_key, {}, nullptr};
+    auto init = noise::HandshakeState::Create(ic);
+    auto resp = noise::HandshakeState::Create(rc);
+    Check(init.status(), "kk init");
+    Check(resp.status(), "kk resp");
+    auto m1 = init->WriteMessage({});
+    Check(resp->ReadMessage(*m1).status(), "kk read 1");
+    auto m2 = resp->WriteMessage({});
+    Check(init->ReadMessage(*m2).status(), "kk read 2");
+  }
+  return (CpuSeconds() - cpu) * 1000.0 / kHandshakes / 2;
+}
+
+control::Request SendRequest(const std::string& text) {
+  control::Request r;
+  r.mutable_send()->set_text(text);
+  return r;
+}
+
+std::string Text(int i) {
+  std::string t = "bench message " + std::to_string(i) + " ";
+  t.resize(kMessageBytes, '.');
+  return t;
+}
+
+}  // namespace
+}  // namespace inmost::bench
+
+int main() {
+  using namespace inmost;
+  using namespace inmost::bench;
+  if (sodium_init() < 0) return 1;
+  std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
+  std::vector<Row> rows;
+
+  auto [single_put, batch_put] = LevelDbSyncedRates();
+  double seal = SealRate();
+  double kk_ms = KkHandshakeCpuMs();
+
+  DaemonProcess alice(inmostd, "alice"), bob(inmostd, "bob");
+  alice.Start();
+  bob.Start();
+  Pair(alice, bob);
+  long idle_a = alice.ResidentKiB(), idle_b = bob.ResidentKiB();
+
+  // Latency of one message on an idle link: send on alice, event on bob.
+  Client sender = alice.Connect();
+  Client watcher = bob.Connect();
+  control::Request subscribe;
+  subscribe.mutable_subscribe();
+  Check(watcher.Call(subscribe).status(), "subscribe");
+  std::vector<double> latencies;
+  for (int i = 0; i < kLatencySamples; ++i) {
+    auto start = Clock::now();
+    Check(sender.Call(SendRequest(Text(i))).status(), "send");
+    while (true) {
+      auto event = watcher.NextEvent(5000);
+      Check(event.status(), "waiting for delivery");
+      if (event->has_message_received()) break;
+    }
+    latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
+  }
+
+  // Throughput: many sends in flight from several connections; done when alice
+  // has no unacknowledged message left (bob has synced every one).
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  std::atomic<long> peak_kib_a{0}, peak_kib_b{0};
+  for (int t = 0; t < kSenderThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Client c = alice.Connect();
+      for (int i = t; i < kThroughputMessages; i += kSenderThreads) {
+        Check(c.Call(SendRequest(Text(i))).status(), "send");
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  control::Request status;
+  status.mutable_status();
+  while (true) {
+    peak_kib_a = std::max(peak_kib_a.load(), alice.ResidentKiB());
+    peak_kib_b = std::max(peak_kib_b.load(), bob.ResidentKiB());
+    auto s = sender.Call(status);
+    Check(s.status(), "status");
+    if (s->status().unacknowledged() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  double rate = kThroughputMessages / Seconds(Clock::now() - start);
+
+  rows.push_back({"raw LevelDB synced put (single)", single_put, "ops/s", "ceiling"});
+  rows.push_back({"raw LevelDB synced batch of 100", batch_put, "values/s", "ceiling"});
+  rows.push_back({"raw ChaCha20-Poly1305 seal, 256 B", seal, "msgs/s", "ceiling"});
+  rows.push_back({"Noise KK handshake CPU per side", kk_ms, "ms", "target < 1"});
+  rows.push_back({"durable delivered messages, 256 B, 16 senders", rate, "msgs/s",
+                  "target >= 50000; " + std::to_string(static_cast<int>(100 * rate / batch_put)) +
+                      "% of raw batch rate"});
+  rows.push_back({"send-to-receive latency p50 (idle link)", Percentile(latencies, 0.50), "ms",
+                  "target < 1.5"});
+  rows.push_back({"send-to-receive latency p99 (idle link)", Percentile(latencies, 0.99), "ms",
+                  "target < 5"});
+  rows.push_back({"idle resident memory, alice", idle_a / 1024.0, "MiB", "target < 16"});
+  rows.push_back({"idle resident memory, bob", idle_b / 1024.0, "MiB", "target < 16"});
+  rows.push_back({"loaded resident memory (peak seen), alice", peak_kib_a / 1024.0, "MiB", ""});
+  rows.push_back({"loaded resident memory (peak seen), bob", peak_kib_b / 1024.0, "MiB", ""});
+  Print(rows);
+  return 0;
+}

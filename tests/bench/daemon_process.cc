@@ -1,0 +1,133 @@
+#include "tests/bench/daemon_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "inmost/data_dir.h"
+
+extern char** environ;
+
+namespace inmost::bench {
+namespace {
+
+constexpr auto kStartDeadline = std::chrono::seconds(20);
+constexpr auto kPollInterval = std::chrono::milliseconds(20);
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0600);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+    std::cerr << "bench: cannot start " << args[0] << '\n';
+    std::exit(1);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+void Check(const Status& status, const std::string& what) {
+  if (status.ok()) return;
+  std::cerr << "bench: " << what << ": " << status.ToString() << '\n';
+  std::exit(1);
+}
+
+DaemonProcess::DaemonProcess(std::string inmostd, std::string name)
+    : inmostd_(std::move(inmostd)), name_(std::move(name)) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "inmost-bench-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) Check(IoError("mkdtemp failed"), "temp dir");
+  dir_ = pattern + "/" + name_;
+  pid_t pid = Spawn({inmostd_, "init", "--data-dir", dir_}, pattern + "/" + name_ + ".log");
+  if (WaitExit(pid) != 0) Check(IoError("inmostd init failed"), name_);
+}
+
+DaemonProcess::~DaemonProcess() {
+  Stop();
+  std::filesystem::remove_all(std::filesystem::path(dir_).parent_path());
+}
+
+void DaemonProcess::Start(const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {inmostd_, "run", "--data-dir", dir_, "--listen", "127.0.0.1:0",
+                                   "--log-level", "warning"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = Spawn(args, dir_ + ".log");
+  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto client = Client::Connect(ControlSocketPath(dir_));
+    if (client.ok()) {
+      control::Request request;
+      request.mutable_status();
+      if (client->Call(request).ok()) return;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  Check(Unavailable("inmostd did not start; see " + dir_ + ".log"), name_);
+}
+
+void DaemonProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  WaitExit(pid_);
+  pid_ = -1;
+}
+
+Client DaemonProcess::Connect() const {
+  auto client = Client::Connect(ControlSocketPath(dir_));
+  Check(client.status(), "connect to " + name_);
+  return std::move(*client);
+}
+
+long DaemonProcess::ResidentKiB() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+void Pair(DaemonProcess& a, DaemonProcess& b) {
+  Client ca = a.Connect();
+  Client cb = b.Connect();
+  control::Request invite;
+  invite.mutable_invite();
+  auto code = ca.Call(invite);
+  Check(code.status(), "invite");
+  control::Request join;
+  join.mutable_join()->set_code(code->invite().code());
+  Check(cb.Call(join).status(), "join");
+  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  control::Request status;
+  status.mutable_status();
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto sa = ca.Call(status);
+    auto sb = cb.Call(status);
+    if (sa.ok() && sb.ok() && sa->status().link_up() && sb->status().link_up()) return;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  Check(Unavailable("the paired daemons did not bring their link up"), "pair");
+}
+
+}  // namespace inmost::bench

@@ -1,0 +1,464 @@
+"""Integration-test harness for inmost: runs real inmostd daemons and talks to them.
+
+Standard library only. The binaries are found through $INMOST_BIN_DIR (the CMake
+build directory holding daemon/inmostd and client/inmost); without it the
+repository's build/ is used.
+
+Every daemon lives in its own temporary directory (data directory, log file),
+listens on 127.0.0.1:0 (a free port chosen by the kernel) and is stopped and
+removed when its test ends, so test files can run in parallel. When a test
+fails, the tail of every daemon's log is printed.
+
+Nothing here sleeps to synchronise: wait_for() polls a predicate until a deadline.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BIN_DIR = os.environ.get("INMOST_BIN_DIR") or os.path.join(ROOT, "build")
+INMOSTD = os.path.join(BIN_DIR, "daemon", "inmostd")
+INMOST = os.path.join(BIN_DIR, "client", "inmost")
+
+# Short link timings so that reconnects happen within a second in tests.
+FAST_LINK_ARGS = [
+    "--keepalive-ms", "200",
+    "--dead-after-ms", "1500",
+    "--backoff-max-ms", "500",
+]
+
+START_TIMEOUT = 20.0   # seconds for a daemon to answer `status` after starting
+STOP_TIMEOUT = 15.0    # seconds for a daemon to exit after SIGTERM
+RPC_TIMEOUT = 30.0     # seconds for one JSON-RPC reply
+LOG_TAIL_LINES = 60
+NOISE = re.compile(r"DEBUG control client \d+ (connected|disconnected)$")
+# INMOST_IT_KEEP=1 keeps every daemon's temporary directory (data and log) for a look.
+KEEP = os.environ.get("INMOST_IT_KEEP") == "1"
+
+
+class RpcError(Exception):
+    """A JSON-RPC error reply: code, message and the inmost code_name (if any)."""
+
+    def __init__(self, code, message, code_name=None, method=None):
+        super().__init__(f"{method or 'rpc'}: error {code} ({code_name}): {message}")
+        self.code = code
+        self.message = message
+        self.code_name = code_name
+        self.method = method
+
+
+def wait_for(predicate, timeout, what, interval=0.05):
+    """Polls predicate() until it returns something truthy, and returns that.
+
+    Exceptions from the predicate count as "not yet" (the daemon may still be
+    starting); the last one is reported if the deadline passes.
+    """
+    deadline = time.monotonic() + timeout
+    last_value = None
+    last_error = None
+    while True:
+        try:
+            last_value = predicate()
+            last_error = None
+            if last_value:
+                return last_value
+        except (OSError, EOFError, RpcError, ValueError, KeyError) as e:
+            last_error = e
+        if time.monotonic() >= deadline:
+            detail = f"last error: {last_error!r}" if last_error else f"last value: {last_value!r}"
+            raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what} ({detail})")
+        time.sleep(interval)
+
+
+def wait_equal(get, expected, timeout, what, interval=0.05):
+    """Polls get() until it equals expected; on timeout shows the last value got."""
+    last = []
+
+    def check():
+        last[:] = [get()]
+        return last[0] == expected
+    try:
+        wait_for(check, timeout, what, interval)
+    except AssertionError as e:
+        got = repr(last[0]) if last else "(nothing)"
+        if len(got) > 800:
+            got = got[:400] + " ... " + got[-400:]
+        raise AssertionError(f"{e}\n  expected: {expected!r}\n  last got: {got}") from None
+    return last[0]
+
+
+class RpcConnection:
+    """One JSON-RPC 2.0 connection to a control socket (newline-delimited JSON)."""
+
+    def __init__(self, socket_path, timeout=RPC_TIMEOUT):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect(socket_path)
+        except OSError:
+            self.sock.close()
+            raise
+        self.buffer = b""
+        self.next_id = 1
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send_line(self, obj):
+        self.sock.sendall(json.dumps(obj).encode() + b"\n")
+
+    def read_line(self, timeout=None):
+        """The next line as parsed JSON; raises TimeoutError, or EOFError on close."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("no line from the daemon in time")
+                self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout as e:
+                raise TimeoutError("no line from the daemon in time") from e
+            if not chunk:
+                raise EOFError("the daemon closed the control connection")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, method, params=None, timeout=RPC_TIMEOUT):
+        """Sends one request and returns its result; raises RpcError on an error reply.
+
+        Notifications (events) that arrive before the reply are skipped.
+        """
+        request_id = self.next_id
+        self.next_id += 1
+        self.send_line({"jsonrpc": "2.0", "id": request_id, "method": method,
+                        "params": params or {}})
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self.read_line(timeout=max(0.001, deadline - time.monotonic()))
+            if "id" not in reply:
+                continue  # an event notification
+            if reply.get("id") != request_id:
+                raise AssertionError(f"reply id {reply.get('id')!r} for request {request_id}")
+            if reply.get("jsonrpc") != "2.0":
+                raise AssertionError(f"reply without jsonrpc 2.0: {reply!r}")
+            if "error" in reply:
+                err = reply["error"]
+                data = err.get("data") or {}
+                raise RpcError(err.get("code"), err.get("message"), data.get("code_name"), method)
+            if "result" not in reply:
+                raise AssertionError(f"reply with neither result nor error: {reply!r}")
+            return reply["result"]
+
+
+class EventReader:
+    """A subscribed control connection; next() returns each event's params."""
+
+    def __init__(self, socket_path):
+        self.conn = RpcConnection(socket_path)
+        self.conn.call("subscribe", {})
+
+    def next(self, timeout=10.0):
+        """The next event (the notification's params); raises TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no event in time")
+            msg = self.conn.read_line(timeout=remaining)
+            if msg.get("method") == "event" and "id" not in msg:
+                return msg["params"]
+
+    def wait_event(self, kind, timeout=10.0, predicate=None):
+        """Skips events until one of `kind` (e.g. "message_received") matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {kind} event in time")
+            event = self.next(remaining)
+            if kind in event and (predicate is None or predicate(event[kind])):
+                return event
+
+    def close(self):
+        self.conn.close()
+
+
+class Daemon:
+    """One inmostd with its own temporary data directory and log file."""
+
+    def __init__(self, name, extra_args=None, link_args=None):
+        self.name = name
+        self.tmp = tempfile.mkdtemp(prefix=f"inmost-it-{name}-")
+        self.data_dir = os.path.join(self.tmp, "data")
+        self.log_path = os.path.join(self.tmp, "daemon.log")
+        self.socket_path = os.path.join(self.data_dir, "control.sock")
+        self.extra_args = list(extra_args or [])
+        self.link_args = list(FAST_LINK_ARGS if link_args is None else link_args)
+        self.proc = None
+        self.listen_address = None
+        self.starts = 0
+
+    # ---- lifecycle ---------------------------------------------------------------
+
+    def init(self, passphrase=None):
+        """`inmostd init`; with a passphrase, the storage key is wrapped under it."""
+        args = [INMOSTD, "init", "--data-dir", self.data_dir]
+        if passphrase is not None:
+            args.append("--passphrase-stdin")
+        r = subprocess.run(args, input=None if passphrase is None else passphrase + "\n",
+                           capture_output=True, text=True, timeout=60)
+        self._log_note(f"init exited {r.returncode}\n{r.stdout}{r.stderr}")
+        if r.returncode != 0:
+            raise AssertionError(
+                f"{self.name}: inmostd init exited {r.returncode}: {r.stderr.strip()}")
+        mode = os.stat(self.data_dir).st_mode & 0o777
+        if mode & 0o077:
+            raise AssertionError(f"{self.name}: data dir has mode {oct(mode)}, expected 0700")
+        return self
+
+    def start(self, extra_args=None, timeout=START_TIMEOUT, same_port=False, passphrase=None):
+        """Starts `inmostd run` and waits until the control socket answers status.
+
+        The daemon listens on a free port (127.0.0.1:0), a new one at each start,
+        unless same_port asks for the port of the previous run. A passphrase is
+        given on standard input (--passphrase-stdin).
+        """
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.starts += 1
+        listen = "127.0.0.1:0"
+        if same_port:
+            assert self.listen_address, "same_port needs an earlier start"
+            listen = self.listen_address
+        args = [INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
+                "--log-level", "debug"] + self.link_args + self.extra_args + list(extra_args or [])
+        self._log_note(f"start #{self.starts}: {' '.join(args)}")
+        log = open(self.log_path, "ab")
+        try:
+            if passphrase is None:
+                self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
+                                             stderr=log)
+            else:
+                self.proc = subprocess.Popen(args + ["--passphrase-stdin"], stdin=subprocess.PIPE,
+                                             stdout=log, stderr=log)
+                try:
+                    self.proc.stdin.write(passphrase.encode() + b"\n")
+                    self.proc.stdin.close()
+                except BrokenPipeError:
+                    pass  # it exited already; ready() reports that
+        finally:
+            log.close()
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"{self.name}: inmostd exited with {self.proc.returncode} while starting\n"
+                    + self.log_tail())
+            return self.rpc("status", timeout=2.0)
+
+        status = wait_for(ready, timeout, f"{self.name} to answer status")
+        self.listen_address = status["listen_address"]
+        if not self.listen_address.startswith("127.0.0.1:") or self.listen_address.endswith(":0"):
+            raise AssertionError(f"{self.name}: odd listen address {self.listen_address!r}")
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM, wait, and assert a clean exit (status 0)."""
+        if self.proc is None or self.proc.poll() is not None:
+            rc = None if self.proc is None else self.proc.returncode
+            raise AssertionError(f"{self.name}: stop() but the daemon is not running (exit {rc})\n"
+                                 + self.log_tail())
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.name}: did not exit within {timeout}s of SIGTERM\n"
+                                 + self.log_tail())
+        self._log_note(f"stopped with SIGTERM, exit {rc}")
+        if rc != 0:
+            raise AssertionError(f"{self.name}: exit status {rc} after SIGTERM, expected 0\n"
+                                 + self.log_tail())
+
+    def kill9(self):
+        assert self.running(), f"{self.name}: kill9() but the daemon is not running"
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=STOP_TIMEOUT)
+        self._log_note("killed with SIGKILL")
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def close(self):
+        """Ends the process (if still running) without judging its exit."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def remove(self):
+        self.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- control API -------------------------------------------------------------
+
+    def connect(self, timeout=RPC_TIMEOUT):
+        return RpcConnection(self.socket_path, timeout=timeout)
+
+    def rpc(self, method, params=None, timeout=RPC_TIMEOUT):
+        with RpcConnection(self.socket_path, timeout=timeout) as conn:
+            return conn.call(method, params or {}, timeout=timeout)
+
+    def status(self):
+        return self.rpc("status")
+
+    def subscribe(self):
+        return EventReader(self.socket_path)
+
+    def send(self, text):
+        return self.rpc("send", {"text": text})
+
+    def history_all(self, page=1000):
+        """The whole conversation, oldest first, paging with before_id."""
+        messages = []
+        before = 0
+        while True:
+            params = {"limit": page}
+            if before:
+                params["before_id"] = before
+            reply = self.rpc("history", params)
+            page_messages = reply.get("messages", [])
+            messages[0:0] = page_messages
+            if not reply.get("more") or not page_messages:
+                return messages
+            before = int(page_messages[0]["id"])
+
+    def cli(self, *args, input=None, timeout=60, json_output=False):
+        argv = [INMOST, "--data-dir", self.data_dir] + (["--json"] if json_output else [])
+        argv += list(args)
+        return subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+
+    # ---- logs --------------------------------------------------------------------
+
+    def _log_note(self, text):
+        with open(self.log_path, "a") as f:
+            f.write(f"--- harness: {text}\n")
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=LOG_TAIL_LINES):
+        # Control clients coming and going (the harness's own polling) are noise here.
+        tail = [line for line in self.log_text().splitlines()
+                if not NOISE.search(line)][-lines:]
+        return f"---- last {len(tail)} lines of {self.name}'s log ({self.log_path}) ----\n" + \
+            "\n".join(tail)
+
+
+def pair(a, b, timeout=20.0):
+    """a invites, b joins; waits until both are paired with each other and the link is up."""
+    code = a.rpc("invite", {})["code"]
+    assert code.startswith("inmost1-"), code
+    joined = b.rpc("join", {"code": code})
+    wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
+             timeout, f"{a.name} and {b.name} paired with the link up")
+    sa, sb = a.status(), b.status()
+    assert sa["partner_fingerprint"] == sb["fingerprint"], (sa, sb)
+    assert sb["partner_fingerprint"] == sa["fingerprint"], (sa, sb)
+    assert joined["partner_fingerprint"] == sa["fingerprint"], (joined, sa)
+    return code
+
+
+def link_up(a, b):
+    return a.status()["link_up"] and b.status()["link_up"]
+
+
+class IntegrationTest(unittest.TestCase):
+    """Base class: make_daemon() registers daemons; logs are printed on failure."""
+
+    def setUp(self):
+        self._daemons = []
+        for path in (INMOSTD, INMOST):
+            if not os.access(path, os.X_OK):
+                self.fail(f"{path} is missing; build first or set INMOST_BIN_DIR")
+
+    def make_daemon(self, name, start=True, extra_args=None, link_args=None):
+        d = Daemon(name, extra_args=extra_args, link_args=link_args)
+        self._daemons.append(d)
+        self.addCleanup(self._check_and_stop, d)
+        d.init()
+        if start:
+            d.start()
+        return d
+
+    def assertExit(self, result, code, what):
+        """A finished subprocess exited with `code`; shows its output if not."""
+        self.assertEqual(result.returncode, code,
+                         f"{what}: exit {result.returncode}, expected {code}\n"
+                         f"stdout: {result.stdout}\nstderr: {result.stderr}")
+
+    def _check_and_stop(self, d):
+        # A daemon that died behind the test's back is a failure (a crash); a daemon
+        # still running must stop cleanly with exit 0.
+        if d.proc is None:
+            return
+        if d.proc.poll() is None:
+            d.stop()
+        elif d.proc.returncode not in (0, -signal.SIGKILL):
+            raise AssertionError(f"{d.name} exited by itself with status {d.proc.returncode}")
+
+    def run(self, result=None):
+        if result is None:
+            result = self.defaultTestResult()
+        before = len(result.failures) + len(result.errors)
+        try:
+            return super().run(result)
+        finally:
+            daemons = getattr(self, "_daemons", [])
+            if len(result.failures) + len(result.errors) > before:
+                for d in daemons:
+                    sys.stderr.write(f"\n{d.log_tail()}\n")
+                sys.stderr.flush()
+            for d in daemons:
+                if KEEP:
+                    d.close()
+                    sys.stderr.write(f"kept {d.name}'s directory: {d.tmp}\n")
+                else:
+                    d.remove()
+
+
+def main():
+    unittest.main(verbosity=2)

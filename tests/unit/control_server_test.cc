@@ -1,0 +1,576 @@
+// Runs a real ControlServer on its own io_context thread and talks to it through
+// plain POSIX Unix-socket clients, the way the CLI and scripts do.
+#include "daemon/control/control_server.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "daemon/control/control_frame.h"
+
+namespace inmost::control {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr auto kDeadline = std::chrono::seconds(5);
+
+// Answers status and send; everything else is NotFound. Counts what it handled.
+class FakeHandler : public RequestHandler {
+ public:
+  asio::awaitable<Response> Handle(const Request& request) override {
+    ++handled_;
+    Response response;
+    if (request.has_status()) {
+      response.mutable_status()->set_fingerprint("fp-test");
+    } else if (request.has_send()) {
+      response.mutable_send()->set_id(42);
+    } else {
+      response.mutable_error()->set_code(static_cast<uint32_t>(Code::kNotFound));
+      response.mutable_error()->set_message("nothing here");
+    }
+    co_return response;
+  }
+  int handled_ = 0;
+};
+
+// A blocking POSIX client socket with deadline-bounded reads.
+class TestClient {
+ public:
+  explicit TestClient(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~TestClient() { Close(); }
+  TestClient(const TestClient&) = delete;
+  TestClient& operator=(const TestClient&) = delete;
+
+  bool connected() const { return connected_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
+  bool Write(const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  bool WriteRequest(const Request& request) { return Write(EncodeLengthPrefixed(request)); }
+
+  // Reads exactly `size` bytes; nullopt on EOF, error or deadline.
+  std::optional<std::string> ReadExactly(size_t size, Clock::time_point deadline) {
+    std::string data;
+    while (data.size() < size) {
+      if (!WaitReadable(deadline)) return std::nullopt;
+      char buffer[4096];
+      ssize_t n = ::read(fd_, buffer, std::min(sizeof buffer, size - data.size()));
+      if (n <= 0) return std::nullopt;
+      data.append(buffer, static_cast<size_t>(n));
+    }
+    return data;
+  }
+  std::optional<std::string> ReadLine(Clock::time_point deadline = Clock::now() + kDeadline) {
+    std::string line;
+    while (true) {
+      std::optional<std::string> c = ReadExactly(1, deadline);
+      if (!c) return std::nullopt;
+      if ((*c)[0] == '\n') return line;
+      line += *c;
+    }
+  }
+  std::optional<ServerMessage> ReadFrame(Clock::time_point deadline = Clock::now() + kDeadline) {
+    std::optional<std::string> prefix = ReadExactly(kLengthPrefixBytes, deadline);
+    if (!prefix) return std::nullopt;
+    std::optional<std::string> body = ReadExactly(DecodeLengthPrefix(prefix->data()), deadline);
+    if (!body) return std::nullopt;
+    ServerMessage message;
+    if (!message.ParseFromString(*body)) return std::nullopt;
+    return message;
+  }
+  // True when the server closes the connection before the deadline (data is drained).
+  bool WaitClosed(Clock::time_point deadline = Clock::now() + kDeadline) {
+    while (WaitReadable(deadline)) {
+      char buffer[4096];
+      ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) return true;
+    }
+    return false;
+  }
+  // True when nothing at all (data or hangup) arrives for `quiet`.
+  bool StaysQuiet(milliseconds quiet) {
+    pollfd poll_fd{fd_, POLLIN, 0};
+    return ::poll(&poll_fd, 1, static_cast<int>(quiet.count())) == 0;
+  }
+
+ private:
+  bool WaitReadable(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+    if (left < 0) return false;
+    pollfd poll_fd{fd_, POLLIN, 0};
+    return ::poll(&poll_fd, 1, static_cast<int>(left)) > 0;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+google::protobuf::Struct ParseJson(const std::string& line) {
+  google::protobuf::Struct object;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &object).ok()) << line;
+  return object;
+}
+
+double ErrorCodeOf(const google::protobuf::Struct& reply) {
+  auto it = reply.fields().find("error");
+  if (it == reply.fields().end()) return 0;
+  return it->second.struct_value().fields().at("code").number_value();
+}
+
+class ControlServerTest : public ::testing::Test {
+ protected:
+  ControlServerTest() {
+    char pattern[] = "/tmp/inmost-control-test-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    socket_path_ = dir_ / "control.sock";
+  }
+  ~ControlServerTest() override {
+    if (loop_.joinable()) {
+      RunOnLoop([this] {
+        if (server_) server_->Stop();
+        return true;
+      });
+      work_.reset();
+      io_.stop();
+      loop_.join();
+    }
+    server_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  void StartServer(ControlLimits limits = {}) {
+    server_ = std::make_unique<ControlServer>(io_, socket_path_, handler_, hub_, logger_, limits);
+    Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
+    loop_ = std::thread([this] { io_.run(); });
+  }
+
+  // Runs `task` on the server's thread and returns its result.
+  template <typename Task>
+  auto RunOnLoop(Task task) -> decltype(task()) {
+    std::packaged_task<decltype(task())()> packaged(std::move(task));
+    auto result = packaged.get_future();
+    asio::post(io_, [&packaged] { packaged(); });
+    if (result.wait_for(kDeadline) != std::future_status::ready) {
+      ADD_FAILURE() << "the io_context thread is stuck";
+      std::abort();  // `packaged` would dangle; nothing sensible is left to do.
+    }
+    return result.get();
+  }
+
+  // Polls `condition` on the server's thread until it holds or the deadline passes.
+  template <typename Condition>
+  bool WaitFor(Condition condition) {
+    auto deadline = Clock::now() + kDeadline;
+    while (!RunOnLoop(condition)) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    return true;
+  }
+
+  size_t ClientCount() {
+    return RunOnLoop([this] { return server_->client_count(); });
+  }
+  void Publish(const Event& event) {
+    RunOnLoop([this, event] {
+      hub_.Publish(event);
+      return true;
+    });
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path socket_path_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  FakeHandler handler_;
+  core::EventHub hub_;
+  std::ostringstream log_;  // Written on the loop thread only; never read concurrently.
+  log::Logger logger_{log_, log::Level::kDebug};
+  std::unique_ptr<ControlServer> server_;
+  std::thread loop_;
+};
+
+Request StatusRequestWithId(uint64_t id) {
+  Request request;
+  request.set_id(id);
+  request.mutable_status();
+  return request;
+}
+
+Event LinkUpEvent(const std::string& address) {
+  Event event;
+  event.set_at_unix_ms(1);
+  event.mutable_link_up()->set_address(address);
+  return event;
+}
+
+TEST_F(ControlServerTest, SocketIsPrivate) {
+  StartServer();
+  struct stat info {};
+  ASSERT_EQ(::lstat(socket_path_.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISSOCK(info.st_mode));
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(ControlServerTest, ProtobufRoundTrip) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.WriteRequest(StatusRequestWithId(5)));
+  std::optional<ServerMessage> reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  ASSERT_TRUE(reply->has_response());
+  EXPECT_EQ(reply->response().id(), 5u);
+  EXPECT_EQ(reply->response().status().fingerprint(), "fp-test");
+
+  // Application errors arrive in Response.error, with the code's name filled in.
+  Request history;
+  history.set_id(6);
+  history.mutable_history();
+  ASSERT_TRUE(client.WriteRequest(history));
+  reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().id(), 6u);
+  EXPECT_EQ(reply->response().error().code(), static_cast<uint32_t>(Code::kNotFound));
+  EXPECT_EQ(reply->response().error().code_name(), "not_found");
+}
+
+TEST_F(ControlServerTest, PipelinedProtobufRequestsAnsweredInOrder) {
+  StartServer();
+  TestClient client(socket_path_);
+  std::string both =
+      EncodeLengthPrefixed(StatusRequestWithId(1)) + EncodeLengthPrefixed(StatusRequestWithId(2));
+  ASSERT_TRUE(client.Write(both));
+  for (uint64_t id : {1u, 2u}) {
+    std::optional<ServerMessage> reply = client.ReadFrame();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->response().id(), id);
+  }
+}
+
+TEST_F(ControlServerTest, JsonRoundTrip) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","id":1,"method":"status"})"
+                           "\n"));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Struct reply = ParseJson(*line);
+  EXPECT_EQ(reply.fields().at("id").number_value(), 1);
+  EXPECT_EQ(reply.fields().at("result").struct_value().fields().at("fingerprint").string_value(),
+            "fp-test");
+
+  // A notification is executed but not answered; the next reply is for id "b".
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","method":"send","params":{"text":"x"}})"
+                           "\n"
+                           R"({"jsonrpc":"2.0","id":"b","method":"status"})"
+                           "\r\n"));
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ParseJson(*line).fields().at("id").string_value(), "b");
+  EXPECT_EQ(RunOnLoop([this] { return handler_.handled_; }), 3);
+}
+
+TEST_F(ControlServerTest, ProtobufSubscriberReceivesEvents) {
+  StartServer();
+  TestClient client(socket_path_);
+  Request subscribe;
+  subscribe.set_id(9);
+  subscribe.mutable_subscribe();
+  ASSERT_TRUE(client.WriteRequest(subscribe));
+  std::optional<ServerMessage> reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().id(), 9u);
+  EXPECT_TRUE(reply->response().has_subscribe());
+  ASSERT_EQ(RunOnLoop([this] { return hub_.subscriber_count(); }), 1u);
+
+  Publish(LinkUpEvent("10.0.0.1:7000"));
+  std::optional<ServerMessage> event = client.ReadFrame();
+  ASSERT_TRUE(event);
+  ASSERT_TRUE(event->has_event());
+  EXPECT_EQ(event->event().link_up().address(), "10.0.0.1:7000");
+
+  // Requests still work on a subscribed connection.
+  ASSERT_TRUE(client.WriteRequest(StatusRequestWithId(10)));
+  reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().id(), 10u);
+
+  // Leaving unsubscribes.
+  client.Close();
+  EXPECT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 0; }));
+  EXPECT_TRUE(WaitFor([this] { return server_->client_count() == 0; }));
+}
+
+TEST_F(ControlServerTest, JsonSubscriberReceivesEventNotifications) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})"
+                           "\n"));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_TRUE(ParseJson(*line).fields().at("result").has_struct_value());
+
+  Publish(LinkUpEvent("peer:1"));
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Struct notification = ParseJson(*line);
+  EXPECT_EQ(notification.fields().at("method").string_value(), "event");
+  EXPECT_EQ(notification.fields().count("id"), 0u);
+  EXPECT_EQ(notification.fields()
+                .at("params")
+                .struct_value()
+                .fields()
+                .at("link_up")
+                .struct_value()
+                .fields()
+                .at("address")
+                .string_value(),
+            "peer:1");
+}
+
+// Choice documented in ControlSession: a line that is not JSON is answered with a
+// parse error and skipped; the connection keeps serving.
+TEST_F(ControlServerTest, GarbageLineIsAnsweredAndTheNextLineServed) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(" this is {not json\n"));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Struct reply = ParseJson(*line);
+  EXPECT_EQ(ErrorCodeOf(reply), -32700);
+  EXPECT_EQ(reply.fields().at("id").kind_case(), google::protobuf::Value::kNullValue);
+
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","id":2,"method":"nope"})"
+                           "\n"
+                           R"({"jsonrpc":"2.0","id":3,"method":"status"})"
+                           "\n"));
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ErrorCodeOf(ParseJson(*line)), -32601);
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ParseJson(*line).fields().at("id").number_value(), 3);
+}
+
+TEST_F(ControlServerTest, MalformedProtobufIsAnsweredAndTheStreamGoesOn) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(std::string("\0\0\0\3\xff\xff\xff", 7)));
+  std::optional<ServerMessage> reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().error().code(), static_cast<uint32_t>(Code::kInvalidArgument));
+
+  // A Request whose body this daemon does not know (a newer client's) is Unsupported.
+  Request no_body;
+  no_body.set_id(4);
+  ASSERT_TRUE(client.WriteRequest(no_body));
+  reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().id(), 4u);
+  EXPECT_EQ(reply->response().error().code(), static_cast<uint32_t>(Code::kUnsupported));
+
+  ASSERT_TRUE(client.WriteRequest(StatusRequestWithId(5)));
+  reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().id(), 5u);
+}
+
+TEST_F(ControlServerTest, OversizeLengthPrefixIsAnsweredThenClosed) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(std::string("\x00\x20\x00\x00", 4)));  // 2 MiB > 1 MiB.
+  std::optional<ServerMessage> reply = client.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().error().code(), static_cast<uint32_t>(Code::kResourceExhausted));
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST_F(ControlServerTest, OversizeJsonLineIsAnsweredThenClosed) {
+  ControlLimits limits;
+  limits.max_request_bytes = 1024;
+  StartServer(limits);
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write("{\"jsonrpc\":\"2.0\",\"method\":\"send\",\"params\":{\"text\":\"" +
+                           std::string(2000, 'a')));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ErrorCodeOf(ParseJson(*line)), 1000 + static_cast<int>(Code::kResourceExhausted));
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST_F(ControlServerTest, UnknownEncodingIsAnsweredThenClosed) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write("GET / HTTP/1.1\r\n\r\n"));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ErrorCodeOf(ParseJson(*line)), -32700);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST_F(ControlServerTest, HalfSentRequestDoesNotBlockOthersAndTimesOut) {
+  ControlLimits limits;
+  limits.partial_request_timeout = milliseconds(300);
+  StartServer(limits);
+  TestClient stalled(socket_path_);
+  ASSERT_TRUE(stalled.Write(std::string("\x00\x00", 2)));  // Half a length prefix.
+  TestClient idle(socket_path_);                           // Connected, sends nothing.
+
+  TestClient other(socket_path_);
+  ASSERT_TRUE(other.WriteRequest(StatusRequestWithId(1)));
+  std::optional<ServerMessage> reply = other.ReadFrame();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->response().status().fingerprint(), "fp-test");
+
+  EXPECT_TRUE(stalled.WaitClosed());
+  // A client with no partial request may stay idle for as long as it likes.
+  EXPECT_TRUE(idle.StaysQuiet(milliseconds(900)));
+  EXPECT_TRUE(WaitFor([this] { return server_->client_count() == 2; }));
+}
+
+TEST_F(ControlServerTest, ClientThatHalfClosesStillGetsItsReply) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","id":1,"method":"status"})"
+                           "\n"));
+  client.ShutdownWrite();
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ParseJson(*line).fields().at("id").number_value(), 1);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST_F(ControlServerTest, ClientsOverTheLimitAreToldAndClosed) {
+  ControlLimits limits;
+  limits.max_clients = 2;
+  StartServer(limits);
+  TestClient first(socket_path_);
+  TestClient second(socket_path_);
+  ASSERT_TRUE(WaitFor([this] { return server_->client_count() == 2; }));
+  TestClient third(socket_path_);
+  std::optional<std::string> line = third.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Struct reply = ParseJson(*line);
+  EXPECT_EQ(reply.fields().at("jsonrpc").string_value(), "2.0");
+  EXPECT_EQ(reply.fields().at("id").kind_case(), google::protobuf::Value::kNullValue);
+  EXPECT_EQ(ErrorCodeOf(reply), 1000 + static_cast<int>(Code::kResourceExhausted));
+  EXPECT_TRUE(third.WaitClosed());
+
+  // Once a slot frees up, a new client is served.
+  first.Close();
+  ASSERT_TRUE(WaitFor([this] { return server_->client_count() == 1; }));
+  TestClient fourth(socket_path_);
+  ASSERT_TRUE(fourth.WriteRequest(StatusRequestWithId(1)));
+  EXPECT_TRUE(fourth.ReadFrame());
+}
+
+TEST_F(ControlServerTest, SubscriberThatDoesNotReadIsDisconnected) {
+  ControlLimits limits;
+  limits.max_queued_output_bytes = 64 * 1024;
+  StartServer(limits);
+  TestClient slow(socket_path_);
+  ASSERT_TRUE(slow.Write(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})"
+                         "\n"));
+  ASSERT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 1; }));
+  TestClient reader(socket_path_);
+  Request subscribe;
+  subscribe.set_id(1);
+  subscribe.mutable_subscribe();
+  ASSERT_TRUE(reader.WriteRequest(subscribe));
+  ASSERT_TRUE(reader.ReadFrame());
+
+  // Far more than the socket buffers plus the queue limit; Publish must never block.
+  Event big;
+  big.mutable_message_received()->mutable_message()->set_text(std::string(16 * 1024, 'x'));
+  for (int i = 0; i < 200 && RunOnLoop([this] { return hub_.subscriber_count(); }) == 2; ++i) {
+    Publish(big);
+    std::optional<ServerMessage> event = reader.ReadFrame();  // The reader keeps up.
+    ASSERT_TRUE(event);
+  }
+  EXPECT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 1; }));
+  EXPECT_TRUE(WaitFor([this] { return server_->client_count() == 1; }));
+  EXPECT_TRUE(slow.WaitClosed());
+}
+
+TEST_F(ControlServerTest, StaleSocketIsReplacedButALiveOneIsNot) {
+  {
+    // A socket file nobody listens on, as a crashed daemon leaves behind.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path_.c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ::close(fd);
+  }
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(client.WriteRequest(StatusRequestWithId(1)));
+  EXPECT_TRUE(client.ReadFrame());
+
+  ControlServer second(io_, socket_path_, handler_, hub_, logger_);
+  EXPECT_EQ(second.Start().code(), Code::kAlreadyExists);
+}
+
+TEST_F(ControlServerTest, RefusesToReplaceAFileThatIsNotASocket) {
+  { std::ofstream(socket_path_) << "precious"; }
+  ControlServer server(io_, socket_path_, handler_, hub_, logger_);
+  EXPECT_EQ(server.Start().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(std::filesystem::is_regular_file(socket_path_));
+}
+
+TEST_F(ControlServerTest, StopClosesClientsAndRemovesTheSocket) {
+  StartServer();
+  TestClient client(socket_path_);
+  ASSERT_TRUE(WaitFor([this] { return server_->client_count() == 1; }));
+  RunOnLoop([this] {
+    server_->Stop();
+    return true;
+  });
+  EXPECT_TRUE(client.WaitClosed());
+  EXPECT_FALSE(std::filesystem::exists(socket_path_));
+  EXPECT_EQ(ClientCount(), 0u);
+}
+
+}  // namespace
+}  // namespace inmost::control

@@ -1,0 +1,234 @@
+#include "daemon/control/json_rpc.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+namespace inmost::control {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+// Parses a reply line back into a Struct so tests check structure, not spelling.
+Struct ParseLine(const std::string& line) {
+  Struct object;
+  auto status = google::protobuf::util::JsonStringToMessage(line, &object);
+  EXPECT_TRUE(status.ok()) << "not JSON: " << line;
+  return object;
+}
+
+const Value& Field(const Struct& object, const std::string& name) {
+  static const Value kMissing;
+  auto it = object.fields().find(name);
+  EXPECT_NE(it, object.fields().end()) << "no member " << name;
+  return it == object.fields().end() ? kMissing : it->second;
+}
+
+int ErrorCode(const JsonRpcCall& call) {
+  return call.error ? call.error->code : 0;
+}
+
+TEST(JsonRpcParse, ValidRequestBecomesRequest) {
+  JsonRpcCall call =
+      ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":7,"method":"send","params":{"text":"hi"}})");
+  ASSERT_FALSE(call.error) << call.error->message;
+  EXPECT_FALSE(call.notification);
+  EXPECT_EQ(call.id_json, "7");
+  ASSERT_TRUE(call.request.has_send());
+  EXPECT_EQ(call.request.send().text(), "hi");
+}
+
+TEST(JsonRpcParse, ParamsAreOptional) {
+  JsonRpcCall call = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":1,"method":"status"})");
+  ASSERT_FALSE(call.error);
+  EXPECT_TRUE(call.request.has_status());
+
+  call = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":null})");
+  ASSERT_FALSE(call.error);
+  EXPECT_TRUE(call.request.has_subscribe());
+}
+
+TEST(JsonRpcParse, IntegersAsNumbersOrStrings) {
+  JsonRpcCall call = ParseJsonRpcRequest(
+      R"({"jsonrpc":"2.0","id":1,"method":"history","params":{"limit":5,"before_id":"123"}})");
+  ASSERT_FALSE(call.error) << call.error->message;
+  EXPECT_EQ(call.request.history().limit(), 5u);
+  EXPECT_EQ(call.request.history().before_id(), 123u);
+}
+
+TEST(JsonRpcParse, MultiWordMethodUsesProtoFieldName) {
+  JsonRpcCall call = ParseJsonRpcRequest(
+      R"({"jsonrpc":"2.0","id":1,"method":"mark_read","params":{"up_to_id":"9"}})");
+  ASSERT_FALSE(call.error);
+  EXPECT_EQ(call.request.mark_read().up_to_id(), 9u);
+}
+
+TEST(JsonRpcParse, UnknownParamsFieldsAreIgnored) {
+  JsonRpcCall call = ParseJsonRpcRequest(
+      R"({"jsonrpc":"2.0","id":1,"method":"send","params":{"text":"hi","from_the_future":{"x":[1]}}})");
+  ASSERT_FALSE(call.error) << call.error->message;
+  EXPECT_EQ(call.request.send().text(), "hi");
+}
+
+TEST(JsonRpcParse, IdIsEchoedAsNumberStringOrNull) {
+  EXPECT_EQ(ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":42,"method":"status"})").id_json, "42");
+  EXPECT_EQ(ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":"abc","method":"status"})").id_json,
+            "\"abc\"");
+  JsonRpcCall null_id = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":null,"method":"status"})");
+  EXPECT_EQ(null_id.id_json, "null");
+  EXPECT_FALSE(null_id.notification);
+}
+
+TEST(JsonRpcParse, NoIdMeansNotification) {
+  JsonRpcCall call = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","method":"status"})");
+  ASSERT_FALSE(call.error);
+  EXPECT_TRUE(call.notification);
+  // Errors past the envelope are not replied to a notification either.
+  call = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","method":"no_such_method"})");
+  EXPECT_EQ(ErrorCode(call), kJsonRpcMethodNotFound);
+  EXPECT_TRUE(call.notification);
+}
+
+TEST(JsonRpcParse, ParseErrors) {
+  for (const char* line : {"not json", "{", R"({"jsonrpc":"2.0" "id":1})", "", "\"unterminated"}) {
+    JsonRpcCall call = ParseJsonRpcRequest(line);
+    EXPECT_EQ(ErrorCode(call), kJsonRpcParseError) << line;
+    EXPECT_EQ(call.id_json, "null");
+    EXPECT_FALSE(call.notification);
+    EXPECT_EQ(call.error->code_name, "parse_error");
+  }
+}
+
+TEST(JsonRpcParse, InvalidRequests) {
+  struct Case {
+    const char* line;
+    const char* id_json;
+  };
+  for (const Case& c : {
+           Case{"42", "null"},
+           Case{R"("status")", "null"},
+           Case{R"([{"jsonrpc":"2.0","id":1,"method":"status"}])", "null"},
+           Case{R"({"id":3,"method":"status"})", "3"},
+           Case{R"({"jsonrpc":"1.0","id":3,"method":"status"})", "3"},
+           Case{R"({"jsonrpc":2.0,"id":3,"method":"status"})", "3"},
+           Case{R"({"jsonrpc":"2.0","id":3})", "3"},
+           Case{R"({"jsonrpc":"2.0","id":3,"method":17})", "3"},
+           Case{R"({"jsonrpc":"2.0","id":{"a":1},"method":"status"})", "null"},
+           Case{R"({"jsonrpc":"2.0","id":true,"method":"status"})", "null"},
+       }) {
+    JsonRpcCall call = ParseJsonRpcRequest(c.line);
+    EXPECT_EQ(ErrorCode(call), kJsonRpcInvalidRequest) << c.line;
+    EXPECT_EQ(call.id_json, c.id_json) << c.line;
+    EXPECT_FALSE(call.notification) << c.line;
+  }
+}
+
+TEST(JsonRpcParse, MethodNotFound) {
+  // "id" is a field of Request but not of its body: not a method.
+  for (const char* method : {"no_such_method", "id", "Status", ""}) {
+    std::string line = std::string(R"({"jsonrpc":"2.0","id":1,"method":")") + method + "\"}";
+    JsonRpcCall call = ParseJsonRpcRequest(line);
+    EXPECT_EQ(ErrorCode(call), kJsonRpcMethodNotFound) << method;
+    EXPECT_EQ(call.id_json, "1");
+  }
+}
+
+TEST(JsonRpcParse, InvalidParams) {
+  for (const char* params :
+       {R"(["hi"])", R"("hi")", R"({"limit":"many"})", R"({"limit":-1})", R"({"limit":{"x":1}})"}) {
+    std::string line =
+        std::string(R"({"jsonrpc":"2.0","id":1,"method":"history","params":)") + params + "}";
+    JsonRpcCall call = ParseJsonRpcRequest(line);
+    EXPECT_EQ(ErrorCode(call), kJsonRpcInvalidParams) << params;
+    EXPECT_EQ(call.error->code_name, "invalid_params");
+  }
+}
+
+TEST(JsonRpcReply, ResultIsTheReplyBodyWithEveryField) {
+  Response response;
+  response.mutable_send()->set_id(42);
+  Struct reply = ParseLine(JsonRpcReply("7", response));
+  EXPECT_EQ(Field(reply, "jsonrpc").string_value(), "2.0");
+  EXPECT_EQ(Field(reply, "id").number_value(), 7);
+  EXPECT_EQ(reply.fields().count("error"), 0u);
+  const Struct& result = Field(reply, "result").struct_value();
+  // 64-bit integers are strings in protobuf's JSON mapping; zeros are printed too.
+  EXPECT_EQ(Field(result, "id").string_value(), "42");
+  EXPECT_EQ(Field(result, "sent_at_unix_ms").string_value(), "0");
+}
+
+TEST(JsonRpcReply, ProtoFieldNamesAndStringIds) {
+  Response response;
+  response.mutable_status()->set_partner_fingerprint("abc");
+  Struct reply = ParseLine(JsonRpcReply("\"req-1\"", response));
+  EXPECT_EQ(Field(reply, "id").string_value(), "req-1");
+  const Struct& result = Field(reply, "result").struct_value();
+  EXPECT_EQ(Field(result, "partner_fingerprint").string_value(), "abc");
+  EXPECT_EQ(Field(result, "link_up").bool_value(), false);
+  EXPECT_EQ(Field(result, "partner_addresses").list_value().values_size(), 0);
+}
+
+TEST(JsonRpcReply, EmptyReplyIsAnEmptyObject) {
+  Response response;
+  response.mutable_unpair();
+  Struct reply = ParseLine(JsonRpcReply("1", response));
+  EXPECT_TRUE(Field(reply, "result").has_struct_value());
+  EXPECT_EQ(Field(reply, "result").struct_value().fields_size(), 0);
+}
+
+TEST(JsonRpcReply, ApplicationErrorIs1000PlusCode) {
+  Response response;
+  response.mutable_error()->set_code(static_cast<uint32_t>(Code::kNotFound));
+  response.mutable_error()->set_message("no \"partner\"\nyet");  // Escaping must hold.
+  Struct reply = ParseLine(JsonRpcReply("null", response));
+  EXPECT_EQ(Field(reply, "id").kind_case(), Value::kNullValue);
+  EXPECT_EQ(reply.fields().count("result"), 0u);
+  const Struct& error = Field(reply, "error").struct_value();
+  EXPECT_EQ(Field(error, "code").number_value(), 1002);
+  EXPECT_EQ(Field(error, "message").string_value(), "no \"partner\"\nyet");
+  EXPECT_EQ(Field(Field(error, "data").struct_value(), "code_name").string_value(), "not_found");
+}
+
+TEST(JsonRpcReply, EnvelopeErrorShape) {
+  JsonRpcCall call = ParseJsonRpcRequest(R"({"jsonrpc":"2.0","id":"x","method":"nope"})");
+  ASSERT_TRUE(call.error);
+  Struct reply = ParseLine(JsonRpcErrorReply(call.id_json, *call.error));
+  EXPECT_EQ(Field(reply, "jsonrpc").string_value(), "2.0");
+  EXPECT_EQ(Field(reply, "id").string_value(), "x");
+  const Struct& error = Field(reply, "error").struct_value();
+  EXPECT_EQ(Field(error, "code").number_value(), -32601);
+  EXPECT_EQ(Field(Field(error, "data").struct_value(), "code_name").string_value(),
+            "method_not_found");
+}
+
+TEST(JsonRpcReply, ApplicationErrorFromStatus) {
+  JsonRpcError error = JsonRpcApplicationError(ResourceExhausted("too big"));
+  EXPECT_EQ(error.code, 1011);
+  EXPECT_EQ(error.code_name, "resource_exhausted");
+  EXPECT_EQ(error.message, "too big");
+}
+
+TEST(JsonRpcEvent, NotificationCarriesTheEvent) {
+  Event event;
+  event.set_at_unix_ms(5);
+  Message* message = event.mutable_message_received()->mutable_message();
+  message->set_id(3);
+  message->set_text("hello");
+  message->set_direction(Message::INCOMING);
+  std::string line = JsonRpcEventNotification(event);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  Struct notification = ParseLine(line);
+  EXPECT_EQ(Field(notification, "jsonrpc").string_value(), "2.0");
+  EXPECT_EQ(Field(notification, "method").string_value(), "event");
+  EXPECT_EQ(notification.fields().count("id"), 0u);
+  const Struct& params = Field(notification, "params").struct_value();
+  EXPECT_EQ(Field(params, "at_unix_ms").string_value(), "5");
+  const Struct& received =
+      Field(Field(params, "message_received").struct_value(), "message").struct_value();
+  EXPECT_EQ(Field(received, "text").string_value(), "hello");
+  EXPECT_EQ(Field(received, "direction").string_value(), "INCOMING");
+}
+
+}  // namespace
+}  // namespace inmost::control
