@@ -102,30 +102,37 @@ Bytes HashFunction::Hash(std::initializer_list<std::span<const uint8_t>> parts) 
 
 SecretBytes HashFunction::Hmac(std::span<const uint8_t> key,
                                std::initializer_list<std::span<const uint8_t>> data) const {
+  // The pads and the inner digest live on the stack and are wiped before returning,
+  // like the Hasher state: a sodium_malloc per temporary (mmap, mprotect, mlock)
+  // cost ten times the handshake's X25519 work.
+  struct Scratch {
+    uint8_t key_block[kBlake2bBlockLen];
+    uint8_t padded[kBlake2bBlockLen];
+    uint8_t inner_digest[kMaxHashLen];
+  } scratch{};
+  const size_t block = block_len();
   // RFC 2104: a key longer than the block is hashed first, then zero-padded to the block.
-  SecretBytes key_block(block_len());
-  if (key.size() > block_len()) {
+  if (key.size() > block) {
     Hasher key_hasher(algorithm_);
     key_hasher.Update(key);
-    key_hasher.Final(key_block.span().first(hash_len()));
+    key_hasher.Final({scratch.key_block, hash_len()});
   } else {
-    std::copy(key.begin(), key.end(), key_block.data());
+    std::copy(key.begin(), key.end(), scratch.key_block);
   }
 
-  SecretBytes padded(block_len());
-  for (size_t i = 0; i < block_len(); ++i) padded.data()[i] = key_block.data()[i] ^ kInnerPad;
+  for (size_t i = 0; i < block; ++i) scratch.padded[i] = scratch.key_block[i] ^ kInnerPad;
   Hasher inner(algorithm_);
-  inner.Update(padded.span());
+  inner.Update({scratch.padded, block});
   for (auto part : data) inner.Update(part);
-  SecretBytes inner_digest(hash_len());
-  inner.Final(inner_digest.span());
+  inner.Final({scratch.inner_digest, hash_len()});
 
-  for (size_t i = 0; i < block_len(); ++i) padded.data()[i] = key_block.data()[i] ^ kOuterPad;
+  for (size_t i = 0; i < block; ++i) scratch.padded[i] = scratch.key_block[i] ^ kOuterPad;
   Hasher outer(algorithm_);
-  outer.Update(padded.span());
-  outer.Update(inner_digest.span());
+  outer.Update({scratch.padded, block});
+  outer.Update({scratch.inner_digest, hash_len()});
   SecretBytes out(hash_len());
   outer.Final(out.span());
+  sodium_memzero(&scratch, sizeof scratch);
   return out;
 }
 

@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMessageBytes = 256;
 constexpr int kLatencySamples = 300;
 constexpr int kThroughputMessages = 20000;
-constexpr int kSenderThreads = 16;
+constexpr int kSenderThreads = 48;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -202,7 +202,7 @@ int main() {
   rows.push_back({"raw LevelDB synced batch of 100", batch_put, "values/s", "ceiling"});
   rows.push_back({"raw ChaCha20-Poly1305 seal, 256 B", seal, "msgs/s", "ceiling"});
   rows.push_back({"Noise KK handshake CPU per side", kk_ms, "ms", "target < 1"});
-  rows.push_back({"durable delivered messages, 256 B, 16 senders", rate, "msgs/s",
+  rows.push_back({"durable delivered messages, 256 B, 48 senders", rate, "msgs/s",
                   "target >= 50000; " + std::to_string(static_cast<int>(100 * rate / batch_put)) +
                       "% of raw batch rate"});
   rows.push_back({"send-to-receive latency p50 (idle link)", Percentile(latencies, 0.50), "ms",
