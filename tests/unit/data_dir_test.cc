@@ -11,27 +11,12 @@
 #include <string>
 #include <utility>
 
+#include "tests/unit/temp_dir.h"
+
 namespace inmost::store {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/inmost-data-dir-test-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 // A getenv over a fixed map, so tests do not depend on the real environment.
 class FakeEnv {

@@ -20,30 +20,15 @@
 #include "daemon/store/storage_key.h"
 #include "proto/records.pb.h"
 
+#include "tests/unit/temp_dir.h"
+
 namespace inmost::store {
 namespace {
 
 using crypto::AsBytes;
 using crypto::SecretBytes;
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/inmost-sealed-store-test-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 SecretBytes CopyKey(const SecretBytes& key) {
   return SecretBytes::CopyOf(key.span());

@@ -12,27 +12,12 @@
 
 #include "daemon/crypto/bytes.h"
 
+#include "tests/unit/temp_dir.h"
+
 namespace inmost::store {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/inmost-storage-key-test-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 crypto::SecretBytes Passphrase(std::string_view text) {
   return crypto::SecretBytes::CopyOf(crypto::AsBytes(text));
