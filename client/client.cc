@@ -196,7 +196,7 @@ Result<control::Response> Client::Call(const control::Request& request) {
   return response;
 }
 
-Result<control::Response> Client::Exchange(const control::Request& request) {
+Result<uint64_t> Client::Post(const control::Request& request) {
   if (fd_ < 0) return Unavailable("not connected to inmostd");
   control::Request numbered = request;
   if (numbered.id() == 0) numbered.set_id(next_request_id_++);
@@ -212,6 +212,10 @@ Result<control::Response> Client::Exchange(const control::Request& request) {
     Close();
     return sent;
   }
+  return numbered.id();
+}
+
+Result<control::Response> Client::ReadResponse() {
   while (true) {
     Result<control::ServerMessage> message = ReadServerMessage();
     if (!message.ok()) return message.status();
@@ -219,10 +223,18 @@ Result<control::Response> Client::Exchange(const control::Request& request) {
       buffered_events_.push_back(std::move(*message->mutable_event()));
       continue;
     }
+    if (message->has_response()) return std::move(*message->mutable_response());
+  }
+}
+
+Result<control::Response> Client::Exchange(const control::Request& request) {
+  Result<uint64_t> id = Post(request);
+  if (!id.ok()) return id.status();
+  while (true) {
+    Result<control::Response> response = ReadResponse();
+    if (!response.ok()) return response.status();
     // Responses arrive in request order; one for another id cannot be ours.
-    if (message->has_response() && message->response().id() == numbered.id()) {
-      return std::move(*message->mutable_response());
-    }
+    if (response->id() == *id) return response;
   }
 }
 

@@ -16,6 +16,9 @@ struct ControlLimits {
   // Replies and events queued for a client that does not read; past this the
   // client is disconnected (a single reply larger than this is still sent whole).
   size_t max_queued_output_bytes = 8 << 20;
+  // Requests from one client handled at once (a client may pipeline them); replies
+  // still come in request order. Past this the client's further requests wait.
+  size_t max_requests_in_flight = 256;
   // How long a client may stay silent in the middle of a request. A client with
   // no partial request may stay idle for ever (subscribers wait for hours).
   std::chrono::milliseconds partial_request_timeout = std::chrono::seconds(30);

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,6 +48,13 @@ bool StartsJson(char first) {
          first == '\n';
 }
 
+// A reply on a protobuf connection: a length-prefixed ServerMessage.
+std::string EncodeResponse(const Response& response) {
+  ServerMessage message;
+  *message.mutable_response() = response;
+  return EncodeLengthPrefixed(message);
+}
+
 Status TooLarge(size_t size, size_t limit) {
   return ResourceExhausted("request of " + std::to_string(size) + " bytes exceeds the limit of " +
                            std::to_string(limit) + " bytes");
@@ -64,10 +72,12 @@ ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handl
       logger_(logger),
       limits_(limits),
       on_closed_(std::move(on_closed)),
+      slot_signal_(socket_.get_executor()),
       write_signal_(socket_.get_executor()),
       partial_timer_(socket_.get_executor()),
       partial_deadline_(SteadyClock::time_point::max()) {
   write_signal_.expires_at(SteadyClock::time_point::max());
+  slot_signal_.expires_at(SteadyClock::time_point::max());
   partial_timer_.expires_at(SteadyClock::time_point::max());
 }
 
@@ -105,6 +115,7 @@ void ControlSession::Stop() {
   boost::system::error_code ignored;
   socket_.close(ignored);
   write_signal_.cancel();
+  slot_signal_.cancel();
   partial_timer_.cancel();
   logger_.Debug(Describe() + " disconnected");
   if (on_closed_) {
@@ -166,7 +177,7 @@ awaitable<bool> ControlSession::ServeProtobufFrames() {
     if (size > limits_.max_request_bytes) {
       logger_.Warning(Describe() + " sent a request of " + std::to_string(size) +
                       " bytes, over the limit; closing");
-      EnqueueResponse(ErrorResponse(TooLarge(size, limits_.max_request_bytes)));
+      QueueReply(EncodeResponse(ErrorResponse(TooLarge(size, limits_.max_request_bytes))));
       co_return false;
     }
     if (input_.size() - kLengthPrefixBytes < size) break;  // The rest is on its way.
@@ -176,13 +187,12 @@ awaitable<bool> ControlSession::ServeProtobufFrames() {
     input_.erase(0, kLengthPrefixBytes + size);
     if (!parsed) {
       // The framing is intact, so the stream can go on after this one.
-      EnqueueResponse(ErrorResponse(
-          InvalidArgument("malformed request: not a serialized inmost.control.Request")));
+      QueueReply(EncodeResponse(ErrorResponse(
+          InvalidArgument("malformed request: not a serialized inmost.control.Request"))));
       continue;
     }
-    Response response = co_await Answer(request);
-    EnqueueResponse(response);
-    if (request.has_subscribe() && !response.has_error()) SubscribeToEvents();
+    co_await WaitForRequestSlot();
+    Dispatch(std::move(request), &EncodeResponse);
   }
   co_return true;
 }
@@ -194,16 +204,18 @@ awaitable<bool> ControlSession::ServeJsonLines() {
       json_scanned_ = input_.size();
       if (input_.size() > limits_.max_request_bytes) {
         logger_.Warning(Describe() + " sent a line over the request size limit; closing");
-        EnqueueLine(JsonRpcErrorReply(
-            "null", JsonRpcApplicationError(TooLarge(input_.size(), limits_.max_request_bytes))));
+        QueueReply(JsonRpcErrorReply("null", JsonRpcApplicationError(TooLarge(
+                                                 input_.size(), limits_.max_request_bytes))) +
+                   "\n");
         co_return false;
       }
       break;
     }
     if (newline > limits_.max_request_bytes) {
       logger_.Warning(Describe() + " sent a line over the request size limit; closing");
-      EnqueueLine(JsonRpcErrorReply(
-          "null", JsonRpcApplicationError(TooLarge(newline, limits_.max_request_bytes))));
+      QueueReply(JsonRpcErrorReply("null", JsonRpcApplicationError(
+                                               TooLarge(newline, limits_.max_request_bytes))) +
+                 "\n");
       co_return false;
     }
     std::string line = input_.substr(0, newline);
@@ -214,14 +226,67 @@ awaitable<bool> ControlSession::ServeJsonLines() {
     // A line that fails to parse is answered and skipped: lines frame themselves.
     JsonRpcCall call = ParseJsonRpcRequest(line);
     if (call.error) {
-      if (!call.notification) EnqueueLine(JsonRpcErrorReply(call.id_json, *call.error));
+      if (!call.notification) QueueReply(JsonRpcErrorReply(call.id_json, *call.error) + "\n");
       continue;
     }
-    Response response = co_await Answer(call.request);
-    if (!call.notification) EnqueueLine(JsonRpcReply(call.id_json, response));
-    if (call.request.has_subscribe() && !response.has_error()) SubscribeToEvents();
+    co_await WaitForRequestSlot();
+    Dispatch(std::move(call.request),
+             [id_json = call.id_json, notification = call.notification](const Response& r) {
+               return notification ? std::string() : JsonRpcReply(id_json, r) + "\n";
+             });
   }
   co_return true;
+}
+
+awaitable<void> ControlSession::WaitForRequestSlot() {
+  while (in_flight_ >= limits_.max_requests_in_flight && !stopped_) {
+    boost::system::error_code ec;
+    co_await slot_signal_.async_wait(redirect_error(use_awaitable, ec));
+  }
+}
+
+void ControlSession::Dispatch(Request&& request, ReplyEncoder&& encode) {
+  if (stopped_) return;
+  // The request travels in the slot, not as a coroutine parameter: GCC 12
+  // mishandles non-trivial by-value coroutine parameters built in another
+  // full-expression (a double destruction, seen here).
+  auto slot = std::make_shared<PendingReply>();
+  slot->request = std::move(request);
+  slot->encode = std::move(encode);
+  replies_.push_back(slot);
+  ++in_flight_;
+  // Spawned coroutines start in the order they are spawned (one thread, FIFO), so
+  // requests take effect in the order the client sent them.
+  asio::co_spawn(socket_.get_executor(), AnswerInto(shared_from_this(), slot), asio::detached);
+}
+
+awaitable<void> ControlSession::AnswerInto(std::shared_ptr<ControlSession> self,
+                                           std::shared_ptr<PendingReply> slot) {
+  Response response = co_await self->Answer(slot->request);
+  slot->subscribe = slot->request.has_subscribe() && !response.has_error();
+  slot->bytes = slot->encode(response);
+  slot->request.Clear();
+  slot->encode = nullptr;
+  --self->in_flight_;
+  self->slot_signal_.cancel_one();
+  self->FlushReadyReplies();
+}
+
+void ControlSession::QueueReply(std::string bytes) {
+  auto slot = std::make_shared<PendingReply>();
+  slot->bytes = std::move(bytes);
+  replies_.push_back(std::move(slot));
+  FlushReadyReplies();
+}
+
+void ControlSession::FlushReadyReplies() {
+  while (!replies_.empty() && replies_.front()->bytes) {
+    auto slot = std::move(replies_.front());
+    replies_.pop_front();
+    if (!slot->bytes->empty()) Enqueue(std::move(*slot->bytes));
+    if (slot->subscribe) SubscribeToEvents();
+  }
+  write_signal_.cancel_one();  // The writer may be waiting to close once all are out.
 }
 
 awaitable<Response> ControlSession::Answer(const Request& request) {
@@ -271,12 +336,6 @@ void ControlSession::EnqueueServerMessage(const ServerMessage& message) {
   Enqueue(EncodeLengthPrefixed(message));
 }
 
-void ControlSession::EnqueueResponse(const Response& response) {
-  ServerMessage message;
-  *message.mutable_response() = response;
-  EnqueueServerMessage(message);
-}
-
 void ControlSession::EnqueueLine(std::string line) {
   line.push_back('\n');
   Enqueue(std::move(line));
@@ -299,7 +358,7 @@ awaitable<void> ControlSession::WriteLoop() {
   while (!stopped_) {
     boost::system::error_code ec;
     if (output_.empty()) {
-      if (closing_) {
+      if (closing_ && replies_.empty()) {
         Stop();
         co_return;
       }

@@ -55,6 +55,22 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   // must end (after its queued output is flushed).
   boost::asio::awaitable<bool> ServeProtobufFrames();
   boost::asio::awaitable<bool> ServeJsonLines();
+  // Turns a Response into the bytes to queue ("" for none: a JSON notification).
+  using ReplyEncoder = std::function<std::string(const Response&)>;
+  // Waits while the client already has max_requests_in_flight requests in hand.
+  boost::asio::awaitable<void> WaitForRequestSlot();
+  // Starts answering `request` without waiting for it (so a client may pipeline
+  // sends); its reply is queued in request order.
+  void Dispatch(Request&& request, ReplyEncoder&& encode);
+  struct PendingReply;
+  // Answers `request` into `slot`, then queues every reply that is ready. A static
+  // member taking `self`, so the session outlives the coroutine.
+  static boost::asio::awaitable<void> AnswerInto(std::shared_ptr<ControlSession> self,
+                                                 std::shared_ptr<PendingReply> slot);
+  // Queues a reply that is ready now, behind every earlier one.
+  void QueueReply(std::string bytes);
+  // Moves the replies that are ready, in request order, to the output queue.
+  void FlushReadyReplies();
   // Answers one request: subscribe here, everything else by the handler.
   boost::asio::awaitable<Response> Answer(const Request& request);
   // Starts the event stream after a successful subscribe reply was queued.
@@ -62,7 +78,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   void OnEvent(const Event& event);
 
   void EnqueueServerMessage(const ServerMessage& message);
-  void EnqueueResponse(const Response& response);
   void EnqueueLine(std::string line);
   void Enqueue(std::string bytes);
   // Serves no more input; the writer flushes what is queued, then stops.
@@ -88,6 +103,16 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   std::array<char, 16 * 1024> read_chunk_;
   std::string input_;
   size_t json_scanned_ = 0;  // Bytes of input_ known to hold no newline.
+  // Replies in request order; a slot is filled when its request is answered.
+  struct PendingReply {
+    Request request;      // Until answered.
+    ReplyEncoder encode;  // Until answered.
+    std::optional<std::string> bytes;
+    bool subscribe = false;  // Start the event stream once this reply is queued.
+  };
+  std::deque<std::shared_ptr<PendingReply>> replies_;
+  size_t in_flight_ = 0;
+  boost::asio::steady_timer slot_signal_;  // Cancelled when a request finishes.
   std::deque<std::string> output_;
   size_t output_bytes_ = 0;
   boost::asio::steady_timer write_signal_;

@@ -42,6 +42,15 @@ class Client {
   // Result then always means the connection failed (the daemon is unreachable).
   Result<control::Response> Exchange(const control::Request& request);
 
+  // Writes `request` without waiting for its response, so several requests can be
+  // in flight (pipelining); returns the request's id. Read the responses, which
+  // come in request order, with ReadResponse().
+  Result<uint64_t> Post(const control::Request& request);
+
+  // Blocks for the next response on this connection (events that arrive meanwhile
+  // are kept for NextEvent()). A daemon's error comes back inside the Response.
+  Result<control::Response> ReadResponse();
+
   // Returns the next event, after a subscribe request succeeded. Blocks up to
   // `timeout_ms` milliseconds (-1: for ever) for one to start arriving; on timeout
   // the error is Expired. When the daemon closes the connection it is Unavailable.
