@@ -336,7 +336,9 @@ void Conversation::OnAck(uint64_t up_to_seq) {
     pending_events_.push_back(std::move(event));
   }
   counters_.set_out_acked(up_to_seq);
-  commit_.AfterSync([](const Status&) {});
+  // Delivery marks need no fsync: lost in a crash, they come back with the re-sent
+  // messages' acks.
+  commit_.AfterWrite([](const Status&) {});
 }
 
 void Conversation::OnReadReceipt(uint64_t up_to_seq) {
@@ -357,7 +359,7 @@ void Conversation::OnReadReceipt(uint64_t up_to_seq) {
     event.mutable_read()->set_up_to_id(last_id);
     pending_events_.push_back(std::move(event));
   }
-  commit_.AfterSync([](const Status&) {});
+  commit_.AfterWrite([](const Status&) {});  // Re-sent by the partner after a crash.
 }
 
 }  // namespace inmost::core

@@ -14,6 +14,13 @@ GroupCommit::GroupCommit(asio::io_context& io, store::SealedStore& store)
     : io_(io), store_(store), batch_(store) {}
 
 void GroupCommit::AfterSync(Done done) {
+  needs_sync_ = true;
+  Schedule(std::move(done));
+}
+
+void GroupCommit::AfterWrite(Done done) { Schedule(std::move(done)); }
+
+void GroupCommit::Schedule(Done done) {
   waiting_.push_back(std::move(done));
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
@@ -35,12 +42,17 @@ asio::awaitable<Status> GroupCommit::Sync() {
   co_return *result;
 }
 
-void GroupCommit::FlushNow() { Flush(); }
+void GroupCommit::FlushNow() {
+  needs_sync_ = true;
+  Flush();
+}
 
 void GroupCommit::Flush() {
   flush_scheduled_ = false;
   if (before_flush_) before_flush_(batch_);
-  Status status = batch_.size() > 0 ? store_.Write(batch_) : Status::Ok();
+  auto durability = needs_sync_ ? store::Durability::kSynced : store::Durability::kLazy;
+  needs_sync_ = false;
+  Status status = batch_.size() > 0 ? store_.Write(batch_, durability) : Status::Ok();
   batch_.Clear();
   if (after_flush_) after_flush_(status);
   std::vector<Done> done;

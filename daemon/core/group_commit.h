@@ -35,6 +35,10 @@ class GroupCommit {
   // Schedules a flush (once per burst) and calls `done` with its outcome after the
   // batch is synced, or failed.
   void AfterSync(Done done);
+  // Schedules a flush for writes that need not be synced (bookkeeping that a crash
+  // may lose because it is re-derived or re-sent); `done` runs after the write. The
+  // flush is synced anyway when anything in it needs it.
+  void AfterWrite(Done done);
   // As AfterSync, as a coroutine: resumes once the current batch is on disk.
   boost::asio::awaitable<Status> Sync();
 
@@ -44,6 +48,7 @@ class GroupCommit {
 
  private:
   void Flush();
+  void Schedule(Done done);
 
   boost::asio::io_context& io_;
   store::SealedStore& store_;
@@ -52,6 +57,7 @@ class GroupCommit {
   std::function<void(store::SealedStore::WriteBatch&)> before_flush_;
   Done after_flush_;
   bool flush_scheduled_ = false;
+  bool needs_sync_ = false;
 };
 
 }  // namespace inmost::core

@@ -217,12 +217,14 @@ Status SealedStore::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-Status SealedStore::Write(const WriteBatch& batch) {
+Status SealedStore::Write(const WriteBatch& batch, Durability durability) {
   if (batch.store_ != this) {
     return InvalidArgument("a write batch was applied to a store it was not made for");
   }
+  leveldb::WriteOptions options = SyncedWrite();
+  options.sync = durability == Durability::kSynced;
   // LevelDB's Write takes a mutable batch but does not change it.
-  leveldb::Status s = db_->Write(SyncedWrite(), const_cast<leveldb::WriteBatch*>(&batch.batch_));
+  leveldb::Status s = db_->Write(options, const_cast<leveldb::WriteBatch*>(&batch.batch_));
   if (!s.ok()) return FromLevelDb(s, "write a batch to the store");
   return Status::Ok();
 }

@@ -36,6 +36,12 @@ inline constexpr uint32_t kSchemaVersion = 1;
 // The key of the schema-version record (a records::SchemaVersion).
 inline constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
 
+enum class Durability {
+  kSynced,  // On disk (fsync) before Write returns: for anything acknowledged.
+  kLazy,    // In the OS's hands; a crash may lose it, never reorder it before an
+            // earlier write. Only for state that can be recomputed or re-sent.
+};
+
 enum class OpenMode {
   kCreate,    // Create a new store; fails if one already exists.
   kExisting,  // Open an existing store; fails if there is none.
@@ -93,9 +99,10 @@ class SealedStore {
   // Removes `key`, synced; removing an absent key is not an error. The sealed value
   // stays in LevelDB's files until compaction; see CompactRange().
   Status Delete(std::string_view key);
-  // Applies every operation of `batch` atomically in one synced write (group commit).
-  // The batch is left as it was; `batch` must belong to this store.
-  Status Write(const WriteBatch& batch);
+  // Applies every operation of `batch` atomically in one write (group commit),
+  // synced unless `durability` says otherwise. The batch is left as it was;
+  // `batch` must belong to this store.
+  Status Write(const WriteBatch& batch, Durability durability = Durability::kSynced);
 
   // Calls `fn` with each key starting with `prefix` and its opened value, in key order,
   // until `fn` returns false. Both views are valid only during the call; the value's
