@@ -40,6 +40,14 @@ def read_until_closed(sock, timeout=10.0, limit=4 * MiB):
     return data, False
 
 
+def send_quietly(sock, data):
+    """Sends what the peer lets us; a hostile sender does not care about a reset."""
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass
+
+
 def json_lines(data):
     return [json.loads(line) for line in data.split(b"\n") if line.strip()]
 
@@ -126,7 +134,7 @@ class HostileInputTest(IntegrationTest):
             try:
                 s.sendall(blob)
                 s.shutdown(socket.SHUT_WR)
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:  # the daemon may cut us off first
                 pass
             read_until_closed(s, timeout=10)
             s.close()
@@ -223,7 +231,7 @@ class HostileInputTest(IntegrationTest):
                 + b"a" * (MiB + MiB // 2) + b'"}}\n')
         try:
             s.sendall(line)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the daemon may cut us off first
             pass
         data, closed = read_until_closed(s, timeout=15)
         self.assertTrue(closed, "the daemon should close a connection sending an oversize line")
@@ -234,7 +242,7 @@ class HostileInputTest(IntegrationTest):
         try:
             s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"send","params":{"text":"'
                       + b"b" * (2 * MiB))
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the daemon may cut us off first
             pass
         data, closed = read_until_closed(s, timeout=15)
         self.assertTrue(closed)
@@ -321,7 +329,7 @@ class HostileInputTest(IntegrationTest):
             try:
                 s.sendall(random.Random(seed).randbytes(self.rng.randrange(1, 100000)))
                 s.shutdown(socket.SHUT_WR)
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:  # the daemon may cut us off first
                 pass
             data, _ = read_until_closed(s, timeout=5)
             self.assertEqual(data, b"", "garbage must be dropped without an answer")
@@ -333,13 +341,13 @@ class HostileInputTest(IntegrationTest):
         for hello_type in (1, 2, 3, 0):
             body = bytes([hello_type]) + self.rng.randbytes(96) + self.rng.randbytes(16)
             s = self.peer()
-            s.sendall(struct.pack(">H", len(body)) + body)
+            send_quietly(s, struct.pack(">H", len(body)) + body)
             data, _ = read_until_closed(s, timeout=3)
             self.assertEqual(data, b"", f"hello type {hello_type} with a bad mac1 was answered")
             s.close()
         # Too short to be a hello.
         s = self.peer()
-        s.sendall(b"\x00\x05\x01abcd")
+        send_quietly(s, b"\x00\x05\x01abcd")
         data, _ = read_until_closed(s, timeout=3)
         self.assertEqual(data, b"")
         self.assert_still_serving()
@@ -347,31 +355,28 @@ class HostileInputTest(IntegrationTest):
     def test_peer_huge_length_and_truncated_frames(self):
         # A maximal length prefix, with and without its body.
         s = self.peer()
-        s.sendall(b"\xff\xff" + b"\x00" * 100)
+        send_quietly(s, b"\xff\xff" + b"\x00" * 100)
         s.close()
         s = self.peer()
-        try:
-            s.sendall(b"\xff\xff" + self.rng.randbytes(65535) + b"\xff\xff" + b"x" * 10)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        send_quietly(s, b"\xff\xff" + self.rng.randbytes(65535) + b"\xff\xff" + b"x" * 10)
         s.close()
         # A zero-length frame.
         s = self.peer()
-        s.sendall(b"\x00\x00")
+        send_quietly(s, b"\x00\x00")
         read_until_closed(s, timeout=3)
         s.close()
         # Truncated frames: some closed at once, some left hanging open.
         hanging = []
         for n in range(10):
             s = self.peer()
-            s.sendall(b"\x01\x00" + b"t" * n)
+            send_quietly(s, b"\x01\x00" + b"t" * n)
             if n % 2:
                 s.close()
             else:
                 hanging.append(s)
-        # A half-sent frame byte by byte across the link's keepalive interval.
+        # Half a length prefix, left open while the partners keep talking.
         s = self.peer()
-        s.sendall(b"\x00")
+        send_quietly(s, b"\x00")
         hanging.append(s)
         self.assert_still_serving()
         for s in hanging:
@@ -404,7 +409,7 @@ class HostileInputTest(IntegrationTest):
             s = self.peer(self.alice)
             try:
                 s.sendall(random.Random(100 + seed).randbytes(5000))
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:  # the daemon may cut us off first
                 pass
             s.close()
         self.assert_still_serving()

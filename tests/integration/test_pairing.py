@@ -239,7 +239,12 @@ class PairingTest(IntegrationTest):
         bob = self.make_daemon("bob")
         pair(alice, bob)
         alice.send("before unpair")
+        bob.send("from bob")
         wait_for(lambda: "before unpair" in texts(bob.history_all()), 20, "bob to receive")
+        wait_for(lambda: "from bob" in texts(alice.history_all()), 20, "alice to receive")
+        # A message bob never gets: it must not go to alice's next partner either.
+        bob.stop()
+        alice.send("only for bob")
 
         with self.assertRaises(RpcError) as cm:
             alice.rpc("unpair", {})
@@ -252,8 +257,9 @@ class PairingTest(IntegrationTest):
         self.assertFalse(s["link_up"])
         self.assertEqual(s["partner_fingerprint"], "")
         self.assertEqual(s["safety_number"], "")
+        self.assertEqual(s["partner_addresses"], [])
         # History stays.
-        self.assertIn("before unpair", texts(alice.history_all()))
+        self.assertEqual(texts(alice.history_all()), ["before unpair", "from bob", "only for bob"])
         with self.assertRaises(RpcError) as cm:
             alice.rpc("unpair", {"confirm": True})
         self.assertEqual(cm.exception.code_name, "failed_precondition")
@@ -263,20 +269,30 @@ class PairingTest(IntegrationTest):
         self.assertFalse(alice.status()["paired"])
 
         # Bob unpairs through the CLI.
+        bob.start()
         r = bob.cli("unpair", "--yes")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertFalse(bob.status()["paired"])
 
-        # Alice can pair with someone new and talk.
+        # Alice pairs with someone new and they talk; nothing meant for bob reaches
+        # carol, and sequence numbers start afresh for her.
         carol = self.make_daemon("carol")
         pair(alice, carol)
         self.assertNotEqual(alice.status()["partner_fingerprint"], bob.status()["fingerprint"])
         alice.send("hello carol")
         wait_equal(lambda: texts(carol.history_all(), "INCOMING"), ["hello carol"], 20,
-                 "carol to receive alice's message")
+                   "carol to receive alice's message (and only that)")
         carol.send("hello alice")
         wait_for(lambda: "hello alice" in texts(alice.history_all(), "INCOMING"), 20,
                  "alice to receive carol's message")
+        wait_for(lambda: int(alice.status()["unacknowledged"]) == 0, 20,
+                 "alice's outbox to hold nothing for carol")
+        # Carol reads: alice's message to her becomes READ, and no other.
+        carol.rpc("mark_read", {})
+        wait_for(lambda: [m["state"] for m in alice.history_all()
+                          if m["text"] == "hello carol"] == ["READ"], 20,
+                 "alice's message to carol to become READ")
+        self.assertEqual(texts(carol.history_all()), ["hello carol", "hello alice"])
 
     def test_pairing_survives_restart(self):
         alice = self.make_daemon("alice")
