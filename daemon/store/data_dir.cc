@@ -1,5 +1,7 @@
 #include "daemon/store/data_dir.h"
 
+#include "inmost/data_dir.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,15 +16,9 @@ namespace inmost::store {
 
 namespace {
 
-constexpr char kDataDirEnv[] = "INMOST_DATA_DIR";
-constexpr char kXdgDataHomeEnv[] = "XDG_DATA_HOME";
-constexpr char kHomeEnv[] = "HOME";
-constexpr char kAppDirName[] = "inmost";
-
 constexpr char kStoreDirName[] = "store";
 constexpr char kKeyFileName[] = "storage.key";
 constexpr char kWrappedKeyFileName[] = "storage.key.wrapped";
-constexpr char kControlSocketName[] = "control.sock";
 // A LevelDB directory holds this file once the database exists.
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
 
@@ -30,12 +26,6 @@ constexpr mode_t kPrivateDirMode = 0700;
 // Permission bits for group and others; none may be set on a private directory.
 constexpr mode_t kGroupOtherBits = 077;
 constexpr mode_t kPermissionBits = 07777;
-
-// The variable's value, or nullptr when it is unset or empty.
-const char* NonEmpty(const std::function<const char*(const char*)>& getenv, const char* name) {
-  const char* value = getenv(name);
-  return (value != nullptr && value[0] != '\0') ? value : nullptr;
-}
 
 std::string OctalMode(mode_t mode) {
   char buf[8];
@@ -59,17 +49,9 @@ DataDir::DataDir(std::filesystem::path root) : root_(std::move(root)) {}
 
 Result<std::filesystem::path> DataDir::DefaultRoot(
     const std::function<const char*(const char*)>& getenv) {
-  if (const char* dir = NonEmpty(getenv, kDataDirEnv)) return std::filesystem::path(dir);
-  if (const char* xdg = NonEmpty(getenv, kXdgDataHomeEnv)) {
-    std::filesystem::path xdg_path(xdg);
-    if (xdg_path.is_absolute()) return xdg_path / kAppDirName;
-  }
-  if (const char* home = NonEmpty(getenv, kHomeEnv)) {
-    return std::filesystem::path(home) / ".local" / "share" / kAppDirName;
-  }
-  return FailedPrecondition(
-      "cannot choose a data directory: none of INMOST_DATA_DIR, XDG_DATA_HOME or HOME is set; "
-      "set INMOST_DATA_DIR to the directory inmost should use");
+  auto root = DefaultDataDir(getenv);
+  if (!root.ok()) return root.status();
+  return std::filesystem::path(*root);
 }
 
 std::filesystem::path DataDir::store_path() const {
@@ -82,7 +64,7 @@ std::filesystem::path DataDir::wrapped_key_path() const {
   return root_ / kWrappedKeyFileName;
 }
 std::filesystem::path DataDir::control_socket_path() const {
-  return root_ / kControlSocketName;
+  return ControlSocketPath(root_.string());
 }
 
 Status DataDir::CreatePrivate() const {
