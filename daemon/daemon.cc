@@ -29,7 +29,8 @@ std::string DialableAddress(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return listen;
   std::string host = listen.substr(0, colon);
-  if (host == "[::]" || host == "0.0.0.0" || host.empty()) return "127.0.0.1" + listen.substr(colon);
+  if (host == "[::]" || host == "0.0.0.0" || host.empty())
+    return "127.0.0.1" + listen.substr(colon);
   return listen;
 }
 
@@ -43,8 +44,9 @@ Status InitDataDir(const std::filesystem::path& data_dir, const crypto::SecretBy
   }
   INMOST_RETURN_IF_ERROR(dir.CreatePrivate());
   INMOST_RETURN_IF_ERROR(dir.CheckPrivate());
-  auto key = passphrase != nullptr ? store::CreateWrapped(dir.wrapped_key_path(), *passphrase, limits)
-                                   : store::CreateKeyFile(dir.key_file_path());
+  auto key = passphrase != nullptr
+                 ? store::CreateWrapped(dir.wrapped_key_path(), *passphrase, limits)
+                 : store::CreateKeyFile(dir.key_file_path());
   if (!key.ok()) return key.status();
   auto db = store::SealedStore::Open(dir.store_path(), std::move(*key), store::OpenMode::kCreate);
   if (!db.ok()) return db.status();
@@ -65,8 +67,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   Result<crypto::SecretBytes> key = crypto::SecretBytes();
   if (std::filesystem::exists(dir.wrapped_key_path())) {
     if (passphrase == nullptr) {
-      return FailedPrecondition("the storage key is protected by a passphrase; run with "
-                                "--passphrase-stdin and give it on standard input");
+      return FailedPrecondition(
+          "the storage key is protected by a passphrase; run with "
+          "--passphrase-stdin and give it on standard input");
     }
     key = store::LoadWrapped(dir.wrapped_key_path(), *passphrase);
   } else {
@@ -87,8 +90,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   auto invite = daemon->partners_.LoadInvite();
   if (!invite.ok()) return invite.status();
   if (invite->has_value()) {
-    daemon->link_.SetInvite(peer::PendingInvite{std::move((*invite)->secret),
-                                                (*invite)->expires_at_unix});
+    daemon->link_.SetInvite(
+        peer::PendingInvite{std::move((*invite)->secret), (*invite)->expires_at_unix});
   }
   return daemon;
 }
@@ -108,7 +111,9 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       conversation_(*db_, commit_, events_, link_, clock, log),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
 
-Daemon::~Daemon() { Stop(); }
+Daemon::~Daemon() {
+  Stop();
+}
 
 Status Daemon::Start() {
   INMOST_RETURN_IF_ERROR(link_.Listen(options_.listen));
@@ -238,7 +243,8 @@ Result<control::InviteReply> Daemon::MakeInvite(const control::InviteRequest& re
 }
 
 asio::awaitable<Result<control::JoinReply>> Daemon::Join(const control::JoinRequest& request) {
-  if (partners_.partner()) co_return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+  if (partners_.partner())
+    co_return FailedPrecondition("already paired; run `inmost unpair --yes` first");
   auto invite = identity::ParseInvite(request.code(), clock_.NowUnixMs() / 1000);
   if (!invite.ok()) co_return invite.status();
   if (invite->inviter_key == identity_.public_key) {

@@ -43,7 +43,8 @@ int Fail(const inmost::Status& status) {
 int main(int argc, char** argv) {
   DisableCoreDumps();
   if (sodium_init() < 0) return Fail(inmost::Unavailable("libsodium failed to initialise"));
-  auto command = inmost::config::ParseCommandLine(argc, argv, [](const char* n) { return std::getenv(n); });
+  auto command =
+      inmost::config::ParseCommandLine(argc, argv, [](const char* n) { return std::getenv(n); });
   if (!command.ok()) {
     std::cerr << "inmostd: " << command.status().message() << '\n';
     return 2;

@@ -22,8 +22,8 @@ constexpr char kUsage[] =
 
 po::options_description CommonOptions() {
   po::options_description o("Options for init and run");
-  o.add_options()("help,h", "show this help")(
-      "data-dir", po::value<std::string>(), "data directory (see above for the default)")(
+  o.add_options()("help,h", "show this help")("data-dir", po::value<std::string>(),
+                                              "data directory (see above for the default)")(
       "passphrase-stdin",
       "read a passphrase from the first line of standard input: at init it protects the "
       "storage key (Argon2id); at run it unlocks it. Without it, init writes a 0600 key file.");
@@ -38,9 +38,9 @@ po::options_description RunOptions() {
       "advertise", po::value<std::vector<std::string>>()->composing(),
       "HOST:PORT to tell the partner and put in invites (repeatable); default: the listen "
       "address with a wildcard host replaced by 127.0.0.1")(
-      "log-level", po::value<std::string>()->default_value("info"), "debug, info, warning or error")(
-      "keepalive-ms", po::value<int64_t>()->default_value(10000),
-      "send a keepalive when the link was idle this long")(
+      "log-level", po::value<std::string>()->default_value("info"),
+      "debug, info, warning or error")("keepalive-ms", po::value<int64_t>()->default_value(10000),
+                                       "send a keepalive when the link was idle this long")(
       "dead-after-ms", po::value<int64_t>()->default_value(30000),
       "declare the link dead when nothing arrived for this long")(
       "backoff-max-ms", po::value<int64_t>()->default_value(30000),
@@ -79,7 +79,8 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
     po::store(po::command_line_parser(argc - 1, argv + 1).options(accepted).run(), vm);
     if (vm.count("config")) {
       std::ifstream file(vm["config"].as<std::string>());
-      if (!file) return InvalidArgument("cannot read config file " + vm["config"].as<std::string>());
+      if (!file)
+        return InvalidArgument("cannot read config file " + vm["config"].as<std::string>());
       po::store(po::parse_config_file(file, RunOptions()), vm);
     }
     po::notify(vm);
@@ -102,7 +103,8 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   if (command.verb == Command::Verb::kInit) return command;
 
   command.daemon.listen = vm["listen"].as<std::string>();
-  if (vm.count("advertise")) command.daemon.advertise = vm["advertise"].as<std::vector<std::string>>();
+  if (vm.count("advertise"))
+    command.daemon.advertise = vm["advertise"].as<std::vector<std::string>>();
   if (!log::ParseLevel(vm["log-level"].as<std::string>(), &command.log_level)) {
     return InvalidArgument("--log-level must be debug, info, warning or error");
   }

@@ -15,8 +15,8 @@ namespace inmost::config {
 struct Command {
   enum class Verb { kHelp, kInit, kRun };
   Verb verb = Verb::kHelp;
-  std::string help_text;       // For kHelp: what to print.
-  DaemonOptions daemon;        // data_dir resolved; listen etc. for kRun.
+  std::string help_text;  // For kHelp: what to print.
+  DaemonOptions daemon;   // data_dir resolved; listen etc. for kRun.
   bool passphrase_stdin = false;
   log::Level log_level = log::Level::kInfo;
   int64_t clock_offset_ms = 0;  // For tests of time-based release; 0 in real use.

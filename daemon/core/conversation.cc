@@ -46,7 +46,11 @@ bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
     if (len == 0 || i + len > s.size()) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
@@ -70,7 +74,9 @@ Conversation::Conversation(store::SealedStore& store, GroupCommit& commit, Event
       [this](const Status& status) { AfterFlush(status); });
 }
 
-Status Conversation::Load() { return Reload(); }
+Status Conversation::Load() {
+  return Reload();
+}
 
 Status Conversation::Reload() {
   auto value = store_.Get(kCountersKey);
@@ -208,10 +214,11 @@ boost::asio::awaitable<Result<control::MarkReadReply>> Conversation::MarkRead(ui
 
 Status Conversation::StartWithNewPartner() {
   std::vector<std::string> stale;
-  INMOST_RETURN_IF_ERROR(store_.ForEach(kOutgoingPrefix, [&](std::string_view key, std::string_view) {
-    stale.emplace_back(key);
-    return true;
-  }));
+  INMOST_RETURN_IF_ERROR(
+      store_.ForEach(kOutgoingPrefix, [&](std::string_view key, std::string_view) {
+        stale.emplace_back(key);
+        return true;
+      }));
   for (const auto& key : stale) commit_.batch().Delete(key);
   uint64_t next_history_id = counters_.next_history_id();
   counters_.Clear();
@@ -250,10 +257,17 @@ void Conversation::OnLinkUp() {
 
 void Conversation::OnPeerMessage(const peer::PeerMessage& message) {
   switch (message.kind_case()) {
-    case peer::PeerMessage::kDeliver: OnDeliver(message.deliver()); break;
-    case peer::PeerMessage::kAck: OnAck(message.ack().up_to_seq()); break;
-    case peer::PeerMessage::kReadReceipt: OnReadReceipt(message.read_receipt().up_to_seq()); break;
-    default: break;  // Not ours, or from a newer partner: ignored.
+    case peer::PeerMessage::kDeliver:
+      OnDeliver(message.deliver());
+      break;
+    case peer::PeerMessage::kAck:
+      OnAck(message.ack().up_to_seq());
+      break;
+    case peer::PeerMessage::kReadReceipt:
+      OnReadReceipt(message.read_receipt().up_to_seq());
+      break;
+    default:
+      break;  // Not ours, or from a newer partner: ignored.
   }
 }
 
@@ -322,8 +336,8 @@ void Conversation::OnAck(uint64_t up_to_seq) {
   for (uint64_t seq = counters_.out_acked() + 1; seq <= up_to_seq; ++seq) {
     auto entry = OutgoingEntry(seq);
     if (!entry.ok()) {
-      log_.Error("acknowledged message seq " + std::to_string(seq) + " is unreadable: " +
-                 entry.status().ToString());
+      log_.Error("acknowledged message seq " + std::to_string(seq) +
+                 " is unreadable: " + entry.status().ToString());
       continue;
     }
     if (entry->state() == records::HistoryEntry::PENDING) {

@@ -18,7 +18,9 @@ void GroupCommit::AfterSync(Done done) {
   Schedule(std::move(done));
 }
 
-void GroupCommit::AfterWrite(Done done) { Schedule(std::move(done)); }
+void GroupCommit::AfterWrite(Done done) {
+  Schedule(std::move(done));
+}
 
 void GroupCommit::Schedule(Done done) {
   waiting_.push_back(std::move(done));

@@ -41,7 +41,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   return *this;
 }
 
-SecretBytes::~SecretBytes() { Reset(); }
+SecretBytes::~SecretBytes() {
+  Reset();
+}
 
 bool SecretBytes::Equals(std::span<const uint8_t> other) const {
   if (other.size() != size_) return false;

@@ -1,7 +1,5 @@
 #include "daemon/store/data_dir.h"
 
-#include "inmost/data_dir.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +9,8 @@
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "inmost/data_dir.h"
 
 namespace inmost::store {
 

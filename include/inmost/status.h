@@ -14,36 +14,49 @@ namespace inmost {
 // ones at the end, never renumber.
 enum class Code : int {
   kOk = 0,
-  kInvalidArgument = 1,    // The caller's input is malformed or out of range.
-  kNotFound = 2,           // The named thing does not exist.
-  kAlreadyExists = 3,      // The thing to create is already there.
-  kPermissionDenied = 4,   // Not allowed: file modes, wrong partner, refused pairing.
+  kInvalidArgument = 1,       // The caller's input is malformed or out of range.
+  kNotFound = 2,              // The named thing does not exist.
+  kAlreadyExists = 3,         // The thing to create is already there.
+  kPermissionDenied = 4,      // Not allowed: file modes, wrong partner, refused pairing.
   kAuthenticationFailed = 5,  // A MAC or AEAD tag did not verify; wrong key or passphrase.
-  kCorruption = 6,         // Stored or received data is damaged.
-  kIoError = 7,            // The operating system refused a read, write or sync.
-  kExpired = 8,            // An invite or other time-limited thing is past its time.
-  kUnsupported = 9,        // A version or feature this build does not know.
-  kFailedPrecondition = 10,  // The system is not in a state that allows the call.
-  kResourceExhausted = 11,   // A size, count, nonce or quota limit was reached.
-  kUnavailable = 12,         // The daemon or partner cannot be reached right now.
+  kCorruption = 6,            // Stored or received data is damaged.
+  kIoError = 7,               // The operating system refused a read, write or sync.
+  kExpired = 8,               // An invite or other time-limited thing is past its time.
+  kUnsupported = 9,           // A version or feature this build does not know.
+  kFailedPrecondition = 10,   // The system is not in a state that allows the call.
+  kResourceExhausted = 11,    // A size, count, nonce or quota limit was reached.
+  kUnavailable = 12,          // The daemon or partner cannot be reached right now.
 };
 
 // Returns the short lowercase name of `code`, such as "invalid_argument".
 constexpr std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kAuthenticationFailed: return "authentication_failed";
-    case Code::kCorruption: return "corruption";
-    case Code::kIoError: return "io_error";
-    case Code::kExpired: return "expired";
-    case Code::kUnsupported: return "unsupported";
-    case Code::kFailedPrecondition: return "failed_precondition";
-    case Code::kResourceExhausted: return "resource_exhausted";
-    case Code::kUnavailable: return "unavailable";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kAuthenticationFailed:
+      return "authentication_failed";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIoError:
+      return "io_error";
+    case Code::kExpired:
+      return "expired";
+    case Code::kUnsupported:
+      return "unsupported";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kResourceExhausted:
+      return "resource_exhausted";
+    case Code::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }
@@ -73,24 +86,42 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
-inline Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
-inline Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
-inline Status PermissionDenied(std::string msg) { return {Code::kPermissionDenied, std::move(msg)}; }
+inline Status InvalidArgument(std::string msg) {
+  return {Code::kInvalidArgument, std::move(msg)};
+}
+inline Status NotFound(std::string msg) {
+  return {Code::kNotFound, std::move(msg)};
+}
+inline Status AlreadyExists(std::string msg) {
+  return {Code::kAlreadyExists, std::move(msg)};
+}
+inline Status PermissionDenied(std::string msg) {
+  return {Code::kPermissionDenied, std::move(msg)};
+}
 inline Status AuthenticationFailed(std::string msg) {
   return {Code::kAuthenticationFailed, std::move(msg)};
 }
-inline Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
-inline Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
-inline Status Expired(std::string msg) { return {Code::kExpired, std::move(msg)}; }
-inline Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
+inline Status Corruption(std::string msg) {
+  return {Code::kCorruption, std::move(msg)};
+}
+inline Status IoError(std::string msg) {
+  return {Code::kIoError, std::move(msg)};
+}
+inline Status Expired(std::string msg) {
+  return {Code::kExpired, std::move(msg)};
+}
+inline Status Unsupported(std::string msg) {
+  return {Code::kUnsupported, std::move(msg)};
+}
 inline Status FailedPrecondition(std::string msg) {
   return {Code::kFailedPrecondition, std::move(msg)};
 }
 inline Status ResourceExhausted(std::string msg) {
   return {Code::kResourceExhausted, std::move(msg)};
 }
-inline Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
+inline Status Unavailable(std::string msg) {
+  return {Code::kUnavailable, std::move(msg)};
+}
 
 // A value of type T, or the Status that explains why there is none.
 // A small stand-in for C++23's std::expected<T, Status>.
@@ -122,8 +153,8 @@ class [[nodiscard]] Result {
 }  // namespace inmost
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define INMOST_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::inmost::Status inmost_status_ = (expr); \
+#define INMOST_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::inmost::Status inmost_status_ = (expr);        \
     if (!inmost_status_.ok()) return inmost_status_; \
   } while (0)

@@ -29,7 +29,9 @@ constexpr int kThroughputMessages = 20000;
 constexpr int kSenderThreads = 4;
 constexpr int kPipelineDepth = 128;  // Sends in flight per connection.
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 double CpuSeconds() {
   timespec ts{};
@@ -47,7 +49,8 @@ struct Row {
 void Print(const std::vector<Row>& rows) {
   std::printf("%-52s %14s  %-10s %s\n", "measure", "value", "unit", "note");
   for (const auto& r : rows) {
-    std::printf("%-52s %14.2f  %-10s %s\n", r.what.c_str(), r.value, r.unit.c_str(), r.note.c_str());
+    std::printf("%-52s %14.2f  %-10s %s\n", r.what.c_str(), r.value, r.unit.c_str(),
+                r.note.c_str());
   }
 }
 
@@ -107,10 +110,20 @@ double KkHandshakeCpuMs() {
   constexpr int kHandshakes = 300;
   double cpu = CpuSeconds();
   for (int i = 0; i < kHandshakes; ++i) {
-    noise::HandshakeConfig ic{"Noise_KK_25519_ChaChaPoly_BLAKE2b", noise::Role::kInitiator, {}, &a,
-                              b.public_key, {}, nullptr};
-    noise::HandshakeConfig rc{"Noise_KK_25519_ChaChaPoly_BLAKE2b", noise::Role::kResponder, {}, &b,
-                              a.public_key, {}, nullptr};
+    noise::HandshakeConfig ic{"Noise_KK_25519_ChaChaPoly_BLAKE2b",
+                              noise::Role::kInitiator,
+                              {},
+                              &a,
+                              b.public_key,
+                              {},
+                              nullptr};
+    noise::HandshakeConfig rc{"Noise_KK_25519_ChaChaPoly_BLAKE2b",
+                              noise::Role::kResponder,
+                              {},
+                              &b,
+                              a.public_key,
+                              {},
+                              nullptr};
     auto init = noise::HandshakeState::Create(ic);
     auto resp = noise::HandshakeState::Create(rc);
     Check(init.status(), "kk init");
@@ -214,8 +227,8 @@ int main() {
                       "% of raw batch rate"});
   rows.push_back({"send-to-receive latency p50 (idle link)", Percentile(latencies, 0.50), "ms",
                   "target < 1.5"});
-  rows.push_back({"send-to-receive latency p99 (idle link)", Percentile(latencies, 0.99), "ms",
-                  "target < 5"});
+  rows.push_back(
+      {"send-to-receive latency p99 (idle link)", Percentile(latencies, 0.99), "ms", "target < 5"});
   rows.push_back({"idle resident memory, alice", idle_a / 1024.0, "MiB", "target < 16"});
   rows.push_back({"idle resident memory, bob", idle_b / 1024.0, "MiB", "target < 16"});
   rows.push_back({"loaded resident memory (peak seen), alice", peak_kib_a / 1024.0, "MiB", ""});

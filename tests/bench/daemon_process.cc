@@ -70,8 +70,8 @@ DaemonProcess::~DaemonProcess() {
 }
 
 void DaemonProcess::Start(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {inmostd_, "run", "--data-dir", dir_, "--listen", "127.0.0.1:0",
-                                   "--log-level", "warning"};
+  std::vector<std::string> args = {inmostd_,   "run",         "--data-dir",  dir_,
+                                   "--listen", "127.0.0.1:0", "--log-level", "warning"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, dir_ + ".log");
   auto deadline = std::chrono::steady_clock::now() + kStartDeadline;

@@ -19,7 +19,6 @@
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
 #include "proto/records.pb.h"
-
 #include "tests/unit/temp_dir.h"
 
 namespace inmost::store {

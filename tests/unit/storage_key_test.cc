@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "daemon/crypto/bytes.h"
-
 #include "tests/unit/temp_dir.h"
 
 namespace inmost::store {
