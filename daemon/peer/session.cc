@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "daemon/peer/address.h"
 #include "daemon/peer/socket_io.h"
@@ -203,12 +204,22 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> /*keep_alive*/
       co_await write_signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    crypto::Bytes frame = std::move(write_queue_.front());
-    write_queue_.pop_front();
-    co_await asio::async_write(socket_, asio::buffer(frame),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    // Everything queued goes out in one gathered write: one frame per write would
+    // let each of the daemon's fsyncs slip in between frames, and the partner would
+    // then store (and sync) one message per batch.
+    std::vector<crypto::Bytes> frames(std::make_move_iterator(write_queue_.begin()),
+                                      std::make_move_iterator(write_queue_.end()));
+    write_queue_.clear();
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(frames.size());
+    size_t bytes = 0;
+    for (const auto& frame : frames) {
+      buffers.push_back(asio::buffer(frame));
+      bytes += frame.size();
+    }
+    co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
     if (!open_) co_return;
-    queued_bytes_ -= std::min(queued_bytes_, frame.size());
+    queued_bytes_ -= std::min(queued_bytes_, bytes);
     if (ec) {
       Close("write failed: " + ec.message());
       co_return;
