@@ -67,9 +67,14 @@ Conversation::Conversation(store::SealedStore& store, GroupCommit& commit, Event
     : store_(store), commit_(commit), events_(events), channel_(channel), clock_(clock), log_(log) {
   commit_.SetFlushHooks(
       [this](store::SealedStore::WriteBatch& batch) {
+        // What this batch makes durable, announced only once it is written.
         std::string counters = counters_.SerializeAsString();
-        if (counters == durable_.SerializeAsString()) return;  // Nothing changed.
-        batch.Put(kCountersKey, crypto::AsBytes(counters));
+        if (counters != submitted_.SerializeAsString()) {
+          batch.Put(kCountersKey, crypto::AsBytes(counters));
+          submitted_ = counters_;
+        }
+        for (auto& e : pending_events_) flushing_events_.push_back(std::move(e));
+        pending_events_.clear();
       },
       [this](const Status& status) { AfterFlush(status); });
 }
@@ -90,6 +95,7 @@ Status Conversation::Reload() {
   if (counters.next_out_seq() == 0) counters.set_next_out_seq(1);
   counters_ = counters;
   durable_ = counters;
+  submitted_ = counters;
   return Status::Ok();
 }
 
@@ -105,15 +111,15 @@ void Conversation::PutEntry(const records::HistoryEntry& entry) {
 void Conversation::AfterFlush(const Status& status) {
   if (!status.ok()) {
     log_.Error("store write failed: " + status.ToString());
-    pending_events_.clear();
+    flushing_events_.clear();
     // Counters may have run ahead of the disk; the disk is the truth.
     Status reload = Reload();
     if (!reload.ok()) log_.Error("store reload failed: " + reload.ToString());
     return;
   }
-  durable_ = counters_;
+  durable_ = submitted_;
   std::vector<control::Event> events;
-  events.swap(pending_events_);
+  events.swap(flushing_events_);
   for (const auto& e : events) events_.Publish(e);
 }
 
@@ -247,7 +253,7 @@ void Conversation::OnLinkUp() {
     deliver->set_sent_at_unix_ms(entry->sent_at_unix_ms());
     if (!channel_.SendToPartner(message)) return;
   }
-  if (durable_.in_stored() > 0) SendAck();
+  if (durable_.in_stored() > 0) SendAckNow();
   if (durable_.in_read() > 0) {
     peer::PeerMessage message;
     message.mutable_read_receipt()->set_up_to_seq(durable_.in_read());
@@ -275,7 +281,14 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   uint64_t expected = counters_.in_stored() + 1;
   if (deliver.seq() < expected) {
     // A duplicate (a re-send after reconnect). Once it is durable, say so again.
-    if (deliver.seq() <= durable_.in_stored()) SendAck();
+    // Its ack was lost with a session; one per burst of duplicates is enough.
+    if (deliver.seq() <= durable_.in_stored() && !duplicate_ack_due_) {
+      duplicate_ack_due_ = true;
+      commit_.AfterWrite([this](const Status&) {
+        duplicate_ack_due_ = false;
+        SendAckNow();
+      });
+    }
     return;
   }
   if (deliver.seq() > expected) {
@@ -301,19 +314,21 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   event.set_at_unix_ms(entry.received_at_unix_ms());
   *event.mutable_message_received()->mutable_message() = ToControl(entry);
   pending_events_.push_back(std::move(event));
-  SendAck();
+  AckWhenSynced();
 }
 
-void Conversation::SendAck() {
-  // One Ack per burst: it is cumulative, so the last one says everything.
-  if (ack_scheduled_) return;
-  ack_scheduled_ = true;
+void Conversation::SendAckNow() {
+  peer::PeerMessage message;
+  message.mutable_ack()->set_up_to_seq(durable_.in_stored());
+  channel_.SendToPartner(message);
+  acked_in_stored_ = durable_.in_stored();
+}
+
+void Conversation::AckWhenSynced() {
+  // Every batch holding a new message gets this callback; the Ack is cumulative, so
+  // the first callback after a batch sends one and the others find nothing new.
   commit_.AfterSync([this](const Status& status) {
-    ack_scheduled_ = false;
-    if (!status.ok()) return;
-    peer::PeerMessage message;
-    message.mutable_ack()->set_up_to_seq(durable_.in_stored());
-    channel_.SendToPartner(message);
+    if (status.ok() && durable_.in_stored() > acked_in_stored_) SendAckNow();
   });
 }
 

@@ -59,7 +59,10 @@ class Conversation {
   void OnDeliver(const peer::Deliver& deliver);
   void OnAck(uint64_t up_to_seq);
   void OnReadReceipt(uint64_t up_to_seq);
-  void SendAck();
+  // Tells the partner how far its messages are durable here.
+  void SendAckNow();
+  // Sends an Ack once the batch being filled is synced.
+  void AckWhenSynced();
   void AfterFlush(const Status& status);
   Result<records::HistoryEntry> OutgoingEntry(uint64_t seq) const;
   void PutEntry(const records::HistoryEntry& entry);
@@ -72,12 +75,16 @@ class Conversation {
   const Clock& clock_;
   log::Logger& log_;
 
-  // `counters_` includes writes still in the pending batch; `durable_` only what a
-  // successful flush has synced. Only durable state is ever announced.
+  // `counters_` includes writes still in the pending batch; `submitted_` what was
+  // handed to the writer; `durable_` only what a successful write has stored. Only
+  // durable state is ever announced or acknowledged.
   records::ConversationCounters counters_;
+  records::ConversationCounters submitted_;
   records::ConversationCounters durable_;
-  bool ack_scheduled_ = false;
-  std::vector<control::Event> pending_events_;
+  uint64_t acked_in_stored_ = 0;  // The last Ack sent said this.
+  bool duplicate_ack_due_ = false;
+  std::vector<control::Event> pending_events_;   // For the batch being filled.
+  std::vector<control::Event> flushing_events_;  // For the batch being written.
 };
 
 }  // namespace inmost::core

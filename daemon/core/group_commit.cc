@@ -11,7 +11,16 @@ namespace inmost::core {
 namespace asio = boost::asio;
 
 GroupCommit::GroupCommit(asio::io_context& io, store::SealedStore& store)
-    : io_(io), store_(store), batch_(store) {}
+    : io_(io), store_(store), batch_(store), writer_([this] { WriterLoop(); }) {}
+
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
 
 void GroupCommit::AfterSync(Done done) {
   needs_sync_ = true;
@@ -24,11 +33,14 @@ void GroupCommit::AfterWrite(Done done) {
 
 void GroupCommit::Schedule(Done done) {
   waiting_.push_back(std::move(done));
-  if (flush_scheduled_) return;
-  flush_scheduled_ = true;
+  if (submit_posted_ || write_in_flight_) return;  // The write's end submits the rest.
+  submit_posted_ = true;
   // Posting lets every handler that is already ready add its writes first: that is
   // what gathers a burst into one batch.
-  asio::post(io_, [this] { Flush(); });
+  asio::post(io_, [this] {
+    submit_posted_ = false;
+    Submit();
+  });
 }
 
 asio::awaitable<Status> GroupCommit::Sync() {
@@ -44,22 +56,70 @@ asio::awaitable<Status> GroupCommit::Sync() {
   co_return *result;
 }
 
-void GroupCommit::FlushNow() {
-  needs_sync_ = true;
-  Flush();
+GroupCommit::Job GroupCommit::TakeJob() {
+  if (before_flush_) before_flush_(batch_);
+  Job job{store::SealedStore::WriteBatch(store_),
+          needs_sync_ ? store::Durability::kSynced : store::Durability::kLazy,
+          {}};
+  std::swap(job.batch, batch_);
+  job.done.swap(waiting_);
+  needs_sync_ = false;
+  return job;
 }
 
-void GroupCommit::Flush() {
-  flush_scheduled_ = false;
-  if (before_flush_) before_flush_(batch_);
-  auto durability = needs_sync_ ? store::Durability::kSynced : store::Durability::kLazy;
-  needs_sync_ = false;
-  Status status = batch_.size() > 0 ? store_.Write(batch_, durability) : Status::Ok();
-  batch_.Clear();
+void GroupCommit::Finish(Job& job, const Status& status) {
   if (after_flush_) after_flush_(status);
-  std::vector<Done> done;
-  done.swap(waiting_);
-  for (auto& d : done) d(status);
+  for (auto& d : job.done) d(status);
+}
+
+void GroupCommit::Submit() {
+  if (write_in_flight_ || (batch_.size() == 0 && waiting_.empty())) return;
+  write_in_flight_ = true;
+  {
+    std::lock_guard lock(mu_);
+    job_.emplace(TakeJob());
+  }
+  cv_.notify_all();
+}
+
+void GroupCommit::WriterLoop() {
+  while (true) {
+    std::optional<Job> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || job_.has_value(); });
+      if (!job_) return;  // Stopping with nothing to write.
+      job.swap(job_);
+      writer_busy_ = true;
+    }
+    Status status =
+        job->batch.size() > 0 ? store_.Write(job->batch, job->durability) : Status::Ok();
+    {
+      std::lock_guard lock(mu_);
+      writer_busy_ = false;
+    }
+    cv_.notify_all();
+    asio::post(io_, [this, job = std::make_shared<Job>(std::move(*job)), status]() mutable {
+      write_in_flight_ = false;
+      Finish(*job, status);
+      Submit();  // What gathered during the write goes next, at once.
+    });
+  }
+}
+
+void GroupCommit::WaitForWriterIdle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return !job_.has_value() && !writer_busy_; });
+}
+
+void GroupCommit::FlushNow() {
+  // The write in progress (if any) finishes first; its callbacks still run later
+  // from the io_context, and LevelDB keeps the two writes in order.
+  WaitForWriterIdle();
+  needs_sync_ = true;
+  Job job = TakeJob();
+  Status status = job.batch.size() > 0 ? store_.Write(job.batch, job.durability) : Status::Ok();
+  Finish(job, status);
 }
 
 }  // namespace inmost::core

@@ -1,11 +1,19 @@
 // Group commit: many writes that arrive close together share one synced LevelDB
 // batch, so durability costs one fsync per burst rather than one per message.
 // Nothing is reported durable before the batch holding it is synced.
+//
+// The write itself runs on a writer thread, so the io_context thread keeps
+// serving (and gathering the next batch) while the disk syncs: one batch is being
+// written while the next one fills. Every hook and callback runs on the io thread.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "daemon/store/sealed_store.h"
@@ -17,16 +25,21 @@ class GroupCommit {
  public:
   using Done = std::function<void(const Status&)>;
 
-  // Commits into `store`, flushing on `io`'s thread; both must outlive this object.
+  // Commits into `store`; hooks and callbacks run on `io`'s thread. Both must
+  // outlive this object.
   GroupCommit(boost::asio::io_context& io, store::SealedStore& store);
+  // Waits for the write in progress, if any, and stops the writer thread.
+  ~GroupCommit();
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
 
   // The batch the next flush writes: add puts and deletes here, then call
   // AfterSync or Sync to make sure a flush follows.
   store::SealedStore::WriteBatch& batch() { return batch_; }
 
-  // `before` is called with the batch just before each flush, to add state that
-  // summarises it (the conversation's counters); `after` with the flush's outcome,
-  // before any AfterSync callback of that flush runs.
+  // `before` is called with the batch as it is handed to the writer, to add state
+  // that summarises it (the conversation's counters); `after` with that batch's
+  // outcome, before any callback of that batch runs.
   void SetFlushHooks(std::function<void(store::SealedStore::WriteBatch&)> before, Done after) {
     before_flush_ = std::move(before);
     after_flush_ = std::move(after);
@@ -42,13 +55,24 @@ class GroupCommit {
   // As AfterSync, as a coroutine: resumes once the current batch is on disk.
   boost::asio::awaitable<Status> Sync();
 
-  // Writes the pending batch now (with the before-flush hook's additions); used at
-  // shutdown to finish in-flight writes and where a caller must not suspend.
+  // Waits for the write in progress, then writes the pending batch synced, on the
+  // calling (io) thread; used at shutdown and where a caller must not suspend.
   void FlushNow();
 
  private:
-  void Flush();
+  struct Job {
+    store::SealedStore::WriteBatch batch;
+    store::Durability durability;
+    std::vector<Done> done;
+  };
+
   void Schedule(Done done);
+  // Hands the pending batch to the writer unless a write is in progress.
+  void Submit();
+  Job TakeJob();
+  void Finish(Job& job, const Status& status);
+  void WriterLoop();
+  void WaitForWriterIdle();
 
   boost::asio::io_context& io_;
   store::SealedStore& store_;
@@ -56,8 +80,17 @@ class GroupCommit {
   std::vector<Done> waiting_;
   std::function<void(store::SealedStore::WriteBatch&)> before_flush_;
   Done after_flush_;
-  bool flush_scheduled_ = false;
+  bool submit_posted_ = false;
   bool needs_sync_ = false;
+  bool write_in_flight_ = false;  // io thread: a job is with the writer.
+
+  // Shared with the writer thread.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Job> job_;  // Handed to the writer, not yet taken.
+  bool writer_busy_ = false;
+  bool stop_ = false;
+  std::thread writer_;
 };
 
 }  // namespace inmost::core
