@@ -13,8 +13,8 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view kIdentityKey = "identity/static_private";
-constexpr int64_t kDefaultInviteSeconds = 24 * 3600;
-constexpr int64_t kMaxInviteSeconds = 30 * 24 * 3600;
+constexpr int64_t kDefaultInviteSeconds = int64_t{24} * 3600;
+constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
 
 control::Error ToError(const Status& status) {
   control::Error error;
