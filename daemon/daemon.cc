@@ -16,14 +16,6 @@ constexpr std::string_view kIdentityKey = "identity/static_private";
 constexpr int64_t kDefaultInviteSeconds = int64_t{24} * 3600;
 constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
 
-control::Error ToError(const Status& status) {
-  control::Error error;
-  error.set_code(static_cast<uint32_t>(status.code()));
-  error.set_code_name(std::string(CodeName(status.code())));
-  error.set_message(status.message());
-  return error;
-}
-
 // "[::]:7433" and "0.0.0.0:7433" accept from anywhere but cannot be dialled.
 std::string DialableAddress(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -117,6 +109,8 @@ Daemon::~Daemon() {
 
 Status Daemon::Start() {
   INMOST_RETURN_IF_ERROR(link_.Listen(options_.listen));
+  // What the partner is told (on pairing and on every link up) must be dialable.
+  link_.SetAdvertisedAddresses(options_.advertise);
   INMOST_RETURN_IF_ERROR(control_.Start());
   link_.SetPartner(partners_.partner());
   log_.Info("inmostd ready: peer port " + link_.listen_address() + ", control socket " +
@@ -145,9 +139,7 @@ void Daemon::Publish(control::Event event) {
 asio::awaitable<control::Response> Daemon::Handle(const control::Request& request) {
   auto result = co_await Dispatch(request);
   if (result.ok()) co_return std::move(*result);
-  control::Response response;
-  *response.mutable_error() = ToError(result.status());
-  co_return response;
+  co_return control::ErrorResponse(result.status());
 }
 
 asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Request& request) {

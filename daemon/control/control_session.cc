@@ -23,20 +23,6 @@ using asio::redirect_error;
 using asio::use_awaitable;
 using SteadyClock = std::chrono::steady_clock;
 
-void SetError(Response* response, const Status& status) {
-  response->clear_body();
-  Error* error = response->mutable_error();
-  error->set_code(static_cast<uint32_t>(status.code()));
-  error->set_code_name(std::string(CodeName(status.code())));
-  error->set_message(status.message());
-}
-
-Response ErrorResponse(const Status& status) {
-  Response response;
-  SetError(&response, status);
-  return response;
-}
-
 // The request type's name ("send", ...) for log lines; never the request's content.
 std::string RequestKind(const Request& request) {
   const auto* field = Request::descriptor()->FindFieldByNumber(request.body_case());
@@ -292,8 +278,9 @@ void ControlSession::FlushReadyReplies() {
 awaitable<Response> ControlSession::Answer(const Request& request) {
   Response response;
   if (request.body_case() == Request::BODY_NOT_SET) {
-    SetError(&response, Unsupported("the request has no body this daemon knows; the daemon "
-                                    "may be older than the client"));
+    response =
+        ErrorResponse(Unsupported("the request has no body this daemon knows; the daemon "
+                                  "may be older than the client"));
   } else if (request.has_subscribe()) {
     response.mutable_subscribe();
   } else {
@@ -302,7 +289,7 @@ awaitable<Response> ControlSession::Answer(const Request& request) {
     } catch (const std::exception& e) {
       logger_.Error(Describe() + ": handling a " + RequestKind(request) +
                     " request failed: " + e.what());
-      SetError(&response, Unavailable("the daemon failed to handle the request; see its log"));
+      response = ErrorResponse(Unavailable("the daemon failed to handle the request; see its log"));
     }
   }
   response.set_id(request.id());

@@ -3,10 +3,23 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <string>
 
+#include "inmost/status.h"
 #include "proto/control.pb.h"
 
 namespace inmost::control {
+
+// A reply that carries `status` as its error (code, code name and message), no body.
+inline Response ErrorResponse(const Status& status) {
+  Response response;
+  Error* error = response.mutable_error();
+  error->set_code(static_cast<uint32_t>(status.code()));
+  error->set_code_name(std::string(CodeName(status.code())));
+  error->set_message(status.message());
+  return response;
+}
 
 class RequestHandler {
  public:

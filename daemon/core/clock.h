@@ -1,5 +1,6 @@
-// The one clock abstraction. Everything that asks for the time is handed a Clock,
-// so tests can drive time; nothing calls system_clock directly.
+// The one clock abstraction for wall time: everything stored or compared with the
+// partner (message times, invite expiry) asks a Clock it was handed, so tests can
+// drive time. Timers use Asio's steady clock; log lines stamp the real time.
 #pragma once
 
 #include <chrono>

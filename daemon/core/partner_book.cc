@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/crypto/bytes.h"
+#include "daemon/identity/invite_code.h"
 #include "proto/records.pb.h"
 
 namespace inmost::core {
@@ -11,7 +12,6 @@ namespace {
 constexpr std::string_view kPartnerKey = "partner";
 constexpr std::string_view kInviteMetaKey = "invite/meta";
 constexpr std::string_view kInviteSecretKey = "invite/secret";
-constexpr size_t kInviteSecretBytes = 32;
 
 }  // namespace
 
@@ -33,8 +33,8 @@ Status PartnerBook::Load() {
   return Status::Ok();
 }
 
-Status PartnerBook::WritePartner(const Partner& partner, int64_t paired_at_unix_ms,
-                                 store::SealedStore::WriteBatch& batch) {
+void PartnerBook::WritePartner(const Partner& partner, int64_t paired_at_unix_ms,
+                               store::SealedStore::WriteBatch& batch) {
   records::PartnerRecord record;
   record.set_static_key(partner.static_key.data(), partner.static_key.size());
   for (const auto& a : partner.addresses) record.add_addresses(a);
@@ -42,7 +42,6 @@ Status PartnerBook::WritePartner(const Partner& partner, int64_t paired_at_unix_
   std::string buf;
   record.SerializeToString(&buf);
   batch.Put(kPartnerKey, crypto::AsBytes(buf));
-  return Status::Ok();
 }
 
 Status PartnerBook::Pair(const Partner& partner, int64_t now_unix_ms) {
@@ -50,7 +49,7 @@ Status PartnerBook::Pair(const Partner& partner, int64_t now_unix_ms) {
     return FailedPrecondition("already paired; run `inmost unpair --yes` first");
   }
   store::SealedStore::WriteBatch batch(store_);
-  INMOST_RETURN_IF_ERROR(WritePartner(partner, now_unix_ms, batch));
+  WritePartner(partner, now_unix_ms, batch);
   batch.Delete(kInviteMetaKey);
   batch.Delete(kInviteSecretKey);
   INMOST_RETURN_IF_ERROR(store_.Write(batch));
@@ -65,7 +64,7 @@ Status PartnerBook::SetAddresses(const std::vector<std::string>& addresses) {
   Partner updated = *partner_;
   updated.addresses = addresses;
   store::SealedStore::WriteBatch batch(store_);
-  INMOST_RETURN_IF_ERROR(WritePartner(updated, paired_at_unix_ms_, batch));
+  WritePartner(updated, paired_at_unix_ms_, batch);
   INMOST_RETURN_IF_ERROR(store_.Write(batch));
   partner_ = std::move(updated);
   return Status::Ok();
@@ -79,7 +78,7 @@ Status PartnerBook::Forget() {
 
 Result<OpenInvite> PartnerBook::CreateInvite(int64_t expires_at_unix) {
   if (partner_) return FailedPrecondition("already paired; run `inmost unpair --yes` first");
-  OpenInvite invite{crypto::SecretBytes::Random(kInviteSecretBytes), expires_at_unix};
+  OpenInvite invite{crypto::SecretBytes::Random(identity::kInviteSecretSize), expires_at_unix};
   records::InviteRecord meta;
   meta.set_expires_at_unix(expires_at_unix);
   std::string buf;

@@ -47,8 +47,8 @@ class PartnerBook {
   Result<std::optional<OpenInvite>> LoadInvite() const;
 
  private:
-  Status WritePartner(const Partner& partner, int64_t paired_at_unix_ms,
-                      store::SealedStore::WriteBatch& batch);
+  void WritePartner(const Partner& partner, int64_t paired_at_unix_ms,
+                    store::SealedStore::WriteBatch& batch);
 
   store::SealedStore& store_;
   std::optional<Partner> partner_;

@@ -84,7 +84,7 @@ void AppendBase32(std::span<const uint8_t> in, std::string& out) {
 std::string DescribeChar(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x21 && u <= 0x7e) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
+  constexpr char kHex[] = "0123456789abcdef";
   return std::string("a byte 0x") + kHex[u >> 4] + kHex[u & 0xf];
 }
 

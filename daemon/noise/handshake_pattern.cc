@@ -51,7 +51,7 @@ constexpr std::string_view kPskModifier = "psk";
 
 // The table is constant and covered by tests, so a bad token in it is a programmer error.
 Token ParseToken(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, Token>, 7> kTokens = {{
+  constexpr std::array<std::pair<std::string_view, Token>, 7> kTokens = {{
       {"e", Token::kE},
       {"s", Token::kS},
       {"ee", Token::kEE},

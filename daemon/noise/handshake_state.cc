@@ -420,9 +420,9 @@ std::span<const uint8_t> HandshakeState::HandshakeHash() const {
   return impl_->symmetric.GetHandshakeHash();
 }
 
-const std::optional<PublicKey>& HandshakeState::remote_static() const {
-  static const std::optional<PublicKey> kUnknown;  // Only for a moved-from state.
-  return impl_ ? impl_->rs : kUnknown;
+std::optional<PublicKey> HandshakeState::remote_static() const {
+  if (!impl_) return std::nullopt;  // A moved-from state knows no key.
+  return impl_->rs;
 }
 
 Result<TransportKeys> HandshakeState::Split() {

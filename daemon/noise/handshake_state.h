@@ -46,7 +46,7 @@ class HandshakeState {
   // h: after the handshake, a value both sides share (for channel binding).
   std::span<const uint8_t> HandshakeHash() const;
   // The peer's static public key: given in the config, or learned during the handshake.
-  const std::optional<crypto::PublicKey>& remote_static() const;
+  std::optional<crypto::PublicKey> remote_static() const;
   // The transport keys. Only once, and only after the handshake has finished.
   Result<TransportKeys> Split();
 

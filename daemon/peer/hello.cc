@@ -4,10 +4,6 @@
 
 namespace inmost::peer {
 
-std::string_view ProtocolNameFor(HelloType type) {
-  return type == HelloType::kSession ? kSessionProtocolName : kPairingProtocolName;
-}
-
 crypto::Bytes PrologueFor(HelloType type) {
   crypto::Bytes prologue(kProloguePrefix.begin(), kProloguePrefix.end());
   prologue.push_back(static_cast<uint8_t>(type));

@@ -43,8 +43,6 @@ inline constexpr size_t kHelloTypeSize = 1;
 // its empty encrypted payload (16). Shorter hellos are dropped without more work.
 inline constexpr size_t kMinHelloMessageSize = 48;
 
-// The protocol name for `type`.
-std::string_view ProtocolNameFor(HelloType type);
 // kProloguePrefix || type.
 crypto::Bytes PrologueFor(HelloType type);
 

@@ -97,8 +97,6 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& local_address() const { return local_address_; }
   const std::string& remote_address() const { return remote_address_; }
   const boost::asio::ip::tcp::endpoint& local_endpoint() const { return local_endpoint_; }
-  uint64_t messages_sent() const { return messages_sent_; }
-  uint64_t messages_received() const { return messages_received_; }
 
  private:
   using Clock = std::chrono::steady_clock;

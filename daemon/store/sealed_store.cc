@@ -150,7 +150,7 @@ std::string SealedStore::Seal(std::string_view key, std::span<const uint8_t> pla
   auto* nonce = reinterpret_cast<uint8_t*>(sealed.data());
   randombytes_buf(nonce, kNonceSize);
   // libsodium reads no plaintext bytes when the size is 0, but wants a valid pointer.
-  static constexpr uint8_t kEmpty = 0;
+  constexpr uint8_t kEmpty = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       nonce + kNonceSize, nullptr, plaintext.empty() ? &kEmpty : plaintext.data(), plaintext.size(),
       reinterpret_cast<const uint8_t*>(key.data()), key.size(), nullptr, nonce,
