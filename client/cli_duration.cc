@@ -13,11 +13,11 @@ uint64_t UnitSeconds(char unit) {
     case 'm':
       return 60;
     case 'h':
-      return 60 * 60;
+      return uint64_t{60} * 60;
     case 'd':
-      return 24 * 60 * 60;
+      return uint64_t{24} * 60 * 60;
     case 'w':
-      return 7 * 24 * 60 * 60;
+      return uint64_t{7} * 24 * 60 * 60;
     default:
       return 0;
   }

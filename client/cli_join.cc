@@ -1,5 +1,7 @@
 // `inmost join CODE`: pairs with the inviter named in an invite code.
+#include <istream>
 #include <ostream>
+#include <string>
 
 #include "client/cli_commands.h"
 #include "client/cli_text_format.h"
@@ -11,8 +13,9 @@ constexpr CommandUsage kUsage{
     "join", "CODE",
     "Dials the inviter named in CODE (made by their 'inmost invite') and pairs with\n"
     "them. The code may be split over several arguments or contain spaces and line\n"
-    "breaks; they are ignored. After pairing, compare the safety number with your\n"
-    "partner over a channel you trust.\n"};
+    "breaks; they are ignored. CODE '-' reads it from standard input, which keeps\n"
+    "the code's secret out of the process list. After pairing, compare the safety\n"
+    "number with your partner over a channel you trust.\n"};
 
 }  // namespace
 
@@ -32,6 +35,10 @@ int RunJoin(CommandContext& context, const CommandArgs& args) {
   for (const auto& part : vm["code"].as<std::vector<std::string>>()) {
     if (!code.empty()) code.push_back(' ');
     code += part;
+  }
+  if (code == "-") {
+    code.clear();
+    for (std::string line; std::getline(context.in(), line);) code += line + "\n";
   }
   control::Request request;
   request.mutable_join()->set_code(code);

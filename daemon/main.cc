@@ -24,9 +24,17 @@ void DisableCoreDumps() {
 }
 
 inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase() {
+  // Reserved up front so getline never reallocates, leaving an unwiped copy behind.
+  constexpr size_t kMaxPassphrase = 4096;
   std::string line;
+  line.reserve(kMaxPassphrase);
   if (!std::getline(std::cin, line) || line.empty()) {
     return inmost::InvalidArgument("--passphrase-stdin: no passphrase on standard input");
+  }
+  if (line.size() >= kMaxPassphrase) {
+    sodium_memzero(line.data(), line.size());
+    return inmost::InvalidArgument("--passphrase-stdin: the passphrase is too long (at most " +
+                                   std::to_string(kMaxPassphrase - 1) + " bytes)");
   }
   auto secret = inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(line));
   sodium_memzero(line.data(), line.size());
