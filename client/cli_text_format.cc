@@ -78,6 +78,9 @@ std::string FormatMessage(const control::Message& message, const char* time_form
     case control::Message::READ:
       if (outgoing) out += "  (#" + std::to_string(message.id()) + " read)";
       break;
+    case control::Message::NOT_DELIVERED:
+      out += "  (#" + std::to_string(message.id()) + " never delivered: sent to a former partner)";
+      break;
     default:
       break;
   }

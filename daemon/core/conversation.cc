@@ -225,6 +225,13 @@ Status Conversation::StartWithNewPartner() {
         stale.emplace_back(key);
         return true;
       }));
+  // What the former partner never stored will never reach anyone: say so.
+  for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
+    auto entry = OutgoingEntry(seq);
+    if (!entry.ok()) continue;
+    entry->set_state(records::HistoryEntry::NOT_DELIVERED);
+    PutEntry(*entry);
+  }
   for (const auto& key : stale) commit_.batch().Delete(key);
   uint64_t next_history_id = counters_.next_history_id();
   counters_.Clear();

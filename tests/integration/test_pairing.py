@@ -293,6 +293,9 @@ class PairingTest(IntegrationTest):
                           if m["text"] == "hello carol"] == ["READ"], 20,
                  "alice's message to carol to become READ")
         self.assertEqual(texts(carol.history_all()), ["hello carol", "hello alice"])
+        # What bob never stored is marked so in alice's history, not left pending.
+        self.assertEqual([m["state"] for m in alice.history_all() if m["text"] == "only for bob"],
+                         ["NOT_DELIVERED"])
 
     def test_pairing_survives_restart(self):
         alice = self.make_daemon("alice")
