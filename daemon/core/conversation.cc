@@ -13,6 +13,9 @@ constexpr std::string_view kOutgoingPrefix = "o/";
 constexpr std::string_view kCountersKey = "c/counters";
 constexpr uint32_t kDefaultHistoryLimit = 50;
 constexpr uint32_t kMaxHistoryLimit = 1000;
+// Sent messages kept in memory until acknowledged, so an ack costs no store reads;
+// beyond this (a long outage) acks read the store instead.
+constexpr size_t kMaxAwaitingAckCached = 8192;
 
 std::string HistoryKey(uint64_t id) {
   std::string key(kHistoryPrefix);
@@ -96,6 +99,7 @@ Status Conversation::Reload() {
   counters_ = counters;
   durable_ = counters;
   submitted_ = counters;
+  awaiting_ack_.clear();
   return Status::Ok();
 }
 
@@ -148,6 +152,7 @@ boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::strin
 
   Status status = co_await commit_.Sync();
   if (!status.ok()) co_return status;
+  if (awaiting_ack_.size() < kMaxAwaitingAckCached) awaiting_ack_.emplace(entry.seq(), entry);
 
   peer::PeerMessage message;
   auto* deliver = message.mutable_deliver();
@@ -233,6 +238,7 @@ Status Conversation::StartWithNewPartner() {
     PutEntry(*entry);
   }
   for (const auto& key : stale) commit_.batch().Delete(key);
+  awaiting_ack_.clear();
   uint64_t next_history_id = counters_.next_history_id();
   counters_.Clear();
   counters_.set_next_history_id(next_history_id);
@@ -356,7 +362,13 @@ void Conversation::OnAck(uint64_t up_to_seq) {
   up_to_seq = std::min(up_to_seq, durable_.next_out_seq() - 1);
   if (up_to_seq <= counters_.out_acked()) return;
   for (uint64_t seq = counters_.out_acked() + 1; seq <= up_to_seq; ++seq) {
-    auto entry = OutgoingEntry(seq);
+    Result<records::HistoryEntry> entry = InvalidArgument("not cached");
+    if (auto cached = awaiting_ack_.find(seq); cached != awaiting_ack_.end()) {
+      entry = std::move(cached->second);
+      awaiting_ack_.erase(cached);
+    } else {
+      entry = OutgoingEntry(seq);
+    }
     if (!entry.ok()) {
       log_.Error("acknowledged message seq " + std::to_string(seq) +
                  " is unreadable: " + entry.status().ToString());

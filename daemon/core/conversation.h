@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/core/clock.h"
@@ -81,6 +82,8 @@ class Conversation {
   records::ConversationCounters counters_;
   records::ConversationCounters submitted_;
   records::ConversationCounters durable_;
+  // Our sent messages by seq, until the partner acknowledges them (bounded).
+  std::unordered_map<uint64_t, records::HistoryEntry> awaiting_ack_;
   uint64_t acked_in_stored_ = 0;  // The last Ack sent said this.
   bool duplicate_ack_due_ = false;
   std::vector<control::Event> pending_events_;   // For the batch being filled.
