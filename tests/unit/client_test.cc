@@ -24,6 +24,7 @@
 #include "client/cli_text_format.h"
 #include "daemon/control/control_server.h"
 #include "inmost/data_dir.h"
+#include "tests/unit/control_server_fixture.h"
 
 namespace inmost {
 namespace {
@@ -52,60 +53,9 @@ class FakeHandler : public control::RequestHandler {
   std::string last_text_;
 };
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public test::ControlServerFixture {
  protected:
-  ClientTest() {
-    char pattern[] = "/tmp/inmost-client-test-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-    socket_path_ = (dir_ / "control.sock").string();
-  }
-  ~ClientTest() override {
-    if (loop_.joinable()) {
-      OnLoop([this] {
-        server_->Stop();
-        return true;
-      });
-      work_.reset();
-      io_.stop();
-      loop_.join();
-    }
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  void StartServer(control::ControlLimits limits = {}) {
-    server_ = std::make_unique<control::ControlServer>(io_, socket_path_, handler_, hub_, logger_,
-                                                       limits);
-    ASSERT_TRUE(server_->Start().ok());
-    loop_ = std::thread([this] { io_.run(); });
-  }
-
-  template <typename Task>
-  auto OnLoop(Task task) -> decltype(task()) {
-    std::packaged_task<decltype(task())()> packaged(std::move(task));
-    auto result = packaged.get_future();
-    asio::post(io_, [&packaged] { packaged(); });
-    if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) std::abort();
-    return result.get();
-  }
-
-  template <typename Condition>
-  bool WaitFor(Condition condition) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!OnLoop(condition)) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-  }
-
-  void Publish(const control::Event& event) {
-    OnLoop([this, event] {
-      hub_.Publish(event);
-      return true;
-    });
-  }
+  control::RequestHandler& handler() override { return handler_; }
 
   // Runs the CLI with `args`, stdin `input`; returns the exit code.
   int Cli(std::vector<std::string> args, const std::string& input = "") {
@@ -116,16 +66,7 @@ class ClientTest : public ::testing::Test {
     return cli::RunCli(args, in, out_, err_);
   }
 
-  std::filesystem::path dir_;
-  std::string socket_path_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   FakeHandler handler_;
-  core::EventHub hub_;
-  std::ostringstream log_;
-  log::Logger logger_{log_};
-  std::unique_ptr<control::ControlServer> server_;
-  std::thread loop_;
   std::ostringstream out_;
   std::ostringstream err_;
 };
@@ -141,7 +82,7 @@ TEST_F(ClientTest, ConnectWithoutDaemonSaysHowToStartIt) {
   ASSERT_FALSE(client.ok());
   EXPECT_EQ(client.status().code(), Code::kUnavailable);
   EXPECT_NE(client.status().message().find("not running"), std::string::npos);
-  EXPECT_NE(client.status().message().find("inmostd run --data-dir " + dir_.string()),
+  EXPECT_NE(client.status().message().find("inmostd run --data-dir " + dir_.path().string()),
             std::string::npos);
 }
 
@@ -194,7 +135,7 @@ TEST_F(ClientTest, DaemonGoingAwayIsUnavailable) {
   Result<Client> client = Client::Connect(socket_path_);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE(WaitFor([this] { return server_->client_count() == 1; }));
-  OnLoop([this] {
+  RunOnLoop([this] {
     server_->Stop();
     return true;
   });
@@ -239,9 +180,9 @@ TEST_F(ClientTest, CliExitCodes) {
 TEST_F(ClientTest, CliSendAndJson) {
   StartServer();
   EXPECT_EQ(Cli({"send", "hello", "world"}), cli::kExitOk);
-  EXPECT_EQ(OnLoop([this] { return handler_.last_text_; }), "hello world");
+  EXPECT_EQ(RunOnLoop([this] { return handler_.last_text_; }), "hello world");
   EXPECT_EQ(Cli({"send", "-"}, "from stdin\n"), cli::kExitOk);
-  EXPECT_EQ(OnLoop([this] { return handler_.last_text_; }), "from stdin");
+  EXPECT_EQ(RunOnLoop([this] { return handler_.last_text_; }), "from stdin");
   EXPECT_EQ(Cli({"--json", "send", "--", "-x"}), cli::kExitOk);
   EXPECT_EQ(out_.str(), "{\"id\":\"42\",\"sent_at_unix_ms\":\"0\"}\n");
   EXPECT_EQ(Cli({"send", "-"}, ""), cli::kExitUsage);

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "daemon/control/control_frame.h"
+#include "tests/unit/control_server_fixture.h"
 
 namespace inmost::control {
 namespace {
@@ -33,7 +34,7 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr auto kDeadline = std::chrono::seconds(5);
+constexpr auto kDeadline = test::ControlServerFixture::kDeadline;
 
 // Answers status and send; everything else is NotFound. Counts what it handled.
 class FakeHandler : public RequestHandler {
@@ -155,79 +156,11 @@ double ErrorCodeOf(const google::protobuf::Struct& reply) {
   return it->second.struct_value().fields().at("code").number_value();
 }
 
-class ControlServerTest : public ::testing::Test {
+class ControlServerTest : public test::ControlServerFixture {
  protected:
-  ControlServerTest() {
-    char pattern[] = "/tmp/inmost-control-test-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-    socket_path_ = dir_ / "control.sock";
-  }
-  ~ControlServerTest() override {
-    if (loop_.joinable()) {
-      RunOnLoop([this] {
-        if (server_) server_->Stop();
-        return true;
-      });
-      work_.reset();
-      io_.stop();
-      loop_.join();
-    }
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  control::RequestHandler& handler() override { return handler_; }
 
-  void StartServer(ControlLimits limits = {}) {
-    server_ = std::make_unique<ControlServer>(io_, socket_path_, handler_, hub_, logger_, limits);
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.ToString();
-    loop_ = std::thread([this] { io_.run(); });
-  }
-
-  // Runs `task` on the server's thread and returns its result.
-  template <typename Task>
-  auto RunOnLoop(Task task) -> decltype(task()) {
-    std::packaged_task<decltype(task())()> packaged(std::move(task));
-    auto result = packaged.get_future();
-    asio::post(io_, [&packaged] { packaged(); });
-    if (result.wait_for(kDeadline) != std::future_status::ready) {
-      ADD_FAILURE() << "the io_context thread is stuck";
-      std::abort();  // `packaged` would dangle; nothing sensible is left to do.
-    }
-    return result.get();
-  }
-
-  // Polls `condition` on the server's thread until it holds or the deadline passes.
-  template <typename Condition>
-  bool WaitFor(Condition condition) {
-    auto deadline = Clock::now() + kDeadline;
-    while (!RunOnLoop(condition)) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(2));
-    }
-    return true;
-  }
-
-  size_t ClientCount() {
-    return RunOnLoop([this] { return server_->client_count(); });
-  }
-  void Publish(const Event& event) {
-    RunOnLoop([this, event] {
-      hub_.Publish(event);
-      return true;
-    });
-  }
-
-  std::filesystem::path dir_;
-  std::filesystem::path socket_path_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   FakeHandler handler_;
-  core::EventHub hub_;
-  std::ostringstream log_;  // Written on the loop thread only; never read concurrently.
-  log::Logger logger_{log_, log::Level::kDebug};
-  std::unique_ptr<ControlServer> server_;
-  std::thread loop_;
 };
 
 Request StatusRequestWithId(uint64_t id) {
