@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <boost/asio/post.hpp>
+
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/invite_code.h"
 #include "daemon/identity/safety_number.h"
@@ -15,6 +17,20 @@ namespace asio = boost::asio;
 constexpr std::string_view kIdentityKey = "identity/static_private";
 constexpr int64_t kDefaultInviteSeconds = int64_t{24} * 3600;
 constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
+
+// `reply` as the body `field` of a Response, or its error.
+template <typename Reply>
+Result<control::Response> WithReply(Result<Reply> reply, Reply* (control::Response::*field)()) {
+  if (!reply.ok()) return reply.status();
+  control::Response response;
+  *(response.*field)() = std::move(*reply);
+  return response;
+}
+
+bool IsPlainText(const control::SendRequest& send) {
+  return send.open_at_unix_ms() == 0 && !send.gentle() && !send.together() &&
+         send.send_at_unix_ms() == 0 && send.note().empty();
+}
 
 // "[::]:7433" and "0.0.0.0:7433" accept from anywhere but cannot be dialled.
 std::string DialableAddress(const std::string& listen) {
@@ -79,6 +95,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
       new Daemon(io, options, std::move(*db), std::move(*identity), clock, log));
   INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
+  daemon->SetPartnerForQuestions(daemon->partners_.partner());
   auto invite = daemon->partners_.LoadInvite();
   if (!invite.ok()) return invite.status();
   if (invite->has_value()) {
@@ -101,6 +119,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       partners_(*db_),
       link_(io, identity_, *this, clock, log, options_.link),
       conversation_(*db_, commit_, events_, link_, clock, log),
+      disclosure_(io, *db_, commit_, conversation_, events_, link_, clock, log),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
 
 Daemon::~Daemon() {
@@ -113,6 +132,10 @@ Status Daemon::Start() {
   link_.SetAdvertisedAddresses(options_.advertise);
   INMOST_RETURN_IF_ERROR(control_.Start());
   link_.SetPartner(partners_.partner());
+  // The hub may report presence from inside Publish: act on it afterwards.
+  events_.SetPresenceObserver(
+      [this](bool) { asio::post(io_, [this] { disclosure_.SetPresent(events_.present()); }); });
+  disclosure_.Start();
   log_.Info("inmostd ready: peer port " + link_.listen_address() + ", control socket " +
             data_dir_.control_socket_path().string());
   return Status::Ok();
@@ -121,6 +144,8 @@ Status Daemon::Start() {
 void Daemon::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  disclosure_.Stop();
+  events_.SetPresenceObserver(nullptr);
   commit_.FlushNow();
   control_.Stop();
   link_.Stop();
@@ -143,52 +168,76 @@ asio::awaitable<control::Response> Daemon::Handle(const control::Request& reques
 }
 
 asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Request& request) {
-  control::Response response;
+  Result<control::Response> response =
+      Unsupported("this daemon does not know that request; is the CLI newer?");
+  bool needs_sync = false;  // The request wrote to the batch being filled.
   switch (request.body_case()) {
-    case control::Request::kStatus: {
-      auto reply = StatusNow();
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_status() = std::move(*reply);
+    case control::Request::kStatus:
+      response = WithReply(StatusNow(), &control::Response::mutable_status);
       break;
-    }
-    case control::Request::kInvite: {
-      auto reply = MakeInvite(request.invite());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_invite() = std::move(*reply);
+    case control::Request::kInvite:
+      response = WithReply(MakeInvite(request.invite()), &control::Response::mutable_invite);
       break;
-    }
     case control::Request::kJoin: {
       auto reply = co_await Join(request.join());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_join() = std::move(*reply);
+      response = WithReply(std::move(reply), &control::Response::mutable_join);
       break;
     }
-    case control::Request::kUnpair: {
-      auto reply = Unpair(request.unpair());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_unpair() = std::move(*reply);
+    case control::Request::kUnpair:
+      response = WithReply(Unpair(request.unpair()), &control::Response::mutable_unpair);
       break;
-    }
-    case control::Request::kSend: {
-      auto reply = co_await conversation_.Send(request.send().text());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_send() = std::move(*reply);
+    case control::Request::kSend:
+      if (IsPlainText(request.send())) {
+        auto reply = co_await conversation_.Send(request.send().text());
+        response = WithReply(std::move(reply), &control::Response::mutable_send);
+      } else {
+        response = WithReply(disclosure_.Send(request.send()), &control::Response::mutable_send);
+        needs_sync = true;
+      }
       break;
-    }
-    case control::Request::kHistory: {
-      auto reply = conversation_.History(request.history().limit(), request.history().before_id());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_history() = std::move(*reply);
+    case control::Request::kHistory:
+      response =
+          WithReply(conversation_.History(request.history().limit(), request.history().before_id(),
+                                          disclosure_.partner_present()),
+                    &control::Response::mutable_history);
       break;
-    }
     case control::Request::kMarkRead: {
       auto reply = co_await conversation_.MarkRead(request.mark_read().up_to_id());
-      if (!reply.ok()) co_return reply.status();
-      *response.mutable_mark_read() = std::move(*reply);
+      response = WithReply(std::move(reply), &control::Response::mutable_mark_read);
       break;
     }
+    case control::Request::kAsk:
+      response = WithReply(disclosure_.Ask(request.ask()), &control::Response::mutable_ask);
+      needs_sync = true;
+      break;
+    case control::Request::kAnswer:
+      response =
+          WithReply(disclosure_.Answer(request.answer()), &control::Response::mutable_answer);
+      needs_sync = true;
+      break;
+    case control::Request::kToday:
+      response = WithReply(disclosure_.Today(request.today()), &control::Response::mutable_today);
+      needs_sync = true;  // Cheap when it wrote nothing; keeps every reply after its writes.
+      break;
+    case control::Request::kOpen:
+      response = WithReply(disclosure_.Open(request.open()), &control::Response::mutable_open);
+      needs_sync = true;
+      break;
+    case control::Request::kRetract:
+      response =
+          WithReply(disclosure_.Retract(request.retract()), &control::Response::mutable_retract);
+      needs_sync = true;
+      break;
+    case control::Request::kEnvelopes:
+      response = WithReply(Result<control::EnvelopesReply>(disclosure_.Envelopes()),
+                           &control::Response::mutable_envelopes);
+      break;
     default:
-      co_return Unsupported("this daemon does not know that request; is the CLI newer?");
+      break;
+  }
+  if (needs_sync && response.ok()) {
+    Status status = co_await commit_.Sync();
+    if (!status.ok()) co_return status;
   }
   co_return response;
 }
@@ -198,12 +247,14 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   reply.set_fingerprint(identity::Fingerprint(identity_.public_key));
   reply.set_listen_address(link_.listen_address());
   reply.set_unacknowledged(conversation_.unacknowledged());
+  reply.set_present(disclosure_.present());
   if (const auto& partner = partners_.partner()) {
     reply.set_paired(true);
     reply.set_partner_fingerprint(identity::Fingerprint(partner->static_key));
     reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
     for (const auto& a : partner->addresses) reply.add_partner_addresses(a);
     reply.set_link_up(link_.IsUp());
+    reply.set_partner_present(disclosure_.partner_present());
   }
   return reply;
 }
@@ -255,6 +306,7 @@ Result<control::UnpairReply> Daemon::Unpair(const control::UnpairRequest& reques
   if (!partners_.partner()) return FailedPrecondition("not paired");
   INMOST_RETURN_IF_ERROR(partners_.Forget());
   link_.SetPartner(std::nullopt);
+  SetPartnerForQuestions(std::nullopt);
   log_.Info("unpaired");
   return control::UnpairReply();
 }
@@ -264,21 +316,43 @@ void Daemon::OnLinkUp(const std::string& address) {
   event.mutable_link_up()->set_address(address);
   Publish(std::move(event));
   conversation_.OnLinkUp();
+  disclosure_.OnLinkUp();
 }
 
 void Daemon::OnLinkDown(const std::string& reason) {
   control::Event event;
   event.mutable_link_down()->set_reason(reason);
   Publish(std::move(event));
+  disclosure_.OnLinkDown();
 }
 
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
-  conversation_.OnPeerMessage(message);
+  if (message.has_presence()) {
+    disclosure_.OnPartnerPresence(message.presence().present());
+  } else {
+    conversation_.OnPeerMessage(message);
+  }
+}
+
+void Daemon::SetPartnerForQuestions(const std::optional<core::Partner>& partner) {
+  if (!partner) {
+    disclosure_.SetQuestionOfTheDay(std::nullopt);
+    return;
+  }
+  auto daily = core::QuestionOfTheDay::ForPair(identity_, partner->static_key);
+  if (!daily.ok()) {
+    log_.Warning("no question of the day: " + daily.status().ToString());
+    disclosure_.SetQuestionOfTheDay(std::nullopt);
+    return;
+  }
+  disclosure_.SetQuestionOfTheDay(std::move(*daily));
 }
 
 Status Daemon::OnPaired(const core::Partner& partner) {
+  disclosure_.StartWithNewPartner();  // Its writes are synced with the conversation's.
   INMOST_RETURN_IF_ERROR(conversation_.StartWithNewPartner());
   INMOST_RETURN_IF_ERROR(partners_.Pair(partner, clock_.NowUnixMs()));
+  SetPartnerForQuestions(partner);
   log_.Info("paired with partner " + identity::Fingerprint(partner.static_key));
   control::Event event;
   event.mutable_paired()->set_partner_fingerprint(identity::Fingerprint(partner.static_key));

@@ -16,6 +16,7 @@
 #include "daemon/control/request_handler.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/disclosure.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
@@ -84,6 +85,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Result<control::UnpairReply> Unpair(const control::UnpairRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;
   void Publish(control::Event event);
+  // The question of the day for `partner` (nullopt: not paired).
+  void SetPartnerForQuestions(const std::optional<core::Partner>& partner);
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -97,6 +100,7 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::PartnerBook partners_;
   peer::PartnerLink link_;
   core::Conversation conversation_;
+  core::Disclosure disclosure_;
   control::ControlServer control_;
   bool stopped_ = false;
 };

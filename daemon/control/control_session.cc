@@ -250,6 +250,7 @@ awaitable<void> ControlSession::AnswerInto(std::shared_ptr<ControlSession> self,
                                            std::shared_ptr<PendingReply> slot) {
   Response response = co_await self->Answer(slot->request);
   slot->subscribe = slot->request.has_subscribe() && !response.has_error();
+  slot->present = slot->subscribe && slot->request.subscribe().present();
   slot->bytes = slot->encode(response);
   slot->request.Clear();
   slot->encode = nullptr;
@@ -270,7 +271,7 @@ void ControlSession::FlushReadyReplies() {
     auto slot = std::move(replies_.front());
     replies_.pop_front();
     if (!slot->bytes->empty()) Enqueue(std::move(*slot->bytes));
-    if (slot->subscribe) SubscribeToEvents();
+    if (slot->subscribe) SubscribeToEvents(slot->present);
   }
   write_signal_.cancel_one();  // The writer may be waiting to close once all are out.
 }
@@ -300,12 +301,14 @@ awaitable<Response> ControlSession::Answer(const Request& request) {
   co_return response;
 }
 
-void ControlSession::SubscribeToEvents() {
+void ControlSession::SubscribeToEvents(bool present) {
   if (subscription_ || stopped_ || stopping_ || closing_) return;
   std::weak_ptr<ControlSession> weak = shared_from_this();
-  subscription_ = hub_.Subscribe([weak](const Event& event) {
-    if (auto self = weak.lock()) self->OnEvent(event);
-  });
+  subscription_ = hub_.Subscribe(
+      [weak](const Event& event) {
+        if (auto self = weak.lock()) self->OnEvent(event);
+      },
+      present);
 }
 
 void ControlSession::OnEvent(const Event& event) {

@@ -74,7 +74,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   // Answers one request: subscribe here, everything else by the handler.
   boost::asio::awaitable<Response> Answer(const Request& request);
   // Starts the event stream after a successful subscribe reply was queued.
-  void SubscribeToEvents();
+  void SubscribeToEvents(bool present);
   void OnEvent(const Event& event);
 
   void EnqueueServerMessage(const ServerMessage& message);
@@ -109,6 +109,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     ReplyEncoder encode;  // Until answered.
     std::optional<std::string> bytes;
     bool subscribe = false;  // Start the event stream once this reply is queued.
+    bool present = false;    // ... as a present subscriber (a chat window).
   };
   std::deque<std::shared_ptr<PendingReply>> replies_;
   size_t in_flight_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/core/message_view.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/record_key.h"
 
@@ -32,17 +33,6 @@ std::string OutgoingKey(uint64_t seq) {
 std::span<const uint8_t> Serialized(const google::protobuf::MessageLite& m, std::string& buf) {
   m.SerializeToString(&buf);
   return crypto::AsBytes(buf);
-}
-
-control::Message ToControl(const records::HistoryEntry& e) {
-  control::Message m;
-  m.set_id(e.id());
-  m.set_direction(static_cast<control::Message::Direction>(e.direction()));
-  m.set_state(static_cast<control::Message::State>(e.state()));
-  m.set_text(e.text());
-  m.set_sent_at_unix_ms(e.sent_at_unix_ms());
-  m.set_received_at_unix_ms(e.received_at_unix_ms());
-  return m;
 }
 
 bool IsValidUtf8(std::string_view s) {
@@ -100,6 +90,7 @@ Status Conversation::Reload() {
   durable_ = counters;
   submitted_ = counters;
   awaiting_ack_.clear();
+  unsent_.clear();
   return Status::Ok();
 }
 
@@ -119,55 +110,103 @@ void Conversation::AfterFlush(const Status& status) {
     // Counters may have run ahead of the disk; the disk is the truth.
     Status reload = Reload();
     if (!reload.ok()) log_.Error("store reload failed: " + reload.ToString());
+    if (write_failed_) write_failed_();
     return;
   }
   durable_ = submitted_;
+  SendDurable();
   std::vector<control::Event> events;
   events.swap(flushing_events_);
   for (const auto& e : events) events_.Publish(e);
 }
 
-boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text) {
-  if (text.empty()) co_return InvalidArgument("the message is empty");
-  if (text.size() > kMaxTextBytes) {
-    co_return InvalidArgument("the message is too long: at most " + std::to_string(kMaxTextBytes) +
-                              " bytes");
+Status ValidateText(std::string_view text, std::string_view what, size_t max_bytes) {
+  if (text.empty()) return InvalidArgument(std::string(what) + " is empty");
+  if (text.size() > max_bytes) {
+    return InvalidArgument(std::string(what) + " is too long: at most " +
+                           std::to_string(max_bytes) + " bytes");
   }
-  if (!IsValidUtf8(text)) co_return InvalidArgument("the message is not valid UTF-8");
+  if (!IsValidUtf8(text)) return InvalidArgument(std::string(what) + " is not valid UTF-8");
+  return Status::Ok();
+}
 
+boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text) {
+  if (Status valid = ValidateText(text, "the message"); !valid.ok()) co_return valid;
   records::HistoryEntry entry;
-  entry.set_id(counters_.next_history_id());
-  counters_.set_next_history_id(entry.id() + 1);
-  entry.set_seq(counters_.next_out_seq());
-  counters_.set_next_out_seq(entry.seq() + 1);
   entry.set_direction(records::HistoryEntry::OUTGOING);
-  entry.set_state(records::HistoryEntry::PENDING);
   entry.set_sent_at_unix_ms(clock_.NowUnixMs());
   entry.set_text(std::move(text));
-  PutEntry(entry);
-  records::OutgoingIndex index;
-  index.set_history_id(entry.id());
-  std::string buf;
-  commit_.batch().Put(OutgoingKey(entry.seq()), Serialized(index, buf));
-
+  AppendEntry(entry);
+  EnqueueText(entry);
   Status status = co_await commit_.Sync();
   if (!status.ok()) co_return status;
-  if (awaiting_ack_.size() < kMaxAwaitingAckCached) awaiting_ack_.emplace(entry.seq(), entry);
-
-  peer::PeerMessage message;
-  auto* deliver = message.mutable_deliver();
-  deliver->set_seq(entry.seq());
-  deliver->set_text(entry.text());
-  deliver->set_sent_at_unix_ms(entry.sent_at_unix_ms());
-  channel_.SendToPartner(message);
-
   control::SendReply reply;
   reply.set_id(entry.id());
   reply.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   co_return reply;
 }
 
-Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t before_id) const {
+void Conversation::AppendEntry(records::HistoryEntry& entry) {
+  entry.set_id(counters_.next_history_id());
+  counters_.set_next_history_id(entry.id() + 1);
+  PutEntry(entry);
+}
+
+Result<records::HistoryEntry> Conversation::Entry(uint64_t id) const {
+  auto value = store_.Get(HistoryKey(id));
+  if (!value.ok()) {
+    if (value.status().code() == Code::kNotFound) {
+      return NotFound("there is no message #" + std::to_string(id));
+    }
+    return value.status();
+  }
+  records::HistoryEntry entry;
+  if (!entry.ParseFromString(*value)) return Corruption("a history entry does not parse");
+  return entry;
+}
+
+uint64_t Conversation::NextOutSeq() {
+  uint64_t seq = counters_.next_out_seq();
+  counters_.set_next_out_seq(seq + 1);
+  return seq;
+}
+
+void Conversation::EnqueueText(records::HistoryEntry& entry) {
+  entry.set_seq(NextOutSeq());
+  entry.set_state(records::HistoryEntry::PENDING);
+  PutEntry(entry);
+  records::OutgoingIndex index;
+  index.set_history_id(entry.id());
+  std::string buf;
+  commit_.batch().Put(OutgoingKey(entry.seq()), Serialized(index, buf));
+  if (awaiting_ack_.size() < kMaxAwaitingAckCached) awaiting_ack_.emplace(entry.seq(), entry);
+  peer::Deliver deliver;
+  deliver.set_seq(entry.seq());
+  deliver.set_text(entry.text());
+  deliver.set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  unsent_.push_back(std::move(deliver));
+}
+
+void Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
+  item.set_seq(NextOutSeq());
+  if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
+  records::OutgoingIndex index;
+  index.set_history_id(history_id);
+  peer::Deliver stored = item;
+  stored.clear_seq();
+  index.set_item(stored.SerializeAsString());
+  std::string buf;
+  commit_.batch().Put(OutgoingKey(item.seq()), Serialized(index, buf));
+  // Not cached for acks: the entry may change before then, and items are few.
+  unsent_.push_back(std::move(item));
+}
+
+void Conversation::PublishWhenWritten(control::Event event) {
+  pending_events_.push_back(std::move(event));
+}
+
+Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t before_id,
+                                                    bool partner_present) const {
   if (limit == 0) limit = kDefaultHistoryLimit;
   limit = std::min(limit, kMaxHistoryLimit);
   control::HistoryReply reply;
@@ -183,7 +222,7 @@ Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t bef
       reply.set_more(true);
       return false;
     }
-    *reply.add_messages() = ToControl(entry);
+    *reply.add_messages() = MessageView(entry, partner_present);
     return true;
   });
   if (!status.ok()) return status;
@@ -232,13 +271,16 @@ Status Conversation::StartWithNewPartner() {
       }));
   // What the former partner never stored will never reach anyone: say so.
   for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
-    auto entry = OutgoingEntry(seq);
+    auto index = Outgoing(seq);
+    if (!index.ok() || index->history_id() == 0) continue;
+    auto entry = Entry(index->history_id());
     if (!entry.ok()) continue;
     entry->set_state(records::HistoryEntry::NOT_DELIVERED);
     PutEntry(*entry);
   }
   for (const auto& key : stale) commit_.batch().Delete(key);
   awaiting_ack_.clear();
+  unsent_.clear();
   uint64_t next_history_id = counters_.next_history_id();
   counters_.Clear();
   counters_.set_next_history_id(next_history_id);
@@ -253,23 +295,30 @@ Status Conversation::StartWithNewPartner() {
 
 void Conversation::OnLinkUp() {
   for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
-    auto entry = OutgoingEntry(seq);
-    if (!entry.ok()) {
-      log_.Error("cannot re-send message seq " + std::to_string(seq) + ": " +
-                 entry.status().ToString());
+    auto item = OutgoingItem(seq);
+    if (!item.ok()) {
+      log_.Error("cannot re-send item seq " + std::to_string(seq) + ": " +
+                 item.status().ToString());
       continue;
     }
     peer::PeerMessage message;
-    auto* deliver = message.mutable_deliver();
-    deliver->set_seq(seq);
-    deliver->set_text(entry->text());
-    deliver->set_sent_at_unix_ms(entry->sent_at_unix_ms());
+    *message.mutable_deliver() = std::move(*item);
     if (!channel_.SendToPartner(message)) return;
   }
   if (durable_.in_stored() > 0) SendAckNow();
   if (durable_.in_read() > 0) {
     peer::PeerMessage message;
     message.mutable_read_receipt()->set_up_to_seq(durable_.in_read());
+    channel_.SendToPartner(message);
+  }
+}
+
+void Conversation::SendDurable() {
+  while (!unsent_.empty() && unsent_.front().seq() < durable_.next_out_seq()) {
+    peer::PeerMessage message;
+    *message.mutable_deliver() = std::move(unsent_.front());
+    unsent_.pop_front();
+    // When the link is down this sends nothing: the next link up re-sends from disk.
     channel_.SendToPartner(message);
   }
 }
@@ -311,21 +360,25 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
                  std::to_string(expected) + "; waiting for the re-send");
     return;
   }
+  if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET) {
+    if (item_handler_) item_handler_(deliver);
+    counters_.set_in_stored(deliver.seq());
+    AckWhenSynced();
+    return;
+  }
   records::HistoryEntry entry;
-  entry.set_id(counters_.next_history_id());
-  counters_.set_next_history_id(entry.id() + 1);
   entry.set_direction(records::HistoryEntry::INCOMING);
   entry.set_state(records::HistoryEntry::DELIVERED);
   entry.set_seq(deliver.seq());
   entry.set_text(deliver.text());
   entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
   entry.set_received_at_unix_ms(clock_.NowUnixMs());
-  PutEntry(entry);
+  AppendEntry(entry);
   counters_.set_in_stored(deliver.seq());
 
   control::Event event;
   event.set_at_unix_ms(entry.received_at_unix_ms());
-  *event.mutable_message_received()->mutable_message() = ToControl(entry);
+  *event.mutable_message_received()->mutable_message() = MessageView(entry, false);
   pending_events_.push_back(std::move(event));
   AckWhenSynced();
 }
@@ -345,16 +398,28 @@ void Conversation::AckWhenSynced() {
   });
 }
 
-Result<records::HistoryEntry> Conversation::OutgoingEntry(uint64_t seq) const {
-  auto index_value = store_.Get(OutgoingKey(seq));
-  if (!index_value.ok()) return index_value.status();
-  records::OutgoingIndex index;
-  if (!index.ParseFromString(*index_value)) return Corruption("an outgoing index does not parse");
-  auto value = store_.Get(HistoryKey(index.history_id()));
+Result<records::OutgoingIndex> Conversation::Outgoing(uint64_t seq) const {
+  auto value = store_.Get(OutgoingKey(seq));
   if (!value.ok()) return value.status();
-  records::HistoryEntry entry;
-  if (!entry.ParseFromString(*value)) return Corruption("a history entry does not parse");
-  return entry;
+  records::OutgoingIndex index;
+  if (!index.ParseFromString(*value)) return Corruption("an outgoing index does not parse");
+  return index;
+}
+
+Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
+  auto index = Outgoing(seq);
+  if (!index.ok()) return index.status();
+  peer::Deliver item;
+  if (!index->item().empty()) {
+    if (!item.ParseFromString(index->item())) return Corruption("an outgoing item does not parse");
+  } else {
+    auto entry = Entry(index->history_id());
+    if (!entry.ok()) return entry.status();
+    item.set_text(entry->text());
+    item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
+  }
+  item.set_seq(seq);
+  return item;
 }
 
 void Conversation::OnAck(uint64_t up_to_seq) {
@@ -362,15 +427,29 @@ void Conversation::OnAck(uint64_t up_to_seq) {
   up_to_seq = std::min(up_to_seq, durable_.next_out_seq() - 1);
   if (up_to_seq <= counters_.out_acked()) return;
   for (uint64_t seq = counters_.out_acked() + 1; seq <= up_to_seq; ++seq) {
-    Result<records::HistoryEntry> entry = InvalidArgument("not cached");
+    Result<records::HistoryEntry> entry = NotFound("no entry");
     if (auto cached = awaiting_ack_.find(seq); cached != awaiting_ack_.end()) {
       entry = std::move(cached->second);
       awaiting_ack_.erase(cached);
+    } else if (auto index = Outgoing(seq); !index.ok()) {
+      entry = index.status();
     } else {
-      entry = OutgoingEntry(seq);
+      if (!index->item().empty()) {
+        // The partner holds the item now; keep only what read receipts need. A
+        // released key is no longer kept here.
+        if (index->history_id() == 0) {
+          commit_.batch().Delete(OutgoingKey(seq));
+        } else {
+          index->clear_item();
+          std::string buf;
+          commit_.batch().Put(OutgoingKey(seq), Serialized(*index, buf));
+        }
+      }
+      if (index->history_id() == 0) continue;
+      entry = Entry(index->history_id());
     }
     if (!entry.ok()) {
-      log_.Error("acknowledged message seq " + std::to_string(seq) +
+      log_.Error("acknowledged item seq " + std::to_string(seq) +
                  " is unreadable: " + entry.status().ToString());
       continue;
     }
@@ -394,7 +473,9 @@ void Conversation::OnReadReceipt(uint64_t up_to_seq) {
   if (up_to_seq <= counters_.out_read()) return;
   uint64_t last_id = 0;
   for (uint64_t seq = counters_.out_read() + 1; seq <= up_to_seq; ++seq) {
-    auto entry = OutgoingEntry(seq);
+    auto index = Outgoing(seq);
+    if (!index.ok() || index->history_id() == 0) continue;
+    auto entry = Entry(index->history_id());
     if (!entry.ok()) continue;
     entry->set_state(records::HistoryEntry::READ);
     PutEntry(*entry);

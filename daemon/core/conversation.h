@@ -1,12 +1,17 @@
 // The conversation with the partner: history, the durable outbox and exactly-once
-// delivery. A message is acknowledged to a client only once synced; the partner's
-// messages are acknowledged to it only once synced here; duplicates are dropped by
-// sequence number. It talks to the link only through PartnerChannel.
+// delivery. Everything we send travels as one ordered stream of items (texts,
+// envelope offers, key releases, ...): each is synced here before it leaves, the
+// partner's items are acknowledged only once synced there, and duplicates are
+// dropped by sequence number. It talks to the link only through PartnerChannel and
+// hands the partner's non-text items to an ItemHandler (the envelope logic).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -24,27 +29,54 @@
 namespace inmost::core {
 
 // The largest text a message may carry: one Noise transport message holds at most
-// 65535 bytes, less the tag and the peer message's own fields.
+// 65535 bytes, less the tag, an envelope's seal and the peer message's own fields.
 inline constexpr size_t kMaxTextBytes = 60000;
+
+// Ok when `text` may be sent: not empty, at most kMaxTextBytes, valid UTF-8.
+// `what` names it in the error ("the message", "the note").
+Status ValidateText(std::string_view text, std::string_view what, size_t max_bytes = kMaxTextBytes);
 
 class Conversation {
  public:
+  // Receives the partner's stream items that are not texts, inside the batch that
+  // stores them: what it writes is acknowledged to the partner with them.
+  using ItemHandler = std::function<void(const peer::Deliver& item)>;
+
   // All references must outlive the conversation.
   Conversation(store::SealedStore& store, GroupCommit& commit, EventHub& events,
                PartnerChannel& channel, const Clock& clock, log::Logger& log);
 
   // Reads the counters from the store; call once before anything else.
   Status Load();
+  void SetItemHandler(ItemHandler handler) { item_handler_ = std::move(handler); }
+  // Called after a failed store write, once the counters are reloaded from disk.
+  void SetWriteFailedHook(std::function<void()> hook) { write_failed_ = std::move(hook); }
 
-  // Appends `text` to the outbox and history; resumes once it is synced, then
-  // sends it if the link is up. An error means nothing was accepted.
+  // Appends `text` to the outbox and history; resumes once it is synced (then it
+  // leaves as soon as the link is up). An error means nothing was accepted.
   boost::asio::awaitable<Result<control::SendReply>> Send(std::string text);
   // Up to `limit` entries older than `before_id` (0: the newest), oldest first.
-  Result<control::HistoryReply> History(uint32_t limit, uint64_t before_id) const;
+  Result<control::HistoryReply> History(uint32_t limit, uint64_t before_id,
+                                        bool partner_present) const;
   // Marks incoming messages up to `up_to_id` (0: all) read and tells the partner.
   boost::asio::awaitable<Result<control::MarkReadReply>> MarkRead(uint64_t up_to_id);
   // Outgoing messages the partner has not yet acknowledged.
   uint64_t unacknowledged() const;
+
+  // ---- for the envelope logic: writes go into the batch being filled ----
+  // Gives `entry` the next history id and adds it to the batch.
+  void AppendEntry(records::HistoryEntry& entry);
+  // Adds `entry` (an existing id) to the batch.
+  void PutEntry(const records::HistoryEntry& entry);
+  // The history entry `id`: NotFound when there is none.
+  Result<records::HistoryEntry> Entry(uint64_t id) const;
+  // Puts `entry` (a text) in the outgoing stream: gives it a seq, state PENDING.
+  void EnqueueText(records::HistoryEntry& entry);
+  // Puts `item` in the outgoing stream; `history_id` is the entry it concerns (0:
+  // none), which turns DELIVERED and READ with it.
+  void EnqueueItem(peer::Deliver item, uint64_t history_id);
+  // Publishes `event` once the batch being filled is written.
+  void PublishWhenWritten(control::Event event);
 
   // A new partner: sequence numbers start again at 1 in both directions, and what
   // was never delivered to the previous partner is never sent to the new one.
@@ -65,8 +97,12 @@ class Conversation {
   // Sends an Ack once the batch being filled is synced.
   void AckWhenSynced();
   void AfterFlush(const Status& status);
-  Result<records::HistoryEntry> OutgoingEntry(uint64_t seq) const;
-  void PutEntry(const records::HistoryEntry& entry);
+  // Sends the queued items that the last write made durable, in seq order.
+  void SendDurable();
+  uint64_t NextOutSeq();
+  Result<records::OutgoingIndex> Outgoing(uint64_t seq) const;
+  // The stream item `seq` as it is (re-)sent.
+  Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
   Status Reload();
 
   store::SealedStore& store_;
@@ -75,6 +111,8 @@ class Conversation {
   PartnerChannel& channel_;
   const Clock& clock_;
   log::Logger& log_;
+  ItemHandler item_handler_;
+  std::function<void()> write_failed_;
 
   // `counters_` includes writes still in the pending batch; `submitted_` what was
   // handed to the writer; `durable_` only what a successful write has stored. Only
@@ -82,7 +120,10 @@ class Conversation {
   records::ConversationCounters counters_;
   records::ConversationCounters submitted_;
   records::ConversationCounters durable_;
-  // Our sent messages by seq, until the partner acknowledges them (bounded).
+  // Items enqueued but not yet durable (or durable and not yet sent), by seq.
+  std::deque<peer::Deliver> unsent_;
+  // The entries of our sent items by seq (id 0: none), until the partner
+  // acknowledges them (bounded), so an ack costs no store reads.
   std::unordered_map<uint64_t, records::HistoryEntry> awaiting_ack_;
   uint64_t acked_in_stored_ = 0;  // The last Ack sent said this.
   bool duplicate_ack_due_ = false;

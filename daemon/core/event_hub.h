@@ -14,28 +14,53 @@ class EventHub {
  public:
   using Sink = std::function<void(const control::Event&)>;
 
-  // Registers `sink` for every later event; returns a handle for Unsubscribe.
-  uint64_t Subscribe(Sink sink) {
+  // Registers `sink` for every later event; returns a handle for Unsubscribe. A
+  // `present` subscriber (a chat window) makes this person present while it lasts.
+  uint64_t Subscribe(Sink sink, bool present = false) {
     uint64_t id = next_id_++;
-    sinks_.emplace(id, std::move(sink));
+    sinks_.emplace(id, Subscriber{std::move(sink), present});
+    if (present && ++present_count_ == 1) NotifyPresence();
     return id;
   }
   // Stops delivering to the sink registered under `id`; unknown ids are ignored.
-  void Unsubscribe(uint64_t id) { sinks_.erase(id); }
+  void Unsubscribe(uint64_t id) {
+    auto it = sinks_.find(id);
+    if (it == sinks_.end()) return;
+    bool present = it->second.present;
+    sinks_.erase(it);
+    if (present && --present_count_ == 0) NotifyPresence();
+  }
+
+  // Called whenever presence turns on or off. It may run inside Publish or
+  // Unsubscribe, so it must only note the change (post the work), not publish.
+  void SetPresenceObserver(std::function<void(bool)> observer) {
+    presence_observer_ = std::move(observer);
+  }
+  bool present() const { return present_count_ > 0; }
 
   // Calls every sink with `event`. Sinks must not block; they may unsubscribe.
   void Publish(const control::Event& event) {
     for (auto it = sinks_.begin(); it != sinks_.end();) {
       auto current = it++;  // A sink may unsubscribe itself.
-      current->second(event);
+      current->second.sink(event);
     }
   }
 
   size_t subscriber_count() const { return sinks_.size(); }
 
  private:
+  struct Subscriber {
+    Sink sink;
+    bool present;
+  };
+  void NotifyPresence() {
+    if (presence_observer_) presence_observer_(present());
+  }
+
   uint64_t next_id_ = 1;
-  std::map<uint64_t, Sink> sinks_;
+  std::map<uint64_t, Subscriber> sinks_;
+  size_t present_count_ = 0;
+  std::function<void(bool)> presence_observer_;
 };
 
 }  // namespace inmost::core

@@ -1,0 +1,63 @@
+#include "daemon/core/message_view.h"
+
+namespace inmost::core {
+namespace {
+
+using records::EnvelopeRecord;
+
+control::Message::Question::State QuestionState(const records::QuestionRecord& q) {
+  if (q.my_answer_id() != 0 && q.their_answer_id() != 0)
+    return control::Message::Question::REVEALED;
+  if (q.my_answer_id() != 0) return control::Message::Question::WAITING_FOR_THEM;
+  if (q.their_answer_id() != 0) return control::Message::Question::WAITING_FOR_YOU;
+  return control::Message::Question::UNANSWERED;
+}
+
+}  // namespace
+
+control::Message MessageView(const records::HistoryEntry& entry, bool partner_present) {
+  control::Message m;
+  m.set_id(entry.id());
+  m.set_direction(static_cast<control::Message::Direction>(entry.direction()));
+  m.set_state(static_cast<control::Message::State>(entry.state()));
+  m.set_text(entry.text());
+  m.set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  m.set_received_at_unix_ms(entry.received_at_unix_ms());
+  m.set_send_at_unix_ms(entry.send_at_unix_ms());
+  if (entry.has_envelope()) {
+    const EnvelopeRecord& e = entry.envelope();
+    m.set_kind(control::Message::ENVELOPE);
+    auto* view = m.mutable_envelope();
+    view->set_kind(static_cast<control::Message::Envelope::Kind>(e.kind()));
+    view->set_state(static_cast<control::Message::Envelope::State>(e.state()));
+    view->set_note(e.note());
+    view->set_open_at_unix_ms(e.open_at_unix_ms());
+    view->set_question_id(e.question_entry_id());
+    view->set_open_requested(e.open_requested());
+    view->set_opened_at_unix_ms(e.opened_at_unix_ms());
+    if (e.kind() == EnvelopeRecord::TOGETHER) view->set_partner_present(partner_present);
+  } else if (entry.has_question()) {
+    m.set_kind(control::Message::QUESTION);
+    auto* view = m.mutable_question();
+    view->set_state(QuestionState(entry.question()));
+    view->set_my_answer_id(entry.question().my_answer_id());
+    view->set_their_answer_id(entry.question().their_answer_id());
+    view->set_of_the_day(!entry.question().date().empty());
+    view->set_date(entry.question().date());
+  }
+  return m;
+}
+
+bool IsPending(const records::HistoryEntry& entry) {
+  if (entry.state() == records::HistoryEntry::SCHEDULED) return true;
+  if (entry.has_envelope()) {
+    auto state = entry.envelope().state();
+    return state == EnvelopeRecord::WITHHELD || state == EnvelopeRecord::RELEASED;
+  }
+  if (entry.has_question()) {
+    return entry.question().my_answer_id() == 0 || entry.question().their_answer_id() == 0;
+  }
+  return false;
+}
+
+}  // namespace inmost::core
