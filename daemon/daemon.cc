@@ -217,7 +217,6 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       break;
     case control::Request::kToday:
       response = WithReply(disclosure_.Today(request.today()), &control::Response::mutable_today);
-      needs_sync = true;  // Cheap when it wrote nothing; keeps every reply after its writes.
       break;
     case control::Request::kOpen:
       response = WithReply(disclosure_.Open(request.open()), &control::Response::mutable_open);

@@ -68,6 +68,8 @@ Conversation::Conversation(store::SealedStore& store, GroupCommit& commit, Event
         }
         for (auto& e : pending_events_) flushing_events_.push_back(std::move(e));
         pending_events_.clear();
+        writing_entries_.swap(unwritten_entries_);  // The writer finished the last batch.
+        unwritten_entries_.clear();
       },
       [this](const Status& status) { AfterFlush(status); });
 }
@@ -101,9 +103,11 @@ uint64_t Conversation::unacknowledged() const {
 void Conversation::PutEntry(const records::HistoryEntry& entry) {
   std::string buf;
   commit_.batch().Put(HistoryKey(entry.id()), Serialized(entry, buf));
+  unwritten_entries_.insert_or_assign(entry.id(), entry);
 }
 
 void Conversation::AfterFlush(const Status& status) {
+  writing_entries_.clear();
   if (!status.ok()) {
     log_.Error("store write failed: " + status.ToString());
     flushing_events_.clear();
@@ -153,6 +157,8 @@ void Conversation::AppendEntry(records::HistoryEntry& entry) {
 }
 
 Result<records::HistoryEntry> Conversation::Entry(uint64_t id) const {
+  if (auto it = unwritten_entries_.find(id); it != unwritten_entries_.end()) return it->second;
+  if (auto it = writing_entries_.find(id); it != writing_entries_.end()) return it->second;
   auto value = store_.Get(HistoryKey(id));
   if (!value.ok()) {
     if (value.status().code() == Code::kNotFound) {

@@ -68,7 +68,8 @@ class Conversation {
   void AppendEntry(records::HistoryEntry& entry);
   // Adds `entry` (an existing id) to the batch.
   void PutEntry(const records::HistoryEntry& entry);
-  // The history entry `id`: NotFound when there is none.
+  // The history entry `id`, including writes not yet on disk: NotFound when there
+  // is none.
   Result<records::HistoryEntry> Entry(uint64_t id) const;
   // Puts `entry` (a text) in the outgoing stream: gives it a seq, state PENDING.
   void EnqueueText(records::HistoryEntry& entry);
@@ -127,6 +128,10 @@ class Conversation {
   std::unordered_map<uint64_t, records::HistoryEntry> awaiting_ack_;
   uint64_t acked_in_stored_ = 0;  // The last Ack sent said this.
   bool duplicate_ack_due_ = false;
+  // Entries written in the batch being filled, and in the batch being written:
+  // what Entry() reads before the store, so every reader sees the latest write.
+  std::unordered_map<uint64_t, records::HistoryEntry> unwritten_entries_;
+  std::unordered_map<uint64_t, records::HistoryEntry> writing_entries_;
   std::vector<control::Event> pending_events_;   // For the batch being filled.
   std::vector<control::Event> flushing_events_;  // For the batch being written.
 };

@@ -364,8 +364,10 @@ Result<control::RetractReply> Disclosure::Retract(const control::RetractRequest&
 
 control::EnvelopesReply Disclosure::Envelopes() const {
   control::EnvelopesReply reply;
-  for (const auto& [id, entry] : pending_)
-    *reply.add_messages() = MessageView(entry, partner_present_);
+  for (const auto& [id, pending] : pending_) {
+    auto entry = Lookup(id);
+    if (entry.ok()) *reply.add_messages() = MessageView(*entry, partner_present_);
+  }
   return reply;
 }
 
@@ -513,10 +515,16 @@ void Disclosure::OnRetract(const peer::Retract& retract) {
 
 void Disclosure::OnOpenRequest(const peer::OpenRequest& request) {
   auto entry = Find(kEnvelopePrefix, request.envelope_id());
-  if (!entry.ok() || !IsOutgoing(*entry)) {
-    log_.Debug("ignoring a request for a key that does not exist here");
+  if (!entry.ok() && entry.status().code() == Code::kNotFound &&
+      request.envelope_id().size() == crypto::kEnvelopeIdSize) {
+    // No such envelope here (any more): say so, so the partner stops waiting.
+    log_.Info("the partner asked for a key that does not exist here; answering withdrawn");
+    peer::Deliver item;
+    item.mutable_retract()->set_envelope_id(request.envelope_id());
+    conversation_.EnqueueItem(std::move(item), 0);
     return;
   }
+  if (!entry.ok() || !IsOutgoing(*entry)) return;
   ReleaseContext context;
   context.now_unix_ms = clock_.NowUnixMs();
   context.open_requested = true;
@@ -608,13 +616,19 @@ void Disclosure::ReleaseWhatIsDue() {
     if (ReleaseDue(entry.envelope(), for_entry)) due.push_back(id);
   }
   for (uint64_t id : due) {
-    HistoryEntry entry = pending_.at(id);
-    if (entry.state() == HistoryEntry::SCHEDULED) {
-      conversation_.EnqueueText(entry);  // Now PENDING, with a seq: it leaves.
-      Save(entry);
-      PublishChanged(entry);
+    auto entry = Lookup(id);
+    if (!entry.ok()) {
+      log_.Error("pending message " + Describe(id) +
+                 " is unreadable: " + entry.status().ToString());
+      continue;
+    }
+    if (entry->state() == HistoryEntry::SCHEDULED) {
+      entry->set_sent_at_unix_ms(context.now_unix_ms);
+      conversation_.EnqueueText(*entry);  // Now PENDING, with a seq: it leaves.
+      Save(*entry);
+      PublishChanged(*entry);
     } else {
-      Release(entry);
+      Release(*entry);
     }
   }
   if (!due.empty()) commit_.AfterSync([](const Status&) {});
@@ -676,7 +690,10 @@ void Disclosure::OnPartnerPresence(bool present) {
 
 void Disclosure::StartWithNewPartner() {
   std::vector<HistoryEntry> entries;
-  for (const auto& [id, entry] : pending_) entries.push_back(entry);
+  for (const auto& [id, pending] : pending_) {
+    auto entry = Lookup(id);
+    if (entry.ok()) entries.push_back(std::move(*entry));
+  }
   for (auto& entry : entries) {
     if (entry.state() == HistoryEntry::SCHEDULED) {
       entry.set_state(HistoryEntry::CANCELLED);
@@ -726,18 +743,20 @@ void Disclosure::PublishReceived(const HistoryEntry& entry) {
 }
 
 Result<HistoryEntry> Disclosure::Lookup(uint64_t id) const {
-  if (auto it = pending_.find(id); it != pending_.end()) return it->second;
+  // Not the pending copy: the conversation may have changed the entry since
+  // (delivered, read), and it knows the latest write.
   return conversation_.Entry(id);
 }
 
 Result<HistoryEntry> Disclosure::Find(std::string_view prefix, const std::string& id) const {
-  // Pending entries first: one written in the batch being filled is not on disk yet.
+  // Pending entries first: the index of one created in the batch being filled is
+  // not on disk yet.
   for (const auto& [history_id, entry] : pending_) {
-    if (prefix == kEnvelopePrefix && entry.has_envelope() && entry.envelope().envelope_id() == id) {
-      return entry;
-    }
-    if (prefix == kQuestionPrefix && entry.has_question() && entry.question().question_id() == id) {
-      return entry;
+    if ((prefix == kEnvelopePrefix && entry.has_envelope() &&
+         entry.envelope().envelope_id() == id) ||
+        (prefix == kQuestionPrefix && entry.has_question() &&
+         entry.question().question_id() == id)) {
+      return Lookup(history_id);
     }
   }
   auto value = store_.Get(KeyFor(prefix, id));
