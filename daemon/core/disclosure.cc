@@ -130,7 +130,7 @@ Result<control::SendReply> Disclosure::Send(const control::SendRequest& request)
   } else {
     envelope->set_kind(request.gentle() ? EnvelopeRecord::GENTLE : EnvelopeRecord::TOGETHER);
   }
-  SendEnvelope(entry, "");
+  SendEnvelope(entry, nullptr);
   ReleaseWhatIsDue();  // A time already past opens at once.
   control::SendReply reply;
   reply.set_id(entry.id());
@@ -152,7 +152,7 @@ Result<control::SendReply> Disclosure::Schedule(const control::SendRequest& requ
   return reply;
 }
 
-void Disclosure::SendEnvelope(HistoryEntry& entry, const std::string& question_text) {
+void Disclosure::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question) {
   auto* envelope = entry.mutable_envelope();
   envelope->set_envelope_id(crypto::NewEnvelopeId());
   envelope->set_state(EnvelopeRecord::WITHHELD);
@@ -174,7 +174,10 @@ void Disclosure::SendEnvelope(HistoryEntry& entry, const std::string& question_t
   offer->set_ciphertext(std::move(sealed.ciphertext));
   offer->set_commitment(std::move(sealed.commitment));
   offer->set_question_id(envelope->question_id());
-  offer->set_question(question_text);
+  if (question != nullptr) {
+    offer->set_question(question->text());
+    offer->set_question_date(question->question().date());
+  }
   conversation_.EnqueueItem(std::move(item), entry.id());
 }
 
@@ -239,7 +242,7 @@ Result<control::AnswerReply> Disclosure::Answer(const control::AnswerRequest& re
   envelope->set_kind(EnvelopeRecord::ANSWER);
   envelope->set_question_id(question->question().question_id());
   envelope->set_question_entry_id(question->id());
-  SendEnvelope(answer, question->text());
+  SendEnvelope(answer, &*question);
   question->mutable_question()->set_my_answer_id(answer.id());
   Save(*question);
   PublishChanged(*question);
@@ -439,6 +442,7 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
       question->set_sent_at_unix_ms(item.sent_at_unix_ms());
       question->set_received_at_unix_ms(entry.received_at_unix_ms());
       question->mutable_question()->set_question_id(offer.question_id());
+      question->mutable_question()->set_date(offer.question_date().substr(0, 10));
       Save(*question);
       Index(kQuestionPrefix, offer.question_id(), question->id());
       PublishReceived(*question);

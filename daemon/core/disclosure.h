@@ -84,8 +84,8 @@ class Disclosure {
 
   Result<control::SendReply> Schedule(const control::SendRequest& request);
   // Seals `entry.text()` as a new outgoing envelope (entry.envelope() already says
-  // what kind) and sends its offer; `question` is set for answers.
-  void SendEnvelope(records::HistoryEntry& entry, const std::string& question_text);
+  // what kind) and sends its offer; `question` is the question an answer answers.
+  void SendEnvelope(records::HistoryEntry& entry, const records::HistoryEntry* question);
   // Releases the key of our withheld envelope `entry`.
   void Release(records::HistoryEntry& entry);
   void ReleaseWhatIsDue();
