@@ -592,7 +592,9 @@ void Disclosure::Release(HistoryEntry& entry) {
   item.mutable_key_release()->set_key(crypto::ToString(key->span()));
   conversation_.EnqueueItem(std::move(item), 0);
   // From here the key lives only in the outbox until the partner acknowledges it.
-  DestroyKey(envelope_id);
+  // It is no longer a secret from the partner, so its old copies need no compaction.
+  unwritten_keys_.erase(envelope_id);
+  commit_.batch().Delete(KeyFor(kContentKeyPrefix, envelope_id));
   entry.mutable_envelope()->set_state(EnvelopeRecord::RELEASED);
   Save(entry);
   PublishChanged(entry);

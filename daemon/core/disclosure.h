@@ -102,6 +102,8 @@ class Disclosure {
   void Index(std::string_view prefix, const std::string& id, uint64_t history_id);
   Result<records::HistoryEntry> DailyQuestion(int64_t day);
   void PutKey(const std::string& envelope_id, const crypto::SecretBytes& key);
+  // Deletes a withheld key for ever (retraction): its range is compacted once the
+  // delete is on disk, so no old copy stays in LevelDB's files.
   void DestroyKey(const std::string& envelope_id);
   void Reload();
 

@@ -48,6 +48,9 @@ void Session::Start() {
   if (!ec) local_address_ = FormatEndpoint(local_endpoint_);
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = FormatEndpoint(remote);
+  // The writer already gathers queued frames into one write; Nagle would only hold
+  // a second burst back until the partner's delayed ACK (about 40 ms).
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), ReadLoop(self), RethrowCoroutineException);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/crypto/envelope_seal.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/noise/handshake_state.h"
 #include "tests/bench/daemon_process.h"
@@ -103,6 +104,24 @@ double SealRate() {
   return kSeals / Seconds(Clock::now() - start);
 }
 
+// Envelopes sealed (fresh key, AEAD, commitment) and opened (AEAD, commitment
+// check) per second, 256-byte bodies.
+std::pair<double, double> EnvelopeRates() {
+  constexpr int kEnvelopes = 100000;
+  std::string id = crypto::NewEnvelopeId();
+  std::string body(kMessageBytes, 'x');
+  auto start = Clock::now();
+  crypto::SealedBody sealed = crypto::SealBody(id, body);
+  for (int i = 1; i < kEnvelopes; ++i) sealed = crypto::SealBody(id, body);
+  double seal = kEnvelopes / Seconds(Clock::now() - start);
+  start = Clock::now();
+  for (int i = 0; i < kEnvelopes; ++i) {
+    Check(crypto::OpenBody(id, sealed.key.span(), sealed.ciphertext, sealed.commitment).status(),
+          "open envelope");
+  }
+  return {seal, kEnvelopes / Seconds(Clock::now() - start)};
+}
+
 // CPU time of one Noise KK handshake, per side.
 double KkHandshakeCpuMs() {
   auto a = crypto::KeyPair::Generate();
@@ -161,6 +180,7 @@ int main() {
   auto [single_put, batch_put] = LevelDbSyncedRates();
   double seal = SealRate();
   double kk_ms = KkHandshakeCpuMs();
+  auto [envelope_seal, envelope_open] = EnvelopeRates();
 
   DaemonProcess alice(inmostd, "alice"), bob(inmostd, "bob");
   alice.Start();
@@ -184,6 +204,24 @@ int main() {
       if (event->has_message_received()) break;
     }
     latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
+  }
+
+  // An envelope whose time has come: offer, key release and opening at bob.
+  std::vector<double> envelope_latencies;
+  for (int i = 0; i < kLatencySamples / 3; ++i) {
+    control::Request sealed = SendRequest(Text(i));
+    sealed.mutable_send()->set_open_at_unix_ms(1);  // Long past: released at once.
+    auto start = Clock::now();
+    Check(sender.Call(sealed).status(), "send sealed");
+    while (true) {
+      auto event = watcher.NextEvent(5000);
+      Check(event.status(), "waiting for the envelope to open");
+      if (event->has_changed() &&
+          event->changed().message().envelope().state() == control::Message::Envelope::OPENED) {
+        break;
+      }
+    }
+    envelope_latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
   }
 
   // Throughput: many sends in flight from several connections; done when alice
@@ -222,6 +260,8 @@ int main() {
   rows.push_back({"raw LevelDB synced batch of 100", batch_put, "values/s", "ceiling"});
   rows.push_back({"raw ChaCha20-Poly1305 seal, 256 B", seal, "msgs/s", "ceiling"});
   rows.push_back({"Noise KK handshake CPU per side", kk_ms, "ms", "target < 1"});
+  rows.push_back({"envelope seal (key, AEAD, commitment), 256 B", envelope_seal, "envs/s", ""});
+  rows.push_back({"envelope open (AEAD, commitment check), 256 B", envelope_open, "envs/s", ""});
   rows.push_back({"durable delivered msgs, 256 B, 4 x 128 in flight", rate, "msgs/s",
                   "target >= 50000; " + std::to_string(static_cast<int>(100 * rate / batch_put)) +
                       "% of raw batch rate"});
@@ -229,6 +269,10 @@ int main() {
                   "target < 1.5"});
   rows.push_back(
       {"send-to-receive latency p99 (idle link)", Percentile(latencies, 0.99), "ms", "target < 5"});
+  rows.push_back({"due envelope: send to opened at recipient p50",
+                  Percentile(envelope_latencies, 0.50), "ms", "offer + key release + open"});
+  rows.push_back({"due envelope: send to opened at recipient p99",
+                  Percentile(envelope_latencies, 0.99), "ms", ""});
   rows.push_back({"idle resident memory, alice", idle_a / 1024.0, "MiB", "target < 16"});
   rows.push_back({"idle resident memory, bob", idle_b / 1024.0, "MiB", "target < 16"});
   rows.push_back({"loaded resident memory (peak seen), alice", peak_kib_a / 1024.0, "MiB", ""});
