@@ -53,6 +53,15 @@ bool IsOutgoing(const HistoryEntry& e) {
   return e.direction() == HistoryEntry::OUTGOING;
 }
 
+// At most `max` bytes of `text`, cut at a character boundary (stored strings must
+// stay valid UTF-8, or the record would not parse again).
+std::string TruncateUtf8(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 std::string Describe(uint64_t id) {
   return "#" + std::to_string(id);
 }
@@ -422,7 +431,7 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
   envelope->set_envelope_id(offer.envelope_id());
   envelope->set_kind(kind);
   envelope->set_state(EnvelopeRecord::WITHHELD);
-  envelope->set_note(offer.note().substr(0, kMaxNoteBytes));
+  envelope->set_note(TruncateUtf8(offer.note(), kMaxNoteBytes));
   envelope->set_open_at_unix_ms(offer.open_at_unix_ms());
   envelope->set_ciphertext(offer.ciphertext());
   envelope->set_commitment(offer.commitment());
@@ -442,7 +451,9 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
       question->set_sent_at_unix_ms(item.sent_at_unix_ms());
       question->set_received_at_unix_ms(entry.received_at_unix_ms());
       question->mutable_question()->set_question_id(offer.question_id());
-      question->mutable_question()->set_date(offer.question_date().substr(0, 10));
+      if (ParseUtcDate(offer.question_date()).ok()) {
+        question->mutable_question()->set_date(offer.question_date());
+      }
       Save(*question);
       Index(kQuestionPrefix, offer.question_id(), question->id());
       PublishReceived(*question);
