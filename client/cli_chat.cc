@@ -15,9 +15,12 @@ namespace {
 constexpr CommandUsage kUsage{
     "chat", "[--limit N] [--no-mark-read]",
     "Shows the last messages, then each message as it arrives, with markers when your\n"
-    "messages are delivered and read and when the link goes up or down. Every line you\n"
+    "messages are delivered and read, when sealed messages and questions change state,\n"
+    "when your partner comes and goes and when the link goes up or down. Every line you\n"
     "type is sent. Ctrl-D (end of input) quits. Messages shown are marked as read\n"
-    "unless --no-mark-read is given.\n"};
+    "unless --no-mark-read is given.\n"
+    "While chat runs you count as here: messages sent with --together open while you\n"
+    "are both here, and your partner sees whether you are.\n"};
 
 constexpr char kTimeFormat[] = "%H:%M";
 
@@ -30,7 +33,8 @@ class ChatSession {
   // Subscribes, shows the recent history; returns an exit code on failure.
   std::optional<int> Begin(uint32_t history_limit) {
     control::Request subscribe;
-    subscribe.mutable_subscribe();
+    // Present: this chat is what --together messages wait for.
+    subscribe.mutable_subscribe()->set_present(true);
     // Subscribing before reading history means no message falls between the two.
     if (auto failed = Ask(subscribe, nullptr)) return failed;
 
@@ -45,6 +49,16 @@ class ChatSession {
       if (message.direction() == control::Message::INCOMING) newest_incoming = message.id();
     }
     if (newest_incoming != 0) MarkRead(newest_incoming);
+    control::Request status;
+    status.mutable_status();
+    Result<control::Response> status_reply = client_.Exchange(status);
+    if (!status_reply.ok()) return context_.ReportUnreachable(status_reply.status());
+    if (!status_reply->has_error() && status_reply->status().link_up()) {
+      // --together messages wait for both of you: say whether your partner is here.
+      context_.out() << (status_reply->status().partner_present() ? "-- your partner is here"
+                                                                  : "-- your partner is away")
+                     << '\n';
+    }
     if (::isatty(STDIN_FILENO) == 1) {
       context_.err() << "-- type a message and press Enter to send it; Ctrl-D quits\n";
     }

@@ -23,6 +23,13 @@ int RunHistory(CommandContext& context, const CommandArgs& args);
 int RunRead(CommandContext& context, const CommandArgs& args);
 int RunWatch(CommandContext& context, const CommandArgs& args);
 int RunChat(CommandContext& context, const CommandArgs& args);
+int RunAsk(CommandContext& context, const CommandArgs& args);
+int RunAnswer(CommandContext& context, const CommandArgs& args);
+int RunToday(CommandContext& context, const CommandArgs& args);
+int RunOpen(CommandContext& context, const CommandArgs& args);
+int RunRetract(CommandContext& context, const CommandArgs& args);
+int RunCancel(CommandContext& context, const CommandArgs& args);
+int RunEnvelopes(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <iostream>
+#include <iterator>
 
 #include "client/cli_exit_code.h"
 #include "inmost/data_dir.h"
@@ -39,6 +40,22 @@ std::string ToJsonLine(const google::protobuf::Message& message) {
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
   return json;
+}
+
+Result<uint64_t> ParseMessageId(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits[0] == '#') digits.remove_prefix(1);
+  uint64_t id = 0;
+  bool ok = !digits.empty() && digits.size() <= 19;
+  for (char c : digits) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok || id == 0) {
+    return InvalidArgument("invalid message id '" + std::string(text) +
+                           "': use the number shown as #ID, such as 12");
+  }
+  return id;
 }
 
 CommandContext::CommandContext(GlobalOptions globals, std::istream& in, std::ostream& out,
@@ -77,6 +94,23 @@ std::optional<int> CommandContext::ParseArgs(const CommandUsage& usage,
     return ReportUsageError(usage, e.what());
   }
   ReadGlobalOptions(*vm, &globals_);
+  return std::nullopt;
+}
+
+std::optional<int> CommandContext::ParseIdArgs(const CommandUsage& usage,
+                                               const std::vector<std::string>& args, uint64_t* id) {
+  po::options_description id_option;
+  id_option.add_options()("id", po::value<std::string>(), "The message's id.");
+  po::positional_options_description positional;
+  positional.add("id", 1);
+  po::variables_map vm;
+  if (auto done = ParseArgs(usage, args, po::options_description(), id_option, positional, &vm)) {
+    return done;
+  }
+  if (!vm.count("id")) return ReportUsageError(usage, "give the message's ID");
+  Result<uint64_t> parsed = ParseMessageId(vm["id"].as<std::string>());
+  if (!parsed.ok()) return ReportUsageError(usage, parsed.status().message());
+  *id = *parsed;
   return std::nullopt;
 }
 
@@ -154,6 +188,21 @@ int CommandContext::ReportUsageError(const CommandUsage& usage, std::string_view
        << "Usage: inmost " << usage.name << ' ' << usage.synopsis << '\n'
        << "Run 'inmost " << usage.name << " --help' for details.\n";
   return kExitUsage;
+}
+
+std::string CommandContext::TextFromWords(const std::vector<std::string>& words) {
+  std::string text;
+  if (words.size() == 1 && words[0] == "-") {
+    text.assign(std::istreambuf_iterator<char>(in_), std::istreambuf_iterator<char>());
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return text;
+  }
+  for (const auto& word : words) {
+    if (!text.empty()) text.push_back(' ');
+    text += word;
+  }
+  return text;
 }
 
 void CommandContext::PrintJsonLine(const google::protobuf::Message& message) {

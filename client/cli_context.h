@@ -56,6 +56,10 @@ class CommandContext {
   // The same for a command without positional arguments.
   std::optional<int> ParseArgs(const CommandUsage& usage, const std::vector<std::string>& args,
                                const po::options_description& options, po::variables_map* vm);
+  // The same for a command whose one argument is a message ID ("12" or "#12"),
+  // stored in *id.
+  std::optional<int> ParseIdArgs(const CommandUsage& usage, const std::vector<std::string>& args,
+                                 uint64_t* id);
 
   bool json() const { return globals_.json; }
   std::istream& in() { return in_; }
@@ -81,6 +85,10 @@ class CommandContext {
   // Prints a usage error with a pointer to --help and returns kExitUsage.
   int ReportUsageError(const CommandUsage& usage, std::string_view message);
 
+  // The text of a command's TEXT... words: joined with single spaces, or all of
+  // standard input when the only word is "-" (one trailing newline dropped).
+  std::string TextFromWords(const std::vector<std::string>& words);
+
   // Writes `message` as one line of JSON (protobuf's mapping, proto field names,
   // every field) to out().
   void PrintJsonLine(const google::protobuf::Message& message);
@@ -93,6 +101,9 @@ class CommandContext {
   std::ostream& out_;
   std::ostream& err_;
 };
+
+// A message id as typed: "12" or "#12". InvalidArgument for anything else and for 0.
+Result<uint64_t> ParseMessageId(std::string_view text);
 
 // The one-line JSON form of `message` used by --json and `watch`.
 std::string ToJsonLine(const google::protobuf::Message& message);

@@ -34,7 +34,7 @@ void PrintOverview(std::ostream& out) {
   out << kOverview;
   for (const Command& command : Commands()) {
     std::string name(command.name);
-    name.resize(10, ' ');
+    name.resize(11, ' ');
     out << "  " << name << command.summary << '\n';
   }
   out << '\n';

@@ -11,7 +11,10 @@ constexpr CommandUsage kUsage{
     "history", "[--limit N] [--before ID]",
     "Shows the conversation, oldest first, newest last. Outgoing messages show their\n"
     "state: pending (not yet stored by your partner), delivered or read; incoming ones\n"
-    "not yet read are marked (new). Use --before with the first id shown to page back.\n"};
+    "not yet read are marked (new). Sealed messages, questions and scheduled messages\n"
+    "show their state (sealed until when, waiting for whose answer, gentle with its\n"
+    "note, opened, withdrawn, scheduled, cancelled) and what you can type next.\n"
+    "Use --before with the first id shown to page back.\n"};
 
 }  // namespace
 

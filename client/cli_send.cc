@@ -1,8 +1,13 @@
-// `inmost send TEXT`: queues a text for the partner.
-#include <iterator>
+// `inmost send TEXT`: queues a text for the partner, plain, as a withheld-key
+// envelope (--open-at, --open-in, --gentle, --together) or scheduled (--send-at).
+#include <limits>
 #include <ostream>
+#include <typeinfo>
 
 #include "client/cli_commands.h"
+#include "client/cli_duration.h"
+#include "client/cli_text_format.h"
+#include "client/cli_time.h"
 
 namespace inmost::cli {
 namespace {
@@ -13,12 +18,61 @@ constexpr CommandUsage kUsage{
     "spaces; '-' reads the text from standard input instead (one trailing newline is\n"
     "dropped). Put '--' before a text that starts with '-'.\n"
     "The command returns once the message is safely in this daemon's outbox; the\n"
-    "daemon delivers it exactly once, as soon as your partner is reachable.\n"};
+    "daemon delivers it exactly once, as soon as your partner is reachable.\n"
+    "\n"
+    "With --open-at, --open-in, --gentle or --together the text travels sealed: your\n"
+    "partner sees at once that it is waiting (with its --note), but its key stays with\n"
+    "this daemon until it may open: at a time by your clock (--open-at, --open-in),\n"
+    "when your partner chooses to open it (--gentle), or while you are both here with\n"
+    "'inmost chat' open (--together). Until then 'inmost retract ID' withdraws it.\n"
+    "With --send-at nothing of the message leaves this daemon before the time;\n"
+    "'inmost cancel ID' cancels it until then. Use at most one of these five options.\n"
+    "\n"
+    "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
+    "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
+
+constexpr size_t kMaxNoteBytes = 200;
+
+// The options that choose how a message travels; at most one may be given.
+constexpr const char* kModes[] = {"open-at", "open-in", "gentle", "together", "send-at"};
+
+bool Given(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return false;
+  const po::variable_value& value = vm[name];
+  if (value.value().type() == typeid(bool)) return value.as<bool>();
+  return true;
+}
+
+// "at 2027-02-14 09:00 (in 80d 21h)", or "now" when `unix_ms` is not ahead.
+std::string WhenFromNow(int64_t unix_ms) {
+  int64_t left = unix_ms - NowUnixMs();
+  if (left <= 0) return "now (" + LocalTime(unix_ms, kDateTimeFormat) + " has passed)";
+  return "at " + LocalTime(unix_ms, kDateTimeFormat) + " (in " + FormatCountdown(left) + ")";
+}
 
 }  // namespace
 
 int RunSend(CommandContext& context, const CommandArgs& args) {
-  po::options_description options;
+  po::options_description options("Options");
+  // clang-format off
+  options.add_options()
+      ("open-at", po::value<std::string>()->value_name("TIME"),
+       "Sealed until TIME, by this daemon's clock.")
+      ("open-in", po::value<std::string>()->value_name("DURATION"),
+       "Sealed for DURATION from now: a number with a unit s, m, h, d or w, such as 90m, "
+       "7d or 3d12h.")
+      ("gentle", po::bool_switch(),
+       "Your partner sees the note, not the text, and opens it when ready "
+       "('inmost open ID'); you are told when.")
+      ("together", po::bool_switch(),
+       "Opens only while you are both here (both have 'inmost chat' open).")
+      ("note", po::value<std::string>()->value_name("TEXT"),
+       "A note your partner sees on the sealed message (at most 200 bytes); only with "
+       "--open-at, --open-in, --gentle or --together.")
+      ("send-at", po::value<std::string>()->value_name("TIME"),
+       "Keep the message here and send it at TIME; until then 'inmost cancel ID' "
+       "cancels it.");
+  // clang-format on
   po::options_description text_option;
   text_option.add_options()("text", po::value<std::vector<std::string>>(), "The text.");
   po::positional_options_description positional;
@@ -28,27 +82,90 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     return *done;
   }
 
-  std::vector<std::string> words;
-  if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
-  std::string text;
-  if (words.size() == 1 && words[0] == "-") {
-    text.assign(std::istreambuf_iterator<char>(context.in()), std::istreambuf_iterator<char>());
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-  } else {
-    for (const auto& word : words) {
-      if (!text.empty()) text.push_back(' ');
-      text += word;
+  // The options first: a usage error must not swallow standard input.
+  std::vector<std::string> modes;
+  for (const char* mode : kModes) {
+    if (Given(vm, mode)) modes.push_back(std::string("--") + mode);
+  }
+  if (modes.size() > 1) {
+    return context.ReportUsageError(
+        kUsage, modes[0] + " and " + modes[1] +
+                    " cannot be combined: choose one of --open-at, --open-in, --gentle, "
+                    "--together and --send-at");
+  }
+  const std::string mode = modes.empty() ? std::string() : modes[0].substr(2);
+  std::string note;
+  if (vm.count("note")) {
+    if (mode.empty() || mode == "send-at") {
+      return context.ReportUsageError(
+          kUsage,
+          "--note goes only with a sealed message: --open-at, --open-in, --gentle or "
+          "--together");
+    }
+    note = vm["note"].as<std::string>();
+    if (note.size() > kMaxNoteBytes) {
+      return context.ReportUsageError(kUsage, "--note is " + std::to_string(note.size()) +
+                                                  " bytes long; at most 200 are allowed");
     }
   }
-  if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
 
   control::Request request;
-  request.mutable_send()->set_text(text);
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
-    context.out() << "Message #" << response.send().id()
-                  << " is in the outbox; it is delivered as soon as your partner is "
-                     "reachable.\n";
+  control::SendRequest* send = request.mutable_send();
+  if (mode == "open-at" || mode == "send-at") {
+    Result<int64_t> at = ParseTimeUnixMs(vm[mode].as<std::string>());
+    if (!at.ok()) {
+      return context.ReportUsageError(kUsage, "--" + mode + ": " + at.status().message());
+    }
+    if (*at <= 0) {
+      return context.ReportUsageError(kUsage, "--" + mode + ": TIME must be after 1970");
+    }
+    if (mode == "open-at") {
+      send->set_open_at_unix_ms(*at);
+    } else {
+      send->set_send_at_unix_ms(*at);
+    }
+  } else if (mode == "open-in") {
+    Result<uint64_t> seconds = ParseDurationSeconds(vm["open-in"].as<std::string>());
+    if (!seconds.ok()) {
+      return context.ReportUsageError(kUsage, "--open-in: " + seconds.status().message());
+    }
+    int64_t now = NowUnixMs();
+    if (*seconds > static_cast<uint64_t>((std::numeric_limits<int64_t>::max() - now) / 1000)) {
+      return context.ReportUsageError(kUsage, "--open-in: the duration is too long");
+    }
+    send->set_open_at_unix_ms(now + static_cast<int64_t>(*seconds) * 1000);
+  } else if (mode == "gentle") {
+    send->set_gentle(true);
+  } else if (mode == "together") {
+    send->set_together(true);
+  }
+  if (vm.count("note")) send->set_note(note);
+
+  std::vector<std::string> words;
+  if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
+  std::string text = context.TextFromWords(words);
+  if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
+  send->set_text(text);
+
+  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+    std::ostream& out = context.out();
+    const std::string id = "#" + std::to_string(response.send().id());
+    if (send->open_at_unix_ms() != 0) {
+      out << "Sealed message " << id << " is on its way; it opens "
+          << WhenFromNow(send->open_at_unix_ms()) << ".\n";
+    } else if (send->gentle()) {
+      out << "Gentle message " << id << " is on its way; your partner sees "
+          << (note.empty() ? "that it is waiting" : "the note") << " and opens it when ready.\n";
+    } else if (send->together()) {
+      out << "Together message " << id
+          << " is on its way; it opens when you are both here (both with 'inmost chat' open).\n";
+    } else if (send->send_at_unix_ms() != 0) {
+      out << "Scheduled message " << id << " leaves " << WhenFromNow(send->send_at_unix_ms())
+          << "; cancel with: inmost cancel " << response.send().id() << '\n';
+    } else {
+      out << "Message " << id
+          << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
+    }
   });
 }
 

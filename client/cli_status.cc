@@ -11,7 +11,9 @@ constexpr CommandUsage kUsage{
     "status", "[options]",
     "Shows this daemon's key fingerprint, the partner's fingerprint, the safety number\n"
     "to compare with your partner over a channel you trust, whether the link to the\n"
-    "partner is up, and how many sent messages the partner has not yet stored.\n"};
+    "partner is up, whether you and your partner are here (have 'inmost chat' open:\n"
+    "what messages sent with --together wait for), and how many sent messages the\n"
+    "partner has not yet stored.\n"};
 
 void PrintStatus(std::ostream& out, const control::StatusReply& status) {
   constexpr char kIndent[] = "                   ";
@@ -26,6 +28,11 @@ void PrintStatus(std::ostream& out, const control::StatusReply& status) {
       out << (i == 0 ? "Safety number:     " : kIndent) << lines[i] << '\n';
     }
     out << "Link:              " << (status.link_up() ? "up" : "down") << '\n';
+    out << "Presence:          you: " << (status.present() ? "here" : "away") << ", partner: "
+        << (!status.link_up()          ? "unknown (the link is down)"
+            : status.partner_present() ? "here"
+                                       : "away")
+        << '\n';
     if (status.partner_addresses_size() > 0) {
       out << "Partner addresses: ";
       for (int i = 0; i < status.partner_addresses_size(); ++i) {

@@ -1,6 +1,8 @@
 #include "client/cli_text_format.h"
 
+#include <chrono>
 #include <ctime>
+#include <iterator>
 
 namespace inmost::cli {
 
@@ -55,36 +57,276 @@ std::vector<std::string> SafetyNumberLines(std::string_view safety_number) {
   return lines;
 }
 
-std::string FormatMessage(const control::Message& message, const char* time_format) {
+std::string FormatCountdown(int64_t ms) {
+  if (ms <= 0) return "0s";
+  int64_t seconds = ms / 1000 + (ms % 1000 != 0 ? 1 : 0);
+  struct Unit {
+    int64_t seconds;
+    char name;
+  };
+  constexpr Unit kUnits[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+  for (size_t i = 0; i < std::size(kUnits); ++i) {
+    if (seconds < kUnits[i].seconds) continue;
+    std::string text = std::to_string(seconds / kUnits[i].seconds) + kUnits[i].name;
+    if (i + 1 < std::size(kUnits)) {
+      int64_t next = seconds % kUnits[i].seconds / kUnits[i + 1].seconds;
+      if (next != 0) text += ' ' + std::to_string(next) + kUnits[i + 1].name;
+    }
+    return text;
+  }
+  return "0s";
+}
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+using Envelope = control::Message::Envelope;
+using Question = control::Message::Question;
+
+std::string Id(uint64_t id) {
+  return "#" + std::to_string(id);
+}
+
+// `head` followed by the envelope's note, if any, then `rest`:
+// gentle: "about my father" — open with: inmost open 12
+std::string WithNote(const std::string& head, const Envelope& envelope, const std::string& rest) {
+  std::string text = head;
+  if (!envelope.note().empty()) {
+    std::string note = TerminalSafe(envelope.note());
+    for (char& c : note) {
+      if (c == '\n' || c == '\t') c = ' ';  // The note stays on the message's line.
+    }
+    text += ": \"" + note + "\"";
+  }
+  if (!rest.empty()) text += " — " + rest;
+  return text;
+}
+
+// "sealed", "gentle", "your answer to #10" ...
+std::string EnvelopeHead(const Envelope& envelope, bool outgoing) {
+  switch (envelope.kind()) {
+    case Envelope::SEALED:
+      return "sealed";
+    case Envelope::GENTLE:
+      return "gentle";
+    case Envelope::TOGETHER:
+      return "together";
+    case Envelope::ANSWER:
+      return (outgoing ? "your answer to " : "their answer to ") + Id(envelope.question_id());
+    default:
+      return "envelope";
+  }
+}
+
+// What stands in for a body that is not readable (yet).
+std::string EnvelopePlaceholder(const Envelope& envelope) {
+  switch (envelope.state()) {
+    case Envelope::WITHDRAWN:
+      return "[withdrawn]";
+    case Envelope::MISMATCH:
+      return "[not opened]";
+    default:
+      break;
+  }
+  switch (envelope.kind()) {
+    case Envelope::SEALED:
+      return "[sealed message]";
+    case Envelope::GENTLE:
+      return "[gentle message]";
+    case Envelope::TOGETHER:
+      return "[together message]";
+    case Envelope::ANSWER:
+      return "[sealed answer]";
+    default:
+      return "[envelope]";
+  }
+}
+
+// An envelope still withheld: what it waits for, and what to do about it.
+std::string WithheldDescription(const control::Message& message, int64_t now_unix_ms) {
+  const Envelope& envelope = message.envelope();
+  bool outgoing = message.direction() == control::Message::OUTGOING;
+  std::string head = EnvelopeHead(envelope, outgoing);
+  switch (envelope.kind()) {
+    case Envelope::SEALED: {
+      std::string when = "until " + LocalTime(envelope.open_at_unix_ms(), kDateTimeFormat) + ", ";
+      int64_t left = envelope.open_at_unix_ms() - now_unix_ms;
+      if (left > 0) {
+        when += "opens in " + FormatCountdown(left);
+      } else {
+        when += outgoing ? "opens as soon as your partner is reachable"
+                         : "opens as soon as the key arrives";
+      }
+      if (envelope.note().empty()) return head + ' ' + when;
+      return WithNote(head, envelope, when);
+    }
+    case Envelope::GENTLE:
+      if (outgoing) {
+        return WithNote(head, envelope,
+                        envelope.open_requested() ? "your partner asked to open it"
+                                                  : "waiting for your partner to open it");
+      }
+      return WithNote(head, envelope,
+                      envelope.open_requested()
+                          ? "opening: the key was asked for"
+                          : "open with: inmost open " + std::to_string(message.id()));
+    case Envelope::TOGETHER:
+      return WithNote(head, envelope,
+                      std::string("opens when you are both here; partner is ") +
+                          (envelope.partner_present() ? "here" : "away"));
+    case Envelope::ANSWER:
+      if (outgoing) return WithNote(head, envelope, "waiting for theirs");
+      return WithNote(head, envelope,
+                      "waiting for your answer: inmost answer " +
+                          std::to_string(envelope.question_id()) + " TEXT");
+    default:
+      return WithNote(head, envelope, "withheld");
+  }
+}
+
+std::string EnvelopeDescription(const control::Message& message, const char* time_format,
+                                int64_t now_unix_ms) {
+  const Envelope& envelope = message.envelope();
+  bool outgoing = message.direction() == control::Message::OUTGOING;
+  std::string head = EnvelopeHead(envelope, outgoing);
+  switch (envelope.state()) {
+    case Envelope::WITHHELD:
+      return WithheldDescription(message, now_unix_ms);
+    case Envelope::RELEASED:
+      return WithNote(
+          head, envelope,
+          outgoing ? "key released, opening on your partner's side" : "key released, opening");
+    case Envelope::OPENED: {
+      std::string opened = WithNote(head, envelope, "") + ", opened";
+      if (envelope.opened_at_unix_ms() != 0) {
+        opened += ' ' + LocalTime(envelope.opened_at_unix_ms(), time_format);
+      }
+      return opened;
+    }
+    case Envelope::WITHDRAWN:
+      return WithNote(head, envelope, "") +
+             (outgoing ? ", withdrawn" : ", withdrawn by your partner");
+    case Envelope::MISMATCH:
+      return WithNote(head, envelope, "") +
+             ": does not match what was committed: it may have been altered";
+    default:
+      return WithNote(head, envelope, "");
+  }
+}
+
+std::string QuestionDescription(const control::Message& message) {
+  const Question& question = message.question();
+  std::string head = "question";
+  if (question.of_the_day()) {  // The line starts with "question of the day: ".
+    head = question.date().empty() ? "of the day" : "of " + TerminalSafe(question.date());
+  }
+  std::string answer_with = "inmost answer " + std::to_string(message.id()) + " TEXT";
+  switch (question.state()) {
+    case Question::WAITING_FOR_YOU:
+      return head + " — your partner answered; waiting for your answer: " + answer_with;
+    case Question::WAITING_FOR_THEM:
+      return head + " — you answered (" + Id(question.my_answer_id()) + "); waiting for theirs";
+    case Question::REVEALED:
+      return head + " — both answered: yours " + Id(question.my_answer_id()) + ", theirs " +
+             Id(question.their_answer_id());
+    default:
+      return head + " — not answered yet: " + answer_with;
+  }
+}
+
+// The delivery state of an envelope or question, after its own description.
+std::string DeliverySuffix(const control::Message& message) {
+  bool outgoing = message.direction() == control::Message::OUTGOING;
+  switch (message.state()) {
+    case control::Message::PENDING:
+      return outgoing ? ", not yet delivered" : "";
+    case control::Message::DELIVERED:
+      return outgoing ? "" : ", new";
+    case control::Message::NOT_DELIVERED:
+      return ", never delivered: sent to a former partner";
+    default:
+      return "";
+  }
+}
+
+// The "(...)" after the text: the message's id and state; empty for none.
+std::string MessageStatus(const control::Message& message, const char* time_format,
+                          int64_t now_unix_ms) {
+  bool outgoing = message.direction() == control::Message::OUTGOING;
+  std::string id = Id(message.id());
+  switch (message.state()) {
+    case control::Message::SCHEDULED: {
+      std::string text =
+          id + " scheduled for " + LocalTime(message.send_at_unix_ms(), kDateTimeFormat);
+      int64_t left = message.send_at_unix_ms() - now_unix_ms;
+      text += left > 0 ? " (in " + FormatCountdown(left) + ")" : " (leaving now)";
+      return text + ", cancel with: inmost cancel " + std::to_string(message.id());
+    }
+    case control::Message::CANCELLED:
+      return id + " cancelled: never sent";
+    default:
+      break;
+  }
+  switch (message.kind()) {
+    case control::Message::ENVELOPE:
+      return id + ' ' + EnvelopeDescription(message, time_format, now_unix_ms) +
+             DeliverySuffix(message);
+    case control::Message::QUESTION:
+      return id + ' ' + QuestionDescription(message) + DeliverySuffix(message);
+    default:
+      break;
+  }
+  switch (message.state()) {
+    case control::Message::PENDING:
+      return id + " pending";
+    case control::Message::DELIVERED:
+      return outgoing ? id + " delivered" : "new";
+    case control::Message::READ:
+      return outgoing ? id + " read" : "";
+    case control::Message::NOT_DELIVERED:
+      return id + " never delivered: sent to a former partner";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string FormatMessage(const control::Message& message, const char* time_format,
+                          int64_t now_unix_ms) {
   bool outgoing = message.direction() == control::Message::OUTGOING;
   int64_t at_ms = outgoing || message.received_at_unix_ms() == 0 ? message.sent_at_unix_ms()
                                                                  : message.received_at_unix_ms();
+  // A scheduled message has not been sent: it shows when it is to leave.
+  if (at_ms == 0) at_ms = message.send_at_unix_ms();
   std::string prefix = "[" + LocalTime(at_ms, time_format) + "] ";
-  prefix += outgoing ? "you: " : "partner: ";
+  if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
+    prefix += "question of the day: ";  // Neither of you asked it.
+  } else {
+    prefix += outgoing ? "you: " : "partner: ";
+  }
   std::string text = TerminalSafe(message.text());
+  if (text.empty() && message.kind() == control::Message::ENVELOPE) {
+    text = EnvelopePlaceholder(message.envelope());
+  }
   std::string indent(prefix.size(), ' ');
   std::string out = prefix;
   for (char c : text) {
     out.push_back(c);
     if (c == '\n') out += indent;
   }
-  switch (message.state()) {
-    case control::Message::PENDING:
-      out += "  (#" + std::to_string(message.id()) + " pending)";
-      break;
-    case control::Message::DELIVERED:
-      out += outgoing ? "  (#" + std::to_string(message.id()) + " delivered)" : "  (new)";
-      break;
-    case control::Message::READ:
-      if (outgoing) out += "  (#" + std::to_string(message.id()) + " read)";
-      break;
-    case control::Message::NOT_DELIVERED:
-      out += "  (#" + std::to_string(message.id()) + " never delivered: sent to a former partner)";
-      break;
-    default:
-      break;
-  }
+  std::string status = MessageStatus(message, time_format, now_unix_ms);
+  if (!status.empty()) out += "  (" + status + ")";
   return out;
+}
+
+std::string FormatMessage(const control::Message& message, const char* time_format) {
+  return FormatMessage(message, time_format, NowUnixMs());
 }
 
 std::string FormatChatEvent(const control::Event& event) {
@@ -103,6 +345,12 @@ std::string FormatChatEvent(const control::Event& event) {
                                    : " (" + TerminalSafe(event.link_down().reason()) + ")");
     case control::Event::kPaired:
       return "-- paired with " + TerminalSafe(event.paired().partner_fingerprint());
+    case control::Event::kChanged:
+      // The change may be to a message from days ago: show its date too.
+      return "-- changed: " + FormatMessage(event.changed().message(), kDateTimeFormat);
+    case control::Event::kPartnerPresence:
+      return event.partner_presence().present() ? "-- your partner is here"
+                                                : "-- your partner has left";
     default:
       return "";
   }

@@ -8,16 +8,21 @@ namespace inmost::cli {
 namespace {
 
 constexpr CommandUsage kUsage{
-    "watch", "",
+    "watch", "[--present]",
     "Subscribes to the daemon's events and prints each as one line of JSON (protobuf's\n"
     "JSON mapping of inmost.control.Event, whatever --json says), until interrupted.\n"
-    "Events: message_received, delivered, read, link_up, link_down, paired.\n"
+    "Events: message_received, delivered, read, link_up, link_down, paired, changed\n"
+    "(an envelope, question or scheduled message changed state: its whole new view)\n"
+    "and partner_presence.\n"
     "When the daemon goes away the command ends with exit code 3.\n"};
 
 }  // namespace
 
 int RunWatch(CommandContext& context, const CommandArgs& args) {
-  po::options_description options;
+  po::options_description options("Options");
+  options.add_options()("present", po::bool_switch(),
+                        "Count as here while watching, as 'inmost chat' does: what messages "
+                        "sent with --together wait for. Your partner sees it.");
   po::variables_map vm;
   if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
 
@@ -25,7 +30,7 @@ int RunWatch(CommandContext& context, const CommandArgs& args) {
   std::optional<Client> client = context.Connect(&exit_code);
   if (!client) return exit_code;
   control::Request request;
-  request.mutable_subscribe();
+  request.mutable_subscribe()->set_present(vm["present"].as<bool>());
   Result<control::Response> reply = client->Exchange(request);
   if (!reply.ok()) return context.ReportUnreachable(reply.status());
   if (reply->has_error()) return context.ReportDaemonError(reply->error());

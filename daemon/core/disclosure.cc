@@ -332,14 +332,21 @@ Result<control::RetractReply> Disclosure::Retract(const control::RetractRequest&
   if (!entry.ok()) return entry.status();
   std::string what = "message " + Describe(request.id());
   if (!IsOutgoing(*entry)) return FailedPrecondition(what + " is your partner's, not yours");
+  control::RetractReply reply;
   if (entry->state() == HistoryEntry::SCHEDULED) {
     entry->set_state(HistoryEntry::CANCELLED);
     Save(*entry);
     PublishChanged(*entry);
-    return control::RetractReply();
+    *reply.mutable_message() = MessageView(*entry, partner_present_);
+    return reply;
   }
   if (entry->state() == HistoryEntry::CANCELLED)
     return FailedPrecondition(what + " is already cancelled");
+  if (request.scheduled_only()) {
+    return FailedPrecondition(what + " is not a scheduled message waiting to leave" +
+                              (entry->has_envelope() ? "; withdraw an envelope with: inmost retract"
+                                                     : ": it has already been sent"));
+  }
   if (!entry->has_envelope()) {
     return FailedPrecondition(what +
                               " is not an envelope or a scheduled message; it has already "
@@ -371,7 +378,8 @@ Result<control::RetractReply> Disclosure::Retract(const control::RetractRequest&
       PublishChanged(*question);
     }
   }
-  return control::RetractReply();
+  *reply.mutable_message() = MessageView(*entry, partner_present_);
+  return reply;
 }
 
 control::EnvelopesReply Disclosure::Envelopes() const {
