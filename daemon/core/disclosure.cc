@@ -71,8 +71,7 @@ std::string Describe(uint64_t id) {
 Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
                        Conversation& conversation, EventHub& events, PartnerChannel& channel,
                        const Clock& clock, log::Logger& log)
-    : io_(io),
-      store_(store),
+    : store_(store),
       commit_(commit),
       conversation_(conversation),
       events_(events),

@@ -107,7 +107,6 @@ class Disclosure {
   void DestroyKey(const std::string& envelope_id);
   void Reload();
 
-  boost::asio::io_context& io_;
   store::SealedStore& store_;
   GroupCommit& commit_;
   Conversation& conversation_;

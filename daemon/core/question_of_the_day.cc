@@ -79,9 +79,9 @@ std::string FormatUtcDate(int64_t day) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const long long year = y + (m <= 2 ? 1 : 0);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y + (m <= 2 ? 1 : 0)),
-                m, d);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", year, m, d);
   return buf;
 }
 
@@ -119,11 +119,10 @@ const std::string& QuestionOfTheDay::Question(int64_t day) const {
 }
 
 std::string QuestionOfTheDay::QuestionId(int64_t day) const {
-  std::string id(16, '\0');
-  for (int half = 0; half < 2; ++half) {
-    uint64_t v = Keyed64(secret_, half == 0 ? "id-a" : "id-b", static_cast<uint64_t>(day));
-    for (int i = 0; i < 8; ++i)
-      id[static_cast<size_t>(half * 8 + i)] = static_cast<char>(v >> (8 * i));
+  std::string id;
+  for (std::string_view half : {"id-a", "id-b"}) {
+    uint64_t v = Keyed64(secret_, half, static_cast<uint64_t>(day));
+    for (int i = 0; i < 8; ++i) id.push_back(static_cast<char>(v >> (8 * i)));
   }
   return id;
 }
