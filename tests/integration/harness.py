@@ -1,8 +1,8 @@
 """Integration-test harness for inmost: runs real inmostd daemons and talks to them.
 
 Standard library only. The binaries are found through $INMOST_BIN_DIR (the CMake
-build directory holding daemon/inmostd and client/inmost); without it the
-repository's build/ is used.
+build directory holding daemon/inmostd, client/inmost and the test tool
+tests/tools/inmost_store_probe); without it the repository's build/ is used.
 
 Every daemon lives in its own temporary directory (data directory, log file),
 listens on 127.0.0.1:0 (a free port chosen by the kernel) and is stopped and
@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN_DIR = os.environ.get("INMOST_BIN_DIR") or os.path.join(ROOT, "build")
 INMOSTD = os.path.join(BIN_DIR, "daemon", "inmostd")
 INMOST = os.path.join(BIN_DIR, "client", "inmost")
+STORE_PROBE = os.path.join(BIN_DIR, "tests", "tools", "inmost_store_probe")
 
 # Short link timings so that reconnects happen within a second in tests.
 FAST_LINK_ARGS = [
@@ -173,11 +174,15 @@ class RpcConnection:
 
 
 class EventReader:
-    """A subscribed control connection; next() returns each event's params."""
+    """A subscribed control connection; next() returns each event's params.
 
-    def __init__(self, socket_path):
+    With present=True this daemon counts as present (a chat window is open) for as
+    long as the connection stays open; close() ends that.
+    """
+
+    def __init__(self, socket_path, present=False):
         self.conn = RpcConnection(socket_path)
-        self.conn.call("subscribe", {})
+        self.conn.call("subscribe", {"present": True} if present else {})
 
     def next(self, timeout=10.0):
         """The next event (the notification's params); raises TimeoutError."""
@@ -341,8 +346,8 @@ class Daemon:
     def status(self):
         return self.rpc("status")
 
-    def subscribe(self):
-        return EventReader(self.socket_path)
+    def subscribe(self, present=False):
+        return EventReader(self.socket_path, present=present)
 
     def send(self, text):
         return self.rpc("send", {"text": text})
@@ -361,6 +366,64 @@ class Daemon:
             if not reply.get("more") or not page_messages:
                 return messages
             before = int(page_messages[0]["id"])
+
+    def entry(self, history_id):
+        """The history entry with this id (as returned by `history`), or None."""
+        wanted = str(history_id)
+        for m in self.history_all():
+            if m["id"] == wanted:
+                return m
+        return None
+
+    def wait_entry(self, history_id, predicate, timeout, what):
+        """Polls the entry with this id until predicate(entry) holds; returns the entry."""
+        def check():
+            m = self.entry(history_id)
+            return m if m is not None and predicate(m) else None
+        return wait_for(check, timeout, f"{self.name}: {what}", interval=0.1)
+
+    def find_entries(self, predicate):
+        """Every history entry for which predicate(entry) holds, oldest first."""
+        return [m for m in self.history_all() if predicate(m)]
+
+    def wait_find(self, predicate, timeout, what):
+        """Polls history until exactly one entry matches predicate; returns it."""
+        def check():
+            found = self.find_entries(predicate)
+            if len(found) > 1:
+                raise AssertionError(f"{self.name}: {len(found)} entries match ({what}): {found!r}")
+            return found[0] if found else None
+        return wait_for(check, timeout, f"{self.name}: {what}", interval=0.1)
+
+    def dump_store(self):
+        """Every plaintext value of the (stopped) daemon's store, concatenated (bytes)."""
+        assert not self.running(), f"{self.name}: dump_store() needs the daemon stopped"
+        return store_probe("dump", self.data_dir).stdout
+
+    def stored_entry(self, history_id):
+        """The (stopped) daemon's history record "h/<id>" as stored: records.HistoryEntry
+        in protobuf's JSON mapping with proto field names (bytes fields in base64)."""
+        assert not self.running(), f"{self.name}: stored_entry() needs the daemon stopped"
+        return json.loads(store_probe("entry", self.data_dir, history_id).stdout)
+
+    def has_content_key(self, history_id):
+        """Whether the (stopped) daemon still stores the content key of its outgoing
+        envelope history_id."""
+        assert not self.running(), f"{self.name}: has_content_key() needs the daemon stopped"
+        answer = store_probe("has-key", self.data_dir, history_id).stdout.strip()
+        assert answer in (b"present", b"absent"), answer
+        return answer == b"present"
+
+    def raw_files(self):
+        """The bytes of every regular file under the data directory (sockets skipped)."""
+        blobs = {}
+        for root, _, files in os.walk(self.data_dir):
+            for name in files:
+                path = os.path.join(root, name)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    with open(path, "rb") as f:
+                        blobs[path] = f.read()
+        return blobs
 
     def cli(self, *args, input=None, timeout=60, json_output=False):
         argv = [INMOST, "--data-dir", self.data_dir] + (["--json"] if json_output else [])
@@ -386,6 +449,21 @@ class Daemon:
                 if not NOISE.search(line)][-lines:]
         return f"---- last {len(tail)} lines of {self.name}'s log ({self.log_path}) ----\n" + \
             "\n".join(tail)
+
+
+def store_probe(*args, check=True, timeout=60):
+    """Runs tests/tools/inmost_store_probe with args; stdout is bytes.
+
+    With check, a non-zero exit is an AssertionError showing its standard error.
+    """
+    if not os.access(STORE_PROBE, os.X_OK):
+        raise AssertionError(f"{STORE_PROBE} is missing; build the inmost_store_probe target")
+    r = subprocess.run([STORE_PROBE] + [str(a) for a in args], capture_output=True,
+                       timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"inmost_store_probe {' '.join(str(a) for a in args)} exited "
+                             f"{r.returncode}: {r.stderr.decode(errors='replace').strip()}")
+    return r
 
 
 def pair(a, b, timeout=20.0):

@@ -1,0 +1,166 @@
+// inmost_store_probe: a test tool that looks inside a stopped daemon's sealed store
+// with that data directory's own storage key (the key file; not a passphrase).
+//
+//   inmost_store_probe dump DATA_DIR
+//       Opens every value in the store and writes all plaintexts to standard output
+//       as raw bytes, one after another: a test searches them for a message body.
+//   inmost_store_probe entry DATA_DIR HISTORY_ID
+//       Writes the history entry ("h/<id>", a records.HistoryEntry) as one line of
+//       JSON (protobuf's mapping: bytes in base64), e.g. to see whether a recipient
+//       still holds an envelope's ciphertext.
+//   inmost_store_probe has-key DATA_DIR HISTORY_ID
+//       Writes "present" or "absent": whether the content key of our outgoing
+//       envelope with history id HISTORY_ID is still stored ("ek/<envelope id>").
+//   inmost_store_probe tamper-key DATA_DIR HISTORY_ID
+//       Replaces the content key of our outgoing envelope with history id HISTORY_ID
+//       ("ek/<envelope id>") with a new random key: a sender that changes its answer
+//       after committing to it.
+//
+// The daemon must be stopped: LevelDB is locked while it runs. Exit status 0 on
+// success, 1 on an error (explained on standard error), 2 on a usage error.
+#include <google/protobuf/util/json_util.h>
+
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "daemon/crypto/secret_bytes.h"
+#include "daemon/store/data_dir.h"
+#include "daemon/store/record_key.h"
+#include "daemon/store/sealed_store.h"
+#include "daemon/store/storage_key.h"
+#include "inmost/status.h"
+#include "proto/records.pb.h"
+
+namespace {
+
+using inmost::Result;
+using inmost::Status;
+using inmost::store::SealedStore;
+
+constexpr char kUsage[] =
+    "usage: inmost_store_probe dump DATA_DIR\n"
+    "       inmost_store_probe entry DATA_DIR HISTORY_ID\n"
+    "       inmost_store_probe has-key DATA_DIR HISTORY_ID\n"
+    "       inmost_store_probe tamper-key DATA_DIR HISTORY_ID\n";
+constexpr std::string_view kHistoryPrefix = "h/";
+constexpr std::string_view kEnvelopeKeyPrefix = "ek/";
+constexpr size_t kContentKeySize = 32;
+
+int Fail(const Status& status) {
+  std::cerr << "inmost_store_probe: " << status.ToString() << "\n";
+  return 1;
+}
+
+Result<std::unique_ptr<SealedStore>> OpenStore(const std::string& data_dir) {
+  inmost::store::DataDir dir(data_dir);
+  auto key = inmost::store::LoadKeyFile(dir.key_file_path());
+  if (!key.ok()) return key.status();
+  return SealedStore::Open(dir.store_path(), std::move(*key), inmost::store::OpenMode::kExisting);
+}
+
+int Dump(const SealedStore& db) {
+  Status status = db.ForEach("", [](std::string_view, std::string_view value) {
+    std::cout.write(value.data(), static_cast<std::streamsize>(value.size()));
+    return true;
+  });
+  std::cout.flush();
+  if (!status.ok()) return Fail(status);
+  return std::cout ? 0 : Fail(inmost::IoError("cannot write to standard output"));
+}
+
+Result<inmost::records::HistoryEntry> ReadEntry(const SealedStore& db, uint64_t history_id) {
+  std::string history_key(kHistoryPrefix);
+  inmost::store::AppendUint64(history_key, history_id);
+  auto value = db.Get(history_key);
+  if (!value.ok()) return value.status();
+  inmost::records::HistoryEntry entry;
+  if (!entry.ParseFromString(*value)) {
+    return inmost::Corruption("history entry " + std::to_string(history_id) + " does not parse");
+  }
+  return entry;
+}
+
+int PrintEntry(const SealedStore& db, uint64_t history_id) {
+  auto entry = ReadEntry(db, history_id);
+  if (!entry.ok()) return Fail(entry.status());
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(*entry, &json, options).ok()) {
+    return Fail(inmost::Corruption("cannot print the entry as JSON"));
+  }
+  std::cout << json << "\n";
+  return 0;
+}
+
+// The store key of the content key of our outgoing envelope `history_id`.
+Result<std::string> ContentKeyKey(const SealedStore& db, uint64_t history_id) {
+  auto entry = ReadEntry(db, history_id);
+  if (!entry.ok()) return entry.status();
+  if (entry->direction() != inmost::records::HistoryEntry::OUTGOING || !entry->has_envelope() ||
+      entry->envelope().envelope_id().empty()) {
+    return inmost::FailedPrecondition("history entry " + std::to_string(history_id) +
+                                      " is not an outgoing envelope");
+  }
+  return std::string(kEnvelopeKeyPrefix) + entry->envelope().envelope_id();
+}
+
+int HasKey(const SealedStore& db, uint64_t history_id) {
+  auto key_key = ContentKeyKey(db, history_id);
+  if (!key_key.ok()) return Fail(key_key.status());
+  auto key = db.GetSecret(*key_key);
+  if (!key.ok() && key.status().code() != inmost::Code::kNotFound) return Fail(key.status());
+  std::cout << (key.ok() ? "present" : "absent") << "\n";
+  return 0;
+}
+
+int TamperKey(SealedStore& db, uint64_t history_id) {
+  auto found = ContentKeyKey(db, history_id);
+  if (!found.ok()) return Fail(found.status());
+  const std::string& key_key = *found;
+  auto old_key = db.GetSecret(key_key);
+  if (!old_key.ok()) return Fail(old_key.status());
+  auto new_key = inmost::crypto::SecretBytes::Random(kContentKeySize);
+  Status status = db.PutSecret(key_key, new_key);
+  if (!status.ok()) return Fail(status);
+  std::cout << "replaced the content key of history entry " << history_id << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  const std::string data_dir = argv[2];
+  if (command == "dump" && argc == 3) {
+    auto db = OpenStore(data_dir);
+    if (!db.ok()) return Fail(db.status());
+    return Dump(**db);
+  }
+  if ((command == "entry" || command == "has-key" || command == "tamper-key") && argc == 4) {
+    const std::string_view text = argv[3];
+    uint64_t history_id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), history_id);
+    if (ec != std::errc() || end != text.data() + text.size() || history_id == 0) {
+      std::cerr << "inmost_store_probe: HISTORY_ID must be a positive integer\n" << kUsage;
+      return 2;
+    }
+    auto db = OpenStore(data_dir);
+    if (!db.ok()) return Fail(db.status());
+    if (command == "entry") return PrintEntry(**db, history_id);
+    if (command == "has-key") return HasKey(**db, history_id);
+    return TamperKey(**db, history_id);
+  }
+  std::cerr << kUsage;
+  return 2;
+}
