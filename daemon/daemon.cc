@@ -171,6 +171,11 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
   Result<control::Response> response =
       Unsupported("this daemon does not know that request; is the CLI newer?");
   bool needs_sync = false;  // The request wrote to the batch being filled.
+  if (!request.has_status()) {
+    // After a failed write, nothing is answered from (or built on) stale state.
+    Status ready = conversation_.Ready();
+    if (!ready.ok()) co_return ready;
+  }
   switch (request.body_case()) {
     case control::Request::kStatus:
       response = WithReply(StatusNow(), &control::Response::mutable_status);
@@ -328,9 +333,9 @@ void Daemon::OnLinkDown(const std::string& reason) {
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
   if (message.has_presence()) {
     disclosure_.OnPartnerPresence(message.presence().present());
-  } else {
+  } else if (conversation_.Ready().ok()) {
     conversation_.OnPeerMessage(message);
-  }
+  }  // Else the store is failing: not acknowledged, so the partner sends it again.
 }
 
 void Daemon::SetPartnerForQuestions(const std::optional<core::Partner>& partner) {

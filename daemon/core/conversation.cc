@@ -78,6 +78,11 @@ Status Conversation::Load() {
   return Reload();
 }
 
+Status Conversation::Ready() {
+  if (!stale_) return Status::Ok();
+  return Reload();
+}
+
 Status Conversation::Reload() {
   auto value = store_.Get(kCountersKey);
   records::ConversationCounters counters;
@@ -93,6 +98,12 @@ Status Conversation::Reload() {
   submitted_ = counters;
   awaiting_ack_.clear();
   unsent_.clear();
+  unwritten_entries_.clear();
+  pending_events_.clear();
+  if (stale_) {
+    stale_ = false;
+    if (reloaded_) reloaded_();
+  }
   return Status::Ok();
 }
 
@@ -111,10 +122,13 @@ void Conversation::AfterFlush(const Status& status) {
   if (!status.ok()) {
     log_.Error("store write failed: " + status.ToString());
     flushing_events_.clear();
-    // Counters may have run ahead of the disk; the disk is the truth.
+    // Counters may have run ahead of the disk, and the batch being filled builds on
+    // them: drop it, and re-read the truth from the disk (now, or before the next
+    // write if the store cannot be read yet).
+    commit_.DiscardPending(status);
+    stale_ = true;
     Status reload = Reload();
-    if (!reload.ok()) log_.Error("store reload failed: " + reload.ToString());
-    if (write_failed_) write_failed_();
+    if (!reload.ok()) log_.Warning("store not readable yet: " + reload.ToString());
     return;
   }
   durable_ = submitted_;

@@ -49,8 +49,13 @@ class Conversation {
   // Reads the counters from the store; call once before anything else.
   Status Load();
   void SetItemHandler(ItemHandler handler) { item_handler_ = std::move(handler); }
-  // Called after a failed store write, once the counters are reloaded from disk.
-  void SetWriteFailedHook(std::function<void()> hook) { write_failed_ = std::move(hook); }
+  // Called whenever the conversation re-reads its state from disk after a failed
+  // write, so what is built on the conversation re-reads its own.
+  void SetReloadHook(std::function<void()> hook) { reloaded_ = std::move(hook); }
+  // Ok when the conversation's state matches the disk. After a failed write it
+  // re-reads it first; an error (the store still cannot be read) means nothing
+  // may be written now.
+  Status Ready();
 
   // Appends `text` to the outbox and history; resumes once it is synced (then it
   // leaves as soon as the link is up). An error means nothing was accepted.
@@ -113,7 +118,8 @@ class Conversation {
   const Clock& clock_;
   log::Logger& log_;
   ItemHandler item_handler_;
-  std::function<void()> write_failed_;
+  std::function<void()> reloaded_;
+  bool stale_ = false;  // A write failed and the state has not been re-read since.
 
   // `counters_` includes writes still in the pending batch; `submitted_` what was
   // handed to the writer; `durable_` only what a successful write has stored. Only

@@ -23,6 +23,8 @@ constexpr std::string_view kContentKeyPrefix = "ek/";  // + envelope id: withhel
 // The longest the release timer sleeps: a wall clock that jumps (a suspended
 // laptop, a corrected clock) is noticed within this.
 constexpr auto kMaxTimerWait = std::chrono::seconds(30);
+// How soon a release is tried again while the store cannot be written.
+constexpr auto kStoreRetryWait = std::chrono::seconds(1);
 
 std::string PendingKey(uint64_t id) {
   std::string key(kPendingPrefix);
@@ -80,7 +82,7 @@ Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCom
       log_(log),
       timer_(io) {
   conversation_.SetItemHandler([this](const peer::Deliver& item) { OnItem(item); });
-  conversation_.SetWriteFailedHook([this] { Reload(); });
+  conversation_.SetReloadHook([this] { Reload(); });
 }
 
 Status Disclosure::Load() {
@@ -621,6 +623,10 @@ void Disclosure::Release(HistoryEntry& entry) {
 
 void Disclosure::ReleaseWhatIsDue() {
   if (stopped_) return;
+  if (!conversation_.Ready().ok()) {
+    ArmTimer(kStoreRetryWait);  // The store is failing: try again later.
+    return;
+  }
   ReleaseContext context;
   context.now_unix_ms = clock_.NowUnixMs();
   context.both_present = present_ && partner_present_ && channel_.IsUp();
@@ -659,7 +665,7 @@ void Disclosure::ReleaseWhatIsDue() {
   ArmTimer();
 }
 
-void Disclosure::ArmTimer() {
+void Disclosure::ArmTimer(std::chrono::milliseconds at_least) {
   if (stopped_) return;
   std::optional<int64_t> next;
   for (const auto& [id, entry] : pending_) {
@@ -673,7 +679,8 @@ void Disclosure::ArmTimer() {
     timer_.cancel();
     return;
   }
-  auto wait = std::chrono::milliseconds(std::max<int64_t>(0, *next - clock_.NowUnixMs()));
+  auto wait = std::max(at_least,
+                       std::chrono::milliseconds(std::max<int64_t>(0, *next - clock_.NowUnixMs())));
   timer_.expires_after(std::min<std::chrono::milliseconds>(wait, kMaxTimerWait));
   timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) ReleaseWhatIsDue();

@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -89,7 +90,8 @@ class Disclosure {
   // Releases the key of our withheld envelope `entry`.
   void Release(records::HistoryEntry& entry);
   void ReleaseWhatIsDue();
-  void ArmTimer();
+  // Sleeps until the next timed release (at least `at_least`).
+  void ArmTimer(std::chrono::milliseconds at_least = std::chrono::milliseconds(0));
 
   // Writes `entry` (giving it an id when it has none) and keeps the pending index.
   void Save(records::HistoryEntry& entry);

@@ -112,6 +112,14 @@ void GroupCommit::WaitForWriterIdle() {
   cv_.wait(lock, [this] { return !job_.has_value() && !writer_busy_; });
 }
 
+void GroupCommit::DiscardPending(const Status& status) {
+  batch_.Clear();
+  needs_sync_ = false;
+  std::vector<Done> waiting;
+  waiting.swap(waiting_);
+  for (auto& d : waiting) d(status);
+}
+
 void GroupCommit::FlushNow() {
   // The write in progress (if any) finishes first; its callbacks still run later
   // from the io_context, and LevelDB keeps the two writes in order.

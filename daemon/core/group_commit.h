@@ -59,6 +59,10 @@ class GroupCommit {
   // calling (io) thread; used at shutdown and where a caller must not suspend.
   void FlushNow();
 
+  // Drops the batch being filled and fails its callbacks with `status`: after a
+  // failed write, what was built on top of it must not reach the disk either.
+  void DiscardPending(const Status& status);
+
  private:
   struct Job {
     store::SealedStore::WriteBatch batch;

@@ -29,6 +29,11 @@ constexpr size_t kBlockCacheBytes = size_t{8} << 20;
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
 // The text LevelDB puts in the IOError for a LOCK file another process holds.
 constexpr std::string_view kLevelDbLockHeld = "already held by process";
+// strerror(ENOSPC), as LevelDB's POSIX env reports it.
+constexpr std::string_view kNoSpace = "No space left on device";
+constexpr std::string_view kTableFile = ".ldb";
+constexpr std::string_view kPastEnd = "Invalid argument";  // strerror(EINVAL)
+constexpr std::string_view kReadOnly = "Read-only file system";  // strerror(EROFS)
 
 static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 
@@ -49,7 +54,21 @@ std::optional<size_t> PlaintextSize(std::string_view sealed) {
 // values, so they may be passed on.
 Status FromLevelDb(const leveldb::Status& s, const std::string& action) {
   std::string message = "cannot " + action + ": " + s.ToString();
+  if (s.IsIOError() && s.ToString().find(kNoSpace) != std::string::npos) {
+    return ResourceExhausted("the disk holding the data directory is full (" + message +
+                             "); nothing new is accepted until space is freed");
+  }
+  if (s.IsIOError() && s.ToString().find(kReadOnly) != std::string::npos) {
+    return PermissionDenied("the data directory is on a read-only file system (" + message +
+                            "); nothing new is accepted until it is writable again");
+  }
   if (s.IsCorruption()) return Corruption(message + " (the store's files are damaged)");
+  if (s.IsIOError() && s.ToString().find(kTableFile) != std::string::npos &&
+      s.ToString().find(kPastEnd) != std::string::npos) {
+    // LevelDB reads table files through mmap: a read past the end is EINVAL.
+    return Corruption(message + " (a table file is shorter than recorded: the store's files are "
+                                "damaged or truncated)");
+  }
   if (s.IsNotFound()) return NotFound(message);
   if (s.IsIOError() && s.ToString().find(kLevelDbLockHeld) != std::string::npos) {
     return Unavailable(message + " (is another inmost daemon using this data directory?)");
@@ -126,16 +145,10 @@ Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::pa
   }
 
   std::unique_ptr<SealedStore> store(new SealedStore(dir, std::move(storage_key)));
-  leveldb::Options options;
-  options.create_if_missing = mode == OpenMode::kCreate;
-  options.error_if_exists = mode == OpenMode::kCreate;
-  options.paranoid_checks = true;
-  options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
-  options.block_cache = store->block_cache_.get();
-  leveldb::DB* db = nullptr;
-  leveldb::Status s = leveldb::DB::Open(options, dir.string(), &db);
-  if (!s.ok()) return FromLevelDb(s, "open the store at " + dir.string());
-  store->db_.reset(db);
+  {
+    std::unique_lock lock(store->mu_);
+    INMOST_RETURN_IF_ERROR(store->OpenDbLocked(mode == OpenMode::kCreate));
+  }
 
   if (mode == OpenMode::kCreate) {
     INMOST_RETURN_IF_ERROR(store->WriteSchemaVersion());
@@ -143,6 +156,44 @@ Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::pa
     INMOST_RETURN_IF_ERROR(store->CheckSchemaVersion());
   }
   return store;
+}
+
+Status SealedStore::OpenDbLocked(bool create) const {
+  leveldb::Options options;
+  options.create_if_missing = create;
+  options.error_if_exists = create;
+  options.paranoid_checks = true;
+  options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
+  options.block_cache = block_cache_.get();
+  leveldb::DB* db = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, dir_.string(), &db);
+  if (!s.ok()) return FromLevelDb(s, "open the store at " + dir_.string());
+  db_.reset(db);
+  return Status::Ok();
+}
+
+Status SealedStore::LockOpen(std::shared_lock<std::shared_mutex>& lock) const {
+  lock = std::shared_lock(mu_);
+  if (db_) return Status::Ok();
+  lock.unlock();
+  {
+    std::unique_lock exclusive(mu_);
+    if (!db_) {
+      Status status = OpenDbLocked(/*create=*/false);
+      if (!status.ok()) return status;
+    }
+  }
+  lock = std::shared_lock(mu_);
+  if (!db_) return Unavailable("the store is unavailable after a failed write");
+  return Status::Ok();
+}
+
+void SealedStore::ReopenAfterFailedWrite(std::shared_lock<std::shared_mutex>& lock) {
+  lock.unlock();
+  std::unique_lock exclusive(mu_);
+  db_.reset();
+  // Failing here (the disk is still full) leaves db_ null: the next call retries.
+  (void)OpenDbLocked(/*create=*/false);
 }
 
 std::string SealedStore::Seal(std::string_view key, std::span<const uint8_t> plaintext) const {
@@ -168,6 +219,8 @@ bool SealedStore::Unseal(std::string_view key, std::string_view sealed, uint8_t*
 }
 
 Result<std::string> SealedStore::GetSealed(std::string_view key) const {
+  std::shared_lock<std::shared_mutex> lock;
+  INMOST_RETURN_IF_ERROR(LockOpen(lock));
   std::string sealed;
   leveldb::Status s = db_->Get(CheckedRead(), ToSlice(key), &sealed);
   if (s.IsNotFound()) return NotFound("no stored record '" + PrintableKey(key) + "'");
@@ -176,9 +229,9 @@ Result<std::string> SealedStore::GetSealed(std::string_view key) const {
 }
 
 Status SealedStore::Put(std::string_view key, std::span<const uint8_t> value) {
-  leveldb::Status s = db_->Put(SyncedWrite(), ToSlice(key), Seal(key, value));
-  if (!s.ok()) return FromLevelDb(s, "write to the store");
-  return Status::Ok();
+  WriteBatch batch(*this);
+  batch.Put(key, value);
+  return Write(batch);
 }
 
 Status SealedStore::PutSecret(std::string_view key, const crypto::SecretBytes& value) {
@@ -212,9 +265,9 @@ Result<crypto::SecretBytes> SealedStore::GetSecret(std::string_view key) const {
 }
 
 Status SealedStore::Delete(std::string_view key) {
-  leveldb::Status s = db_->Delete(SyncedWrite(), ToSlice(key));
-  if (!s.ok()) return FromLevelDb(s, "delete from the store");
-  return Status::Ok();
+  WriteBatch batch(*this);
+  batch.Delete(key);
+  return Write(batch);
 }
 
 Status SealedStore::Write(const WriteBatch& batch, Durability durability) {
@@ -223,9 +276,14 @@ Status SealedStore::Write(const WriteBatch& batch, Durability durability) {
   }
   leveldb::WriteOptions options = SyncedWrite();
   options.sync = durability == Durability::kSynced;
+  std::shared_lock<std::shared_mutex> lock;
+  INMOST_RETURN_IF_ERROR(LockOpen(lock));
   // LevelDB's Write takes a mutable batch but does not change it.
   leveldb::Status s = db_->Write(options, const_cast<leveldb::WriteBatch*>(&batch.batch_));
-  if (!s.ok()) return FromLevelDb(s, "write a batch to the store");
+  if (!s.ok()) {
+    ReopenAfterFailedWrite(lock);
+    return FromLevelDb(s, "write to the store");
+  }
   return Status::Ok();
 }
 
@@ -243,6 +301,8 @@ Status SealedStore::ForEachReverse(
 
 Status SealedStore::Scan(std::string_view prefix, bool reverse,
                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::shared_lock<std::shared_mutex> lock;
+  INMOST_RETURN_IF_ERROR(LockOpen(lock));
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
   if (!reverse) {
     it->Seek(ToSlice(prefix));
@@ -286,6 +346,8 @@ Status SealedStore::Scan(std::string_view prefix, bool reverse,
 }
 
 Status SealedStore::CompactRange(std::string_view begin, std::string_view end) {
+  std::shared_lock<std::shared_mutex> lock;
+  INMOST_RETURN_IF_ERROR(LockOpen(lock));
   const leveldb::Slice begin_slice = ToSlice(begin);
   const leveldb::Slice end_slice = ToSlice(end);
   db_->CompactRange(begin.empty() ? nullptr : &begin_slice, end.empty() ? nullptr : &end_slice);

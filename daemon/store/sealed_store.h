@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +50,12 @@ enum class OpenMode {
 };
 
 // Thread-safe, as LevelDB is; a WriteBatch is not.
+//
+// A failed write (a full disk) leaves a torn record at the end of LevelDB's log, and
+// writing on after it would make the log unreadable at the next start. So after a
+// failed write the store closes LevelDB and opens it again (recovery ends the log
+// at the torn record). While it cannot reopen (the disk is still full), every call
+// fails with Unavailable and the next call tries again.
 class SealedStore {
  public:
   // A set of puts and deletes applied atomically by Write(). Values are sealed as they
@@ -135,12 +143,21 @@ class SealedStore {
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
   Status WriteSchemaVersion();
   Status CheckSchemaVersion() const;
+  // Opens LevelDB into db_; mu_ must be held exclusively.
+  Status OpenDbLocked(bool create) const;
+  // Holds mu_ shared with db_ open (reopening it first if a failed write closed
+  // it), or returns why it cannot.
+  Status LockOpen(std::shared_lock<std::shared_mutex>& lock) const;
+  // After a failed write: closes LevelDB and tries to open it again.
+  void ReopenAfterFailedWrite(std::shared_lock<std::shared_mutex>& lock);
 
   std::filesystem::path dir_;
   crypto::SecretBytes storage_key_;
   // Declared before db_ so that it is destroyed after it: LevelDB uses it until closed.
   std::unique_ptr<leveldb::Cache> block_cache_;
-  std::unique_ptr<leveldb::DB> db_;
+  // Shared by every call; exclusive only to close and reopen LevelDB.
+  mutable std::shared_mutex mu_;
+  mutable std::unique_ptr<leveldb::DB> db_;  // Null while a reopen is failing.
 };
 
 }  // namespace inmost::store
