@@ -98,6 +98,19 @@ def wait_equal(get, expected, timeout, what, interval=0.05):
     return last[0]
 
 
+# Every message text, answer, question and invite code a test gave a daemon: no
+# daemon log may ever contain one (checked after each test). Short texts are left
+# out, as they could match ordinary log words.
+SECRETS = set()
+MIN_SECRET_LENGTH = 12
+SECRET_PARAMS = {"send": "text", "ask": "text", "answer": "text", "join": "code"}
+
+
+def remember_secret(value):
+    if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+        SECRETS.add(value)
+
+
 class RpcConnection:
     """One JSON-RPC 2.0 connection to a control socket (newline-delimited JSON)."""
 
@@ -153,6 +166,8 @@ class RpcConnection:
         """
         request_id = self.next_id
         self.next_id += 1
+        if method in SECRET_PARAMS:
+            remember_secret((params or {}).get(SECRET_PARAMS[method]))
         self.send_line({"jsonrpc": "2.0", "id": request_id, "method": method,
                         "params": params or {}})
         deadline = time.monotonic() + timeout
@@ -170,6 +185,8 @@ class RpcConnection:
                 raise RpcError(err.get("code"), err.get("message"), data.get("code_name"), method)
             if "result" not in reply:
                 raise AssertionError(f"reply with neither result nor error: {reply!r}")
+            if method == "invite":
+                remember_secret(reply["result"].get("code"))
             return reply["result"]
 
 
@@ -489,6 +506,8 @@ class IntegrationTest(unittest.TestCase):
 
     def setUp(self):
         self._daemons = []
+        # Registered first, so it runs last: after every daemon has stopped.
+        self.addCleanup(self._check_logs_hold_no_secrets)
         for path in (INMOSTD, INMOST):
             if not os.access(path, os.X_OK):
                 self.fail(f"{path} is missing; build first or set INMOST_BIN_DIR")
@@ -507,6 +526,14 @@ class IntegrationTest(unittest.TestCase):
         self.assertEqual(result.returncode, code,
                          f"{what}: exit {result.returncode}, expected {code}\n"
                          f"stdout: {result.stdout}\nstderr: {result.stderr}")
+
+    def _check_logs_hold_no_secrets(self):
+        for d in self._daemons:
+            log = d.log_text()
+            leaked = [s for s in SECRETS if s in log]
+            if leaked:
+                raise AssertionError(f"{d.name}'s log contains {len(leaked)} message text(s) or "
+                                     f"invite code(s), e.g. {leaked[0][:40]!r}")
 
     def _check_and_stop(self, d):
         # A daemon that died behind the test's back is a failure (a crash); a daemon
