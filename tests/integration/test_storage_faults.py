@@ -148,20 +148,24 @@ class StorageFaultTest(IntegrationTest):
         self.assert_all_arrive(bob, ["written before", "written after"])
         self.assertIn("written before", {m["text"] for m in alice.history_all()})
 
-    def test_damaged_table_file_is_reported(self):
-        """Bound: a flipped byte in a table file is an error that names the damage."""
+    def stopped_daemon_and_its_largest_table(self):
+        """A paired daemon with a conversation in table files, stopped."""
         alice = self.make_daemon("alice")
         bob = self.make_daemon("bob")
         pair(alice, bob)
         for i in range(200):
             alice.send(f"message {i} " + "y" * 200)
-        alice.stop()  # a clean stop flushes the log into a table file
+        alice.stop()  # a clean stop and start move the log into a table file
         alice.start()
         alice.stop()
         store = os.path.join(alice.data_dir, "store")
         tables = [os.path.join(store, n) for n in os.listdir(store) if n.endswith(".ldb")]
         self.assertTrue(tables, f"no table file in {os.listdir(store)}")
-        victim = max(tables, key=os.path.getsize)
+        return alice, max(tables, key=os.path.getsize)
+
+    def test_damaged_table_file_is_reported(self):
+        """Bound: a flipped byte in a table file is an error that names the damage."""
+        alice, victim = self.stopped_daemon_and_its_largest_table()
         with open(victim, "r+b") as f:
             f.seek(os.path.getsize(victim) // 3)
             byte = f.read(1)
@@ -181,17 +185,7 @@ class StorageFaultTest(IntegrationTest):
 
     def test_truncated_table_file_is_reported(self):
         """Bound: a table file cut short is reported at start or on read, not skipped."""
-        alice = self.make_daemon("alice")
-        bob = self.make_daemon("bob")
-        pair(alice, bob)
-        for i in range(200):
-            alice.send(f"message {i} " + "z" * 200)
-        alice.stop()
-        alice.start()
-        alice.stop()
-        store = os.path.join(alice.data_dir, "store")
-        tables = [os.path.join(store, n) for n in os.listdir(store) if n.endswith(".ldb")]
-        victim = max(tables, key=os.path.getsize)
+        alice, victim = self.stopped_daemon_and_its_largest_table()
         os.truncate(victim, os.path.getsize(victim) // 2)
         try:
             alice.start()
