@@ -1,5 +1,6 @@
 // inmostd: a thin main over the daemon library. It parses the command line, reads
 // a passphrase if asked, and runs one io_context until SIGINT or SIGTERM.
+#include <malloc.h>
 #include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -21,6 +22,14 @@ void DisableCoreDumps() {
   rlimit none{0, 0};
   setrlimit(RLIMIT_CORE, &none);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+// Large buffers (message texts, encoded replies and events) come straight from the
+// kernel and go back to it when freed, so a burst of them does not leave the
+// daemon's resident memory high for ever (glibc keeps freed heap memory).
+void ReturnLargeBuffersToTheKernel() {
+  constexpr int kLargeBufferBytes = 32 * 1024;
+  mallopt(M_MMAP_THRESHOLD, kLargeBufferBytes);
 }
 
 inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase() {
@@ -50,6 +59,7 @@ int Fail(const inmost::Status& status) {
 
 int main(int argc, char** argv) {
   DisableCoreDumps();
+  ReturnLargeBuffersToTheKernel();
   if (sodium_init() < 0) return Fail(inmost::Unavailable("libsodium failed to initialise"));
   auto command =
       inmost::config::ParseCommandLine(argc, argv, [](const char* n) { return std::getenv(n); });

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 
 namespace inmost::control {
 
@@ -16,12 +17,23 @@ struct ControlLimits {
   // Replies and events queued for a client that does not read; past this the
   // client is disconnected (a single reply larger than this is still sent whole).
   size_t max_queued_output_bytes = 8 << 20;
+  // The same for all clients together, so that many slow readers cannot hold more:
+  // past it the client with the most output queued is disconnected.
+  size_t max_total_queued_output_bytes = 8 << 20;
   // Requests from one client handled at once (a client may pipeline them); replies
   // still come in request order. Past this the client's further requests wait.
   size_t max_requests_in_flight = 256;
   // How long a client may stay silent in the middle of a request. A client with
   // no partial request may stay idle for ever (subscribers wait for hours).
   std::chrono::milliseconds partial_request_timeout = std::chrono::seconds(30);
+};
+
+// The bytes queued for all the clients of one server (see
+// max_total_queued_output_bytes); shared by its sessions. Past the total, the
+// server drops the client with the most output queued: the slowest reader.
+struct OutputBudget {
+  size_t queued = 0;
+  std::function<void()> drop_slowest_reader;
 };
 
 }  // namespace inmost::control

@@ -57,9 +57,20 @@ ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_
       hub_(hub),
       logger_(logger),
       limits_(limits),
-      acceptor_(io) {}
+      acceptor_(io) {
+  output_budget_->drop_slowest_reader = [this] {
+    ControlSession* slowest = nullptr;
+    for (const auto& [id, session] : sessions_) {
+      if (slowest == nullptr || session->queued_output_bytes() > slowest->queued_output_bytes()) {
+        slowest = session.get();
+      }
+    }
+    if (slowest != nullptr) slowest->DropAsSlowReader();
+  };
+}
 
 ControlServer::~ControlServer() {
+  output_budget_->drop_slowest_reader = nullptr;  // Sessions may outlive the server.
   Stop();
   *alive_ = false;
 }
@@ -152,10 +163,11 @@ awaitable<void> ControlServer::AcceptLoop() {
       continue;
     }
     uint64_t id = next_session_id_++;
-    auto session = std::make_shared<ControlSession>(id, std::move(socket), handler_, hub_, logger_,
-                                                    limits_, [this, alive](uint64_t closed_id) {
-                                                      if (*alive) sessions_.erase(closed_id);
-                                                    });
+    auto session =
+        std::make_shared<ControlSession>(id, std::move(socket), handler_, hub_, logger_, limits_,
+                                         output_budget_, [this, alive](uint64_t closed_id) {
+                                           if (*alive) sessions_.erase(closed_id);
+                                         });
     sessions_.emplace(id, session);
     session->Start();
   }

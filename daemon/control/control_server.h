@@ -61,6 +61,7 @@ class ControlServer {
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::map<uint64_t, std::shared_ptr<ControlSession>> sessions_;
+  std::shared_ptr<OutputBudget> output_budget_ = std::make_shared<OutputBudget>();
   uint64_t next_session_id_ = 1;
   bool started_ = false;
   bool stopped_ = false;

@@ -13,6 +13,7 @@
 
 #include "daemon/control/control_frame.h"
 #include "daemon/control/json_rpc.h"
+#include "daemon/control/request_frame.h"
 
 namespace inmost::control {
 namespace {
@@ -50,13 +51,15 @@ Status TooLarge(size_t size, size_t limit) {
 
 ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handler,
                                core::EventHub& hub, log::Logger& logger,
-                               const ControlLimits& limits, ClosedCallback on_closed)
+                               const ControlLimits& limits, std::shared_ptr<OutputBudget> budget,
+                               ClosedCallback on_closed)
     : id_(id),
       socket_(std::move(socket)),
       handler_(handler),
       hub_(hub),
       logger_(logger),
       limits_(limits),
+      budget_(std::move(budget)),
       on_closed_(std::move(on_closed)),
       slot_signal_(socket_.get_executor()),
       write_signal_(socket_.get_executor()),
@@ -65,6 +68,25 @@ ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handl
   write_signal_.expires_at(SteadyClock::time_point::max());
   slot_signal_.expires_at(SteadyClock::time_point::max());
   partial_timer_.expires_at(SteadyClock::time_point::max());
+}
+
+ControlSession::~ControlSession() {
+  if (!budget_released_) budget_->queued -= output_bytes_;
+}
+
+void ControlSession::DropAsSlowReader() {
+  if (budget_released_) return;
+  logger_.Warning(Describe() + " reads too slowly (" + std::to_string(output_bytes_) +
+                  " bytes queued) while the control socket's output budget is spent; "
+                  "disconnecting");
+  budget_->queued -= output_bytes_;
+  budget_released_ = true;
+  // Free what it will never read now; only the front may be in a write.
+  while (output_.size() > 1) {
+    output_bytes_ -= output_.back().size();
+    output_.pop_back();
+  }
+  StopSoon();
 }
 
 void ControlSession::Start() {
@@ -158,27 +180,25 @@ awaitable<void> ControlSession::ReadLoop() {
 }
 
 awaitable<bool> ControlSession::ServeProtobufFrames() {
-  while (!stopped_ && !stopping_ && input_.size() >= kLengthPrefixBytes) {
-    uint32_t size = DecodeLengthPrefix(input_.data());
-    if (size > limits_.max_request_bytes) {
-      logger_.Warning(Describe() + " sent a request of " + std::to_string(size) +
+  while (!stopped_ && !stopping_) {
+    RequestFrame frame = DecodeRequestFrame(input_, limits_.max_request_bytes);
+    if (frame.outcome == RequestFrame::Outcome::kIncomplete) break;  // The rest is on its way.
+    if (frame.outcome == RequestFrame::Outcome::kTooLarge) {
+      logger_.Warning(Describe() + " sent a request of " + std::to_string(frame.declared_size) +
                       " bytes, over the limit; closing");
-      QueueReply(EncodeResponse(ErrorResponse(TooLarge(size, limits_.max_request_bytes))));
+      QueueReply(
+          EncodeResponse(ErrorResponse(TooLarge(frame.declared_size, limits_.max_request_bytes))));
       co_return false;
     }
-    if (input_.size() - kLengthPrefixBytes < size) break;  // The rest is on its way.
-    Request request;
-    bool parsed =
-        request.ParseFromArray(input_.data() + kLengthPrefixBytes, static_cast<int>(size));
-    input_.erase(0, kLengthPrefixBytes + size);
-    if (!parsed) {
+    input_.erase(0, frame.consumed);
+    if (frame.outcome == RequestFrame::Outcome::kMalformed) {
       // The framing is intact, so the stream can go on after this one.
       QueueReply(EncodeResponse(ErrorResponse(
           InvalidArgument("malformed request: not a serialized inmost.control.Request"))));
       continue;
     }
     co_await WaitForRequestSlot();
-    Dispatch(std::move(request), &EncodeResponse);
+    Dispatch(std::move(frame.request), &EncodeResponse);
   }
   co_return true;
 }
@@ -333,6 +353,7 @@ void ControlSession::EnqueueLine(std::string line) {
 
 void ControlSession::Enqueue(std::string bytes) {
   if (stopped_ || stopping_) return;
+  // A client with nothing queued may always receive one reply, however large.
   if (output_bytes_ > 0 && output_bytes_ + bytes.size() > limits_.max_queued_output_bytes) {
     logger_.Warning(Describe() + " does not read its replies or events (" +
                     std::to_string(output_bytes_) + " bytes queued); disconnecting");
@@ -341,6 +362,12 @@ void ControlSession::Enqueue(std::string bytes) {
   }
   output_bytes_ += bytes.size();
   output_.push_back(std::move(bytes));
+  budget_->queued += output_.back().size();
+  while (budget_->queued > limits_.max_total_queued_output_bytes && !stopping_ &&
+         budget_->drop_slowest_reader) {
+    budget_->drop_slowest_reader();
+  }
+  if (stopping_) return;
   write_signal_.cancel_one();
 }
 
@@ -364,6 +391,7 @@ awaitable<void> ControlSession::WriteLoop() {
       co_return;
     }
     output_bytes_ -= output_.front().size();
+    if (!budget_released_) budget_->queued -= output_.front().size();
     output_.pop_front();
   }
 }

@@ -32,10 +32,18 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   // Called once, from Stop(), with the session's id.
   using ClosedCallback = std::function<void(uint64_t session_id)>;
 
+  // `budget` counts this session's queued output with every other session's.
   ControlSession(uint64_t id, Socket socket, RequestHandler& handler, core::EventHub& hub,
-                 log::Logger& logger, const ControlLimits& limits, ClosedCallback on_closed);
+                 log::Logger& logger, const ControlLimits& limits,
+                 std::shared_ptr<OutputBudget> budget, ClosedCallback on_closed);
+  ~ControlSession();
   ControlSession(const ControlSession&) = delete;
   ControlSession& operator=(const ControlSession&) = delete;
+
+  // Output queued and not yet written to the client.
+  size_t queued_output_bytes() const { return budget_released_ ? 0 : output_bytes_; }
+  // Disconnects a client that reads too slowly for the server's output budget.
+  void DropAsSlowReader();
 
   // Starts the coroutines; call once, on a session owned by a shared_ptr.
   void Start();
@@ -96,6 +104,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   core::EventHub& hub_;
   log::Logger& logger_;
   const ControlLimits limits_;
+  std::shared_ptr<OutputBudget> budget_;
+  bool budget_released_ = false;  // Its queued output no longer counts: it is closing.
   ClosedCallback on_closed_;
 
   Encoding encoding_ = Encoding::kUndetected;

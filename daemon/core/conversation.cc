@@ -14,6 +14,9 @@ constexpr std::string_view kOutgoingPrefix = "o/";
 constexpr std::string_view kCountersKey = "c/counters";
 constexpr uint32_t kDefaultHistoryLimit = 50;
 constexpr uint32_t kMaxHistoryLimit = 1000;
+// A history page stops growing past this many bytes of text (`more` says there is
+// more), so one reply never holds a whole history of long messages in memory.
+constexpr size_t kMaxHistoryReplyBytes = size_t{256} << 10;
 // Sent messages kept in memory until acknowledged, so an ack costs no store reads;
 // beyond this (a long outage) acks read the store instead.
 constexpr size_t kMaxAwaitingAckCached = 8192;
@@ -230,6 +233,7 @@ Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t bef
   if (limit == 0) limit = kDefaultHistoryLimit;
   limit = std::min(limit, kMaxHistoryLimit);
   control::HistoryReply reply;
+  size_t text_bytes = 0;
   Status parse_error;
   Status status = store_.ForEachReverse(kHistoryPrefix, [&](std::string_view, std::string_view v) {
     records::HistoryEntry entry;
@@ -238,10 +242,12 @@ Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t bef
       return false;
     }
     if (before_id != 0 && entry.id() >= before_id) return true;
-    if (static_cast<uint32_t>(reply.messages_size()) == limit) {
+    if (static_cast<uint32_t>(reply.messages_size()) == limit ||
+        text_bytes > kMaxHistoryReplyBytes) {
       reply.set_more(true);
       return false;
     }
+    text_bytes += entry.text().size();
     *reply.add_messages() = MessageView(entry, partner_present);
     return true;
   });

@@ -24,7 +24,8 @@ constexpr size_t kTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 // Bytes a seal adds to a value: the nonce in front, the tag behind.
 constexpr size_t kSealOverhead = kNonceSize + kTagSize;
 // Values are ciphertext and do not compress; a small cache serves recent history.
-constexpr size_t kBlockCacheBytes = size_t{8} << 20;
+constexpr size_t kBlockCacheBytes = size_t{4} << 20;
+constexpr size_t kWriteBufferBytes = size_t{2} << 20;
 // LevelDB's marker for a database directory that exists.
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
 // The text LevelDB puts in the IOError for a LOCK file another process holds.
@@ -32,7 +33,7 @@ constexpr std::string_view kLevelDbLockHeld = "already held by process";
 // strerror(ENOSPC), as LevelDB's POSIX env reports it.
 constexpr std::string_view kNoSpace = "No space left on device";
 constexpr std::string_view kTableFile = ".ldb";
-constexpr std::string_view kPastEnd = "Invalid argument";  // strerror(EINVAL)
+constexpr std::string_view kPastEnd = "Invalid argument";        // strerror(EINVAL)
 constexpr std::string_view kReadOnly = "Read-only file system";  // strerror(EROFS)
 
 static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
@@ -66,8 +67,9 @@ Status FromLevelDb(const leveldb::Status& s, const std::string& action) {
   if (s.IsIOError() && s.ToString().find(kTableFile) != std::string::npos &&
       s.ToString().find(kPastEnd) != std::string::npos) {
     // LevelDB reads table files through mmap: a read past the end is EINVAL.
-    return Corruption(message + " (a table file is shorter than recorded: the store's files are "
-                                "damaged or truncated)");
+    return Corruption(message +
+                      " (a table file is shorter than recorded: the store's files are "
+                      "damaged or truncated)");
   }
   if (s.IsNotFound()) return NotFound(message);
   if (s.IsIOError() && s.ToString().find(kLevelDbLockHeld) != std::string::npos) {
@@ -165,6 +167,9 @@ Status SealedStore::OpenDbLocked(bool create) const {
   options.paranoid_checks = true;
   options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
   options.block_cache = block_cache_.get();
+  // Two of these (the memtable and the one being flushed) live in memory: small,
+  // to keep the daemon's resident memory low under a burst of long messages.
+  options.write_buffer_size = kWriteBufferBytes;
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir_.string(), &db);
   if (!s.ok()) return FromLevelDb(s, "open the store at " + dir_.string());

@@ -1,0 +1,89 @@
+#include "daemon/config/run_options.h"
+
+#include <algorithm>
+#include <map>
+
+namespace inmost::config {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Reads the placeholder values of an error, which Boost keeps protected: a pointer
+// to a protected member may be formed through a derived class. Never instantiated.
+struct SubstitutionsOf : po::error_with_option_name {
+  static std::map<std::string, std::string> Get(const po::error_with_option_name& error) {
+    return error.*(&SubstitutionsOf::m_substitutions);
+  }
+};
+
+}  // namespace
+
+po::options_description RunOptions(const std::string& default_listen) {
+  po::options_description o("Options for run (also accepted in the --config file as key = value)");
+  o.add_options()("config", po::value<std::string>(), "read options from FILE (command line wins)")(
+      "listen", po::value<std::string>()->default_value(default_listen),
+      "where to accept the partner: HOST:PORT; [::] takes IPv6 and IPv4, port 0 picks one")(
+      "advertise", po::value<std::vector<std::string>>()->composing(),
+      "HOST:PORT to tell the partner and put in invites (repeatable); default: the listen "
+      "address with a wildcard host replaced by 127.0.0.1")(
+      "log-level", po::value<std::string>()->default_value("info"),
+      "debug, info, warning or error")("keepalive-ms", po::value<int64_t>()->default_value(10000),
+                                       "send a keepalive when the link was idle this long")(
+      "dead-after-ms", po::value<int64_t>()->default_value(30000),
+      "declare the link dead when nothing arrived for this long")(
+      "backoff-max-ms", po::value<int64_t>()->default_value(30000),
+      "cap of the exponential reconnect backoff (starts at 250 ms, doubles, +-25% jitter)")(
+      "rehandshake-s", po::value<int64_t>()->default_value(1800),
+      "replace the session with a fresh Noise handshake this often (at most 3600)")(
+      "clock-offset-ms", po::value<int64_t>()->default_value(0),
+      "shift this daemon's wall clock (for testing time-based features only)");
+  return o;
+}
+
+void StoreConfigFile(std::istream& file, const std::string& default_listen, po::variables_map& vm) {
+  po::store(po::parse_config_file(file, RunOptions(default_listen)), vm);
+}
+
+std::string OptionsErrorMessage(po::error& error) {
+  if (auto* named = dynamic_cast<po::error_with_option_name*>(&error)) {
+    for (auto& [placeholder, value] : SubstitutionsOf::Get(*named)) {
+      if (value.find('%') == std::string::npos) continue;
+      std::replace(value.begin(), value.end(), '%', '?');
+      named->set_substitute(placeholder, value);
+    }
+  }
+  return error.what();
+}
+
+Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
+  RunSettings settings;
+  settings.listen = vm["listen"].as<std::string>();
+  if (vm.count("advertise")) settings.advertise = vm["advertise"].as<std::vector<std::string>>();
+  if (!log::ParseLevel(vm["log-level"].as<std::string>(), &settings.log_level)) {
+    return InvalidArgument("--log-level must be debug, info, warning or error");
+  }
+  auto positive_ms = [&](const char* name) -> Result<std::chrono::milliseconds> {
+    int64_t v = vm[name].as<int64_t>();
+    if (v <= 0) return InvalidArgument(std::string("--") + name + " must be positive");
+    return std::chrono::milliseconds(v);
+  };
+  auto keepalive = positive_ms("keepalive-ms");
+  auto dead_after = positive_ms("dead-after-ms");
+  auto backoff_max = positive_ms("backoff-max-ms");
+  for (auto* r : {&keepalive, &dead_after, &backoff_max}) {
+    if (!r->ok()) return r->status();
+  }
+  int64_t rehandshake = vm["rehandshake-s"].as<int64_t>();
+  if (rehandshake <= 0 || rehandshake > 3600) {
+    return InvalidArgument("--rehandshake-s must be between 1 and 3600");
+  }
+  settings.keepalive_interval = *keepalive;
+  settings.dead_after = *dead_after;
+  settings.backoff_max = *backoff_max;
+  settings.rehandshake_after = std::chrono::seconds(rehandshake);
+  settings.clock_offset_ms = vm["clock-offset-ms"].as<int64_t>();
+  return settings;
+}
+
+}  // namespace inmost::config

@@ -1,0 +1,50 @@
+// The options of `inmostd run`, which a --config file may also set (key = value
+// lines), and the checks of their values. Apart from command_line.cc, which needs
+// daemon.h and so Asio, so that clang can build the config-file parser for fuzzing.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "daemon/log/logger.h"
+#include "inmost/status.h"
+
+namespace inmost::config {
+
+// The run options' values, checked.
+struct RunSettings {
+  std::string listen;
+  std::vector<std::string> advertise;  // Empty when none was given.
+  log::Level log_level = log::Level::kInfo;
+  std::chrono::milliseconds keepalive_interval{0};
+  std::chrono::milliseconds dead_after{0};
+  std::chrono::milliseconds backoff_max{0};
+  std::chrono::seconds rehandshake_after{0};
+  int64_t clock_offset_ms = 0;
+};
+
+// The run options, with `default_listen` as --listen's default.
+boost::program_options::options_description RunOptions(const std::string& default_listen);
+
+// Adds the options a config file sets to `vm`; options already in `vm` (from the
+// command line) win. Throws boost::program_options::error for a file that is not
+// run options (an unknown key, a bad value, a malformed line).
+void StoreConfigFile(std::istream& file, const std::string& default_listen,
+                     boost::program_options::variables_map& vm);
+
+// The message of a Program_options error (its what()), safe for any input. Boost
+// 1.74's what() replaces each placeholder ("%value%", "%original_token%", ...) until
+// none is left, so a token holding its own placeholder ("%value% = 1" in a config
+// file) made inmostd spin for ever; '%' in the quoted input is shown as '?' instead.
+// Takes the error by reference because it rewrites those quotes in place.
+std::string OptionsErrorMessage(boost::program_options::error& error);
+
+// Reads and checks the run options in `vm` (stored and notified). InvalidArgument
+// naming the option for a bad value.
+Result<RunSettings> CheckRunOptions(const boost::program_options::variables_map& vm);
+
+}  // namespace inmost::config
