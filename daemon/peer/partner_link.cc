@@ -180,6 +180,21 @@ class PartnerLink::Impl final : public Session::Observer,
   void Warning(const std::string& line) {
     if (!stopped_) logger_.Warning("peer: " + line);
   }
+  // A refused handshake, logged at most once a second (with a count of the ones
+  // left out), so that a flood of them cannot flood the log.
+  void WarnRefused(const std::string& line) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_refusal_log_) {
+      ++refusals_not_logged_;
+      return;
+    }
+    next_refusal_log_ = now + std::chrono::seconds(1);
+    std::string more = refusals_not_logged_ == 0 ? ""
+                                                 : " (and " + std::to_string(refusals_not_logged_) +
+                                                       " more refused handshakes not logged)";
+    refusals_not_logged_ = 0;
+    Warning(line + more);
+  }
 
   asio::io_context& io_;
   const crypto::KeyPair identity_;
@@ -188,6 +203,8 @@ class PartnerLink::Impl final : public Session::Observer,
   const core::Clock& clock_;
   log::Logger& logger_;
   const LinkOptions options_;
+  std::chrono::steady_clock::time_point next_refusal_log_{};
+  uint64_t refusals_not_logged_ = 0;
 
   tcp::acceptor acceptor_;
   std::vector<std::string> advertised_;
@@ -338,7 +355,7 @@ asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
   const crypto::PublicKey partner_key = partner_->static_key;
   auto response = RespondToSessionHandshake(identity_, partner_key, message1);
   if (!response.ok()) {
-    Warning(response.status().message() + " (from " + remote + ")");
+    WarnRefused(response.status().message() + " (from " + remote + ")");
     co_return;
   }
   Status sent = co_await WriteFrame(socket, std::move(response->message2));
