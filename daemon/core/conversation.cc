@@ -263,10 +263,13 @@ boost::asio::awaitable<Result<control::MarkReadReply>> Conversation::MarkRead(ui
   control::MarkReadReply reply;
   uint64_t read_seq = counters_.in_read();
   for (uint64_t id = counters_.in_read_history_id() + 1; id <= up_to_id; ++id) {
-    auto value = store_.Get(HistoryKey(id));
-    if (!value.ok()) continue;  // Never written: a send that failed to sync.
-    records::HistoryEntry entry;
-    if (!entry.ParseFromString(*value)) co_return Corruption("a history entry does not parse");
+    // Entry(), not the store: an envelope opened a moment ago may not be on disk yet.
+    auto found = Entry(id);
+    if (!found.ok()) {
+      if (found.status().code() == Code::kNotFound) continue;  // A send that failed to sync.
+      co_return found.status();
+    }
+    records::HistoryEntry& entry = *found;
     if (entry.direction() != records::HistoryEntry::INCOMING ||
         entry.state() == records::HistoryEntry::READ) {
       continue;

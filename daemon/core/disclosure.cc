@@ -491,6 +491,13 @@ void Disclosure::OnKeyRelease(const peer::KeyRelease& release) {
     return;
   }
   auto* envelope = entry->mutable_envelope();
+  if (envelope->kind() == EnvelopeRecord::ANSWER && !HasStandingAnswer(*envelope)) {
+    // Ours was withdrawn while theirs was released: theirs stays sealed, and their
+    // daemon sends the key again once we answer anew.
+    log_.Info("holding back the partner's answer " + Describe(entry->id()) +
+              " until you answer too");
+    return;
+  }
   auto body = crypto::OpenBody(envelope->envelope_id(), crypto::AsBytes(release.key()),
                                envelope->ciphertext(), envelope->commitment());
   bool mismatch = !body.ok();
@@ -513,6 +520,11 @@ void Disclosure::OnKeyRelease(const peer::KeyRelease& release) {
   item.mutable_opened()->set_envelope_id(envelope->envelope_id());
   item.mutable_opened()->set_mismatch(mismatch);
   conversation_.EnqueueItem(std::move(item), 0);
+}
+
+bool Disclosure::HasStandingAnswer(const EnvelopeRecord& their_answer) const {
+  auto question = Lookup(their_answer.question_entry_id());
+  return question.ok() && question->question().my_answer_id() != 0;
 }
 
 void Disclosure::OnRetract(const peer::Retract& retract) {
@@ -564,6 +576,7 @@ void Disclosure::OnOpened(const peer::Opened& opened) {
     log_.Warning("the partner reports that envelope " + Describe(entry->id()) +
                  " did not match its commitment");
   }
+  if (entry->envelope().kind() == EnvelopeRecord::ANSWER) ForgetKey(opened.envelope_id());
   entry->mutable_envelope()->set_state(opened.mismatch() ? EnvelopeRecord::MISMATCH
                                                          : EnvelopeRecord::OPENED);
   entry->mutable_envelope()->set_opened_at_unix_ms(clock_.NowUnixMs());
@@ -594,7 +607,9 @@ void Disclosure::OnQuestion(const peer::Deliver& item) {
 // ---- release --------------------------------------------------------------------------
 
 void Disclosure::Release(HistoryEntry& entry) {
-  if (entry.envelope().state() != EnvelopeRecord::WITHHELD) return;
+  const bool answer = entry.envelope().kind() == EnvelopeRecord::ANSWER;
+  const bool again = answer && entry.envelope().state() == EnvelopeRecord::RELEASED;
+  if (entry.envelope().state() != EnvelopeRecord::WITHHELD && !again) return;
   const std::string& envelope_id = entry.envelope().envelope_id();
   Result<crypto::SecretBytes> key = NotFound("no key");
   if (auto unwritten = unwritten_keys_.find(envelope_id); unwritten != unwritten_keys_.end()) {
@@ -611,10 +626,12 @@ void Disclosure::Release(HistoryEntry& entry) {
   item.mutable_key_release()->set_envelope_id(envelope_id);
   item.mutable_key_release()->set_key(crypto::ToString(key->span()));
   conversation_.EnqueueItem(std::move(item), 0);
-  // From here the key lives only in the outbox until the partner acknowledges it.
-  // It is no longer a secret from the partner, so its old copies need no compaction.
-  unwritten_keys_.erase(envelope_id);
-  commit_.batch().Delete(KeyFor(kContentKeyPrefix, envelope_id));
+  if (again) return;
+  // An answer's key stays until the partner has opened it: a partner who withdrew
+  // their own answer as ours was released does not open ours, and gets the key
+  // again when they answer anew. Other keys live only in the outbox from here; no
+  // longer a secret from the partner, their old copies need no compaction.
+  if (!answer) ForgetKey(envelope_id);
   entry.mutable_envelope()->set_state(EnvelopeRecord::RELEASED);
   Save(entry);
   PublishChanged(entry);
@@ -809,9 +826,13 @@ void Disclosure::PutKey(const std::string& envelope_id, const crypto::SecretByte
   commit_.AfterWrite([this, envelope_id](const Status&) { unwritten_keys_.erase(envelope_id); });
 }
 
-void Disclosure::DestroyKey(const std::string& envelope_id) {
+void Disclosure::ForgetKey(const std::string& envelope_id) {
   unwritten_keys_.erase(envelope_id);
   commit_.batch().Delete(KeyFor(kContentKeyPrefix, envelope_id));
+}
+
+void Disclosure::DestroyKey(const std::string& envelope_id) {
+  ForgetKey(envelope_id);
   // A deleted value stays in LevelDB's files until compaction: compact the keys'
   // range once the delete is on disk, so the key is really gone.
   commit_.AfterSync([this](const Status& status) {

@@ -107,6 +107,10 @@ class Disclosure {
   // Deletes a withheld key for ever (retraction): its range is compacted once the
   // delete is on disk, so no old copy stays in LevelDB's files.
   void DestroyKey(const std::string& envelope_id);
+  // Deletes a key that is no longer a secret (it was released).
+  void ForgetKey(const std::string& envelope_id);
+  // True when our answer to the question that `their_answer` answers stands.
+  bool HasStandingAnswer(const records::EnvelopeRecord& their_answer) const;
   void Reload();
 
   store::SealedStore& store_;

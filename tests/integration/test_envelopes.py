@@ -414,6 +414,40 @@ class EnvelopeTest(IntegrationTest):
             self.assertEqual(question(q).get("state"), "REVEALED")
             self.assertEqual(d.entry(question(q).get("their_answer_id"))["text"], theirs_text)
 
+    def test_an_answer_withdrawn_as_the_partner_answers_does_not_open_theirs(self):
+        """Alice withdraws her answer while Bob's, released because hers had reached
+        him, is on its way: Alice's daemon keeps Bob's answer sealed until she answers
+        again, and then both open (found by the soak)."""
+        alice, bob = self.pair_up()
+        qa = alice.rpc("ask", {"text": "What did you dream of last night?"})["id"]
+        qb = bob.wait_find(is_question("What did you dream of last night?"), ARRIVE,
+                           "the question")["id"]
+        a_first = alice.rpc("answer", {"question_id": qa, "text": "of the sea"})["id"]
+        bob.wait_entry(qb, lambda m: question(m).get("state") == "WAITING_FOR_YOU", ARRIVE,
+                       "alice's answer at bob")
+        alice.stop()  # Bob's answer and key wait for her; her retraction waits for him.
+        b_text = random_body("bob's dream")
+        b_ans = bob.rpc("answer", {"question_id": qb, "text": b_text})["id"]
+        self.assertEqual(envelope(bob.entry(b_ans)).get("state"), "RELEASED")
+        bob.stop()
+        alice.start(same_port=True)
+        alice.rpc("retract", {"id": a_first})
+        bob.start(same_port=True)
+        wait_for(lambda: harness.link_up(alice, bob), ARRIVE, "the link")
+        held = alice.wait_find(is_envelope("INCOMING", "ANSWER"), ARRIVE, "bob's answer")
+        wait_for(lambda: int(bob.status()["unacknowledged"]) == 0, ARRIVE, "bob's key to arrive")
+        held = alice.entry(held["id"])
+        self.assertEqual(envelope(held).get("state"), "WITHHELD", held)
+        self.assertEqual(held["text"], "")
+        self.assertEqual(question(alice.entry(qa)).get("state"), "WAITING_FOR_YOU")
+
+        a_text = random_body("alice's second dream")
+        a_second = alice.rpc("answer", {"question_id": qa, "text": a_text})["id"]
+        alice.wait_entry(held["id"], opened_with(b_text), ARRIVE, "bob's answer at alice")
+        bob.wait_find(opened_with(a_text), ARRIVE, "alice's second answer at bob")
+        bob.wait_entry(b_ans, in_state("OPENED"), ARRIVE, "bob told his answer was opened")
+        self.assertEqual(envelope(alice.entry(a_second)).get("state"), "OPENED")
+
     def test_a_retracted_answer_can_be_given_again_a_revealed_one_not(self):
         alice, bob = self.pair_up()
         text = "Which day with me would you live again?"
