@@ -1,0 +1,241 @@
+"""The soak test's invariants, checked on both daemons' final histories.
+
+check() compares what each side sent (flows.Item, flows.Question) with what both
+daemons hold at the end and returns a Report: counts by outcome and one line per
+violation. Violation categories:
+
+  lost                an accepted message, envelope or answer missing on either side
+  duplicated          anything held twice on either side
+  corrupted-accepted  a text, note or question that nobody sent, or a MISMATCH
+  wrong-state         an envelope, question or scheduled text not in its expected
+                      final state (opened / withdrawn / cancelled / revealed)
+  out-of-order        plain texts received in another order than sent
+  inconsistent        something arrived that its sender has no record of
+  unfair-reveal       a side opened its partner's answer before giving the answer it
+                      stands by (e.g. it withdrew its answer while the partner's key
+                      was on its way): a mutual reveal must open both or neither
+"""
+
+import collections
+
+from flows import envelope, kind, question
+
+DELIVERED = ("DELIVERED", "READ")
+NOTE_KINDS = ("sealed", "gentle", "together")
+MAX_LISTED = 40   # violations listed in full; the rest are only counted
+
+
+class Report:
+    def __init__(self):
+        self.counts = collections.Counter()
+        self.violations = []
+
+    def violate(self, category, text):
+        self.counts[category] += 1
+        self.violations.append(f"{category}: {text}")
+
+    def ok(self, outcome):
+        self.counts[outcome] += 1
+
+
+class Index:
+    """One side's final history, indexed by text and note."""
+
+    def __init__(self, history):
+        self.history = history
+        self.outgoing = collections.defaultdict(list)
+        self.incoming = collections.defaultdict(list)
+        self.incoming_notes = collections.defaultdict(list)
+        for m in history:
+            if m["direction"] == "OUTGOING":
+                self.outgoing[m["text"]].append(m)
+            else:
+                self.incoming[m["text"]].append(m)
+                if envelope(m).get("note"):
+                    self.incoming_notes[envelope(m)["note"]].append(m)
+
+
+def expected_outcome(item):
+    if item.kind == "text":
+        return "arrived"
+    if item.kind == "scheduled":
+        return "cancelled" if item.withdrawn else "arrived"
+    return "withdrawn" if item.withdrawn else "opened"
+
+
+def short(text):
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check(items, questions, histories):
+    """histories: side -> that side's whole history (oldest first)."""
+    report = Report()
+    index = {side: Index(h) for side, h in histories.items()}
+    partner = dict(zip(histories, reversed(list(histories))))
+    for item in items:
+        check_item(report, item, index[item.sender], index[partner[item.sender]])
+    for q in questions:
+        check_question(report, q, items, index, partner)
+    check_unsent(report, items, questions, index, partner)
+    for side in histories:
+        check_order(report, side, index[side], index[partner[side]])
+    return report
+
+
+def check_item(report, item, sender, receiver):
+    what = f"{item.kind} from {item.sender} {short(item.body)!r}"
+    mine = sender.outgoing.get(item.body, [])
+    copies = receiver_copies(item, receiver)
+    if len(mine) > 1:
+        report.violate("duplicated", f"{what}: {len(mine)} copies on the sender")
+    if not mine:
+        if item.accepted is True:
+            report.violate("lost", f"{what}: accepted, then gone from the sender's store")
+        elif copies:
+            report.violate("inconsistent", f"{what}: arrived, but the sender has no record")
+        return
+    outcome = expected_outcome(item)
+    sender_ok = check_sender_state(report, what, outcome, item, mine[0])
+    if outcome == "cancelled":
+        if copies:
+            report.violate("wrong-state", f"{what}: cancelled, but arrived")
+        else:
+            report.ok(outcome)
+        return
+    if item.kind == "answer" and outcome == "withdrawn":
+        if sender_ok:  # its copy has no text or note: check_question looks at it
+            report.ok(outcome)
+        return
+    if len(copies) > 1:
+        report.violate("duplicated", f"{what}: {len(copies)} copies on the receiver")
+    if not copies:
+        if outcome != "withdrawn":  # a withdrawn one may never have been sent at all
+            report.violate("lost", f"{what}: never arrived (sender id {mine[0]['id']})")
+        return
+    check_receiver_state(report, what, outcome, item, copies[0])
+
+
+def receiver_copies(item, receiver):
+    if item.kind in NOTE_KINDS:
+        return receiver.incoming_notes.get(item.note, [])
+    return receiver.incoming.get(item.body, [])
+
+
+def check_sender_state(report, what, outcome, item, m):
+    if item.kind in ("text", "scheduled"):
+        want = ("CANCELLED",) if outcome == "cancelled" else DELIVERED
+        got = m["state"]
+    else:
+        want = ("OPENED",) if outcome == "opened" else ("WITHDRAWN",)
+        got = envelope(m).get("state")
+    if got not in want:
+        report.violate("wrong-state", f"{what}: {got} on the sender, expected {outcome}")
+        return False
+    return True
+
+
+def check_receiver_state(report, what, outcome, item, m):
+    if item.kind in ("text", "scheduled"):
+        report.ok(outcome)
+        return
+    state = envelope(m).get("state")
+    if state == "MISMATCH":
+        report.violate("corrupted-accepted", f"{what}: MISMATCH on the receiver")
+    elif outcome == "opened" and (state != "OPENED" or m["text"] != item.body):
+        report.violate("wrong-state", f"{what}: {state} on the receiver, expected opened")
+    elif outcome == "withdrawn" and (state != "WITHDRAWN" or m["text"]):
+        report.violate("wrong-state", f"{what}: {state} on the receiver, expected withdrawn")
+    else:
+        report.ok(outcome)
+
+
+def check_question(report, q, items, index, partner):
+    """Held once on each side; revealed on both once both final answers are in."""
+    answers = {side: [i for i in items if i.question is q and i.stored and i.sender == side]
+               for side in index}
+    final = {side: [i for i in a if not i.withdrawn] for side, a in answers.items()}
+    for side, ix in index.items():
+        held = [m for m in ix.history if kind(m) == "QUESTION" and m["text"] == q.text
+                and (q.asker or question(m).get("date") == q.date)]
+        if len(held) > 1:
+            report.violate("duplicated", f"question {short(q.text)!r}: {len(held)} on {side}")
+        if not held:
+            if q.asker and q.ids.get(q.asker):
+                report.violate("lost", f"question {short(q.text)!r}: not on {side}")
+            continue
+        m = held[0]
+        theirs = partner[side]
+        withdrawn_in = [a for a in ix.history if a["direction"] == "INCOMING"
+                        and envelope(a).get("kind") == "ANSWER"
+                        and str(envelope(a).get("question_id")) == m["id"]
+                        and envelope(a).get("state") == "WITHDRAWN"]
+        sent_withdrawn = sum(1 for i in answers[theirs] if i.withdrawn)
+        if len(withdrawn_in) > sent_withdrawn or any(a["text"] for a in withdrawn_in):
+            report.violate("wrong-state", f"question {short(q.text)!r}: {len(withdrawn_in)} "
+                                          f"withdrawn answers on {side} ({sent_withdrawn} "
+                                          "withdrawn by the partner), or one with its text")
+        if not (final[side] and final[theirs]):
+            continue
+        state = question(m).get("state")
+        if state != "REVEALED":
+            report.violate("wrong-state", f"question {short(q.text)!r}: {state} on {side}")
+        else:
+            report.ok("revealed")
+        check_fair(report, q, side, ix, m, final[side][-1])
+
+
+def check_fair(report, q, side, ix, held, mine):
+    """side's partner answer opened no earlier than side gave the answer it stands by
+    (both times by side's clock)."""
+    given = ix.outgoing.get(mine.body, [])
+    theirs = [a for a in ix.history if a["direction"] == "INCOMING"
+              and envelope(a).get("kind") == "ANSWER"
+              and str(envelope(a).get("question_id")) == held["id"]
+              and envelope(a).get("state") == "OPENED"]
+    if not given or not theirs:
+        return
+    opened_at = int(envelope(theirs[0]).get("opened_at_unix_ms", 0))
+    given_at = int(given[0]["sent_at_unix_ms"])
+    if opened_at < given_at:
+        report.violate("unfair-reveal", f"question {short(q.text)!r}: {side} opened its "
+                                        f"partner's answer (id {theirs[0]['id']}) at {opened_at},"
+                                        f" {given_at - opened_at} ms before giving its own "
+                                        f"(id {given[0]['id']})")
+
+
+def check_unsent(report, items, questions, index, partner):
+    """Nothing nobody sent: every text, note and question on either side was sent."""
+    bodies = collections.defaultdict(set)
+    notes = collections.defaultdict(set)
+    for i in items:
+        bodies[i.sender].add(i.body)
+        notes[i.sender].add(i.note)
+    asked = {q.text for q in questions}
+    for side, ix in index.items():
+        for m in ix.history:
+            author = side if m["direction"] == "OUTGOING" else partner[side]
+            text, note = m["text"], envelope(m).get("note", "")
+            if kind(m) == "QUESTION":
+                if text not in asked:
+                    report.violate("corrupted-accepted", f"{side}: question {short(text)!r} "
+                                                         "nobody asked")
+            elif text and text not in bodies[author]:
+                report.violate("corrupted-accepted", f"{side}: {short(text)!r} ({m['direction']},"
+                                                     f" id {m['id']}) that {author} never sent")
+            if note and note not in notes[author]:
+                report.violate("corrupted-accepted", f"{side}: note {short(note)!r} that "
+                                                     f"{author} never sent")
+
+
+def check_order(report, sender, sent_index, received_index):
+    """Plain (unscheduled) texts arrive in the order they were sent."""
+    sent = [m["text"] for m in sent_index.history
+            if m["direction"] == "OUTGOING" and kind(m) == "TEXT"
+            and str(m.get("send_at_unix_ms", "0")) == "0"]
+    wanted = set(sent)
+    # A text received twice counts once here: check_item reports the duplicate.
+    received = list(dict.fromkeys(m["text"] for m in received_index.history
+                                  if m["direction"] == "INCOMING" and m["text"] in wanted))
+    arrived = set(received)
+    if received != [t for t in sent if t in arrived]:
+        report.violate("out-of-order", f"texts from {sender} arrived in another order")
