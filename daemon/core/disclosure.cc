@@ -430,12 +430,7 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
   }
   if (Find(kEnvelopePrefix, offer.envelope_id()).ok()) return;  // Seen before.
 
-  HistoryEntry entry;
-  entry.set_direction(HistoryEntry::INCOMING);
-  entry.set_state(HistoryEntry::DELIVERED);
-  entry.set_seq(item.seq());
-  entry.set_sent_at_unix_ms(item.sent_at_unix_ms());
-  entry.set_received_at_unix_ms(clock_.NowUnixMs());
+  HistoryEntry entry = Received(item);
   auto* envelope = entry.mutable_envelope();
   envelope->set_envelope_id(offer.envelope_id());
   envelope->set_kind(kind);
@@ -453,12 +448,9 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
       question = std::move(*found);
     } else {
       // A question we have not seen (the partner's question of the day).
-      question.emplace();
-      question->set_direction(HistoryEntry::INCOMING);
-      question->set_state(HistoryEntry::DELIVERED);
+      question = Received(item);
+      question->clear_seq();  // The offer's seq belongs to the answer.
       question->set_text(offer.question().empty() ? "(a question)" : offer.question());
-      question->set_sent_at_unix_ms(item.sent_at_unix_ms());
-      question->set_received_at_unix_ms(entry.received_at_unix_ms());
       question->mutable_question()->set_question_id(offer.question_id());
       if (ParseUtcDate(offer.question_date()).ok()) {
         question->mutable_question()->set_date(offer.question_date());
@@ -520,6 +512,16 @@ void Disclosure::OnKeyRelease(const peer::KeyRelease& release) {
   item.mutable_opened()->set_envelope_id(envelope->envelope_id());
   item.mutable_opened()->set_mismatch(mismatch);
   conversation_.EnqueueItem(std::move(item), 0);
+}
+
+HistoryEntry Disclosure::Received(const peer::Deliver& item) const {
+  HistoryEntry entry;
+  entry.set_direction(HistoryEntry::INCOMING);
+  entry.set_state(HistoryEntry::DELIVERED);
+  entry.set_seq(item.seq());
+  entry.set_sent_at_unix_ms(item.sent_at_unix_ms());
+  entry.set_received_at_unix_ms(clock_.NowUnixMs());
+  return entry;
 }
 
 bool Disclosure::HasStandingAnswer(const EnvelopeRecord& their_answer) const {
@@ -591,13 +593,8 @@ void Disclosure::OnQuestion(const peer::Deliver& item) {
     return;
   }
   if (Find(kQuestionPrefix, asked.question_id()).ok()) return;
-  HistoryEntry entry;
-  entry.set_direction(HistoryEntry::INCOMING);
-  entry.set_state(HistoryEntry::DELIVERED);
-  entry.set_seq(item.seq());
+  HistoryEntry entry = Received(item);
   entry.set_text(asked.text());
-  entry.set_sent_at_unix_ms(item.sent_at_unix_ms());
-  entry.set_received_at_unix_ms(clock_.NowUnixMs());
   entry.mutable_question()->set_question_id(asked.question_id());
   Save(entry);
   Index(kQuestionPrefix, asked.question_id(), entry.id());

@@ -109,6 +109,8 @@ class Disclosure {
   void DestroyKey(const std::string& envelope_id);
   // Deletes a key that is no longer a secret (it was released).
   void ForgetKey(const std::string& envelope_id);
+  // A new incoming history entry for the partner's stream item `item`.
+  records::HistoryEntry Received(const peer::Deliver& item) const;
   // True when our answer to the question that `their_answer` answers stands.
   bool HasStandingAnswer(const records::EnvelopeRecord& their_answer) const;
   void Reload();
