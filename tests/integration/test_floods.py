@@ -725,12 +725,14 @@ def fresh_status(daemon):
         return reply["result"]
 
 
-class LineSocket:
-    """A raw control-socket connection read line by line (JSON-RPC)."""
+class LineSocket(harness.RpcConnection):
+    """A raw control-socket connection read line by line (JSON-RPC): the harness's
+    RpcConnection over a socket the test connected itself, plus flood helpers."""
 
-    def __init__(self, sock):
+    def __init__(self, sock):  # pylint: disable=super-init-not-called
         self.sock = sock
         self.buffer = b""
+        self.next_id = 1
         self.closed = False
 
     def close(self):
@@ -739,24 +741,10 @@ class LineSocket:
             self.sock.close()
 
     def send_json(self, obj):
-        self.sock.sendall(json.dumps(obj).encode() + b"\n")
+        self.send_line(obj)
 
     def read_json(self, timeout):
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no line in time")
-            self.sock.settimeout(remaining)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout as e:
-                raise TimeoutError("no line in time") from e
-            if not chunk:
-                raise EOFError("closed before a full line")
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
+        return self.read_line(timeout)
 
     def wait_event(self, predicate, timeout):
         """Skips lines until an event notification whose params match predicate."""
