@@ -96,6 +96,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
   INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
   daemon->SetPartnerForQuestions(daemon->partners_.partner());
   auto invite = daemon->partners_.LoadInvite();
   if (!invite.ok()) return invite.status();
@@ -120,6 +122,10 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       link_(io, identity_, *this, clock, log, options_.link),
       conversation_(*db_, commit_, events_, link_, clock, log),
       disclosure_(io, *db_, commit_, conversation_, events_, link_, clock, log),
+      boundaries_(io, *db_, commit_, conversation_, events_, link_, clock, log),
+      nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
+      memories_(*db_, commit_, conversation_, boundaries_, clock, log),
+      background_(io),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
 
 Daemon::~Daemon() {
@@ -133,9 +139,14 @@ Status Daemon::Start() {
   INMOST_RETURN_IF_ERROR(control_.Start());
   link_.SetPartner(partners_.partner());
   // The hub may report presence from inside Publish: act on it afterwards.
-  events_.SetPresenceObserver(
-      [this](bool) { asio::post(io_, [this] { disclosure_.SetPresent(events_.present()); }); });
+  events_.SetPresenceObserver([this](bool) {
+    asio::post(io_, [this] {
+      disclosure_.SetPresent(events_.present());
+      boundaries_.OnPresent(events_.present());
+    });
+  });
   disclosure_.Start();
+  boundaries_.Start();
   log_.Info("inmostd ready: peer port " + link_.listen_address() + ", control socket " +
             data_dir_.control_socket_path().string());
   return Status::Ok();
@@ -145,7 +156,9 @@ void Daemon::Stop() {
   if (stopped_) return;
   stopped_ = true;
   disclosure_.Stop();
+  boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
+  background_.JoinAll();
   commit_.FlushNow();
   control_.Stop();
   link_.Stop();
@@ -193,8 +206,10 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       break;
     case control::Request::kSend:
       if (IsPlainText(request.send())) {
-        auto reply = co_await conversation_.Send(request.send().text());
+        auto reply = co_await conversation_.Send(request.send().text(), request.send().urgent());
         response = WithReply(std::move(reply), &control::Response::mutable_send);
+      } else if (request.send().urgent()) {
+        response = InvalidArgument("only a plain text can be urgent");
       } else {
         response = WithReply(disclosure_.Send(request.send()), &control::Response::mutable_send);
         needs_sync = true;
@@ -236,6 +251,51 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       response = WithReply(Result<control::EnvelopesReply>(disclosure_.Envelopes()),
                            &control::Response::mutable_envelopes);
       break;
+    case control::Request::kNudge:
+      response = WithReply(nudges_.Send(request.nudge()), &control::Response::mutable_nudge);
+      needs_sync = true;
+      break;
+    case control::Request::kReact:
+      response = WithReply(memories_.React(request.react()), &control::Response::mutable_react);
+      needs_sync = true;
+      break;
+    case control::Request::kPresence:
+      response =
+          WithReply(boundaries_.Presence(request.presence()), &control::Response::mutable_presence);
+      needs_sync = true;
+      break;
+    case control::Request::kConfig:
+      response = WithReply(boundaries_.Config(request.config()), &control::Response::mutable_config);
+      needs_sync = true;
+      break;
+    case control::Request::kQuiet:
+      response = WithReply(boundaries_.Quiet(request.quiet()), &control::Response::mutable_quiet);
+      needs_sync = true;
+      break;
+    case control::Request::kPin:
+      response = WithReply(memories_.Pin(request.pin()), &control::Response::mutable_pin);
+      needs_sync = true;
+      break;
+    case control::Request::kMemories:
+      response = WithReply(memories_.Memories(), &control::Response::mutable_memories);
+      break;
+    case control::Request::kRecall:
+      response = WithReply(memories_.Recall(request.recall()), &control::Response::mutable_recall);
+      break;
+    case control::Request::kSearch: {
+      auto reply = co_await Search(request.search());
+      response = WithReply(std::move(reply), &control::Response::mutable_search);
+      break;
+    }
+    case control::Request::kForget:
+      response = WithReply(memories_.Forget(request.forget()), &control::Response::mutable_forget);
+      needs_sync = true;
+      break;
+    case control::Request::kBackup: {
+      auto reply = co_await Backup(request.backup());
+      response = WithReply(std::move(reply), &control::Response::mutable_backup);
+      break;
+    }
     default:
       break;
   }
@@ -252,6 +312,9 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   reply.set_listen_address(link_.listen_address());
   reply.set_unacknowledged(conversation_.unacknowledged());
   reply.set_present(disclosure_.present());
+  reply.set_presence(boundaries_.choice());
+  reply.set_quiet(boundaries_.QuietNow());
+  reply.set_quiet_until_unix_ms(boundaries_.QuietUntil());
   if (const auto& partner = partners_.partner()) {
     reply.set_paired(true);
     reply.set_partner_fingerprint(identity::Fingerprint(partner->static_key));
@@ -259,6 +322,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
     for (const auto& a : partner->addresses) reply.add_partner_addresses(a);
     reply.set_link_up(link_.IsUp());
     reply.set_partner_present(disclosure_.partner_present());
+    *reply.mutable_partner() = boundaries_.PartnerView();
   }
   return reply;
 }
@@ -315,12 +379,24 @@ Result<control::UnpairReply> Daemon::Unpair(const control::UnpairRequest& reques
   return control::UnpairReply();
 }
 
+asio::awaitable<Result<control::SearchReply>> Daemon::Search(
+    const control::SearchRequest&) {
+  co_return Unsupported("search is not built yet");
+}
+
+asio::awaitable<Result<control::BackupReply>> Daemon::Backup(
+    const control::BackupRequest&) {
+  co_return Unsupported("backup is not built yet");
+}
+
 void Daemon::OnLinkUp(const std::string& address) {
   control::Event event;
   event.mutable_link_up()->set_address(address);
   Publish(std::move(event));
+  boundaries_.OnLinkUp();
   conversation_.OnLinkUp();
   disclosure_.OnLinkUp();
+  nudges_.OnLinkUp();
 }
 
 void Daemon::OnLinkDown(const std::string& reason) {
@@ -328,11 +404,16 @@ void Daemon::OnLinkDown(const std::string& reason) {
   event.mutable_link_down()->set_reason(reason);
   Publish(std::move(event));
   disclosure_.OnLinkDown();
+  boundaries_.OnLinkDown();
 }
 
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
   if (message.has_presence()) {
-    disclosure_.OnPartnerPresence(message.presence().present());
+    const peer::Presence& presence = message.presence();
+    disclosure_.OnPartnerPresence(presence.present() && presence.choice() != peer::Presence::HIDDEN);
+    boundaries_.OnPartnerPresence(presence);
+  } else if (message.has_boundaries()) {
+    boundaries_.OnPartnerBoundaries(message.boundaries());
   } else if (conversation_.Ready().ok()) {
     conversation_.OnPeerMessage(message);
   }  // Else the store is failing: not acknowledged, so the partner sends it again.
@@ -353,7 +434,10 @@ void Daemon::SetPartnerForQuestions(const std::optional<core::Partner>& partner)
 }
 
 Status Daemon::OnPaired(const core::Partner& partner) {
-  disclosure_.StartWithNewPartner();  // Its writes are synced with the conversation's.
+  // Their writes are synced with the conversation's.
+  disclosure_.StartWithNewPartner();
+  boundaries_.StartWithNewPartner();
+  nudges_.StartWithNewPartner();
   INMOST_RETURN_IF_ERROR(conversation_.StartWithNewPartner());
   INMOST_RETURN_IF_ERROR(partners_.Pair(partner, clock_.NowUnixMs()));
   SetPartnerForQuestions(partner);

@@ -14,13 +14,17 @@
 
 #include "daemon/control/control_server.h"
 #include "daemon/control/request_handler.h"
+#include "daemon/core/background_work.h"
+#include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/disclosure.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
+#include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
+#include "daemon/core/shared_memories.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
 #include "daemon/peer/partner_link.h"
@@ -83,6 +87,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
   boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
   Result<control::UnpairReply> Unpair(const control::UnpairRequest& request);
+  boost::asio::awaitable<Result<control::SearchReply>> Search(const control::SearchRequest& request);
+  boost::asio::awaitable<Result<control::BackupReply>> Backup(const control::BackupRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;
   void Publish(control::Event event);
   // The question of the day for `partner` (nullopt: not paired).
@@ -101,6 +107,10 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   peer::PartnerLink link_;
   core::Conversation conversation_;
   core::Disclosure disclosure_;
+  core::Boundaries boundaries_;
+  core::Nudges nudges_;
+  core::SharedMemories memories_;
+  core::BackgroundWork background_;
   control::ControlServer control_;
   bool stopped_ = false;
 };

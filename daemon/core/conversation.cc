@@ -1,6 +1,7 @@
 #include "daemon/core/conversation.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "daemon/core/message_view.h"
 #include "daemon/crypto/bytes.h"
@@ -12,6 +13,8 @@ namespace {
 constexpr std::string_view kHistoryPrefix = "h/";
 constexpr std::string_view kOutgoingPrefix = "o/";
 constexpr std::string_view kCountersKey = "c/counters";
+constexpr std::string_view kIncomingPrefix = "in/";  // + partner's seq: EntryIndex.
+constexpr std::string_view kDayPrefix = "d/";        // + YYYYMMDD (4 bytes): first id that day.
 constexpr uint32_t kDefaultHistoryLimit = 50;
 constexpr uint32_t kMaxHistoryLimit = 1000;
 // A history page stops growing past this many bytes of text (`more` says there is
@@ -31,6 +34,27 @@ std::string OutgoingKey(uint64_t seq) {
   std::string key(kOutgoingPrefix);
   store::AppendUint64(key, seq);
   return key;
+}
+
+std::string IncomingKey(uint64_t seq) {
+  std::string key(kIncomingPrefix);
+  store::AppendUint64(key, seq);
+  return key;
+}
+
+std::string DayKey(uint32_t day) {
+  std::string key(kDayPrefix);
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(day >> shift));
+  return key;
+}
+
+// The local calendar day of `unix_ms` as YYYYMMDD (0 if the time is unrepresentable).
+uint32_t LocalDay(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&seconds, &local) == nullptr) return 0;
+  return static_cast<uint32_t>((local.tm_year + 1900) * 10000 + (local.tm_mon + 1) * 100 +
+                               local.tm_mday);
 }
 
 std::span<const uint8_t> Serialized(const google::protobuf::MessageLite& m, std::string& buf) {
@@ -151,10 +175,12 @@ Status ValidateText(std::string_view text, std::string_view what, size_t max_byt
   return Status::Ok();
 }
 
-boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text) {
+boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text,
+                                                                     bool urgent) {
   if (Status valid = ValidateText(text, "the message"); !valid.ok()) co_return valid;
   records::HistoryEntry entry;
   entry.set_direction(records::HistoryEntry::OUTGOING);
+  entry.set_urgent(urgent);
   entry.set_sent_at_unix_ms(clock_.NowUnixMs());
   entry.set_text(std::move(text));
   AppendEntry(entry);
@@ -171,6 +197,96 @@ void Conversation::AppendEntry(records::HistoryEntry& entry) {
   entry.set_id(counters_.next_history_id());
   counters_.set_next_history_id(entry.id() + 1);
   PutEntry(entry);
+  IndexNewEntry(entry);
+}
+
+void Conversation::IndexNewEntry(const records::HistoryEntry& entry) {
+  records::EntryIndex index;
+  index.set_history_id(entry.id());
+  std::string buf;
+  if (entry.direction() == records::HistoryEntry::INCOMING && entry.seq() != 0) {
+    commit_.batch().Put(IncomingKey(entry.seq()), Serialized(index, buf));
+  }
+  // Days only move forward here: after a clock that jumped back, entries join the
+  // newest day already indexed.
+  uint32_t day = LocalDay(clock_.NowUnixMs());
+  if (day > counters_.last_indexed_day()) {
+    commit_.batch().Put(DayKey(day), Serialized(index, buf));
+    counters_.set_last_indexed_day(day);
+  }
+}
+
+Result<std::map<uint32_t, uint64_t>> Conversation::DayIndex() const {
+  std::map<uint32_t, uint64_t> days;
+  Status parse_error;
+  INMOST_RETURN_IF_ERROR(store_.ForEach(kDayPrefix, [&](std::string_view key, std::string_view v) {
+    records::EntryIndex index;
+    std::string_view day_bytes = key.substr(kDayPrefix.size());
+    if (day_bytes.size() != 4 || !index.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      parse_error = Corruption("a day index record does not parse");
+      return false;
+    }
+    uint32_t day = 0;
+    for (char c : day_bytes) day = (day << 8) | static_cast<unsigned char>(c);
+    days.emplace(day, index.history_id());
+    return true;
+  }));
+  if (!parse_error.ok()) return parse_error;
+  return days;
+}
+
+Result<peer::MessageRef> Conversation::RefFor(const records::HistoryEntry& entry) const {
+  if (entry.id() < counters_.partner_first_history_id()) {
+    return FailedPrecondition("message #" + std::to_string(entry.id()) +
+                              " was with a former partner");
+  }
+  if (entry.seq() == 0 || entry.moment()) {
+    return FailedPrecondition("message #" + std::to_string(entry.id()) +
+                              " never went to your partner");
+  }
+  peer::MessageRef ref;
+  // As the partner will read it: "by_sender" is us when we wrote it.
+  ref.set_by_sender(entry.direction() == records::HistoryEntry::OUTGOING);
+  ref.set_seq(entry.seq());
+  return ref;
+}
+
+Result<records::HistoryEntry> Conversation::Resolve(const peer::MessageRef& ref) const {
+  uint64_t history_id = 0;
+  if (ref.by_sender()) {
+    // The partner wrote it: our incoming index.
+    auto value = store_.Get(IncomingKey(ref.seq()));
+    if (!value.ok()) return value.status();
+    records::EntryIndex index;
+    if (!index.ParseFromString(*value)) return Corruption("an incoming index does not parse");
+    history_id = index.history_id();
+  } else {
+    auto index = Outgoing(ref.seq());
+    if (!index.ok()) return index.status();
+    history_id = index->history_id();
+  }
+  if (history_id == 0) return NotFound("the partner names an item that is not a message");
+  return Entry(history_id);
+}
+
+void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state) {
+  records::HistoryEntry kept;
+  kept.set_id(entry.id());
+  kept.set_direction(entry.direction());
+  kept.set_state(entry.state());
+  kept.set_seq(entry.seq());
+  kept.set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  kept.set_received_at_unix_ms(entry.received_at_unix_ms());
+  kept.set_forget(state);
+  entry = std::move(kept);
+  PutEntry(entry);
+  // LevelDB keeps overwritten values in older files until they are compacted.
+  std::string key = HistoryKey(entry.id());
+  commit_.AfterSync([this, key](const Status& status) {
+    if (!status.ok()) return;
+    Status compacted = store_.CompactRange(key, key + '\0');
+    if (!compacted.ok()) log_.Warning("could not compact a forgotten message: " + compacted.ToString());
+  });
 }
 
 Result<records::HistoryEntry> Conversation::Entry(uint64_t id) const {
@@ -207,10 +323,11 @@ void Conversation::EnqueueText(records::HistoryEntry& entry) {
   deliver.set_seq(entry.seq());
   deliver.set_text(entry.text());
   deliver.set_sent_at_unix_ms(entry.sent_at_unix_ms());
+  deliver.set_urgent(entry.urgent());
   unsent_.push_back(std::move(deliver));
 }
 
-void Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
+uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
   records::OutgoingIndex index;
@@ -221,7 +338,9 @@ void Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   std::string buf;
   commit_.batch().Put(OutgoingKey(item.seq()), Serialized(index, buf));
   // Not cached for acks: the entry may change before then, and items are few.
+  uint64_t seq = item.seq();
   unsent_.push_back(std::move(item));
+  return seq;
 }
 
 void Conversation::PublishWhenWritten(control::Event event) {
@@ -283,7 +402,7 @@ boost::asio::awaitable<Result<control::MarkReadReply>> Conversation::MarkRead(ui
   counters_.set_in_read(read_seq);
   Status status = co_await commit_.Sync();
   if (!status.ok()) co_return status;
-  if (reply.marked() > 0) {
+  if (reply.marked() > 0 && send_read_receipts_) {
     peer::PeerMessage message;
     message.mutable_read_receipt()->set_up_to_seq(read_seq);
     channel_.SendToPartner(message);
@@ -311,10 +430,13 @@ Status Conversation::StartWithNewPartner() {
   awaiting_ack_.clear();
   unsent_.clear();
   uint64_t next_history_id = counters_.next_history_id();
+  uint32_t last_indexed_day = counters_.last_indexed_day();
   counters_.Clear();
   counters_.set_next_history_id(next_history_id);
   counters_.set_next_out_seq(1);
   counters_.set_in_read_history_id(next_history_id - 1);
+  counters_.set_partner_first_history_id(next_history_id);
+  counters_.set_last_indexed_day(last_indexed_day);
   commit_.FlushNow();
   if (durable_.SerializeAsString() != counters_.SerializeAsString()) {
     return IoError("could not reset the conversation for the new partner");
@@ -335,7 +457,7 @@ void Conversation::OnLinkUp() {
     if (!channel_.SendToPartner(message)) return;
   }
   if (durable_.in_stored() > 0) SendAckNow();
-  if (durable_.in_read() > 0) {
+  if (durable_.in_read() > 0 && send_read_receipts_) {
     peer::PeerMessage message;
     message.mutable_read_receipt()->set_up_to_seq(durable_.in_read());
     channel_.SendToPartner(message);
@@ -390,7 +512,7 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     return;
   }
   if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET) {
-    if (item_handler_) item_handler_(deliver);
+    for (const auto& handler : item_handlers_) handler(deliver);
     counters_.set_in_stored(deliver.seq());
     AckWhenSynced();
     return;
@@ -400,6 +522,7 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   entry.set_state(records::HistoryEntry::DELIVERED);
   entry.set_seq(deliver.seq());
   entry.set_text(deliver.text());
+  entry.set_urgent(deliver.urgent());
   entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
   entry.set_received_at_unix_ms(clock_.NowUnixMs());
   AppendEntry(entry);
@@ -446,6 +569,7 @@ Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
     if (!entry.ok()) return entry.status();
     item.set_text(entry->text());
     item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
+    item.set_urgent(entry->urgent());
   }
   item.set_seq(seq);
   return item;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +41,7 @@ class Conversation {
  public:
   // Receives the partner's stream items that are not texts, inside the batch that
   // stores them: what it writes is acknowledged to the partner with them.
+  // Each handler sees every such item and acts on the kinds it knows.
   using ItemHandler = std::function<void(const peer::Deliver& item)>;
 
   // All references must outlive the conversation.
@@ -48,7 +50,7 @@ class Conversation {
 
   // Reads the counters from the store; call once before anything else.
   Status Load();
-  void SetItemHandler(ItemHandler handler) { item_handler_ = std::move(handler); }
+  void AddItemHandler(ItemHandler handler) { item_handlers_.push_back(std::move(handler)); }
   // Called whenever the conversation re-reads its state from disk after a failed
   // write, so what is built on the conversation re-reads its own.
   void SetReloadHook(std::function<void()> hook) { reloaded_ = std::move(hook); }
@@ -59,7 +61,8 @@ class Conversation {
 
   // Appends `text` to the outbox and history; resumes once it is synced (then it
   // leaves as soon as the link is up). An error means nothing was accepted.
-  boost::asio::awaitable<Result<control::SendReply>> Send(std::string text);
+  // `urgent` texts are announced even in the partner's quiet hours.
+  boost::asio::awaitable<Result<control::SendReply>> Send(std::string text, bool urgent = false);
   // Up to `limit` entries older than `before_id` (0: the newest), oldest first.
   Result<control::HistoryReply> History(uint32_t limit, uint64_t before_id,
                                         bool partner_present) const;
@@ -67,6 +70,9 @@ class Conversation {
   boost::asio::awaitable<Result<control::MarkReadReply>> MarkRead(uint64_t up_to_id);
   // Outgoing messages the partner has not yet acknowledged.
   uint64_t unacknowledged() const;
+  // Whether MarkRead tells the partner (a boundary each person sets). Off, the
+  // partner sees their messages delivered, never read.
+  void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
 
   // ---- for the envelope logic: writes go into the batch being filled ----
   // Gives `entry` the next history id and adds it to the batch.
@@ -79,8 +85,24 @@ class Conversation {
   // Puts `entry` (a text) in the outgoing stream: gives it a seq, state PENDING.
   void EnqueueText(records::HistoryEntry& entry);
   // Puts `item` in the outgoing stream; `history_id` is the entry it concerns (0:
-  // none), which turns DELIVERED and READ with it.
-  void EnqueueItem(peer::Deliver item, uint64_t history_id);
+  // none), which turns DELIVERED and READ with it. Returns the item's seq.
+  uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id);
+
+  // ---- naming messages to the partner (reactions, pins, forgetting) ----
+  // How the partner names `entry`: FailedPrecondition for entries that never
+  // reached them (not sent yet, local, or with a former partner).
+  Result<peer::MessageRef> RefFor(const records::HistoryEntry& entry) const;
+  // The entry the partner names with `ref` in an item they sent: NotFound when
+  // there is none here.
+  Result<records::HistoryEntry> Resolve(const peer::MessageRef& ref) const;
+  // Replaces `entry` with a line that keeps only its place (id, direction, times)
+  // and `state`, and compacts its key once that is on disk, so no old copy of its
+  // content stays in the store's files.
+  void Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state);
+  // The first history id of each local day (YYYYMMDD) that has entries, by day.
+  Result<std::map<uint32_t, uint64_t>> DayIndex() const;
+  // The newest history id so far (0: none).
+  uint64_t last_history_id() const { return counters_.next_history_id() - 1; }
   // Publishes `event` once the batch being filled is written.
   void PublishWhenWritten(control::Event event);
 
@@ -106,6 +128,8 @@ class Conversation {
   // Sends the queued items that the last write made durable, in seq order.
   void SendDurable();
   uint64_t NextOutSeq();
+  // Writes the indexes of a new entry: by the partner's seq, and the day index.
+  void IndexNewEntry(const records::HistoryEntry& entry);
   Result<records::OutgoingIndex> Outgoing(uint64_t seq) const;
   // The stream item `seq` as it is (re-)sent.
   Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
@@ -117,7 +141,8 @@ class Conversation {
   PartnerChannel& channel_;
   const Clock& clock_;
   log::Logger& log_;
-  ItemHandler item_handler_;
+  std::vector<ItemHandler> item_handlers_;
+  bool send_read_receipts_ = true;
   std::function<void()> reloaded_;
   bool stale_ = false;  // A write failed and the state has not been re-read since.
 

@@ -81,7 +81,7 @@ Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCom
       clock_(clock),
       log_(log),
       timer_(io) {
-  conversation_.SetItemHandler([this](const peer::Deliver& item) { OnItem(item); });
+  conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
   conversation_.SetReloadHook([this] { Reload(); });
 }
 
@@ -188,7 +188,9 @@ void Disclosure::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question)
     offer->set_question(question->text());
     offer->set_question_date(question->question().date());
   }
-  conversation_.EnqueueItem(std::move(item), entry.id());
+  // The offer's seq is how both sides name this envelope (reactions, pins).
+  entry.set_seq(conversation_.EnqueueItem(std::move(item), entry.id()));
+  Save(entry);
 }
 
 Result<control::AskReply> Disclosure::Ask(const control::AskRequest& request) {
@@ -205,7 +207,8 @@ Result<control::AskReply> Disclosure::Ask(const control::AskRequest& request) {
   item.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   item.mutable_question()->set_question_id(entry.question().question_id());
   item.mutable_question()->set_text(entry.text());
-  conversation_.EnqueueItem(std::move(item), entry.id());
+  entry.set_seq(conversation_.EnqueueItem(std::move(item), entry.id()));
+  Save(entry);
   control::AskReply reply;
   reply.set_id(entry.id());
   return reply;
@@ -704,9 +707,6 @@ void Disclosure::ArmTimer(std::chrono::milliseconds at_least) {
 // ---- presence ---------------------------------------------------------------------------
 
 void Disclosure::OnLinkUp() {
-  peer::PeerMessage message;
-  message.mutable_presence()->set_present(present_);
-  channel_.SendToPartner(message);
   ReleaseWhatIsDue();
 }
 
@@ -717,9 +717,6 @@ void Disclosure::OnLinkDown() {
 void Disclosure::SetPresent(bool present) {
   if (present == present_) return;
   present_ = present;
-  peer::PeerMessage message;
-  message.mutable_presence()->set_present(present_);
-  channel_.SendToPartner(message);
   ReleaseWhatIsDue();
 }
 

@@ -5,7 +5,7 @@
 // passes, the link comes up, presence changes or the partner's items arrive.
 // A content key leaves this daemon only when its condition holds; the partner's
 // envelopes stay unreadable here until their key arrives. It talks to the partner
-// only through the Conversation's ordered stream (and presence through the channel).
+// only through the Conversation's ordered stream.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -65,7 +65,8 @@ class Disclosure {
   // ---- what happens around it ----
   void OnLinkUp();
   void OnLinkDown();
-  // Whether someone is present here (a chat is open).
+  // Whether someone is present here (a chat is open). Telling the partner is the
+  // Boundaries' part: what they see of us is ours to choose.
   void SetPresent(bool present);
   void OnPartnerPresence(bool present);
   bool present() const { return present_; }

@@ -38,8 +38,13 @@ class EventHub {
   }
   bool present() const { return present_count_ > 0; }
 
+  // `hold` may keep an event from the subscribers (quiet hours): it returns true
+  // for an event it holds back. Null: every event goes out.
+  void SetHold(std::function<bool(const control::Event&)> hold) { hold_ = std::move(hold); }
+
   // Calls every sink with `event`. Sinks must not block; they may unsubscribe.
   void Publish(const control::Event& event) {
+    if (hold_ && hold_(event)) return;
     for (auto it = sinks_.begin(); it != sinks_.end();) {
       auto current = it++;  // A sink may unsubscribe itself.
       current->second.sink(event);
@@ -61,6 +66,7 @@ class EventHub {
   std::map<uint64_t, Subscriber> sinks_;
   size_t present_count_ = 0;
   std::function<void(bool)> presence_observer_;
+  std::function<bool(const control::Event&)> hold_;
 };
 
 }  // namespace inmost::core

@@ -24,7 +24,19 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   m.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   m.set_received_at_unix_ms(entry.received_at_unix_ms());
   m.set_send_at_unix_ms(entry.send_at_unix_ms());
-  if (entry.has_envelope()) {
+  m.set_my_reaction(entry.my_reaction());
+  m.set_their_reaction(entry.their_reaction());
+  m.set_pinned(entry.pinned());
+  m.set_urgent(entry.urgent());
+  m.set_forget(static_cast<control::Message::Forget>(entry.forget()));
+  if (entry.moment()) {
+    m.set_kind(control::Message::MOMENT);
+  } else if (entry.has_nudge()) {
+    m.set_kind(control::Message::NUDGE);
+    m.mutable_nudge()->set_kind(static_cast<control::Nudge::Kind>(entry.nudge().kind()));
+    m.mutable_nudge()->set_count(entry.nudge().count());
+    m.mutable_nudge()->set_over_budget(entry.nudge().over_budget());
+  } else if (entry.has_envelope()) {
     const EnvelopeRecord& e = entry.envelope();
     m.set_kind(control::Message::ENVELOPE);
     auto* view = m.mutable_envelope();

@@ -1,0 +1,512 @@
+#include "daemon/core/boundaries.h"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include "daemon/crypto/bytes.h"
+
+namespace inmost::core {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kSettingsKey = "boundaries";
+constexpr std::string_view kPartnerBoundariesKey = "partner/boundaries";
+constexpr uint32_t kMaxNudgeBudget = 120;
+constexpr uint32_t kMaxSameMomentSeconds = 300;
+constexpr uint64_t kMaxQuietSeconds = uint64_t{7} * 24 * 3600;
+constexpr uint32_t kMinutesPerDay = 24 * 60;
+// The longest the quiet timer sleeps: a wall clock that jumps is noticed within it.
+constexpr auto kMaxQuietWait = std::chrono::seconds(30);
+
+std::string OnOff(bool on) {
+  return on ? "on" : "off";
+}
+
+Result<bool> ParseOnOff(std::string_view key, std::string_view value) {
+  if (value == "on" || value == "yes" || value == "true") return true;
+  if (value == "off" || value == "no" || value == "false") return false;
+  return InvalidArgument(std::string(key) + " is on or off, not '" + std::string(value) + "'");
+}
+
+Result<uint32_t> ParseCount(std::string_view key, std::string_view value, uint32_t min,
+                            uint32_t max) {
+  uint32_t n = 0;
+  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (error != std::errc() || end != value.data() + value.size() || n < min || n > max) {
+    return InvalidArgument(std::string(key) + " is a whole number from " + std::to_string(min) +
+                           " to " + std::to_string(max));
+  }
+  return n;
+}
+
+std::string FormatMinute(uint32_t minute) {
+  std::string text = std::to_string(100 + minute / 60).substr(1) + ":" +
+                     std::to_string(100 + minute % 60).substr(1);
+  return text;
+}
+
+// "HH:MM" as minutes after midnight.
+std::optional<uint32_t> ParseMinute(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  auto digit = [&](size_t i) { return static_cast<uint32_t>(text[i] - '0'); };
+  for (size_t i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  uint32_t hours = digit(0) * 10 + digit(1), minutes = digit(3) * 10 + digit(4);
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return hours * 60 + minutes;
+}
+
+// Minutes after local midnight at `unix_ms`.
+uint32_t LocalMinute(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&seconds, &local) == nullptr) return 0;
+  return static_cast<uint32_t>(local.tm_hour * 60 + local.tm_min);
+}
+
+// Whether `minute` lies in the daily window [start, end), which may span midnight.
+bool InWindow(uint32_t minute, uint32_t start, uint32_t end) {
+  return start < end ? (minute >= start && minute < end) : (minute >= start || minute < end);
+}
+
+control::Presence::Choice ToControl(peer::Presence::Choice choice) {
+  return static_cast<control::Presence::Choice>(choice);
+}
+
+}  // namespace
+
+Boundaries::Boundaries(asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
+                       Conversation& conversation, EventHub& events, PartnerChannel& channel,
+                       const Clock& clock, log::Logger& log)
+    : store_(store),
+      commit_(commit),
+      conversation_(conversation),
+      events_(events),
+      channel_(channel),
+      clock_(clock),
+      log_(log),
+      quiet_timer_(io) {
+  events_.SetHold([this](const control::Event& event) { return Hold(event); });
+}
+
+Status Boundaries::Load() {
+  auto settings = store_.Get(kSettingsKey);
+  if (settings.ok()) {
+    if (!settings_.ParseFromString(*settings)) return Corruption("the boundaries do not parse");
+  } else if (settings.status().code() != Code::kNotFound) {
+    return settings.status();
+  }
+  auto partner = store_.Get(kPartnerBoundariesKey);
+  if (partner.ok()) {
+    if (!partner_.ParseFromString(*partner)) {
+      return Corruption("the partner's boundaries do not parse");
+    }
+    partner_known_ = true;
+  } else if (partner.status().code() != Code::kNotFound) {
+    return partner.status();
+  }
+  conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
+  quiet_ = QuietNow();
+  held_.set_quiet_since_unix_ms(clock_.NowUnixMs());
+  return Status::Ok();
+}
+
+void Boundaries::Start() {
+  ArmQuietTimer();
+}
+
+void Boundaries::Stop() {
+  stopped_ = true;
+  quiet_timer_.cancel();
+  events_.SetHold(nullptr);
+}
+
+// ---- requests -----------------------------------------------------------------------
+
+Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& request) {
+  struct Setting {
+    std::string_view key;
+    std::string_view description;
+    std::function<std::string()> get;
+    std::function<Status(std::string_view)> set;
+  };
+  auto& s = settings_;
+  const Setting table[] = {
+      {"share-last-seen",
+       "your partner sees when you were last here; you see theirs only while you share yours",
+       [&] { return OnOff(s.share_last_seen()); },
+       [&](std::string_view v) {
+         auto on = ParseOnOff("share-last-seen", v);
+         if (on.ok()) s.set_share_last_seen(*on);
+         return on.status();
+       }},
+      {"read-receipts", "your partner sees when you have read their messages",
+       [&] { return OnOff(!s.no_read_receipts()); },
+       [&](std::string_view v) {
+         auto on = ParseOnOff("read-receipts", v);
+         if (on.ok()) s.set_no_read_receipts(!*on);
+         return on.status();
+       }},
+      {"honour-forget",
+       "a message your partner asks to forget is deleted here at once, without asking you",
+       [&] { return OnOff(s.honour_forget()); },
+       [&](std::string_view v) {
+         auto on = ParseOnOff("honour-forget", v);
+         if (on.ok()) s.set_honour_forget(*on);
+         return on.status();
+       }},
+      {"nudge-budget", "how many nudges an hour you accept (0: none)",
+       [&] { return std::to_string(nudge_budget()); },
+       [&](std::string_view v) {
+         auto n = ParseCount("nudge-budget", v, 0, kMaxNudgeBudget);
+         if (n.ok()) {
+           s.set_nudge_budget_set(true);
+           s.set_nudge_budget_per_hour(*n);
+         }
+         return n.status();
+       }},
+      {"quiet-hours",
+       "a daily quiet window in local time (HH:MM-HH:MM, or off): only urgent messages are "
+       "announced, the rest summed up after",
+       [&] {
+         return s.quiet_hours_set()
+                    ? FormatMinute(s.quiet_start_minute()) + "-" + FormatMinute(s.quiet_end_minute())
+                    : std::string("off");
+       },
+       [&](std::string_view v) {
+         if (v == "off") {
+           s.set_quiet_hours_set(false);
+           return Status::Ok();
+         }
+         auto dash = v.find('-');
+         auto start = ParseMinute(v.substr(0, dash));
+         auto end = dash == std::string_view::npos ? std::nullopt : ParseMinute(v.substr(dash + 1));
+         if (!start || !end || *start == *end) {
+           return InvalidArgument("quiet-hours is HH:MM-HH:MM in local time (e.g. 22:00-07:00), "
+                                  "with different start and end, or off");
+         }
+         s.set_quiet_hours_set(true);
+         s.set_quiet_start_minute(*start);
+         s.set_quiet_end_minute(*end);
+         return Status::Ok();
+       }},
+      {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
+       [&] { return std::to_string(same_moment_seconds()); },
+       [&](std::string_view v) {
+         auto n = ParseCount("same-moment-seconds", v, 1, kMaxSameMomentSeconds);
+         if (n.ok()) s.set_same_moment_seconds(*n);
+         return n.status();
+       }},
+  };
+
+  control::ConfigReply reply;
+  auto add = [&](const Setting& setting) {
+    auto* out = reply.add_settings();
+    out->set_key(std::string(setting.key));
+    out->set_value(setting.get());
+    out->set_description(std::string(setting.description));
+  };
+  if (request.key().empty()) {
+    if (!request.value().empty()) return InvalidArgument("a value needs a key");
+    for (const auto& setting : table) add(setting);
+    return reply;
+  }
+  const auto* setting = std::find_if(std::begin(table), std::end(table),
+                                     [&](const Setting& t) { return t.key == request.key(); });
+  if (setting == std::end(table)) {
+    std::string keys;
+    for (const auto& t : table) keys += (keys.empty() ? "" : ", ") + std::string(t.key);
+    return InvalidArgument("there is no setting '" + request.key() + "'; the settings are " + keys);
+  }
+  if (!request.value().empty()) {
+    records::BoundarySettings before = settings_;
+    if (Status set = setting->set(request.value()); !set.ok()) {
+      settings_ = before;
+      return set;
+    }
+    SaveSettings();
+    conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
+    CheckQuiet();
+    Announce(false);
+  }
+  add(*setting);
+  return reply;
+}
+
+Result<control::PresenceReply> Boundaries::Presence(const control::PresenceRequest& request) {
+  if (request.choice() != control::Presence::CHOICE_UNSPECIFIED) {
+    if (!control::Presence::Choice_IsValid(request.choice())) {
+      return InvalidArgument("presence is here, away, quiet or hidden");
+    }
+    settings_.set_presence(static_cast<uint32_t>(request.choice()));
+    SaveSettings();
+    Announce(false);
+    PublishPartnerChanged();  // Reciprocity: what we see of them may change too.
+  }
+  control::PresenceReply reply;
+  reply.set_choice(choice());
+  reply.set_share_last_seen(settings_.share_last_seen());
+  *reply.mutable_partner() = PartnerView();
+  return reply;
+}
+
+Result<control::QuietReply> Boundaries::Quiet(const control::QuietRequest& request) {
+  if (request.end() == (request.for_seconds() != 0)) {
+    return InvalidArgument("say how long to be quiet, or end the quiet");
+  }
+  if (request.for_seconds() > kMaxQuietSeconds) {
+    return InvalidArgument("quiet lasts at most 7 days; for longer, set quiet-hours");
+  }
+  int64_t now = clock_.NowUnixMs();
+  if (request.end()) {
+    if (settings_.quiet_hours_set() &&
+        InWindow(LocalMinute(now), settings_.quiet_start_minute(), settings_.quiet_end_minute())) {
+      return FailedPrecondition("these are your quiet hours (" +
+                                FormatMinute(settings_.quiet_start_minute()) + "-" +
+                                FormatMinute(settings_.quiet_end_minute()) +
+                                "); turn them off with: inmost config quiet-hours off");
+    }
+    settings_.set_quiet_until_unix_ms(0);
+  } else {
+    settings_.set_quiet_until_unix_ms(now + static_cast<int64_t>(request.for_seconds()) * 1000);
+  }
+  SaveSettings();
+  CheckQuiet();
+  control::QuietReply reply;
+  reply.set_quiet(QuietNow());
+  reply.set_quiet_until_unix_ms(QuietUntil());
+  return reply;
+}
+
+// ---- what we show, and what we see ------------------------------------------------------
+
+control::Presence::Choice Boundaries::choice() const {
+  auto chosen = static_cast<control::Presence::Choice>(settings_.presence());
+  return chosen == control::Presence::CHOICE_UNSPECIFIED ? control::Presence::HERE : chosen;
+}
+
+uint32_t Boundaries::nudge_budget() const {
+  return settings_.nudge_budget_set() ? settings_.nudge_budget_per_hour() : kDefaultNudgeBudget;
+}
+
+uint32_t Boundaries::same_moment_seconds() const {
+  return settings_.same_moment_seconds() != 0 ? settings_.same_moment_seconds()
+                                              : kDefaultSameMomentSeconds;
+}
+
+uint32_t Boundaries::partner_nudge_budget() const {
+  return partner_known_ ? partner_.nudge_budget_per_hour() : kDefaultNudgeBudget;
+}
+
+bool Boundaries::QuietNow() const {
+  int64_t now = clock_.NowUnixMs();
+  if (settings_.quiet_until_unix_ms() > now) return true;
+  return settings_.quiet_hours_set() && InWindow(LocalMinute(now), settings_.quiet_start_minute(),
+                                                 settings_.quiet_end_minute());
+}
+
+int64_t Boundaries::QuietUntil() const {
+  if (!QuietNow()) return 0;
+  int64_t now = clock_.NowUnixMs();
+  int64_t until = settings_.quiet_until_unix_ms();
+  if (settings_.quiet_hours_set()) {
+    uint32_t minute = LocalMinute(now);
+    uint32_t end = settings_.quiet_end_minute();
+    if (InWindow(minute, settings_.quiet_start_minute(), end)) {
+      uint32_t left = (end + kMinutesPerDay - minute) % kMinutesPerDay;
+      int64_t window_end = now - now % 60000 + int64_t{left} * 60000;
+      until = std::max(until, window_end);
+    }
+  }
+  return until;
+}
+
+control::PartnerView Boundaries::PartnerView() const {
+  control::PartnerView view;
+  if (partner_known_) {
+    view.set_known(true);
+    view.set_read_receipts(partner_.read_receipts());
+    view.set_honour_forget(partner_.honour_forget());
+    view.set_nudge_budget_per_hour(partner_.nudge_budget_per_hour());
+  }
+  // Reciprocity: hidden, we see nothing of them; their last seen only while we
+  // share ours. (Their daemon also sends it only then.)
+  if (choice() == control::Presence::HIDDEN) return view;
+  if (partner_presence_.choice() != peer::Presence::HIDDEN) {
+    view.set_choice(ToControl(partner_presence_.choice()));
+    view.set_present(partner_presence_.present() && channel_.IsUp());
+    view.set_quiet(partner_presence_.quiet());
+  }
+  if (settings_.share_last_seen()) view.set_last_seen_unix_ms(partner_presence_.last_seen_unix_ms());
+  return view;
+}
+
+peer::Presence Boundaries::PresenceToSend() const {
+  peer::Presence presence;
+  auto chosen = static_cast<peer::Presence::Choice>(choice());
+  presence.set_choice(chosen);
+  if (chosen == peer::Presence::HIDDEN) return presence;  // Nothing else, not even present.
+  presence.set_present(present_);
+  presence.set_quiet(quiet_ || chosen == peer::Presence::QUIET);
+  // Last seen goes only to a partner who shares theirs: nobody watches unseen.
+  if (settings_.share_last_seen() && partner_known_ && partner_.share_last_seen()) {
+    presence.set_last_seen_unix_ms(present_ ? clock_.NowUnixMs() : settings_.last_seen_unix_ms());
+  }
+  return presence;
+}
+
+peer::Boundaries Boundaries::BoundariesToSend() const {
+  peer::Boundaries boundaries;
+  boundaries.set_read_receipts(!settings_.no_read_receipts());
+  boundaries.set_share_last_seen(settings_.share_last_seen() &&
+                                 choice() != control::Presence::HIDDEN);
+  boundaries.set_honour_forget(settings_.honour_forget());
+  boundaries.set_nudge_budget_per_hour(nudge_budget());
+  return boundaries;
+}
+
+void Boundaries::Announce(bool always) {
+  if (!channel_.IsUp()) return;
+  // Boundaries first: the partner's daemon needs ours to decide what presence to send.
+  peer::PeerMessage boundaries;
+  *boundaries.mutable_boundaries() = BoundariesToSend();
+  std::string encoded = boundaries.SerializeAsString();
+  if ((always || encoded != sent_boundaries_) && channel_.SendToPartner(boundaries)) {
+    sent_boundaries_ = std::move(encoded);
+  }
+  peer::PeerMessage presence;
+  *presence.mutable_presence() = PresenceToSend();
+  encoded = presence.SerializeAsString();
+  if ((always || encoded != sent_presence_) && channel_.SendToPartner(presence)) {
+    sent_presence_ = std::move(encoded);
+  }
+}
+
+void Boundaries::PublishPartnerChanged() {
+  control::Event event;
+  event.set_at_unix_ms(clock_.NowUnixMs());
+  *event.mutable_partner_changed()->mutable_partner() = PartnerView();
+  events_.Publish(event);
+}
+
+// ---- around it ------------------------------------------------------------------------------
+
+void Boundaries::OnLinkUp() {
+  Announce(true);
+}
+
+void Boundaries::OnLinkDown() {
+  partner_presence_.set_present(false);
+  sent_presence_.clear();
+  sent_boundaries_.clear();
+}
+
+void Boundaries::OnPresent(bool present) {
+  if (present == present_) return;
+  present_ = present;
+  if (!present) {
+    settings_.set_last_seen_unix_ms(clock_.NowUnixMs());
+    commit_.batch().Put(kSettingsKey, crypto::AsBytes(settings_.SerializeAsString()));
+    commit_.AfterWrite([](const Status&) {});  // Only a last-seen time: a crash may lose it.
+  }
+  Announce(false);
+}
+
+void Boundaries::OnPartnerPresence(const peer::Presence& presence) {
+  partner_presence_ = presence;
+  PublishPartnerChanged();
+}
+
+void Boundaries::OnPartnerBoundaries(const peer::Boundaries& boundaries) {
+  bool share_changed = !partner_known_ || boundaries.share_last_seen() != partner_.share_last_seen();
+  partner_ = boundaries;
+  partner_known_ = true;
+  commit_.batch().Put(kPartnerBoundariesKey, crypto::AsBytes(partner_.SerializeAsString()));
+  commit_.AfterWrite([](const Status&) {});  // Told again at every link up.
+  if (share_changed) Announce(false);        // Our last seen now goes, or stops.
+  PublishPartnerChanged();
+}
+
+void Boundaries::StartWithNewPartner() {
+  partner_known_ = false;
+  partner_.Clear();
+  partner_presence_.Clear();
+  commit_.batch().Delete(kPartnerBoundariesKey);
+}
+
+void Boundaries::SaveSettings() {
+  commit_.batch().Put(kSettingsKey, crypto::AsBytes(settings_.SerializeAsString()));
+}
+
+// ---- quiet ---------------------------------------------------------------------------------
+
+bool Boundaries::Hold(const control::Event& event) {
+  if (!quiet_) return false;
+  const control::Message* message = nullptr;
+  if (event.has_message_received()) {
+    message = &event.message_received().message();
+  } else if (event.has_same_moment()) {
+    message = &event.same_moment().message();
+  } else {
+    return false;  // Our own messages' progress, the link, the partner's presence.
+  }
+  if (message->urgent()) return false;
+  switch (message->kind()) {
+    case control::Message::NUDGE:
+      if (!message->nudge().over_budget()) held_.set_nudges(held_.nudges() + 1);
+      break;
+    case control::Message::ENVELOPE:
+      held_.set_envelopes(held_.envelopes() + 1);
+      break;
+    case control::Message::MOMENT:
+      break;
+    default:
+      held_.set_messages(held_.messages() + 1);
+      break;
+  }
+  if (held_.first_id() == 0) held_.set_first_id(message->id());
+  return true;
+}
+
+void Boundaries::CheckQuiet() {
+  bool quiet = QuietNow();
+  if (quiet == quiet_) return;
+  quiet_ = quiet;
+  if (quiet) {
+    held_.Clear();
+    held_.set_quiet_since_unix_ms(clock_.NowUnixMs());
+    log_.Info("quiet: only urgent messages are announced");
+  } else {
+    control::Event event;
+    event.set_at_unix_ms(clock_.NowUnixMs());
+    *event.mutable_quiet_summary() = held_;
+    held_.Clear();
+    log_.Info("quiet ended");
+    events_.Publish(event);
+  }
+  Announce(false);
+}
+
+void Boundaries::ArmQuietTimer() {
+  if (stopped_) return;
+  int64_t now = clock_.NowUnixMs();
+  auto wait = std::chrono::milliseconds(kMaxQuietWait);
+  if (settings_.quiet_until_unix_ms() > now) {
+    wait = std::min(wait, std::chrono::milliseconds(settings_.quiet_until_unix_ms() - now));
+  }
+  if (settings_.quiet_hours_set()) {
+    // Quiet hours begin and end on a minute.
+    wait = std::min(wait, std::chrono::milliseconds(60000 - now % 60000));
+  }
+  quiet_timer_.expires_after(wait);
+  quiet_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopped_) return;
+    CheckQuiet();
+    ArmQuietTimer();
+  });
+}
+
+}  // namespace inmost::core

@@ -1,0 +1,116 @@
+// The boundaries each person sets for themselves: what the partner sees of them
+// (presence here/away/quiet/hidden, last seen), read receipts, whether the
+// partner's forget requests are honoured unasked, how many nudges an hour they
+// accept, and quiet hours. It keeps this person's settings and what the partner
+// announced of theirs, tells the partner ours at every link up and change, and
+// applies reciprocity: nothing of the partner is shown that we do not share.
+// During quiet it holds back announcements (never storage) and sums them up after.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <string>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/conversation.h"
+#include "daemon/core/event_hub.h"
+#include "daemon/core/group_commit.h"
+#include "daemon/core/partner_channel.h"
+#include "daemon/log/logger.h"
+#include "daemon/store/sealed_store.h"
+#include "inmost/status.h"
+#include "proto/control.pb.h"
+#include "proto/peer.pb.h"
+#include "proto/records.pb.h"
+
+namespace inmost::core {
+
+// Nudges a person accepts an hour unless they say otherwise.
+inline constexpr uint32_t kDefaultNudgeBudget = 10;
+// Two nudges this close together, one each way, make a same moment.
+inline constexpr uint32_t kDefaultSameMomentSeconds = 10;
+
+class Boundaries {
+ public:
+  // All references must outlive this object. It installs itself as `events`'
+  // hold (quiet hours) and tells `conversation` whether to send read receipts.
+  Boundaries(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
+             Conversation& conversation, EventHub& events, PartnerChannel& channel,
+             const Clock& clock, log::Logger& log);
+
+  // Reads our settings and the partner's last announced boundaries.
+  Status Load();
+  // Starts watching for quiet to begin and end.
+  void Start();
+  void Stop();
+
+  // ---- requests: each adds its writes to the batch being filled; the caller
+  // must sync before it replies. An error means nothing was written. ----
+  Result<control::ConfigReply> Config(const control::ConfigRequest& request);
+  Result<control::PresenceReply> Presence(const control::PresenceRequest& request);
+  Result<control::QuietReply> Quiet(const control::QuietRequest& request);
+
+  // ---- what the rest of the daemon asks ----
+  // What we show the partner (HERE when never chosen).
+  control::Presence::Choice choice() const;
+  // What the partner shows us, filtered by reciprocity.
+  control::PartnerView PartnerView() const;
+  bool QuietNow() const;
+  // When the current quiet ends (0: not quiet).
+  int64_t QuietUntil() const;
+  uint32_t nudge_budget() const;
+  uint32_t same_moment_seconds() const;
+  bool honour_forget() const { return settings_.honour_forget(); }
+  // The partner's nudge budget as they announced it (the default until they have).
+  uint32_t partner_nudge_budget() const;
+
+  // ---- what happens around it ----
+  void OnLinkUp();
+  void OnLinkDown();
+  // Someone is present here (a chat is open), or no longer.
+  void OnPresent(bool present);
+  void OnPartnerPresence(const peer::Presence& presence);
+  void OnPartnerBoundaries(const peer::Boundaries& boundaries);
+  // A new partner: what the former one announced no longer applies.
+  void StartWithNewPartner();
+
+ private:
+  // True when `event` is held back now (quiet), counting it for the summary.
+  bool Hold(const control::Event& event);
+  void SaveSettings();
+  // Tells the partner our boundaries and presence (each only when changed, unless
+  // `always`).
+  void Announce(bool always);
+  peer::Presence PresenceToSend() const;
+  peer::Boundaries BoundariesToSend() const;
+  void PublishPartnerChanged();
+  // Notices quiet beginning or ending; sleeps until the next change might happen.
+  void CheckQuiet();
+  void ArmQuietTimer();
+
+  store::SealedStore& store_;
+  GroupCommit& commit_;
+  Conversation& conversation_;
+  EventHub& events_;
+  PartnerChannel& channel_;
+  const Clock& clock_;
+  log::Logger& log_;
+  boost::asio::steady_timer quiet_timer_;
+  bool stopped_ = false;
+
+  records::BoundarySettings settings_;
+  peer::Boundaries partner_;  // As they announced it; `partner_known_` once they have.
+  bool partner_known_ = false;
+  peer::Presence partner_presence_;
+  bool present_ = false;
+  // The last presence and boundaries sent, so unchanged ones are not sent again.
+  std::string sent_presence_;
+  std::string sent_boundaries_;
+
+  // The quiet now in effect, and what it has held back.
+  bool quiet_ = false;
+  control::QuietSummary held_;
+};
+
+}  // namespace inmost::core
