@@ -3,6 +3,9 @@
 #include <sodium.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/invite_code.h"
@@ -17,6 +20,8 @@ namespace asio = boost::asio;
 constexpr std::string_view kIdentityKey = "identity/static_private";
 constexpr int64_t kDefaultInviteSeconds = int64_t{24} * 3600;
 constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
+// How long forgetting everything waits for the partner's daemon to store the request.
+constexpr auto kForgetRequestWait = std::chrono::seconds(5);
 
 // `reply` as the body `field` of a Response, or its error.
 template <typename Reply>
@@ -98,6 +103,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->memories_.Load());
   daemon->SetPartnerForQuestions(daemon->partners_.partner());
   auto invite = daemon->partners_.LoadInvite();
   if (!invite.ok()) return invite.status();
@@ -124,7 +130,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       disclosure_(io, *db_, commit_, conversation_, events_, link_, clock, log),
       boundaries_(io, *db_, commit_, conversation_, events_, link_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
-      memories_(*db_, commit_, conversation_, boundaries_, clock, log),
+      memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
       background_(io),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
 
@@ -201,9 +207,11 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       response = WithReply(std::move(reply), &control::Response::mutable_join);
       break;
     }
-    case control::Request::kUnpair:
-      response = WithReply(Unpair(request.unpair()), &control::Response::mutable_unpair);
+    case control::Request::kUnpair: {
+      auto reply = co_await Unpair(request.unpair());
+      response = WithReply(std::move(reply), &control::Response::mutable_unpair);
       break;
+    }
     case control::Request::kSend:
       if (IsPlainText(request.send())) {
         auto reply = co_await conversation_.Send(request.send().text(), request.send().urgent());
@@ -287,10 +295,11 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       response = WithReply(std::move(reply), &control::Response::mutable_search);
       break;
     }
-    case control::Request::kForget:
-      response = WithReply(memories_.Forget(request.forget()), &control::Response::mutable_forget);
-      needs_sync = true;
+    case control::Request::kForget: {
+      auto reply = co_await Forget(request.forget());
+      response = WithReply(std::move(reply), &control::Response::mutable_forget);
       break;
+    }
     case control::Request::kBackup: {
       auto reply = co_await Backup(request.backup());
       response = WithReply(std::move(reply), &control::Response::mutable_backup);
@@ -324,6 +333,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
     reply.set_partner_present(disclosure_.partner_present());
     *reply.mutable_partner() = boundaries_.PartnerView();
   }
+  reply.set_partner_asked_to_forget_all_unix_ms(memories_.partner_asked_to_forget_all());
   return reply;
 }
 
@@ -369,14 +379,62 @@ asio::awaitable<Result<control::JoinReply>> Daemon::Join(const control::JoinRequ
   co_return reply;
 }
 
-Result<control::UnpairReply> Daemon::Unpair(const control::UnpairRequest& request) {
-  if (!request.confirm()) return InvalidArgument("unpairing forgets your partner: confirm it");
-  if (!partners_.partner()) return FailedPrecondition("not paired");
-  INMOST_RETURN_IF_ERROR(partners_.Forget());
+asio::awaitable<Result<control::UnpairReply>> Daemon::Unpair(
+    const control::UnpairRequest& request) {
+  if (!request.confirm()) co_return InvalidArgument("unpairing forgets your partner: confirm it");
+  if (!partners_.partner()) co_return FailedPrecondition("not paired");
+  control::UnpairReply reply;
+  if (request.forget_history()) {
+    // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
+    disclosure_.StartWithNewPartner();
+    auto forgotten = co_await ForgetEverything();
+    if (!forgotten.ok()) co_return forgotten.status();
+    reply.set_forgotten(forgotten->forgotten());
+    reply.set_partner_asked(forgotten->partner_asked());
+  }
+  Status forgot_partner = partners_.Forget();
+  if (!forgot_partner.ok()) co_return forgot_partner;
   link_.SetPartner(std::nullopt);
   SetPartnerForQuestions(std::nullopt);
   log_.Info("unpaired");
-  return control::UnpairReply();
+  co_return reply;
+}
+
+asio::awaitable<Result<control::ForgetReply>> Daemon::Forget(
+    const control::ForgetRequest& request) {
+  if (request.all()) {
+    if (request.id() != 0 || request.keep()) {
+      co_return InvalidArgument("forget either one message or all of them");
+    }
+    co_return co_await ForgetEverything();
+  }
+  auto reply = memories_.Forget(request);
+  if (!reply.ok()) co_return reply.status();
+  Status synced = co_await commit_.Sync();
+  if (!synced.ok()) co_return synced;
+  co_return reply;
+}
+
+asio::awaitable<Result<control::ForgetReply>> Daemon::ForgetEverything() {
+  control::ForgetReply reply;
+  if (partners_.partner() && link_.IsUp()) {
+    memories_.AskToForgetEverything();
+    Status synced = co_await commit_.Sync();
+    if (!synced.ok()) co_return synced;
+    // The request must reach the partner before we stop talking to them.
+    asio::steady_timer poll(io_);
+    for (auto deadline = std::chrono::steady_clock::now() + kForgetRequestWait;
+         conversation_.unacknowledged() > 0 && std::chrono::steady_clock::now() < deadline;) {
+      poll.expires_after(std::chrono::milliseconds(20));
+      boost::system::error_code ignored;
+      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    reply.set_partner_asked(conversation_.unacknowledged() == 0);
+  }
+  auto forgotten = memories_.ForgetEverything();
+  if (!forgotten.ok()) co_return forgotten.status();
+  reply.set_forgotten(*forgotten);
+  co_return reply;
 }
 
 asio::awaitable<Result<control::SearchReply>> Daemon::Search(

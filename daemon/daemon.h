@@ -86,7 +86,13 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Result<control::StatusReply> StatusNow() const;
   Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
   boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
-  Result<control::UnpairReply> Unpair(const control::UnpairRequest& request);
+  boost::asio::awaitable<Result<control::UnpairReply>> Unpair(
+      const control::UnpairRequest& request);
+  boost::asio::awaitable<Result<control::ForgetReply>> Forget(
+      const control::ForgetRequest& request);
+  // Forgets the whole history here, first asking the partner's daemon to do the
+  // same when the link is up (waiting a little for it to store the request).
+  boost::asio::awaitable<Result<control::ForgetReply>> ForgetEverything();
   boost::asio::awaitable<Result<control::SearchReply>> Search(const control::SearchRequest& request);
   boost::asio::awaitable<Result<control::BackupReply>> Backup(const control::BackupRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;

@@ -216,6 +216,10 @@ void Conversation::IndexNewEntry(const records::HistoryEntry& entry) {
   }
 }
 
+Status Conversation::CompactHistory() {
+  return store_.CompactRange(kHistoryPrefix, *store::PrefixSuccessor(kHistoryPrefix));
+}
+
 Result<std::map<uint32_t, uint64_t>> Conversation::DayIndex() const {
   std::map<uint32_t, uint64_t> days;
   Status parse_error;
@@ -269,7 +273,8 @@ Result<records::HistoryEntry> Conversation::Resolve(const peer::MessageRef& ref)
   return Entry(history_id);
 }
 
-void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state) {
+void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state,
+                         bool compact) {
   records::HistoryEntry kept;
   kept.set_id(entry.id());
   kept.set_direction(entry.direction());
@@ -280,6 +285,7 @@ void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::Fo
   kept.set_forget(state);
   entry = std::move(kept);
   PutEntry(entry);
+  if (!compact) return;
   // LevelDB keeps overwritten values in older files until they are compacted.
   std::string key = HistoryKey(entry.id());
   commit_.AfterSync([this, key](const Status& status) {

@@ -98,7 +98,11 @@ class Conversation {
   // Replaces `entry` with a line that keeps only its place (id, direction, times)
   // and `state`, and compacts its key once that is on disk, so no old copy of its
   // content stays in the store's files.
-  void Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state);
+  // With `compact` false, the caller compacts (CompactHistory) after many.
+  void Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state,
+             bool compact = true);
+  // Compacts the whole history's range (after erasing many entries).
+  Status CompactHistory();
   // The first history id of each local day (YYYYMMDD) that has entries, by day.
   Result<std::map<uint32_t, uint64_t>> DayIndex() const;
   // The newest history id so far (0: none).

@@ -1,5 +1,6 @@
 #include "daemon/core/shared_memories.h"
 
+#include <boost/asio/post.hpp>
 #include <ctime>
 
 #include "daemon/core/message_view.h"
@@ -13,6 +14,10 @@ namespace {
 using records::HistoryEntry;
 
 constexpr std::string_view kPinPrefix = "pin/";  // + history id: a pinned entry.
+constexpr std::string_view kForgetAllKey = "forget/all";
+// Forgetting everything writes and syncs this many entries at a time, so memory
+// does not grow with the history.
+constexpr uint64_t kForgetChunk = 4096;
 // Recall shows at most this many messages of one day.
 constexpr int kMaxRecallPerDay = 20;
 constexpr int kMaxRecallYears = 100;
@@ -74,16 +79,29 @@ std::string TodayLocal(int64_t unix_ms) {
 
 }  // namespace
 
-SharedMemories::SharedMemories(store::SealedStore& store, GroupCommit& commit,
-                               Conversation& conversation, const Boundaries& boundaries,
-                               const Clock& clock, log::Logger& log)
-    : store_(store),
+SharedMemories::SharedMemories(boost::asio::io_context& io, store::SealedStore& store,
+                               GroupCommit& commit, Conversation& conversation,
+                               const Boundaries& boundaries, const Clock& clock, log::Logger& log)
+    : io_(io),
+      store_(store),
       commit_(commit),
       conversation_(conversation),
       boundaries_(boundaries),
       clock_(clock),
       log_(log) {
   conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
+}
+
+Status SharedMemories::Load() {
+  auto value = store_.Get(kForgetAllKey);
+  if (value.ok()) {
+    records::ForgetAllAsked asked;
+    if (!asked.ParseFromString(*value)) return Corruption("a forget request does not parse");
+    forget_all_asked_ = asked.asked_at_unix_ms();
+  } else if (value.status().code() != Code::kNotFound) {
+    return value.status();
+  }
+  return Status::Ok();
 }
 
 Result<HistoryEntry> SharedMemories::SharedEntry(uint64_t id) const {
@@ -267,12 +285,73 @@ Result<control::ForgetReply> SharedMemories::Forget(const control::ForgetRequest
   return reply;
 }
 
-void SharedMemories::Erase(HistoryEntry& entry, HistoryEntry::ForgetState state) {
+void SharedMemories::Erase(HistoryEntry& entry, HistoryEntry::ForgetState state, bool compact) {
   if (entry.pinned()) commit_.batch().Delete(PinKey(entry.id()));
-  conversation_.Erase(entry, state);
+  conversation_.Erase(entry, state, compact);
+}
+
+Result<uint64_t> SharedMemories::ForgetEverything() {
+  uint64_t forgotten = 0;
+  uint64_t last = conversation_.last_history_id();
+  for (uint64_t id = 1; id <= last; ++id) {
+    auto entry = conversation_.Entry(id);
+    if (!entry.ok()) {
+      if (entry.status().code() == Code::kNotFound) continue;
+      return entry.status();
+    }
+    // Still sealed or scheduled: the envelope logic owns it until it opens or
+    // is withdrawn (an unpair withdraws it first).
+    if (IsPending(*entry)) continue;
+    if (entry->forget() == HistoryEntry::FORGOTTEN_BOTH ||
+        entry->forget() == HistoryEntry::FORGOTTEN) {
+      continue;
+    }
+    Erase(*entry, HistoryEntry::FORGOTTEN, /*compact=*/false);
+    if (++forgotten % kForgetChunk == 0) {
+      commit_.FlushNow();
+      INMOST_RETURN_IF_ERROR(conversation_.Ready());
+    }
+  }
+  forget_all_asked_ = 0;
+  commit_.batch().Delete(kForgetAllKey);
+  commit_.FlushNow();
+  INMOST_RETURN_IF_ERROR(conversation_.Ready());
+  INMOST_RETURN_IF_ERROR(conversation_.CompactHistory());
+  log_.Info("forgot the whole history: " + std::to_string(forgotten) + " entries");
+  return forgotten;
+}
+
+void SharedMemories::AskToForgetEverything() {
+  peer::Deliver item;
+  item.mutable_forget()->set_all(true);
+  conversation_.EnqueueItem(std::move(item), 0);
+}
+
+void SharedMemories::OnForgetAll() {
+  if (boundaries_.honour_forget()) {
+    // Not inside the batch that stores the request: forgetting writes batches of
+    // its own.
+    boost::asio::post(io_, [this] {
+      if (!conversation_.Ready().ok()) return;  // The request is not acknowledged: re-sent.
+      auto forgotten = ForgetEverything();
+      if (!forgotten.ok()) {
+        log_.Error("could not forget the history: " + forgotten.status().ToString());
+      }
+    });
+    return;
+  }
+  forget_all_asked_ = clock_.NowUnixMs();
+  records::ForgetAllAsked asked;
+  asked.set_asked_at_unix_ms(forget_all_asked_);
+  commit_.batch().Put(kForgetAllKey, crypto::AsBytes(asked.SerializeAsString()));
+  log_.Info("the partner asks to forget your whole history; kept, as honour-forget is off");
 }
 
 void SharedMemories::OnForget(const peer::Forget& forget) {
+  if (forget.all()) {
+    OnForgetAll();
+    return;
+  }
   auto entry = conversation_.Resolve(forget.message());
   // Our answer names the message as we would send it: the other author's view.
   peer::MessageRef ref = forget.message();

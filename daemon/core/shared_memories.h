@@ -5,6 +5,8 @@
 // Forgetting deletes for good (the store is compacted), never just hides.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
@@ -25,8 +27,9 @@ class SharedMemories {
  public:
   // All references must outlive this object. It registers itself with
   // `conversation` for the partner's reactions, pins and forget requests.
-  SharedMemories(store::SealedStore& store, GroupCommit& commit, Conversation& conversation,
-                 const Boundaries& boundaries, const Clock& clock, log::Logger& log);
+  SharedMemories(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
+                 Conversation& conversation, const Boundaries& boundaries, const Clock& clock,
+                 log::Logger& log);
 
   // ---- requests: each adds its writes to the batch being filled; the caller
   // must sync before it replies. An error means nothing was written. ----
@@ -36,25 +39,41 @@ class SharedMemories {
   Result<control::RecallReply> Recall(const control::RecallRequest& request) const;
   Result<control::ForgetReply> Forget(const control::ForgetRequest& request);
 
+  // ---- the whole history (`forget --all`, `unpair --forget-history`) ----
+  // Deletes every history entry here for good, writing and syncing as it goes
+  // (so it must not run inside another batch's callbacks). Envelopes still sealed
+  // and scheduled messages are left to the envelope logic. Returns how many were
+  // deleted.
+  Result<uint64_t> ForgetEverything();
+  // Puts a request to forget the whole history in the stream to the partner.
+  void AskToForgetEverything();
+  // When the partner asked to forget everything and we have not (0: never).
+  int64_t partner_asked_to_forget_all() const { return forget_all_asked_; }
+  Status Load();
+
  private:
   void OnItem(const peer::Deliver& item);
   void OnReaction(const peer::Reaction& reaction);
   void OnPin(const peer::Pin& pin);
   void OnForget(const peer::Forget& forget);
+  void OnForgetAll();
   void OnForgetAnswer(const peer::ForgetAnswer& answer);
 
   // The entry `id`, which must be something both sides hold.
   Result<records::HistoryEntry> SharedEntry(uint64_t id) const;
   void SetPinned(records::HistoryEntry& entry, bool pinned);
-  void Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state);
+  void Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state,
+             bool compact = true);
   void PublishChanged(const records::HistoryEntry& entry);
 
+  boost::asio::io_context& io_;
   store::SealedStore& store_;
   GroupCommit& commit_;
   Conversation& conversation_;
   const Boundaries& boundaries_;
   const Clock& clock_;
   log::Logger& log_;
+  int64_t forget_all_asked_ = 0;
 };
 
 }  // namespace inmost::core

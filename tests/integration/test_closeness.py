@@ -497,6 +497,39 @@ class ClosenessTest(IntegrationTest):
         for d in (alice, bob):
             self.assertGoneFromStore(d, second)
 
+    def test_unpair_can_forget_the_whole_history_on_both_sides(self):
+        alice, bob = self.pair_up()
+        self.set_config(bob, "honour-forget", "on")
+        self.wait_partner_view(alice, lambda v: v.get("honour_forget"), "bob honours forgets")
+        texts = [unique(f"whole history {i}") for i in range(4)]
+        for i, text in enumerate(texts):
+            sender, receiver = (alice, bob) if i % 2 == 0 else (bob, alice)
+            self.exchange(sender, receiver, text)
+        reply = alice.rpc("unpair", {"confirm": True, "forget_history": True})
+        self.assertTrue(reply["partner_asked"], reply)
+        self.assertEqual(int(reply["forgotten"]), 4, reply)
+        self.assertFalse(alice.status()["paired"])
+        wait_for(lambda: all(not m.get("text") for m in bob.history_all()), ARRIVE,
+                 "bob's copy of the history forgotten")
+        for d in (alice, bob):
+            d.stop()
+            dump = d.dump_store()
+            for text in texts:
+                self.assertNotIn(text.encode(), dump, f"{d.name}'s store still holds it")
+
+    def test_forget_all_without_consent_asks_and_keeps(self):
+        alice, bob = self.pair_up()
+        text = unique("kept unless bob agrees")
+        self.exchange(alice, bob, text)
+        reply = alice.rpc("forget", {"all": True})
+        self.assertTrue(reply["partner_asked"], reply)
+        wait_for(lambda: int(bob.status()["partner_asked_to_forget_all_unix_ms"]) > 0, ARRIVE,
+                 "bob is asked")
+        bob.wait_find(is_text(text), ARRIVE, "bob keeps his copy until he agrees")
+        bob.rpc("forget", {"all": True})
+        self.assertEqual(int(bob.status()["partner_asked_to_forget_all_unix_ms"]), 0)
+        self.assertEqual(bob.find_entries(lambda m: m.get("text")), [])
+
 
 if __name__ == "__main__":
     harness.main()
