@@ -16,9 +16,11 @@ constexpr CommandUsage kUsage{
     "chat", "[--limit N] [--no-mark-read]",
     "Shows the last messages, then each message as it arrives, with markers when your\n"
     "messages are delivered and read, when sealed messages and questions change state,\n"
-    "when your partner comes and goes and when the link goes up or down. Every line you\n"
-    "type is sent. Ctrl-D (end of input) quits. Messages shown are marked as read\n"
-    "unless --no-mark-read is given.\n"
+    "when your partner comes and goes and when the link goes up or down. Nudges show\n"
+    "as (hug), a same moment when you both nudged at once, the end of a quiet with\n"
+    "what arrived during it, and what your partner now shows. Every line you type is\n"
+    "sent. Ctrl-D (end of input) quits. Messages shown are marked as read unless\n"
+    "--no-mark-read is given.\n"
     "While chat runs you count as here: messages sent with --together open while you\n"
     "are both here, and your partner sees whether you are.\n"};
 
@@ -36,12 +38,12 @@ class ChatSession {
     // Present: this chat is what --together messages wait for.
     subscribe.mutable_subscribe()->set_present(true);
     // Subscribing before reading history means no message falls between the two.
-    if (auto failed = Ask(subscribe, nullptr)) return failed;
+    control::Response reply;
+    if (auto failed = context_.Call(client_, subscribe, &reply)) return failed;
 
     control::Request history;
     history.mutable_history()->set_limit(history_limit);
-    control::Response reply;
-    if (auto failed = Ask(history, &reply)) return failed;
+    if (auto failed = context_.Call(client_, history, &reply)) return failed;
     uint64_t newest_incoming = 0;
     for (const control::Message& message : reply.history().messages()) {
       context_.out() << FormatMessage(message, "%Y-%m-%d %H:%M") << '\n';
@@ -106,15 +108,6 @@ class ChatSession {
   }
 
  private:
-  // Sends `request`; a daemon error is printed and returned as an exit code.
-  std::optional<int> Ask(const control::Request& request, control::Response* reply) {
-    Result<control::Response> response = client_.Exchange(request);
-    if (!response.ok()) return context_.ReportUnreachable(response.status());
-    if (response->has_error()) return context_.ReportDaemonError(response->error());
-    if (reply != nullptr) *reply = std::move(response).value();
-    return std::nullopt;
-  }
-
   std::optional<int> Send(const std::string& text) {
     control::Request request;
     request.mutable_send()->set_text(text);
@@ -142,6 +135,12 @@ class ChatSession {
       context_.out() << FormatMessage(shown, kTimeFormat) << '\n';
       MarkRead(message.id());
       return std::nullopt;
+    }
+    if (event->has_same_moment()) {
+      // The moment is a history entry too: whichever way it came first, show it once.
+      uint64_t id = event->same_moment().message().id();
+      if (id <= last_shown_id_) return std::nullopt;
+      last_shown_id_ = id;
     }
     std::string line = FormatChatEvent(*event);
     if (!line.empty()) context_.out() << line << '\n';

@@ -30,6 +30,19 @@ int RunOpen(CommandContext& context, const CommandArgs& args);
 int RunRetract(CommandContext& context, const CommandArgs& args);
 int RunCancel(CommandContext& context, const CommandArgs& args);
 int RunEnvelopes(CommandContext& context, const CommandArgs& args);
+int RunNudge(CommandContext& context, const CommandArgs& args);
+int RunReact(CommandContext& context, const CommandArgs& args);
+int RunPresence(CommandContext& context, const CommandArgs& args);
+int RunConfig(CommandContext& context, const CommandArgs& args);
+int RunQuiet(CommandContext& context, const CommandArgs& args);
+int RunPin(CommandContext& context, const CommandArgs& args);
+int RunUnpin(CommandContext& context, const CommandArgs& args);
+int RunMemories(CommandContext& context, const CommandArgs& args);
+int RunRecall(CommandContext& context, const CommandArgs& args);
+int RunSearch(CommandContext& context, const CommandArgs& args);
+int RunForget(CommandContext& context, const CommandArgs& args);
+int RunBackup(CommandContext& context, const CommandArgs& args);
+int RunExport(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

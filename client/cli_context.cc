@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <iterator>
@@ -107,6 +108,11 @@ std::optional<int> CommandContext::ParseIdArgs(const CommandUsage& usage,
   if (auto done = ParseArgs(usage, args, po::options_description(), id_option, positional, &vm)) {
     return done;
   }
+  return ReadIdArg(usage, vm, id);
+}
+
+std::optional<int> CommandContext::ReadIdArg(const CommandUsage& usage, const po::variables_map& vm,
+                                             uint64_t* id) {
   if (!vm.count("id")) return ReportUsageError(usage, "give the message's ID");
   Result<uint64_t> parsed = ParseMessageId(vm["id"].as<std::string>());
   if (!parsed.ok()) return ReportUsageError(usage, parsed.status().message());
@@ -137,23 +143,35 @@ std::optional<Client> CommandContext::Connect(int* exit_code) {
   return std::move(client).value();
 }
 
-int CommandContext::Exchange(Client& client, const control::Request& request,
-                             const std::function<void(const control::Response&)>& print_text) {
+bool CommandContext::InIsTerminal() const {
+  return &in_ == &std::cin && ::isatty(STDIN_FILENO) == 1;
+}
+
+std::optional<int> CommandContext::Call(Client& client, const control::Request& request,
+                                        control::Response* reply) {
   Result<control::Response> response = client.Exchange(request);
   if (!response.ok()) return ReportUnreachable(response.status());
   if (response->has_error()) return ReportDaemonError(response->error());
+  *reply = std::move(response).value();
+  return std::nullopt;
+}
+
+int CommandContext::Exchange(Client& client, const control::Request& request,
+                             const std::function<void(const control::Response&)>& print_text) {
+  control::Response response;
+  if (auto failed = Call(client, request, &response)) return *failed;
   if (json()) {
     // The body alone, like a JSON-RPC "result".
     const auto* oneof = control::Response::descriptor()->FindOneofByName("body");
-    const auto* reflection = response->GetReflection();
-    const auto* field = reflection->GetOneofFieldDescriptor(*response, oneof);
+    const auto* reflection = response.GetReflection();
+    const auto* field = reflection->GetOneofFieldDescriptor(response, oneof);
     if (field == nullptr) {
       out_ << "{}\n";
     } else {
-      PrintJsonLine(reflection->GetMessage(*response, field));
+      PrintJsonLine(reflection->GetMessage(response, field));
     }
   } else if (print_text) {
-    print_text(*response);
+    print_text(response);
   }
   return kExitOk;
 }

@@ -60,9 +60,16 @@ class CommandContext {
   // stored in *id.
   std::optional<int> ParseIdArgs(const CommandUsage& usage, const std::vector<std::string>& args,
                                  uint64_t* id);
+  // Reads the message ID a command's parsed arguments hold as "id" into *id; returns
+  // kExitUsage after a usage error when it is missing or not an id.
+  std::optional<int> ReadIdArg(const CommandUsage& usage, const po::variables_map& vm,
+                               uint64_t* id);
 
   bool json() const { return globals_.json; }
   std::istream& in() { return in_; }
+  // Whether in() is a terminal a person types at (and not a pipe, a file or a test's
+  // stream): what decides whether to prompt, and to turn echo off for secrets.
+  bool InIsTerminal() const;
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 
@@ -70,6 +77,10 @@ class CommandContext {
   // and returns nullopt with *exit_code set.
   std::optional<Client> Connect(int* exit_code);
 
+  // Sends `request` over `client` and stores the answer in *reply. On failure prints
+  // why (the daemon's error, or a lost connection) and returns the exit code.
+  std::optional<int> Call(Client& client, const control::Request& request,
+                          control::Response* reply);
   // Sends `request` over `client` and prints the answer: the reply body as JSON
   // with --json, otherwise through `print_text`. Returns the exit code.
   int Exchange(Client& client, const control::Request& request,

@@ -14,6 +14,9 @@ constexpr CommandUsage kUsage{
     "not yet read are marked (new). Sealed messages, questions and scheduled messages\n"
     "show their state (sealed until when, waiting for whose answer, gentle with its\n"
     "note, opened, withdrawn, scheduled, cancelled) and what you can type next.\n"
+    "Nudges show as (hug ×3), a same moment as ✨, reactions after the text as\n"
+    "[you: ❤ · them: 😂], shared memories with 📌, and forgotten messages as\n"
+    "(forgotten). Every message shows its #ID, for react, pin and forget.\n"
     "Use --before with the first id shown to page back.\n"};
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "client/cli_commands.h"
+#include "client/cli_text_format.h"
 
 namespace inmost::cli {
 namespace {
@@ -24,8 +25,7 @@ int RunRead(CommandContext& context, const CommandArgs& args) {
   request.mutable_mark_read()->set_up_to_id(vm.count("up-to") ? vm["up-to"].as<uint64_t>() : 0);
   return context.ConnectAndExchange(request, [&context](const control::Response& response) {
     uint64_t marked = response.mark_read().marked();
-    context.out() << "Marked " << marked << (marked == 1 ? " message" : " messages")
-                  << " as read.\n";
+    context.out() << "Marked " << Count(marked, "message") << " as read.\n";
   });
 }
 

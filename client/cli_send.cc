@@ -1,5 +1,6 @@
 // `inmost send TEXT`: queues a text for the partner, plain, as a withheld-key
-// envelope (--open-at, --open-in, --gentle, --together) or scheduled (--send-at).
+// envelope (--open-at, --open-in, --gentle, --together) or scheduled (--send-at),
+// and perhaps urgent.
 #include <limits>
 #include <ostream>
 #include <typeinfo>
@@ -27,6 +28,8 @@ constexpr CommandUsage kUsage{
     "'inmost chat' open (--together). Until then 'inmost retract ID' withdraws it.\n"
     "With --send-at nothing of the message leaves this daemon before the time;\n"
     "'inmost cancel ID' cancels it until then. Use at most one of these five options.\n"
+    "With --urgent (alone or with any of them) your partner is told of it even in their\n"
+    "quiet hours; keep it for what cannot wait.\n"
     "\n"
     "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
     "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
@@ -71,7 +74,9 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
        "--open-at, --open-in, --gentle or --together.")
       ("send-at", po::value<std::string>()->value_name("TIME"),
        "Keep the message here and send it at TIME; until then 'inmost cancel ID' "
-       "cancels it.");
+       "cancels it.")
+      ("urgent", po::bool_switch(),
+       "It reaches your partner even in their quiet hours.");
   // clang-format on
   po::options_description text_option;
   text_option.add_options()("text", po::value<std::vector<std::string>>(), "The text.");
@@ -140,6 +145,7 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     send->set_together(true);
   }
   if (vm.count("note")) send->set_note(note);
+  send->set_urgent(vm["urgent"].as<bool>());
 
   std::vector<std::string> words;
   if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
@@ -166,6 +172,7 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
       out << "Message " << id
           << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
     }
+    if (send->urgent()) out << "It is urgent: your partner is told even in their quiet hours.\n";
   });
 }
 

@@ -1,7 +1,9 @@
-// `inmost status`: who this daemon is, who its partner is, and whether the link is up.
+// `inmost status`: who this daemon is, who its partner is, whether the link is up,
+// and what each of you shows the other.
 #include <ostream>
 
 #include "client/cli_commands.h"
+#include "client/cli_presence_view.h"
 #include "client/cli_text_format.h"
 
 namespace inmost::cli {
@@ -12,38 +14,56 @@ constexpr CommandUsage kUsage{
     "Shows this daemon's key fingerprint, the partner's fingerprint, the safety number\n"
     "to compare with your partner over a channel you trust, whether the link to the\n"
     "partner is up, whether you and your partner are here (have 'inmost chat' open:\n"
-    "what messages sent with --together wait for), and how many sent messages the\n"
-    "partner has not yet stored.\n"};
+    "what messages sent with --together wait for), what you show your partner and\n"
+    "what they show you ('inmost presence'), their boundaries, whether you are quiet\n"
+    "('inmost quiet') and how many sent messages the partner has not yet stored.\n"};
 
 void PrintStatus(std::ostream& out, const control::StatusReply& status) {
-  constexpr char kIndent[] = "                   ";
-  out << "Fingerprint:       " << status.fingerprint() << '\n';
+  out << FieldLine("Fingerprint", status.fingerprint()) << '\n';
   if (!status.paired()) {
-    out << "Partner:           not paired (make an invite with 'inmost invite', or\n"
-        << kIndent << "join one with 'inmost join CODE')\n";
+    out << FieldLine("Partner", "not paired (make an invite with 'inmost invite', or") << '\n'
+        << FieldLine("", "join one with 'inmost join CODE')") << '\n';
   } else {
-    out << "Partner:           " << TerminalSafe(status.partner_fingerprint()) << '\n';
+    out << FieldLine("Partner", TerminalSafe(status.partner_fingerprint())) << '\n';
     std::vector<std::string> lines = SafetyNumberLines(status.safety_number());
     for (size_t i = 0; i < lines.size(); ++i) {
-      out << (i == 0 ? "Safety number:     " : kIndent) << lines[i] << '\n';
+      out << FieldLine(i == 0 ? "Safety number" : "", lines[i]) << '\n';
     }
-    out << "Link:              " << (status.link_up() ? "up" : "down") << '\n';
-    out << "Presence:          you: " << (status.present() ? "here" : "away") << ", partner: "
-        << (!status.link_up()          ? "unknown (the link is down)"
-            : status.partner_present() ? "here"
-                                       : "away")
+    out << FieldLine("Link", status.link_up() ? "up" : "down") << '\n';
+    out << FieldLine("Presence", std::string("you: ") + (status.present() ? "here" : "away") +
+                                     ", partner: " +
+                                     (!status.link_up()          ? "unknown (the link is down)"
+                                      : status.partner_present() ? "here"
+                                                                 : "away"))
         << '\n';
-    if (status.partner_addresses_size() > 0) {
-      out << "Partner addresses: ";
-      for (int i = 0; i < status.partner_addresses_size(); ++i) {
-        out << (i > 0 ? ", " : "") << TerminalSafe(status.partner_addresses(i));
-      }
-      out << '\n';
+    // An older daemon says nothing of presence choices: no line rather than "unknown".
+    if (status.presence() != control::Presence::CHOICE_UNSPECIFIED) {
+      out << FieldLine("You show", PresenceChoiceName(status.presence())) << '\n';
     }
-    out << "Not yet delivered: " << status.unacknowledged() << '\n';
+    if (status.has_partner()) {
+      for (const Field& field : PartnerViewFields(status.partner())) {
+        out << FieldLine(field.label, field.value) << '\n';
+      }
+    }
+    if (status.partner_addresses_size() > 0) {
+      std::string addresses;
+      for (int i = 0; i < status.partner_addresses_size(); ++i) {
+        addresses += (i > 0 ? ", " : "") + TerminalSafe(status.partner_addresses(i));
+      }
+      out << FieldLine("Partner addresses", addresses) << '\n';
+    }
+    out << FieldLine("Not yet delivered", std::to_string(status.unacknowledged())) << '\n';
+  }
+  if (status.quiet()) {
+    std::string until = "only urgent messages are announced";
+    if (status.quiet_until_unix_ms() != 0) {
+      until = "until " + LocalTime(status.quiet_until_unix_ms(), kDateTimeFormat) + " (" +
+              FormatCountdown(status.quiet_until_unix_ms() - NowUnixMs()) + " left): " + until;
+    }
+    out << FieldLine("Quiet", until) << '\n';
   }
   if (!status.listen_address().empty()) {
-    out << "Listening on:      " << status.listen_address() << '\n';
+    out << FieldLine("Listening on", status.listen_address()) << '\n';
   }
 }
 

@@ -1,8 +1,12 @@
 #include "client/cli_text_format.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iterator>
+
+#include "client/cli_nudge_kind.h"
+#include "client/cli_presence_view.h"
 
 namespace inmost::cli {
 
@@ -23,6 +27,14 @@ std::string TerminalSafe(std::string_view text) {
     }
   }
   return safe;
+}
+
+std::string OneLine(std::string_view text) {
+  std::string line = TerminalSafe(text);
+  for (char& c : line) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  return line;
 }
 
 std::string LocalTime(int64_t unix_ms, const char* format) {
@@ -77,6 +89,82 @@ std::string FormatCountdown(int64_t ms) {
   return "0s";
 }
 
+std::string FieldLine(std::string_view label, std::string_view value) {
+  constexpr size_t kValueColumn = 19;  // Room for the longest label, "Partner addresses:".
+  std::string line = label.empty() ? std::string() : std::string(label) + ':';
+  line.resize(std::max(kValueColumn, line.size() + 1), ' ');
+  return line + std::string(value);
+}
+
+int64_t MessageTimeUnixMs(const control::Message& message) {
+  bool outgoing = message.direction() == control::Message::OUTGOING;
+  int64_t at_ms = outgoing || message.received_at_unix_ms() == 0 ? message.sent_at_unix_ms()
+                                                                 : message.received_at_unix_ms();
+  // A scheduled message has not been sent: it shows when it is to leave.
+  return at_ms != 0 ? at_ms : message.send_at_unix_ms();
+}
+
+std::string FormatReactions(const control::Message& message) {
+  std::string mine = OneLine(message.my_reaction());
+  std::string theirs = OneLine(message.their_reaction());
+  if (mine.empty() && theirs.empty()) return "";
+  if (theirs.empty()) return "[you: " + mine + "]";
+  if (mine.empty()) return "[them: " + theirs + "]";
+  return "[you: " + mine + " · them: " + theirs + "]";
+}
+
+std::string EnvelopeKindWords(control::Message::Envelope::Kind kind) {
+  switch (kind) {
+    case control::Message::Envelope::SEALED:
+      return "sealed message";
+    case control::Message::Envelope::GENTLE:
+      return "gentle message";
+    case control::Message::Envelope::TOGETHER:
+      return "together message";
+    case control::Message::Envelope::ANSWER:
+      return "sealed answer";
+    default:
+      return "envelope";
+  }
+}
+
+bool IsForgotten(const control::Message& message) {
+  switch (message.forget()) {
+    case control::Message::FORGOTTEN:
+    case control::Message::ASKED:
+    case control::Message::FORGOTTEN_BOTH:
+    case control::Message::PARTNER_KEPT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string ForgetDescription(const control::Message& message) {
+  const std::string forget = "inmost forget " + std::to_string(message.id());
+  switch (message.forget()) {
+    case control::Message::FORGOTTEN:
+      return "forgotten here";
+    case control::Message::ASKED:
+      return "forgotten here; your partner is asked to forget it too";
+    case control::Message::FORGOTTEN_BOTH:
+      return "forgotten on both sides";
+    case control::Message::PARTNER_KEPT:
+      return "forgotten here; your partner chose to keep theirs";
+    case control::Message::PARTNER_ASKS:
+      return "your partner asks you to forget it: " + forget + ", or to keep it: " + forget +
+             " --keep";
+    case control::Message::KEPT:
+      return "kept: your partner asked you to forget it";
+    default:
+      return "";
+  }
+}
+
+std::string Count(uint64_t n, std::string_view noun) {
+  return std::to_string(n) + ' ' + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -96,13 +184,7 @@ std::string Id(uint64_t id) {
 // gentle: "about my father" — open with: inmost open 12
 std::string WithNote(const std::string& head, const Envelope& envelope, const std::string& rest) {
   std::string text = head;
-  if (!envelope.note().empty()) {
-    std::string note = TerminalSafe(envelope.note());
-    for (char& c : note) {
-      if (c == '\n' || c == '\t') c = ' ';  // The note stays on the message's line.
-    }
-    text += ": \"" + note + "\"";
-  }
+  if (!envelope.note().empty()) text += ": \"" + OneLine(envelope.note()) + "\"";
   if (!rest.empty()) text += " — " + rest;
   return text;
 }
@@ -133,18 +215,7 @@ std::string EnvelopePlaceholder(const Envelope& envelope) {
     default:
       break;
   }
-  switch (envelope.kind()) {
-    case Envelope::SEALED:
-      return "[sealed message]";
-    case Envelope::GENTLE:
-      return "[gentle message]";
-    case Envelope::TOGETHER:
-      return "[together message]";
-    case Envelope::ANSWER:
-      return "[sealed answer]";
-    default:
-      return "[envelope]";
-  }
+  return "[" + EnvelopeKindWords(envelope.kind()) + "]";
 }
 
 // An envelope still withheld: what it waits for, and what to do about it.
@@ -254,9 +325,10 @@ std::string DeliverySuffix(const control::Message& message) {
   }
 }
 
-// The "(...)" after the text: the message's id and state; empty for none.
-std::string MessageStatus(const control::Message& message, const char* time_format,
-                          int64_t now_unix_ms) {
+// The message's id and delivery state, or for an envelope, question or scheduled
+// message its own state.
+std::string StateDescription(const control::Message& message, const char* time_format,
+                             int64_t now_unix_ms) {
   bool outgoing = message.direction() == control::Message::OUTGOING;
   std::string id = Id(message.id());
   switch (message.state()) {
@@ -285,44 +357,83 @@ std::string MessageStatus(const control::Message& message, const char* time_form
     case control::Message::PENDING:
       return id + " pending";
     case control::Message::DELIVERED:
-      return outgoing ? id + " delivered" : "new";
+      return id + (outgoing ? " delivered" : " new");
     case control::Message::READ:
-      return outgoing ? id + " read" : "";
+      return outgoing ? id + " read" : id;
     case control::Message::NOT_DELIVERED:
       return id + " never delivered: sent to a former partner";
     default:
-      return "";
+      return id;  // Always shown: react, pin and forget need it.
   }
+}
+
+// The "(...)" after the text: the message's id and state, then what else is true
+// of it (over the nudge budget, urgent, a forget asked for).
+std::string MessageStatus(const control::Message& message, const char* time_format,
+                          int64_t now_unix_ms) {
+  // Whatever the message was, nothing of it is left to describe.
+  if (IsForgotten(message)) return Id(message.id()) + ' ' + ForgetDescription(message);
+  std::string status = StateDescription(message, time_format, now_unix_ms);
+  if (message.kind() == control::Message::NUDGE && message.nudge().over_budget()) {
+    status += ", over your nudge budget: not announced";
+  }
+  if (message.urgent()) status += ", urgent";
+  if (std::string forget = ForgetDescription(message); !forget.empty()) status += ", " + forget;
+  return status;
+}
+
+// Who the line says spoke: "you: ", "partner: ", "question of the day: ", or
+// nobody for a moment, which the two of you made.
+std::string Speaker(const control::Message& message) {
+  if (message.kind() == control::Message::MOMENT) return "";
+  if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
+    return "question of the day: ";  // Neither of you asked it.
+  }
+  return message.direction() == control::Message::OUTGOING ? "you: " : "partner: ";
+}
+
+// The text to show, or what stands in for it.
+std::string Body(const control::Message& message) {
+  if (IsForgotten(message)) return kForgottenText;
+  switch (message.kind()) {
+    case control::Message::NUDGE:
+      return NudgeLabel(message.nudge());
+    case control::Message::MOMENT:
+      return kMomentText;
+    case control::Message::ENVELOPE:
+      if (message.text().empty()) return EnvelopePlaceholder(message.envelope());
+      break;
+    default:
+      break;
+  }
+  return TerminalSafe(message.text());
+}
+
+std::string QuietSummaryLine(const control::QuietSummary& summary) {
+  std::string line = "Quiet ended: " + Count(summary.messages(), "message") + ", " +
+                     Count(summary.nudges(), "nudge") + ", " +
+                     Count(summary.envelopes(), "envelope") + " arrived";
+  if (summary.first_id() != 0) line += " (the first is " + Id(summary.first_id()) + ")";
+  return line + '.';
 }
 
 }  // namespace
 
 std::string FormatMessage(const control::Message& message, const char* time_format,
                           int64_t now_unix_ms) {
-  bool outgoing = message.direction() == control::Message::OUTGOING;
-  int64_t at_ms = outgoing || message.received_at_unix_ms() == 0 ? message.sent_at_unix_ms()
-                                                                 : message.received_at_unix_ms();
-  // A scheduled message has not been sent: it shows when it is to leave.
-  if (at_ms == 0) at_ms = message.send_at_unix_ms();
-  std::string prefix = "[" + LocalTime(at_ms, time_format) + "] ";
-  if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
-    prefix += "question of the day: ";  // Neither of you asked it.
-  } else {
-    prefix += outgoing ? "you: " : "partner: ";
-  }
-  std::string text = TerminalSafe(message.text());
-  if (text.empty() && message.kind() == control::Message::ENVELOPE) {
-    text = EnvelopePlaceholder(message.envelope());
-  }
+  std::string prefix =
+      "[" + LocalTime(MessageTimeUnixMs(message), time_format) + "] " + Speaker(message);
   std::string indent(prefix.size(), ' ');
   std::string out = prefix;
-  for (char c : text) {
+  for (char c : Body(message)) {
     out.push_back(c);
     if (c == '\n') out += indent;
   }
-  std::string status = MessageStatus(message, time_format, now_unix_ms);
-  if (!status.empty()) out += "  (" + status + ")";
-  return out;
+  if (message.pinned()) out += " 📌";
+  if (std::string reactions = FormatReactions(message); !reactions.empty()) {
+    out += ' ' + reactions;
+  }
+  return out + "  (" + MessageStatus(message, time_format, now_unix_ms) + ")";
 }
 
 std::string FormatMessage(const control::Message& message, const char* time_format) {
@@ -351,6 +462,12 @@ std::string FormatChatEvent(const control::Event& event) {
     case control::Event::kPartnerPresence:
       return event.partner_presence().present() ? "-- your partner is here"
                                                 : "-- your partner has left";
+    case control::Event::kSameMoment:
+      return "-- " + std::string(kMomentText) + " (" + Id(event.same_moment().message().id()) + ")";
+    case control::Event::kQuietSummary:
+      return "-- " + QuietSummaryLine(event.quiet_summary());
+    case control::Event::kPartnerChanged:
+      return "-- your partner shows: " + PartnerViewSummary(event.partner_changed().partner());
     default:
       return "";
   }

@@ -1,4 +1,4 @@
-// How the CLI shows the daemon's data to a person: messages, times, safety
+// How the CLI shows the daemon's data to a person: messages, events, times, safety
 // numbers. Text from the partner is untrusted, so it never reaches the terminal
 // with its control characters (which could rewrite the screen) intact.
 #pragma once
@@ -16,6 +16,10 @@ namespace inmost::cli {
 // replaced by '?', so it can only print, never command the terminal.
 std::string TerminalSafe(std::string_view text);
 
+// TerminalSafe(text) with line breaks and tabs turned into spaces, for text that
+// must stay on its line (an envelope's note, a reaction, a setting's value).
+std::string OneLine(std::string_view text);
+
 // `unix_ms` in local time, formatted with strftime's `format`.
 std::string LocalTime(int64_t unix_ms, const char* format);
 
@@ -27,22 +31,53 @@ std::vector<std::string> SafetyNumberLines(std::string_view safety_number);
 // second counts as a whole one); "0s" for zero or less.
 std::string FormatCountdown(int64_t ms);
 
+// `n` and its noun: "1 message", "3 messages" (`noun` takes an "s").
+std::string Count(uint64_t n, std::string_view noun);
+
 // The time format of `history` and of confirmations: "2027-02-14 09:00".
 inline constexpr char kDateTimeFormat[] = "%Y-%m-%d %H:%M";
 
-// One message for `history`, `envelopes` and `chat`: "[time] you: text  (state)".
-// Lines after the first are indented under the text. Envelopes, questions and
-// scheduled messages show their state and what to do next, such as
+// "Label:" padded to the column where `status` and `presence` start their values,
+// then `value`; an empty label continues the field above.
+std::string FieldLine(std::string_view label, std::string_view value);
+
+// What stands for a MOMENT entry, which neither of you wrote.
+inline constexpr char kMomentText[] = "✨ same moment: you both reached out";
+// What stands for a message forgotten here.
+inline constexpr char kForgottenText[] = "(forgotten)";
+
+// When a message happened as its reader sees it: sent (yours), received (theirs),
+// or for a scheduled message that has not left, when it is to leave.
+int64_t MessageTimeUnixMs(const control::Message& message);
+
+// The reactions on a message: "[you: ❤ · them: 😂]", "[them: 😂]"; empty for none.
+std::string FormatReactions(const control::Message& message);
+
+// What an envelope is called: "sealed message", "gentle message", "sealed answer" ...
+std::string EnvelopeKindWords(control::Message::Envelope::Kind kind);
+
+// True once the message's body is deleted here by a forget (whatever the partner did).
+bool IsForgotten(const control::Message& message);
+
+// Where a forget of `message` stands, such as "forgotten here; your partner is asked
+// to forget it too"; empty when nobody asked to forget it.
+std::string ForgetDescription(const control::Message& message);
+
+// One message for `history`, `envelopes` and `chat`: "[time] you: text  (#id state)".
+// Lines after the first are indented under the text, then come a 📌 when pinned and
+// the reactions. Envelopes, questions and scheduled messages show their state and
+// what to do next, such as
 // "[sealed message]  (#12 sealed until 2027-02-14 09:00, opens in 2d 3h)"; countdowns
-// count from `now_unix_ms`.
+// count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText.
 std::string FormatMessage(const control::Message& message, const char* time_format,
                           int64_t now_unix_ms);
 // The same, counting from the system clock.
 std::string FormatMessage(const control::Message& message, const char* time_format);
 
-// One event for `chat`, such as "  [#42 delivered]", "-- your partner is here" or a
-// changed envelope as "-- changed: " + FormatMessage(); empty for events chat ignores
-// (incoming messages are printed with FormatMessage instead).
+// One event for `chat`, such as "  [#42 delivered]", "-- your partner is here", a
+// changed envelope as "-- changed: " + FormatMessage(), a same moment, the summary
+// of a quiet that ended, or what your partner now shows; empty for events chat
+// ignores (incoming messages are printed with FormatMessage instead).
 std::string FormatChatEvent(const control::Event& event);
 
 // The system clock in Unix milliseconds.

@@ -12,8 +12,10 @@ constexpr CommandUsage kUsage{
     "Subscribes to the daemon's events and prints each as one line of JSON (protobuf's\n"
     "JSON mapping of inmost.control.Event, whatever --json says), until interrupted.\n"
     "Events: message_received, delivered, read, link_up, link_down, paired, changed\n"
-    "(an envelope, question or scheduled message changed state: its whole new view)\n"
-    "and partner_presence.\n"
+    "(a message changed: an envelope, question or scheduled message changed state, a\n"
+    "reaction, a pin, a forget; its whole new view), partner_presence, same_moment\n"
+    "(you both nudged at once), quiet_summary (your quiet ended: what arrived during\n"
+    "it) and partner_changed (what your partner shows, or their boundaries, changed).\n"
     "When the daemon goes away the command ends with exit code 3.\n"};
 
 }  // namespace

@@ -2,14 +2,20 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <thread>
 
+#include "daemon/core/history_search.h"
+#include "daemon/core/message_view.h"
+#include "daemon/crypto/bytes.h"
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/invite_code.h"
 #include "daemon/identity/safety_number.h"
+#include "daemon/store/backup_archive.h"
 #include "daemon/store/storage_key.h"
 
 namespace inmost {
@@ -20,6 +26,10 @@ namespace asio = boost::asio;
 constexpr std::string_view kIdentityKey = "identity/static_private";
 constexpr int64_t kDefaultInviteSeconds = int64_t{24} * 3600;
 constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
+constexpr uint32_t kDefaultSearchLimit = 50;
+constexpr uint32_t kMaxSearchLimit = 1000;
+// A search opens the history in this many ranges at once, at most.
+constexpr unsigned kMaxSearchThreads = 4;
 // How long forgetting everything waits for the partner's daemon to store the request.
 constexpr auto kForgetRequestWait = std::chrono::seconds(5);
 
@@ -438,13 +448,52 @@ asio::awaitable<Result<control::ForgetReply>> Daemon::ForgetEverything() {
 }
 
 asio::awaitable<Result<control::SearchReply>> Daemon::Search(
-    const control::SearchRequest&) {
-  co_return Unsupported("search is not built yet");
+    const control::SearchRequest& request) {
+  uint32_t limit = request.limit() == 0 ? kDefaultSearchLimit
+                                        : std::min(request.limit(), kMaxSearchLimit);
+  const store::SealedStore& store = *db_;
+  std::string words = request.words();
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxSearchThreads);
+  // Named, not a temporary in the co_await: GCC 12 destroys those twice.
+  std::function<Result<core::SearchResult>()> search = [&store, words, limit, threads] {
+    return core::SearchHistory(store, words, limit, threads);
+  };
+  auto found = co_await background_.Run(search);
+  if (!found.ok()) co_return found.status();
+  control::SearchReply reply;
+  for (const auto& entry : found->matches) {
+    *reply.add_messages() = core::MessageView(entry, disclosure_.partner_present());
+  }
+  reply.set_searched(found->searched);
+  reply.set_more(found->more);
+  co_return reply;
 }
 
 asio::awaitable<Result<control::BackupReply>> Daemon::Backup(
-    const control::BackupRequest&) {
-  co_return Unsupported("backup is not built yet");
+    const control::BackupRequest& request) {
+  std::filesystem::path path(request.path());
+  if (!path.is_absolute()) co_return InvalidArgument("give the backup file as an absolute path");
+  if (request.passphrase().size() < store::kMinBackupPassphraseSize) {
+    co_return InvalidArgument("the backup passphrase needs at least " +
+                              std::to_string(store::kMinBackupPassphraseSize) + " bytes");
+  }
+  // Everything accepted so far is in the backup.
+  Status synced = co_await commit_.Sync();
+  if (!synced.ok()) co_return synced;
+  auto passphrase = std::make_shared<crypto::SecretBytes>(
+      crypto::SecretBytes::CopyOf(crypto::AsBytes(request.passphrase())));
+  const store::SealedStore& store = *db_;
+  std::function<Result<store::BackupStats>()> backup = [&store, path, passphrase] {
+    return store::WriteBackup(store, path, *passphrase);
+  };
+  auto written = co_await background_.Run(backup);
+  if (!written.ok()) co_return written.status();
+  log_.Info("backup written: " + std::to_string(written->records) + " records");
+  control::BackupReply reply;
+  reply.set_path(path.string());
+  reply.set_records(written->records);
+  reply.set_bytes(written->bytes);
+  co_return reply;
 }
 
 void Daemon::OnLinkUp(const std::string& address) {

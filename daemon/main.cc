@@ -14,6 +14,7 @@
 #include "daemon/config/command_line.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/daemon.h"
+#include "daemon/store/backup_archive.h"
 
 namespace {
 
@@ -32,17 +33,18 @@ void ReturnLargeBuffersToTheKernel() {
   mallopt(M_MMAP_THRESHOLD, kLargeBufferBytes);
 }
 
-inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase() {
+// Reads one line of standard input; `source` names what asked for it in errors.
+inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase(const std::string& source) {
   // Reserved up front so getline never reallocates, leaving an unwiped copy behind.
   constexpr size_t kMaxPassphrase = 4096;
   std::string line;
   line.reserve(kMaxPassphrase);
   if (!std::getline(std::cin, line) || line.empty()) {
-    return inmost::InvalidArgument("--passphrase-stdin: no passphrase on standard input");
+    return inmost::InvalidArgument(source + ": no passphrase on standard input");
   }
   if (line.size() >= kMaxPassphrase) {
     sodium_memzero(line.data(), line.size());
-    return inmost::InvalidArgument("--passphrase-stdin: the passphrase is too long (at most " +
+    return inmost::InvalidArgument(source + ": the passphrase is too long (at most " +
                                    std::to_string(kMaxPassphrase - 1) + " bytes)");
   }
   auto secret = inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(line));
@@ -53,6 +55,20 @@ inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase() {
 int Fail(const inmost::Status& status) {
   std::cerr << "inmostd: " << status.message() << '\n';
   return 1;
+}
+
+// inmostd restore: a new data directory from a backup archive, passphrase on stdin.
+int Restore(const inmost::config::Command& command) {
+  auto passphrase = ReadPassphrase("restore");
+  if (!passphrase.ok()) return Fail(passphrase.status());
+  auto restored =
+      inmost::store::RestoreBackup(command.backup_file, *passphrase, command.daemon.data_dir);
+  if (!restored.ok()) return Fail(restored.status());
+  const std::string dir = command.daemon.data_dir.string();
+  std::cout << "restored " << restored->records
+            << (restored->records == 1 ? " record into " : " records into ") << dir
+            << "; start it with: inmostd run --data-dir " << dir << '\n';
+  return 0;
 }
 
 }  // namespace
@@ -72,9 +88,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (command->verb == inmost::config::Command::Verb::kRestore) return Restore(*command);
+
   std::optional<inmost::crypto::SecretBytes> passphrase;
   if (command->passphrase_stdin) {
-    auto read = ReadPassphrase();
+    auto read = ReadPassphrase("--passphrase-stdin");
     if (!read.ok()) return Fail(read.status());
     passphrase = std::move(*read);
   }

@@ -15,10 +15,15 @@ namespace po = boost::program_options;
 constexpr char kUsage[] =
     "usage: inmostd init [--data-dir DIR] [--passphrase-stdin]\n"
     "       inmostd run  [--data-dir DIR] [--listen HOST:PORT] [--config FILE] [options]\n"
+    "       inmostd restore FILE [--data-dir DIR]\n"
     "\n"
     "inmostd keeps an end-to-end encrypted conversation with one partner.\n"
-    "  init   creates the identity and the encrypted store in the data directory\n"
-    "  run    runs the daemon in the foreground (stop it with Ctrl-C or SIGTERM)\n"
+    "  init     creates the identity and the encrypted store in the data directory\n"
+    "  run      runs the daemon in the foreground (stop it with Ctrl-C or SIGTERM)\n"
+    "  restore  makes a new data directory from a backup archive (`inmost backup FILE`),\n"
+    "           carrying on the same identity, pairing and history. It reads the archive's\n"
+    "           passphrase from the first line of standard input and writes a new 0600\n"
+    "           storage key file; the directory must not hold a store yet.\n"
     "\n"
     "The data directory defaults to $INMOST_DATA_DIR, else $XDG_DATA_HOME/inmost,\n"
     "else ~/.local/share/inmost. Drive a running daemon with the `inmost` command.\n";
@@ -30,6 +35,15 @@ po::options_description CommonOptions() {
       "passphrase-stdin",
       "read a passphrase from the first line of standard input: at init it protects the "
       "storage key (Argon2id); at run it unlocks it. Without it, init writes a 0600 key file.");
+  return o;
+}
+
+// restore takes only the data directory; the archive is its one positional argument.
+po::options_description RestoreOptions() {
+  po::options_description o("Options for restore");
+  o.add_options()("help,h", "show this help")("data-dir", po::value<std::string>(),
+                                              "the new data directory to make")(
+      "backup-file", po::value<std::string>(), "the archive to restore");
   return o;
 }
 
@@ -50,14 +64,23 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
     command.verb = Command::Verb::kInit;
   } else if (verb == "run") {
     command.verb = Command::Verb::kRun;
+  } else if (verb == "restore") {
+    command.verb = Command::Verb::kRestore;
   } else {
-    return InvalidArgument("unknown command '" + verb + "'; expected init or run (see --help)");
+    return InvalidArgument("unknown command '" + verb +
+                           "'; expected init, run or restore (see --help)");
   }
 
   po::variables_map vm;
   try {
-    po::options_description accepted = command.verb == Command::Verb::kInit ? CommonOptions() : all;
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(accepted).run(), vm);
+    po::options_description accepted = command.verb == Command::Verb::kInit      ? CommonOptions()
+                                       : command.verb == Command::Verb::kRestore ? RestoreOptions()
+                                                                                 : all;
+    po::positional_options_description positional;
+    if (command.verb == Command::Verb::kRestore) positional.add("backup-file", 1);
+    po::store(
+        po::command_line_parser(argc - 1, argv + 1).options(accepted).positional(positional).run(),
+        vm);
     if (vm.count("config")) {
       std::ifstream file(vm["config"].as<std::string>());
       if (!file)
@@ -82,6 +105,13 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   }
   command.passphrase_stdin = vm.count("passphrase-stdin") > 0;
   if (command.verb == Command::Verb::kInit) return command;
+  if (command.verb == Command::Verb::kRestore) {
+    if (!vm.count("backup-file")) {
+      return InvalidArgument("restore needs the backup file: inmostd restore FILE --data-dir DIR");
+    }
+    command.backup_file = vm["backup-file"].as<std::string>();
+    return command;
+  }
 
   auto run = CheckRunOptions(vm);
   if (!run.ok()) return run.status();

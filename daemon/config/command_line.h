@@ -2,6 +2,7 @@
 // Command. It only reads options; it opens no files but the config file.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,10 +14,11 @@
 namespace inmost::config {
 
 struct Command {
-  enum class Verb { kHelp, kInit, kRun };
+  enum class Verb { kHelp, kInit, kRun, kRestore };
   Verb verb = Verb::kHelp;
-  std::string help_text;  // For kHelp: what to print.
-  DaemonOptions daemon;   // data_dir resolved; listen etc. for kRun.
+  std::string help_text;    // For kHelp: what to print.
+  std::string backup_file;  // For kRestore: the archive; its passphrase comes on stdin.
+  DaemonOptions daemon;     // data_dir resolved; listen etc. for kRun.
   bool passphrase_stdin = false;
   log::Level log_level = log::Level::kInfo;
   int64_t clock_offset_ms = 0;  // For tests of time-based release; 0 in real use.

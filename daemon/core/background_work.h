@@ -25,8 +25,10 @@ class BackgroundWork {
   ~BackgroundWork() { JoinAll(); }
 
   // Runs `work` on a new thread and resumes with its result on the io thread.
+  // `work` is copied before the first suspension. (By reference: GCC 12 frees a
+  // by-value coroutine parameter of a non-trivial type twice.)
   template <typename T>
-  boost::asio::awaitable<T> Run(std::function<T()> work) {
+  boost::asio::awaitable<T> Run(const std::function<T()>& work) {
     namespace asio = boost::asio;
     struct Outcome {
       explicit Outcome(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
@@ -34,7 +36,7 @@ class BackgroundWork {
       std::optional<T> result;
     };
     auto outcome = std::make_shared<Outcome>(io_);
-    threads_.emplace_back([this, outcome, work = std::move(work)] {
+    threads_.emplace_back([this, outcome, work] {
       outcome->result = work();
       asio::post(io_, [outcome] { outcome->done.cancel(); });
     });

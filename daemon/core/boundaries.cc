@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "daemon/core/quiet_window.h"
 #include "daemon/crypto/bytes.h"
 
 namespace inmost::core {
@@ -16,7 +17,6 @@ constexpr std::string_view kPartnerBoundariesKey = "partner/boundaries";
 constexpr uint32_t kMaxNudgeBudget = 120;
 constexpr uint32_t kMaxSameMomentSeconds = 300;
 constexpr uint64_t kMaxQuietSeconds = uint64_t{7} * 24 * 3600;
-constexpr uint32_t kMinutesPerDay = 24 * 60;
 // The longest the quiet timer sleeps: a wall clock that jumps is noticed within it.
 constexpr auto kMaxQuietWait = std::chrono::seconds(30);
 
@@ -41,35 +41,9 @@ Result<uint32_t> ParseCount(std::string_view key, std::string_view value, uint32
   return n;
 }
 
-std::string FormatMinute(uint32_t minute) {
-  std::string text = std::to_string(100 + minute / 60).substr(1) + ":" +
-                     std::to_string(100 + minute % 60).substr(1);
-  return text;
-}
-
-// "HH:MM" as minutes after midnight.
-std::optional<uint32_t> ParseMinute(std::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  auto digit = [&](size_t i) { return static_cast<uint32_t>(text[i] - '0'); };
-  for (size_t i : {0, 1, 3, 4}) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-  }
-  uint32_t hours = digit(0) * 10 + digit(1), minutes = digit(3) * 10 + digit(4);
-  if (hours > 23 || minutes > 59) return std::nullopt;
-  return hours * 60 + minutes;
-}
-
-// Minutes after local midnight at `unix_ms`.
-uint32_t LocalMinute(int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm local{};
-  if (localtime_r(&seconds, &local) == nullptr) return 0;
-  return static_cast<uint32_t>(local.tm_hour * 60 + local.tm_min);
-}
-
-// Whether `minute` lies in the daily window [start, end), which may span midnight.
-bool InWindow(uint32_t minute, uint32_t start, uint32_t end) {
-  return start < end ? (minute >= start && minute < end) : (minute >= start || minute < end);
+// The daily quiet window the settings hold (only when quiet_hours_set).
+QuietWindow WindowOf(const records::BoundarySettings& s) {
+  return QuietWindow{s.quiet_start_minute(), s.quiet_end_minute()};
 }
 
 control::Presence::Choice ToControl(peer::Presence::Choice choice) {
@@ -171,26 +145,17 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
       {"quiet-hours",
        "a daily quiet window in local time (HH:MM-HH:MM, or off): only urgent messages are "
        "announced, the rest summed up after",
-       [&] {
-         return s.quiet_hours_set()
-                    ? FormatMinute(s.quiet_start_minute()) + "-" + FormatMinute(s.quiet_end_minute())
-                    : std::string("off");
-       },
+       [&] { return s.quiet_hours_set() ? WindowOf(s).ToString() : std::string("off"); },
        [&](std::string_view v) {
          if (v == "off") {
            s.set_quiet_hours_set(false);
            return Status::Ok();
          }
-         auto dash = v.find('-');
-         auto start = ParseMinute(v.substr(0, dash));
-         auto end = dash == std::string_view::npos ? std::nullopt : ParseMinute(v.substr(dash + 1));
-         if (!start || !end || *start == *end) {
-           return InvalidArgument("quiet-hours is HH:MM-HH:MM in local time (e.g. 22:00-07:00), "
-                                  "with different start and end, or off");
-         }
+         auto window = ParseQuietWindow(v);
+         if (!window.ok()) return window.status();
          s.set_quiet_hours_set(true);
-         s.set_quiet_start_minute(*start);
-         s.set_quiet_end_minute(*end);
+         s.set_quiet_start_minute(window->start_minute);
+         s.set_quiet_end_minute(window->end_minute);
          return Status::Ok();
        }},
       {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
@@ -262,11 +227,8 @@ Result<control::QuietReply> Boundaries::Quiet(const control::QuietRequest& reque
   }
   int64_t now = clock_.NowUnixMs();
   if (request.end()) {
-    if (settings_.quiet_hours_set() &&
-        InWindow(LocalMinute(now), settings_.quiet_start_minute(), settings_.quiet_end_minute())) {
-      return FailedPrecondition("these are your quiet hours (" +
-                                FormatMinute(settings_.quiet_start_minute()) + "-" +
-                                FormatMinute(settings_.quiet_end_minute()) +
+    if (settings_.quiet_hours_set() && WindowOf(settings_).Contains(LocalMinuteOfDay(now))) {
+      return FailedPrecondition("these are your quiet hours (" + WindowOf(settings_).ToString() +
                                 "); turn them off with: inmost config quiet-hours off");
     }
     settings_.set_quiet_until_unix_ms(0);
@@ -304,8 +266,7 @@ uint32_t Boundaries::partner_nudge_budget() const {
 bool Boundaries::QuietNow() const {
   int64_t now = clock_.NowUnixMs();
   if (settings_.quiet_until_unix_ms() > now) return true;
-  return settings_.quiet_hours_set() && InWindow(LocalMinute(now), settings_.quiet_start_minute(),
-                                                 settings_.quiet_end_minute());
+  return settings_.quiet_hours_set() && WindowOf(settings_).Contains(LocalMinuteOfDay(now));
 }
 
 int64_t Boundaries::QuietUntil() const {
@@ -313,11 +274,9 @@ int64_t Boundaries::QuietUntil() const {
   int64_t now = clock_.NowUnixMs();
   int64_t until = settings_.quiet_until_unix_ms();
   if (settings_.quiet_hours_set()) {
-    uint32_t minute = LocalMinute(now);
-    uint32_t end = settings_.quiet_end_minute();
-    if (InWindow(minute, settings_.quiet_start_minute(), end)) {
-      uint32_t left = (end + kMinutesPerDay - minute) % kMinutesPerDay;
-      int64_t window_end = now - now % 60000 + int64_t{left} * 60000;
+    uint32_t minute = LocalMinuteOfDay(now);
+    if (QuietWindow window = WindowOf(settings_); window.Contains(minute)) {
+      int64_t window_end = now - now % 60000 + int64_t{window.MinutesLeft(minute)} * 60000;
       until = std::max(until, window_end);
     }
   }

@@ -95,10 +95,6 @@ leveldb::ReadOptions CheckedRead() {
   return options;
 }
 
-bool StartsWith(const leveldb::Slice& key, std::string_view prefix) {
-  return ToView(key).starts_with(prefix);
-}
-
 }  // namespace
 
 // ---- WriteBatch ----------------------------------------------------------------
@@ -323,11 +319,31 @@ Status SealedStore::Scan(std::string_view prefix, bool reverse,
     it->SeekToLast();
   }
 
+  return OpenEach(
+      *it, reverse, [prefix](std::string_view key) { return key.starts_with(prefix); }, fn);
+}
+
+Status SealedStore::ForEachInRange(
+    std::string_view begin, std::string_view end,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  std::shared_lock<std::shared_mutex> lock;
+  INMOST_RETURN_IF_ERROR(LockOpen(lock));
+  leveldb::ReadOptions options = CheckedRead();
+  options.fill_cache = false;  // A bulk scan must not evict what the daemon reads often.
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
+  it->Seek(ToSlice(begin));
+  return OpenEach(
+      *it, /*reverse=*/false, [end](std::string_view key) { return end.empty() || key < end; }, fn);
+}
+
+Status SealedStore::OpenEach(
+    leveldb::Iterator& it, bool reverse, const std::function<bool(std::string_view key)>& in_range,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::string plaintext;  // Reused across records, wiped after each callback.
   Status status;
-  for (; it->Valid() && StartsWith(it->key(), prefix); reverse ? it->Prev() : it->Next()) {
-    const std::string_view key = ToView(it->key());
-    const std::string_view sealed = ToView(it->value());
+  for (; it.Valid() && in_range(ToView(it.key())); reverse ? it.Prev() : it.Next()) {
+    const std::string_view key = ToView(it.key());
+    const std::string_view sealed = ToView(it.value());
     std::optional<size_t> size = PlaintextSize(sealed);
     if (!size) {
       status = RecordDoesNotOpen(key);
@@ -346,7 +362,7 @@ Status SealedStore::Scan(std::string_view prefix, bool reverse,
   plaintext.resize(plaintext.capacity());
   sodium_memzero(plaintext.data(), plaintext.size());
   if (!status.ok()) return status;
-  if (!it->status().ok()) return FromLevelDb(it->status(), "read the store");
+  if (!it.status().ok()) return FromLevelDb(it.status(), "read the store");
   return Status::Ok();
 }
 

@@ -29,6 +29,7 @@
 namespace leveldb {
 class Cache;
 class DB;
+class Iterator;
 }  // namespace leveldb
 
 namespace inmost::store {
@@ -124,6 +125,14 @@ class SealedStore {
       std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
+  // As ForEach(), over the keys in [begin, end) (an empty `end` means past the last
+  // key), for bulk scans such as a search over the whole history: its blocks do not
+  // displace recent records from the block cache. Each call reads through its own
+  // LevelDB iterator, so several threads may scan disjoint ranges at once.
+  Status ForEachInRange(
+      std::string_view begin, std::string_view end,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
   // Compacts keys in [begin, end] so deleted and overwritten values leave the files.
   // An empty `begin` means the first key; an empty `end` means past the last key.
   Status CompactRange(std::string_view begin, std::string_view end);
@@ -141,6 +150,13 @@ class SealedStore {
   Result<std::string> GetSealed(std::string_view key) const;
   Status Scan(std::string_view prefix, bool reverse,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // Opens the record under `it` and each one after it (before it when `reverse`)
+  // while `in_range(key)` holds, calling `fn` as ForEach() says; `it` must belong
+  // to db_, with mu_ held shared. The one loop behind every scan, so each wipes
+  // plaintext and reports a record that does not open the same way.
+  Status OpenEach(leveldb::Iterator& it, bool reverse,
+                  const std::function<bool(std::string_view key)>& in_range,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) const;
   Status WriteSchemaVersion();
   Status CheckSchemaVersion() const;
   // Opens LevelDB into db_; mu_ must be held exclusively.

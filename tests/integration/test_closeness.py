@@ -10,6 +10,9 @@ deadline, never a sleep. "Gone" is checked in the whole decrypted store
 """
 
 import datetime
+import json
+import os
+import subprocess
 import secrets
 import sys
 import time
@@ -529,6 +532,87 @@ class ClosenessTest(IntegrationTest):
         bob.rpc("forget", {"all": True})
         self.assertEqual(int(bob.status()["partner_asked_to_forget_all_unix_ms"]), 0)
         self.assertEqual(bob.find_entries(lambda m: m.get("text")), [])
+
+    # ---- deliver 8: export, backup and restore ----------------------------------
+
+    def test_export_is_readable_and_lists_unopened_envelopes_without_their_body(self):
+        alice, bob = self.pair_up()
+        said = unique("what we said")
+        self.exchange(alice, bob, said)
+        self.exchange(bob, alice, unique("and the reply"))
+        sealed = unique("sealed until next year")
+        alice.rpc("send", {"text": sealed, "open_at_unix_ms": str(int(time.time() * 1000)
+                                                                   + 365 * DAY_MS)})
+        harness.remember_secret(sealed)
+        bob.wait_find(lambda m: kind(m) == "ENVELOPE", ARRIVE, "the sealed envelope")
+        bob.rpc("nudge", {"kind": "HUG"})
+        alice.wait_find(is_nudge("INCOMING", "HUG"), ARRIVE, "the hug")
+        for d in (alice, bob):
+            md = d.cli("export", "--format", "markdown")
+            self.assertExit(md, 0, f"{d.name}: inmost export --format markdown")
+            self.assertIn(said, md.stdout)
+            self.assertIn("hug", md.stdout.lower())
+            self.assertNotIn(sealed, md.stdout, f"{d.name}: an unopened body in the export")
+            self.assertIn("sealed", md.stdout.lower(), "the envelope is listed")
+            js = d.cli("export", "--format", "json")
+            self.assertExit(js, 0, f"{d.name}: inmost export --format json")
+            doc = json.loads(js.stdout)
+            texts = [m.get("text") for m in doc["messages"]]
+            self.assertIn(said, texts)
+            self.assertNotIn(sealed, js.stdout)
+            self.assertEqual(sum(1 for m in doc["messages"] if kind(m) == "ENVELOPE"), 1)
+        # --since leaves out what came before; --out never overwrites.
+        tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+        later = alice.cli("export", "--format", "json", "--since", tomorrow)
+        self.assertExit(later, 0, "inmost export --since tomorrow")
+        self.assertEqual(json.loads(later.stdout)["messages"], [])
+        out = os.path.join(alice.tmp, "export.md")
+        self.assertExit(alice.cli("export", "--out", out), 0, "inmost export --out")
+        with open(out) as f:
+            self.assertIn(said, f.read())
+        self.assertExit(alice.cli("export", "--out", out), 2, "inmost export over a file")
+
+    def test_backup_then_restore_on_a_new_machine_carries_on(self):
+        alice, bob = self.pair_up()
+        old = [unique("before the move"), unique("still before")]
+        a_id, _ = self.exchange(alice, bob, old[0])
+        self.exchange(bob, alice, old[1])
+        alice.rpc("pin", {"id": a_id})
+        before = alice.status()
+        archive = os.path.join(alice.tmp, "alice.backup")
+        passphrase = "moving house " + secrets.token_hex(4)
+        harness.remember_secret(passphrase)
+        r = alice.cli("backup", archive, input=passphrase + "\n")
+        self.assertExit(r, 0, "inmost backup")
+        with open(archive, "rb") as f:
+            blob = f.read()
+        for text in old + [passphrase]:
+            self.assertNotIn(text.encode(), blob, "plaintext in the archive")
+        alice.stop()
+
+        moved = harness.Daemon("alice-moved")
+        self._daemons.append(moved)
+        self.addCleanup(self._check_and_stop, moved)
+        wrong = subprocess.run([harness.INMOSTD, "restore", archive, "--data-dir",
+                                moved.data_dir], input="not the passphrase\n",
+                               capture_output=True, text=True, timeout=60)
+        self.assertExit(wrong, 1, "restore with a wrong passphrase")
+        self.assertIn("passphrase", wrong.stderr)
+        self.assertFalse(os.path.exists(os.path.join(moved.data_dir, "store")),
+                         "a failed restore left a store behind")
+        ok = subprocess.run([harness.INMOSTD, "restore", archive, "--data-dir", moved.data_dir],
+                            input=passphrase + "\n", capture_output=True, text=True, timeout=60)
+        self.assertExit(ok, 0, "inmostd restore")
+        moved.listen_address = alice.listen_address  # the home server keeps its address
+        moved.start(same_port=True)
+        after = moved.status()
+        for field in ("fingerprint", "partner_fingerprint", "safety_number"):
+            self.assertEqual(after[field], before[field], field)
+        wait_for(lambda: moved.status()["link_up"], ARRIVE, "the partner reconnects")
+        self.assertEqual([m.get("text") for m in moved.history_all() if kind(m) == "TEXT"], old)
+        self.assertEqual(len(moved.rpc("memories")["messages"]), 1, "the pin came along")
+        self.exchange(bob, moved, unique("welcome to the new place"))
+        self.exchange(moved, bob, unique("thanks, all here"))
 
 
 if __name__ == "__main__":

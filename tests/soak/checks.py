@@ -14,10 +14,22 @@ violation. Violation categories:
   unfair-reveal       a side opened its partner's answer before giving the answer it
                       stands by (e.g. it withdrew its answer while the partner's key
                       was on its way): a mutual reveal must open both or neither
+  mismatched-reaction a side's my_reaction is not the last reaction it made (or it
+                      shows one it never made), or its partner's copy of the message
+                      shows another one as their_reaction
+
+Nudges (closeness.Nudge), per sender and kind, summed over entries (coalesced ones
+are one entry with a count): the sender holds at least the accepted ones and at
+most those plus the ones without a reply (inconsistent beyond), the receiver holds
+exactly what the sender holds (lost below, duplicated above), and every one was
+delivered (wrong-state). A forgotten text (closeness.Forget) keeps its entry, under
+the same id, on both sides, in the forget state its flow leads to, without text
+where it is deleted (wrong-state otherwise); nothing else holds its text.
 """
 
 import collections
 
+from closeness import GONE, forget_outcome
 from flows import envelope, kind, question
 
 DELIVERED = ("DELIVERED", "READ")
@@ -34,8 +46,8 @@ class Report:
         self.counts[category] += 1
         self.violations.append(f"{category}: {text}")
 
-    def ok(self, outcome):
-        self.counts[outcome] += 1
+    def ok(self, outcome, n=1):
+        self.counts[outcome] += n
 
 
 class Index:
@@ -43,6 +55,7 @@ class Index:
 
     def __init__(self, history):
         self.history = history
+        self.by_id = {m["id"]: m for m in history}
         self.outgoing = collections.defaultdict(list)
         self.incoming = collections.defaultdict(list)
         self.incoming_notes = collections.defaultdict(list)
@@ -67,18 +80,25 @@ def short(text):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check(items, questions, histories):
-    """histories: side -> that side's whole history (oldest first)."""
+def check(items, questions, histories, nudges=(), reactions=(), forgets=()):
+    """histories: side -> that side's whole history (oldest first); nudges,
+    reactions and forgets: closeness.Nudge, .Reaction and .Forget records."""
     report = Report()
     index = {side: Index(h) for side, h in histories.items()}
     partner = dict(zip(histories, reversed(list(histories))))
+    forgotten = {f.body: f for f in forgets if f.accepted}
     for item in items:
-        check_item(report, item, index[item.sender], index[partner[item.sender]])
+        if item.body not in forgotten:  # its text is gone: found by id instead, below
+            check_item(report, item, index[item.sender], index[partner[item.sender]])
+    for f in forgotten.values():
+        check_forgotten(report, f, index)
     for q in questions:
         check_question(report, q, items, index, partner)
     check_unsent(report, items, questions, index, partner)
     for side in histories:
         check_order(report, side, index[side], index[partner[side]])
+    check_nudges(report, nudges, index, partner)
+    check_reactions(report, reactions, index, partner)
     return report
 
 
@@ -229,8 +249,9 @@ def check_unsent(report, items, questions, index, partner):
 
 def check_order(report, sender, sent_index, received_index):
     """Plain (unscheduled) texts arrive in the order they were sent."""
+    # Forgotten texts (no text left) are left out on both sides.
     sent = [m["text"] for m in sent_index.history
-            if m["direction"] == "OUTGOING" and kind(m) == "TEXT"
+            if m["direction"] == "OUTGOING" and kind(m) == "TEXT" and m["text"]
             and str(m.get("send_at_unix_ms", "0")) == "0"]
     wanted = set(sent)
     # A text received twice counts once here: check_item reports the duplicate.
@@ -239,3 +260,103 @@ def check_order(report, sender, sent_index, received_index):
     arrived = set(received)
     if received != [t for t in sent if t in arrived]:
         report.violate("out-of-order", f"texts from {sender} arrived in another order")
+
+
+def check_forgotten(report, f, index):
+    """A text forgotten by f.asker: the same entry on each side, in the state its
+    flow leads to, its text gone where it is deleted (and any reaction with it)."""
+    what = f"text {short(f.body)!r} forgotten by {f.asker}"
+    for side, want in forget_outcome(f).items():
+        ix = index[side]
+        m = ix.by_id.get(f.ids[side])
+        if m is None:
+            report.violate("lost", f"{what}: entry {f.ids[side]} gone from {side}")
+            continue
+        others = [e["id"] for e in ix.history if e["text"] == f.body and e is not m]
+        if others:
+            report.violate("duplicated", f"{what}: also held on {side} as {others}")
+        got = m.get("forget", "FORGET_NONE")
+        deleted = want in GONE
+        if got != want:
+            report.violate("wrong-state", f"{what}: {got} on {side} (entry {m['id']}), "
+                                          f"expected {want}")
+        elif m["text"] != ("" if deleted else f.body):
+            report.violate("wrong-state", f"{what}: {want} on {side} (entry {m['id']}) "
+                                          + ("with its text" if deleted else "without its text"))
+        elif deleted and (m.get("my_reaction") or m.get("their_reaction")):
+            report.violate("wrong-state", f"{what}: {want} on {side} (entry {m['id']}) "
+                                          "still with a reaction")
+        else:
+            report.ok("forgotten" if deleted else "forget-kept")
+
+
+def nudge_kind(m):
+    return (m.get("nudge") or {}).get("kind", "THINKING_OF_YOU")
+
+
+def nudge_count(m):
+    return int((m.get("nudge") or {}).get("count", 0))
+
+
+def check_nudges(report, nudges, index, partner):
+    """Per sender and kind: accepted <= held by the sender <= accepted + without a
+    reply; held by the receiver == held by the sender; all delivered."""
+    for side, ix in index.items():
+        held, received = collections.Counter(), collections.Counter()
+        undelivered = []
+        for m in ix.history:
+            if kind(m) == "NUDGE" and m["direction"] == "OUTGOING":
+                held[nudge_kind(m)] += nudge_count(m)
+                if m["state"] not in DELIVERED:
+                    undelivered.append(m["id"])
+        for m in index[partner[side]].history:
+            if kind(m) == "NUDGE" and m["direction"] == "INCOMING":
+                received[nudge_kind(m)] += nudge_count(m)
+        mine = [n for n in nudges if n.sender == side]
+        accepted = collections.Counter(n.kind for n in mine if n.outcome == "accepted")
+        unsure = collections.Counter(n.kind for n in mine if n.outcome == "uncertain")
+        for k in sorted(set(held) | set(received) | set(accepted)):
+            what = f"{k} nudges from {side}"
+            if held[k] < accepted[k]:
+                report.violate("lost", f"{what}: {accepted[k]} accepted, {held[k]} held there")
+            elif held[k] > accepted[k] + unsure[k]:
+                report.violate("inconsistent", f"{what}: {held[k]} held there, {accepted[k]} "
+                                               f"accepted and {unsure[k]} without a reply")
+            if received[k] < held[k]:
+                report.violate("lost", f"{what}: {received[k]} of {held[k]} received")
+            elif received[k] > held[k]:
+                report.violate("duplicated", f"{what}: {received[k]} received, {held[k]} sent")
+            else:
+                report.ok("nudged", held[k])
+        if undelivered:
+            report.violate("wrong-state", f"{len(undelivered)} nudges from {side} not "
+                                          f"delivered (ids {', '.join(undelivered[:10])})")
+
+
+def check_reactions(report, reactions, index, partner):
+    """Each side shows as its reaction the last one it made (none where it made
+    none), and on every text both hold, each side's reaction is what the other
+    shows as theirs. Deleted (forgotten) copies are check_forgotten's."""
+    made = {(r.side, r.id): r for r in reactions}
+    for side, ix in index.items():
+        for m in ix.history:
+            if m.get("forget") in GONE:
+                continue
+            r = made.get((side, m["id"]))
+            want = r.mine if r else ""
+            if m.get("my_reaction", "") != want:
+                report.violate("mismatched-reaction",
+                               f"{side}: entry {m['id']} {short(m['text'])!r} shows "
+                               f"{m.get('my_reaction', '')!r} as its reaction, made {want!r}")
+    for side, ix in index.items():
+        other = partner[side]
+        for body, mine in ix.outgoing.items():
+            theirs = index[other].incoming.get(body, [])
+            if not body or len(mine) != 1 or len(theirs) != 1 or kind(mine[0]) != "TEXT":
+                continue  # not held once on each side: check_item reports that
+            for a, b, a_side in ((mine[0], theirs[0], side), (theirs[0], mine[0], other)):
+                if a.get("my_reaction", "") != b.get("their_reaction", ""):
+                    report.violate("mismatched-reaction",
+                                   f"{short(body)!r}: {a_side} reacted "
+                                   f"{a.get('my_reaction', '')!r} (entry {a['id']}), its partner "
+                                   f"sees {b.get('their_reaction', '')!r} (entry {b['id']})")

@@ -11,14 +11,17 @@ seconds:
     daemon was killed while sending);
   - the main loop starts envelope flows (sealed with short open times, gentle,
     together, scheduled, questions with their answers, the question of the day;
-    some retracted or cancelled, see flows.py) and holds present subscribers
-    (chat windows) on either side for a while;
+    some retracted or cancelled, see flows.py), nudges (bursts of them while a
+    daemon is down), reactions and forget requests (closeness.py; one side honours
+    forgets, the other is asked), and holds present subscribers (chat windows) on
+    either side for a while;
   - a chaos thread kill -9s either daemon (now and then both) and restarts it on
     the same port.
 Then the faults stop, both sides stay present, and everything must settle before a
 deadline. The invariants (checks.py) are checked on both final histories, both
 daemons stop cleanly, and their data directories' raw files (and logs) are searched
-for every text sent. One summary block is printed; the exit status is 1 on any
+for every text sent (and the decrypted stores for every text forgotten or
+withdrawn). One summary block is printed; the exit status is 1 on any
 violation, with the seed that reproduces the run's choices (thread timing varies).
 """
 
@@ -39,6 +42,7 @@ import harness  # noqa: E402
 from harness import Daemon, EventReader, RpcConnection, RpcError  # noqa: E402
 
 import checks  # noqa: E402
+import closeness  # noqa: E402
 import flows  # noqa: E402
 from fault_proxy import FAULT_KINDS, FaultProxy  # noqa: E402
 
@@ -54,6 +58,7 @@ DOWN_S = (0.0, 2.0)           # how long a killed daemon stays down
 PRESENCE_HOLD_S = (1.0, 6.0)  # a presence configuration lasts this long
 PRESENCE_CHANCE = 0.5         # each side is present in a configuration with this chance
 SETTLE_TIMEOUT_S = 120.0      # after the faults stop, everything must settle by then
+SET_UP_TIMEOUT_S = 20.0       # for each side to learn the other's boundaries
 CHECK_EVERY_S = 1.0           # how often settling re-reads both histories
 JOIN_TIMEOUT_S = 60.0
 TAIL_LINES = 40
@@ -209,11 +214,14 @@ class Soak:
         self.proxies = {}
         self.daemons = {}
         self.flows = flows.Flows(self, self.rng)
+        self.closeness = closeness.Closeness(self, self.flows, random.Random(f"{seed}/closeness"))
+        self.honouring = random.Random(f"{seed}/honour").choice(SIDES)  # honours forgets
         self.presence = {}
         self.chaos = None
         self.arrived_under_faults = 0   # incoming entries on both sides when faults stopped
         self.settle_seconds = None
         self.final_incoming = 0
+        self.moments = 0               # same-moment entries on both sides at the end
 
     # ---- what flows and threads use ---------------------------------------------------
 
@@ -265,6 +273,25 @@ class Soak:
             got = self.daemons[side].status()["partner_addresses"]
             if got != [theirs]:
                 raise AssertionError(f"{side} would dial {got}, not the proxy {theirs}")
+        self.set_boundaries()
+
+    def set_boundaries(self):
+        """The highest nudge budget on both sides, so that refusals stay rare; forgets
+        honoured by one side only, so that both paths run. Waits until each side
+        knows the other's (the sender applies the receiver's budget)."""
+        for side in SIDES:
+            d = self.daemons[side]
+            d.rpc("config", {"key": "nudge-budget", "value": str(closeness.NUDGE_BUDGET)})
+            d.rpc("config", {"key": "honour-forget",
+                             "value": "on" if side == self.honouring else "off"})
+        for side in SIDES:
+            honours = self.partner(side) == self.honouring
+
+            def knows(side=side, honours=honours):
+                view = self.daemons[side].status().get("partner") or {}
+                return (view.get("known") and view.get("honour_forget", False) == honours
+                        and view.get("nudge_budget_per_hour") == closeness.NUDGE_BUDGET)
+            harness.wait_for(knows, SET_UP_TIMEOUT_S, f"{side} to learn its partner's boundaries")
 
     def partner(self, side):
         return SIDES[1 - SIDES.index(side)]
@@ -284,6 +311,7 @@ class Soak:
                 self.flows.start_random()
             if time.monotonic() >= today_at:
                 self.flows.start_today()
+            self.closeness.tick()
             if time.monotonic() >= presence_until:
                 for p in self.presence.values():
                     p.wanted = self.rng.random() < PRESENCE_CHANCE
@@ -355,7 +383,11 @@ class Soak:
             if left:
                 pending.append(f"{side}: {len(left)} still pending (ids "
                                f"{', '.join(m['id'] for m in left[:10])})")
-        return checks.check(self.flows.items, self.flows.questions, histories), pending
+        c = self.closeness
+        report = checks.check(self.flows.items, self.flows.questions, histories,
+                              nudges=c.nudges, reactions=c.reactions.values(), forgets=c.forgets)
+        self.moments = sum(1 for h in histories.values() for m in h if flows.kind(m) == "MOMENT")
+        return report, pending
 
     def stop_daemons(self):
         for side in SIDES:
@@ -381,20 +413,34 @@ class Soak:
         return sum(1 for t in self.secrets() if any(t.encode() in b for b in suspects))
 
     def disk_checks(self):
-        """(plaintext-on-disk, plaintext-in-logs, withdrawn-readable or None)."""
+        """(plaintext-on-disk, plaintext-in-logs, withdrawn-readable or None,
+        forgotten-readable or None)."""
         on_disk = self.plaintext_found(
             [b for d in self.daemons.values() for b in d.raw_files().values()])
         logs = [d.log_text().encode() for d in self.daemons.values()]
         in_logs = self.plaintext_found(logs)
         if not os.access(harness.STORE_PROBE, os.X_OK):
-            return on_disk, in_logs, None
+            return on_disk, in_logs, None, None
         dumps = {side: self.daemons[side].dump_store() for side in SIDES}
         withdrawn = [i for i in self.flows.items if i.withdrawn and i.kind != "scheduled"]
         readable = [i for i in withdrawn if i.body.encode() in dumps[self.partner(i.sender)]]
         for i in readable:
             self.record_error(f"withdrawn {i.kind} from {i.sender} readable in the partner's "
                               f"store: {checks.short(i.body)!r}")
-        return on_disk, in_logs, len(readable)
+        # A forgotten text is deleted for good where its copy is gone from history;
+        # where it is kept (asked, or declined), it must still be there.
+        forgotten = []
+        for f in [f for f in self.closeness.forgets if f.accepted]:
+            for side, state in closeness.forget_outcome(f).items():
+                held = f.body.encode() in dumps[side]
+                if state in closeness.GONE and held:
+                    forgotten.append(f)
+                    self.record_error(f"text forgotten by {f.asker} readable in {side}'s store: "
+                                      f"{checks.short(f.body)!r}")
+                elif state not in closeness.GONE and not held:
+                    self.record_error(f"text {f.asker} asked to forget, {state} on {side}, "
+                                      f"missing from its store: {checks.short(f.body)!r}")
+        return on_disk, in_logs, len(readable), len(forgotten)
 
     def faults(self):
         total = collections.Counter()
@@ -416,12 +462,12 @@ def summary(soak, report, pending, disk):
     """The summary block, and whether the run passed."""
     items = soak.flows.items
     stored = [i for i in items if i.stored]
-    on_disk, in_logs, withdrawn_readable = disk
+    on_disk, in_logs, withdrawn_readable, forgotten_readable = disk
     c = report.counts
     expected = collections.Counter(checks.expected_outcome(i) for i in stored
                                    if i.kind not in ("text",))
     failed = bool(report.violations or pending or soak.errors or on_disk or in_logs
-                  or withdrawn_readable)
+                  or withdrawn_readable or forgotten_readable)
     by_kind = collections.Counter(i.kind for i in stored)
     faults, connections = soak.faults()
     settled = "not settled" if soak.settle_seconds is None else \
@@ -446,13 +492,16 @@ def summary(soak, report, pending, disk):
         f"  lost = {c['lost']}  duplicated = {c['duplicated']}  "
         f"corrupted-accepted = {c['corrupted-accepted']}  wrong-state = {c['wrong-state']}  "
         f"out-of-order = {c['out-of-order']}  inconsistent = {c['inconsistent']}  "
-        f"unfair-reveal = {c['unfair-reveal']}",
+        f"unfair-reveal = {c['unfair-reveal']}  "
+        f"mismatched-reaction = {c['mismatched-reaction']}",
         f"  envelopes: opened as expected {c['opened']}/{expected['opened']}, "
         f"withdrawn as expected {c['withdrawn']}/{expected['withdrawn']}, "
         f"cancelled as expected {c['cancelled']}/{expected['cancelled']}, "
         f"questions revealed {c['revealed']}/{revealed_expected}",
+    ] + closeness_lines(soak, c) + [
         f"  plaintext-on-disk = {on_disk}  plaintext-in-logs = {in_logs}  withdrawn-readable = "
-        f"{'n/a' if withdrawn_readable is None else withdrawn_readable}  "
+        f"{'n/a' if withdrawn_readable is None else withdrawn_readable}  forgotten-readable = "
+        f"{'n/a' if forgotten_readable is None else forgotten_readable}  "
         f"pending-at-end = {len(pending)}  errors = {len(soak.errors)}",
     ]
     if failed:
@@ -463,6 +512,31 @@ def summary(soak, report, pending, disk):
             lines.append(f"  ! ... and {len(problems) - checks.MAX_LISTED} more")
         lines.append(f"  reproduce: scripts/soak --seconds {soak.seconds:g} --seed {soak.seed}")
     return "\n".join(lines), not failed
+
+
+def closeness_lines(soak, c):
+    """The summary's lines on nudges, reactions and forgets."""
+    nudges = soak.closeness.nudges
+    outcomes = collections.Counter(n.outcome for n in nudges)
+    accepted = [n for n in nudges if n.outcome == "accepted"]
+    reactions = list(soak.closeness.reactions.values())
+    steps = [(before, after) for r in reactions
+             for before, after in zip([""] + r.emojis, r.emojis)]
+    forgets = [f for f in soak.closeness.forgets if f.accepted]
+    answers = collections.Counter(f.answer for f in forgets if not f.honoured)
+    return [
+        f"  nudges: {outcomes['accepted']} accepted ({sum(n.queued for n in accepted)} queued, "
+        f"{sum(1 for n in accepted if n.queued and n.count > 1)} of them coalesced into a waiting "
+        f"one; {sum(n.burst for n in nudges)} sent in bursts), {outcomes['refused']} refused, "
+        f"{outcomes['uncertain']} without a reply; {c['nudged']} held by senders and received; "
+        f"same moments {soak.moments}",
+        f"  reactions: {len(steps)} on {len(reactions)} entries "
+        f"({sum(1 for b, a in steps if b and a)} replaced, {sum(1 for _, a in steps if not a)} "
+        f"removed); forgets: {len(forgets)} ({sum(f.honoured for f in forgets)} honoured by "
+        f"{soak.honouring}; asked of {soak.partner(soak.honouring)}: agreed {answers['agree']}, "
+        f"kept {answers['keep']}, left {answers['leave']}); {c['forgotten']} copies forgotten, "
+        f"{c['forget-kept']} kept as expected",
+    ]
 
 
 def main():

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests for the soak test's invariant checks (checks.py) on made-up histories:
-a clean run passes, and each kind of violation is counted. No daemon runs."""
+a clean run passes, and each kind of violation is counted (nudges, reactions and
+forgotten texts too). No daemon runs."""
 
 import os
 import sys
@@ -10,12 +11,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import checks  # noqa: E402
+from closeness import Forget, Nudge, Reaction  # noqa: E402
 from flows import Item, Question  # noqa: E402
 
 
-def text(i, direction, body, state="DELIVERED"):
+def text(i, direction, body, state="DELIVERED", forget="FORGET_NONE", mine="", theirs=""):
     return {"id": str(i), "direction": direction, "state": state, "text": body, "kind": "TEXT",
-            "sent_at_unix_ms": "0", "send_at_unix_ms": "0"}
+            "sent_at_unix_ms": "0", "send_at_unix_ms": "0", "forget": forget,
+            "my_reaction": mine, "their_reaction": theirs}
+
+
+def nudge(i, direction, nudge_kind, count, state="DELIVERED"):
+    return {"id": str(i), "direction": direction, "state": state, "text": "", "kind": "NUDGE",
+            "nudge": {"kind": nudge_kind, "count": count, "over_budget": False}}
+
+
+def nudged(sender, nudge_kind, n, outcome="accepted"):
+    return [Nudge(sender, nudge_kind, outcome=outcome) for _ in range(n)]
 
 
 def env(i, direction, body, state, kind="SEALED", note="", question_id="0", sent=0, opened=0):
@@ -125,6 +137,146 @@ class ChecksTest(unittest.TestCase):
         # alice opened bob's answer (at 100) while her first answer was withdrawn,
         # before she gave the one she stands by (at 200).
         self.assertOnly(self.mutual(opened_on_alice=100), "unfair-reveal")
+
+
+class ClosenessChecksTest(unittest.TestCase):
+    """Nudges, reactions and forgotten texts."""
+
+    def check(self, alice, bob, items=(), **records):
+        return checks.check(list(items), [], {"alice": alice, "bob": bob}, **records)
+
+    def assertOnly(self, report, category, count=1):
+        self.assertEqual(report.counts[category], count, report.violations)
+        self.assertEqual(len(report.violations), count, report.violations)
+
+    # ---- nudges ------------------------------------------------------------------
+
+    def test_coalesced_and_unanswered_nudges_pass(self):
+        # Three hugs queued into one entry; a kiss without a reply that took effect, a
+        # laugh without a reply that did not; a refused hug counts for nothing.
+        nudges = (nudged("alice", "HUG", 3) + nudged("alice", "KISS", 1, "uncertain")
+                  + nudged("alice", "LAUGH", 1, "uncertain") + nudged("alice", "HUG", 1, "refused")
+                  + nudged("bob", "THINKING_OF_YOU", 1))
+        alice = [nudge(1, "OUTGOING", "HUG", 3), nudge(2, "OUTGOING", "KISS", 1),
+                 nudge(3, "INCOMING", "THINKING_OF_YOU", 1)]
+        bob = [nudge(1, "INCOMING", "HUG", 3), nudge(2, "INCOMING", "KISS", 1),
+               nudge(3, "OUTGOING", "THINKING_OF_YOU", 1, state="READ")]
+        report = self.check(alice, bob, nudges=nudges)
+        self.assertEqual(report.violations, [])
+        self.assertEqual(report.counts["nudged"], 5)
+
+    def test_nudges_lost_duplicated_or_from_nowhere(self):
+        nudges = nudged("alice", "HUG", 3)
+        alice = [nudge(1, "OUTGOING", "HUG", 3)]
+        # Coalesced into one item, but received with a smaller count, or twice.
+        self.assertOnly(self.check(alice, [nudge(1, "INCOMING", "HUG", 2)], nudges=nudges),
+                        "lost")
+        bob = [nudge(1, "INCOMING", "HUG", 3), nudge(2, "INCOMING", "HUG", 1)]
+        self.assertOnly(self.check(alice, bob, nudges=nudges), "duplicated")
+        # The sender lost an accepted one (and the receiver got only what it holds).
+        self.assertOnly(self.check([nudge(1, "OUTGOING", "HUG", 2)],
+                                   [nudge(1, "INCOMING", "HUG", 2)], nudges=nudges), "lost")
+        # The sender holds more than was ever asked of it.
+        self.assertOnly(self.check([nudge(1, "OUTGOING", "HUG", 4)],
+                                   [nudge(1, "INCOMING", "HUG", 4)], nudges=nudges),
+                        "inconsistent")
+
+    def test_a_nudge_still_waiting(self):
+        report = self.check([nudge(1, "OUTGOING", "KISS", 2, state="PENDING")],
+                            [nudge(1, "INCOMING", "KISS", 2)], nudges=nudged("alice", "KISS", 2))
+        self.assertOnly(report, "wrong-state")
+
+    # ---- reactions ---------------------------------------------------------------
+
+    def reacted(self):
+        """alice put a heart on her t1, then a thumbs up; bob laughed at it, then
+        took that back; bob hugs t2 (his copy is entry 5)."""
+        items = [sent_text("t1", "1"), sent_text("t2", "2")]
+        reactions = [Reaction("alice", "1", "t1", ["\u2764", "\U0001f44d"]),
+                     Reaction("bob", "4", "t1", ["\U0001f602", ""]),
+                     Reaction("bob", "5", "t2", ["\U0001faf6"])]
+        return items, reactions
+
+    def test_reactions_both_ways_replaced_and_removed_pass(self):
+        items, reactions = self.reacted()
+        alice = [text(1, "OUTGOING", "t1", mine="\U0001f44d"),
+                 text(2, "OUTGOING", "t2", theirs="\U0001faf6")]
+        bob = [text(4, "INCOMING", "t1", theirs="\U0001f44d"),
+               text(5, "INCOMING", "t2", mine="\U0001faf6")]
+        self.assertEqual(self.check(alice, bob, items, reactions=reactions).violations, [])
+
+    def test_a_stale_or_unmade_reaction(self):
+        items, reactions = self.reacted()
+        alice = [text(1, "OUTGOING", "t1", mine="\U0001f44d", theirs="\U0001f602"),
+                 text(2, "OUTGOING", "t2", theirs="\U0001faf6")]
+        bob = [text(4, "INCOMING", "t1", theirs="\U0001f44d"),
+               text(5, "INCOMING", "t2", mine="\U0001faf6")]
+        # bob's removal never reached alice.
+        self.assertOnly(self.check(alice, bob, items, reactions=reactions),
+                        "mismatched-reaction")
+        # A reaction nobody made, seen on both sides.
+        alice[0]["their_reaction"] = bob[0]["my_reaction"] = "\u2728"
+        self.assertOnly(self.check(alice, bob, items, reactions=reactions),
+                        "mismatched-reaction")
+        # The first heart, not the thumbs up that replaced it.
+        alice[0]["my_reaction"] = "\u2764"
+        alice[0]["their_reaction"] = bob[0]["my_reaction"] = ""
+        self.assertOnly(self.check(alice, bob, items, reactions=reactions),
+                        "mismatched-reaction", 2)
+
+    # ---- forgetting --------------------------------------------------------------
+
+    def forgotten(self, honoured, answer="", answered=False):
+        """bob forgets t1 (alice's copy 1, his 4) among t0 and t2."""
+        items = [sent_text("t0", "10"), sent_text("t1", "1"), sent_text("t2", "2")]
+        f = Forget("bob", "alice", "t1", {"alice": "1", "bob": "4"}, honoured=honoured,
+                   answer=answer, accepted=True, answered=answered)
+        return items, [f]
+
+    def histories(self, alice_t1, bob_t1):
+        alice = [text(10, "OUTGOING", "t0"), alice_t1, text(2, "OUTGOING", "t2")]
+        bob = [text(3, "INCOMING", "t0"), bob_t1, text(5, "INCOMING", "t2")]
+        return alice, bob
+
+    def test_forgotten_texts_pass_on_every_path(self):
+        both = ("FORGOTTEN_BOTH", "", "FORGOTTEN_BOTH", "")
+        paths = [((True, "", False), both),
+                 ((False, "agree", True), both),
+                 ((False, "keep", True), ("KEPT", "t1", "PARTNER_KEPT", "")),
+                 ((False, "leave", False), ("PARTNER_ASKS", "t1", "ASKED", ""))]
+        for (honoured, answer, answered), (a_state, a_text, b_state, b_text) in paths:
+            items, forgets = self.forgotten(honoured, answer, answered)
+            alice, bob = self.histories(text(1, "OUTGOING", a_text, forget=a_state),
+                                        text(4, "INCOMING", b_text, forget=b_state))
+            report = self.check(alice, bob, items, forgets=forgets)
+            self.assertEqual(report.violations, [], (honoured, answer))
+            self.assertEqual(report.counts["forgotten"] + report.counts["forget-kept"], 2)
+
+    def test_a_forgotten_text_kept_where_it_is_deleted(self):
+        items, forgets = self.forgotten(honoured=True)
+        # alice honours, yet only asks herself.
+        alice, bob = self.histories(text(1, "OUTGOING", "t1", forget="PARTNER_ASKS"),
+                                    text(4, "INCOMING", "", forget="FORGOTTEN_BOTH"))
+        self.assertOnly(self.check(alice, bob, items, forgets=forgets), "wrong-state")
+        # Forgotten on both sides, but alice's text (or a reaction) stays.
+        alice, bob = self.histories(text(1, "OUTGOING", "t1", forget="FORGOTTEN_BOTH"),
+                                    text(4, "INCOMING", "", forget="FORGOTTEN_BOTH"))
+        self.assertOnly(self.check(alice, bob, items, forgets=forgets), "wrong-state")
+        alice, bob = self.histories(text(1, "OUTGOING", "", forget="FORGOTTEN_BOTH"),
+                                    text(4, "INCOMING", "", forget="FORGOTTEN_BOTH",
+                                         theirs="\u2764"))
+        self.assertOnly(self.check(alice, bob, items, forgets=forgets), "wrong-state")
+
+    def test_a_forgotten_text_whose_entry_is_gone_or_twice(self):
+        items, forgets = self.forgotten(honoured=True)
+        alice = [text(10, "OUTGOING", "t0"), text(2, "OUTGOING", "t2")]
+        _, bob = self.histories(None, text(4, "INCOMING", "", forget="FORGOTTEN_BOTH"))
+        self.assertOnly(self.check(alice, bob, items, forgets=forgets), "lost")
+        items, forgets = self.forgotten(honoured=False, answer="leave")
+        alice, bob = self.histories(text(1, "OUTGOING", "t1", forget="PARTNER_ASKS"),
+                                    text(4, "INCOMING", "", forget="ASKED"))
+        bob.insert(2, text(6, "INCOMING", "t1"))  # in order: only the copy is wrong
+        self.assertOnly(self.check(alice, bob, items, forgets=forgets), "duplicated")
 
 
 if __name__ == "__main__":

@@ -2,22 +2,14 @@
 // commands against a fake daemon, and how envelopes look in history and chat.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <ctime>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <vector>
 
-#include "client/cli_dispatch.h"
-#include "client/cli_exit_code.h"
 #include "client/cli_text_format.h"
-#include "tests/unit/control_server_fixture.h"
+#include "tests/unit/cli_test_fixture.h"
 
 namespace inmost {
 namespace {
 
-namespace asio = boost::asio;
 using control::Message;
 using control::Request;
 using control::Response;
@@ -29,32 +21,12 @@ constexpr int64_t kMinute = 60 * 1000;
 constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 
-// Runs with TZ=UTC0 so local times in the output are predictable.
-class UtcTest {
- public:
-  UtcTest() {
-    if (const char* tz = std::getenv("TZ")) saved_ = tz;
-    ::setenv("TZ", "UTC0", 1);
-    ::tzset();
-  }
-  ~UtcTest() {
-    if (saved_) {
-      ::setenv("TZ", saved_->c_str(), 1);
-    } else {
-      ::unsetenv("TZ");
-    }
-    ::tzset();
-  }
+using test::UtcTest;
 
- private:
-  std::optional<std::string> saved_;
-};
-
-// Records every request and answers the ones these tests need.
-class RecordingHandler : public control::RequestHandler {
- public:
-  asio::awaitable<Response> Handle(const Request& request) override {
-    requests_.push_back(request);
+// Answers the requests these tests need.
+class EnvelopeHandler : public test::RecordingHandler {
+ protected:
+  Response Answer(const Request& request) override {
     Response response;
     switch (request.body_case()) {
       case Request::kSend:
@@ -98,46 +70,15 @@ class RecordingHandler : public control::RequestHandler {
         response.mutable_error()->set_code(static_cast<uint32_t>(Code::kNotFound));
         response.mutable_error()->set_message("nothing here");
     }
-    co_return response;
+    return response;
   }
-  std::vector<Request> requests_;
 };
 
-class CliEnvelopeCommands : public test::ControlServerFixture {
+class CliEnvelopeCommands : public test::CliFixture {
  protected:
-  control::RequestHandler& handler() override { return handler_; }
-  void SetUp() override { StartServer(); }
+  test::RecordingHandler& handler() override { return handler_; }
 
-  int Cli(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), {"--socket", socket_path_});
-    std::istringstream in(input);
-    out_.str("");
-    err_.str("");
-    return cli::RunCli(args, in, out_, err_);
-  }
-  size_t RequestCount() {
-    return RunOnLoop([this] { return handler_.requests_.size(); });
-  }
-  Request LastRequest() {
-    return RunOnLoop(
-        [this] { return handler_.requests_.empty() ? Request() : handler_.requests_.back(); });
-  }
-  // Runs a command that must fail with a usage error without asking the daemon.
-  void ExpectUsageError(std::vector<std::string> args, const std::string& message_part) {
-    size_t before = RequestCount();
-    std::string shown;
-    for (const auto& arg : args) shown += arg + ' ';
-    EXPECT_EQ(Cli(args), cli::kExitUsage) << shown;
-    EXPECT_NE(err_.str().find(message_part), std::string::npos)
-        << shown << "\nstderr: " << err_.str();
-    EXPECT_EQ(RequestCount(), before) << shown << " reached the daemon";
-  }
-  bool OutHas(const std::string& part) const { return out_.str().find(part) != std::string::npos; }
-
-  UtcTest utc_;
-  RecordingHandler handler_;
-  std::ostringstream out_;
-  std::ostringstream err_;
+  EnvelopeHandler handler_;
 };
 
 TEST_F(CliEnvelopeCommands, SendOptionsFillTheRequest) {

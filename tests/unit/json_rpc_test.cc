@@ -171,7 +171,7 @@ TEST(JsonRpcReply, ProtoFieldNamesAndStringIds) {
 
 TEST(JsonRpcReply, EmptyReplyIsAnEmptyObject) {
   Response response;
-  response.mutable_unpair();
+  response.mutable_open();
   Struct reply = ParseLine(JsonRpcReply("1", response));
   EXPECT_TRUE(Field(reply, "result").has_struct_value());
   EXPECT_EQ(Field(reply, "result").struct_value().fields_size(), 0);
