@@ -283,7 +283,8 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       needs_sync = true;
       break;
     case control::Request::kConfig:
-      response = WithReply(boundaries_.Config(request.config()), &control::Response::mutable_config);
+      response =
+          WithReply(boundaries_.Config(request.config()), &control::Response::mutable_config);
       needs_sync = true;
       break;
     case control::Request::kQuiet:
@@ -449,8 +450,8 @@ asio::awaitable<Result<control::ForgetReply>> Daemon::ForgetEverything() {
 
 asio::awaitable<Result<control::SearchReply>> Daemon::Search(
     const control::SearchRequest& request) {
-  uint32_t limit = request.limit() == 0 ? kDefaultSearchLimit
-                                        : std::min(request.limit(), kMaxSearchLimit);
+  uint32_t limit =
+      request.limit() == 0 ? kDefaultSearchLimit : std::min(request.limit(), kMaxSearchLimit);
   const store::SealedStore& store = *db_;
   std::string words = request.words();
   unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxSearchThreads);
@@ -517,7 +518,8 @@ void Daemon::OnLinkDown(const std::string& reason) {
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
   if (message.has_presence()) {
     const peer::Presence& presence = message.presence();
-    disclosure_.OnPartnerPresence(presence.present() && presence.choice() != peer::Presence::HIDDEN);
+    disclosure_.OnPartnerPresence(presence.present() &&
+                                  presence.choice() != peer::Presence::HIDDEN);
     boundaries_.OnPartnerPresence(presence);
   } else if (message.has_boundaries()) {
     boundaries_.OnPartnerBoundaries(message.boundaries());

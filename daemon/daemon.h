@@ -93,8 +93,10 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // Forgets the whole history here, first asking the partner's daemon to do the
   // same when the link is up (waiting a little for it to store the request).
   boost::asio::awaitable<Result<control::ForgetReply>> ForgetEverything();
-  boost::asio::awaitable<Result<control::SearchReply>> Search(const control::SearchRequest& request);
-  boost::asio::awaitable<Result<control::BackupReply>> Backup(const control::BackupRequest& request);
+  boost::asio::awaitable<Result<control::SearchReply>> Search(
+      const control::SearchRequest& request);
+  boost::asio::awaitable<Result<control::BackupReply>> Backup(
+      const control::BackupRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;
   void Publish(control::Event event);
   // The question of the day for `partner` (nullopt: not paired).

@@ -299,7 +299,8 @@ control::PartnerView Boundaries::PartnerView() const {
     view.set_present(partner_presence_.present() && channel_.IsUp());
     view.set_quiet(partner_presence_.quiet());
   }
-  if (settings_.share_last_seen()) view.set_last_seen_unix_ms(partner_presence_.last_seen_unix_ms());
+  if (settings_.share_last_seen())
+    view.set_last_seen_unix_ms(partner_presence_.last_seen_unix_ms());
   return view;
 }
 
@@ -380,7 +381,8 @@ void Boundaries::OnPartnerPresence(const peer::Presence& presence) {
 }
 
 void Boundaries::OnPartnerBoundaries(const peer::Boundaries& boundaries) {
-  bool share_changed = !partner_known_ || boundaries.share_last_seen() != partner_.share_last_seen();
+  bool share_changed =
+      !partner_known_ || boundaries.share_last_seen() != partner_.share_last_seen();
   partner_ = boundaries;
   partner_known_ = true;
   commit_.batch().Put(kPartnerBoundariesKey, crypto::AsBytes(partner_.SerializeAsString()));

@@ -176,7 +176,7 @@ Status ValidateText(std::string_view text, std::string_view what, size_t max_byt
 }
 
 boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text,
-                                                                     bool urgent) {
+                                                                      bool urgent) {
   if (Status valid = ValidateText(text, "the message"); !valid.ok()) co_return valid;
   records::HistoryEntry entry;
   entry.set_direction(records::HistoryEntry::OUTGOING);
@@ -291,7 +291,8 @@ void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::Fo
   commit_.AfterSync([this, key](const Status& status) {
     if (!status.ok()) return;
     Status compacted = store_.CompactRange(key, key + '\0');
-    if (!compacted.ok()) log_.Warning("could not compact a forgotten message: " + compacted.ToString());
+    if (!compacted.ok())
+      log_.Warning("could not compact a forgotten message: " + compacted.ToString());
   });
 }
 

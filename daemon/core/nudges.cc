@@ -79,9 +79,9 @@ Result<control::NudgeReply> Nudges::Send(const control::NudgeRequest& request) {
   uint32_t budget = boundaries_.partner_nudge_budget();
   if (budget == 0) return FailedPrecondition("your partner has turned nudges off");
   if (static_cast<uint32_t>(ledger_.sent_at_unix_ms_size()) >= budget) {
-    int64_t next = *std::min_element(ledger_.sent_at_unix_ms().begin(),
-                                     ledger_.sent_at_unix_ms().end()) +
-                   kHourMs;
+    int64_t next =
+        *std::min_element(ledger_.sent_at_unix_ms().begin(), ledger_.sent_at_unix_ms().end()) +
+        kHourMs;
     int64_t minutes = std::max<int64_t>(1, (next - now + 59999) / 60000);
     return ResourceExhausted("your partner welcomes at most " + std::to_string(budget) +
                              " nudges an hour; the next one can go in " + std::to_string(minutes) +

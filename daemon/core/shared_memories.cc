@@ -203,7 +203,8 @@ Result<control::RecallReply> SharedMemories::Recall(const control::RecallRequest
   int year = std::stoi(today.substr(0, 4)), month = std::stoi(today.substr(5, 2)),
       day = std::stoi(today.substr(8));
   std::vector<std::pair<std::string, std::string>> wanted;  // Date, label.
-  if (auto month_ago = ClippedDate(month == 1 ? year - 1 : year, month == 1 ? 12 : month - 1, day)) {
+  if (auto month_ago =
+          ClippedDate(month == 1 ? year - 1 : year, month == 1 ? 12 : month - 1, day)) {
     wanted.emplace_back(*month_ago, "a month ago");
   }
   uint32_t first_day = days->begin()->first;
@@ -385,8 +386,7 @@ void SharedMemories::OnForget(const peer::Forget& forget) {
 void SharedMemories::OnForgetAnswer(const peer::ForgetAnswer& answer) {
   auto entry = conversation_.Resolve(answer.message());
   if (!entry.ok() || entry->forget() != HistoryEntry::ASKED) return;
-  entry->set_forget(answer.forgotten() ? HistoryEntry::FORGOTTEN_BOTH
-                                       : HistoryEntry::PARTNER_KEPT);
+  entry->set_forget(answer.forgotten() ? HistoryEntry::FORGOTTEN_BOTH : HistoryEntry::PARTNER_KEPT);
   conversation_.PutEntry(*entry);
   PublishChanged(*entry);
 }

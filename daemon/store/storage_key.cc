@@ -9,17 +9,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
+
+#include "daemon/store/private_file.h"
 
 namespace inmost::store {
 
 namespace {
 
-constexpr mode_t kPrivateFileMode = 0600;
 constexpr mode_t kGroupOtherBits = 077;
 constexpr mode_t kPermissionBits = 07777;
 
@@ -30,7 +29,6 @@ constexpr mode_t kPermissionBits = 07777;
 //   salt[16] | nonce[24] | sealed storage key [32 + 16-byte tag]
 constexpr std::string_view kWrappedMagic = "INMOSTWK";
 constexpr uint32_t kWrappedFormatVersion = 1;
-constexpr size_t kSaltSize = crypto_pwhash_SALTBYTES;
 constexpr size_t kNonceSize = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr size_t kMagicOffset = 0;
@@ -39,7 +37,7 @@ constexpr size_t kAlgorithmOffset = kVersionOffset + sizeof(uint32_t);
 constexpr size_t kOpsLimitOffset = kAlgorithmOffset + sizeof(uint32_t);
 constexpr size_t kMemLimitOffset = kOpsLimitOffset + sizeof(uint64_t);
 constexpr size_t kSaltOffset = kMemLimitOffset + sizeof(uint64_t);
-constexpr size_t kHeaderSize = kSaltOffset + kSaltSize;
+constexpr size_t kHeaderSize = kSaltOffset + kKdfSaltSize;
 constexpr size_t kNonceOffset = kHeaderSize;
 constexpr size_t kSealedKeyOffset = kNonceOffset + kNonceSize;
 constexpr size_t kSealedKeySize = kStorageKeySize + kTagSize;
@@ -53,31 +51,9 @@ constexpr uint64_t kMaxOpsLimit = 64;
 constexpr uint64_t kMaxMemLimit = uint64_t{16} << 30;  // 16 GiB.
 
 static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+static_assert(kKdfSaltSize == crypto_pwhash_SALTBYTES);
 
 // ---- file helpers ----------------------------------------------------------------
-
-// Closes the descriptor when it goes out of scope.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&&) = delete;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now and reports whether the kernel accepted the close.
-  bool Close() { return ::close(std::exchange(fd_, -1)) == 0; }
-
- private:
-  int fd_;
-};
-
-std::string Describe(const std::filesystem::path& path, int err) {
-  return path.string() + ": " + std::strerror(err);
-}
 
 std::string OctalMode(mode_t mode) {
   char buf[8];
@@ -85,34 +61,13 @@ std::string OctalMode(mode_t mode) {
   return buf;
 }
 
-Status WriteAll(int fd, std::span<const uint8_t> bytes, const std::filesystem::path& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot write " + Describe(path, errno));
-    bytes = bytes.subspan(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
+// Fills `out` from `fd`; a file that ends first is Corruption.
 Status ReadExactly(int fd, std::span<uint8_t> out, const std::filesystem::path& path) {
-  while (!out.empty()) {
-    ssize_t n = ::read(fd, out.data(), out.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot read " + Describe(path, errno));
-    if (n == 0) return Corruption(path.string() + " is shorter than its size said; it is damaged");
-    out = out.subspan(static_cast<size_t>(n));
+  Result<size_t> n = ReadUpTo(fd, out, path);
+  if (!n.ok()) return n.status();
+  if (*n != out.size()) {
+    return Corruption(path.string() + " is shorter than its size said; it is damaged");
   }
-  return Status::Ok();
-}
-
-// Syncs the directory holding `path`, so a newly created entry survives a crash.
-Status SyncParentDirectory(const std::filesystem::path& path) {
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return IoError("cannot open directory " + Describe(dir, errno));
-  if (::fsync(fd.get()) != 0) return IoError("cannot sync directory " + Describe(dir, errno));
   return Status::Ok();
 }
 
@@ -125,16 +80,14 @@ Status WriteNewPrivateFile(const std::filesystem::path& path, std::span<const ui
     if (errno == EEXIST) {
       return AlreadyExists(path.string() + " already exists; inmost never overwrites a key file");
     }
-    return IoError("cannot create " + Describe(path, errno));
+    return IoError("cannot create " + DescribeFileError(path, errno));
   }
   Status status = [&]() -> Status {
     // The umask may have cleared owner bits; make the mode exactly 0600.
-    if (::fchmod(fd.get(), kPrivateFileMode) != 0) {
-      return IoError("cannot set mode 0600 on " + Describe(path, errno));
-    }
+    INMOST_RETURN_IF_ERROR(SetPrivateMode(fd.get(), path));
     INMOST_RETURN_IF_ERROR(WriteAll(fd.get(), bytes, path));
-    if (::fsync(fd.get()) != 0) return IoError("cannot sync " + Describe(path, errno));
-    if (!fd.Close()) return IoError("cannot close " + Describe(path, errno));
+    if (::fsync(fd.get()) != 0) return IoError("cannot sync " + DescribeFileError(path, errno));
+    if (!fd.Close()) return IoError("cannot close " + DescribeFileError(path, errno));
     return SyncParentDirectory(path);
   }();
   if (!status.ok()) ::unlink(path.c_str());
@@ -147,9 +100,11 @@ Result<UniqueFd> OpenOwnFile(const std::filesystem::path& path, struct stat& st)
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     if (errno == ENOENT) return NotFound("no storage key at " + path.string());
-    return IoError("cannot open " + Describe(path, errno));
+    return IoError("cannot open " + DescribeFileError(path, errno));
   }
-  if (::fstat(fd.get(), &st) != 0) return IoError("cannot inspect " + Describe(path, errno));
+  if (::fstat(fd.get(), &st) != 0) {
+    return IoError("cannot inspect " + DescribeFileError(path, errno));
+  }
   if (!S_ISREG(st.st_mode)) return FailedPrecondition(path.string() + " is not a regular file");
   if (st.st_uid != ::geteuid()) {
     return PermissionDenied(path.string() + " belongs to another user (uid " +
@@ -158,54 +113,11 @@ Result<UniqueFd> OpenOwnFile(const std::filesystem::path& path, struct stat& st)
   return fd;
 }
 
-// ---- big-endian fields -----------------------------------------------------------
-
-constexpr int kBitsPerByte = 8;
-constexpr unsigned kByteMask = 0xff;
-
-template <typename T>
-void PutBigEndian(uint8_t* out, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out[sizeof(T) - 1 - i] = static_cast<uint8_t>(value & kByteMask);
-    value >>= kBitsPerByte;
-  }
-}
-
-template <typename T>
-T GetBigEndian(const uint8_t* in) {
-  T value = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) value = static_cast<T>((value << kBitsPerByte) | in[i]);
-  return value;
-}
-
 // ---- key wrapping ----------------------------------------------------------------
-
-Status CheckLimits(const KdfLimits& limits) {
-  if (limits.opslimit < crypto_pwhash_OPSLIMIT_MIN || limits.opslimit > kMaxOpsLimit ||
-      limits.memlimit < crypto_pwhash_MEMLIMIT_MIN || limits.memlimit > kMaxMemLimit) {
-    return InvalidArgument("Argon2id limits are outside the range inmost accepts");
-  }
-  return Status::Ok();
-}
 
 Status CheckPassphrase(const crypto::SecretBytes& passphrase) {
   if (passphrase.empty()) return InvalidArgument("the passphrase must not be empty");
   return Status::Ok();
-}
-
-// Derives the key that seals the storage key from `passphrase` with Argon2id.
-Result<crypto::SecretBytes> DeriveWrappingKey(const crypto::SecretBytes& passphrase,
-                                              std::span<const uint8_t> salt,
-                                              const KdfLimits& limits) {
-  crypto::SecretBytes key(kStorageKeySize);
-  if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
-                    passphrase.size(), salt.data(), limits.opslimit,
-                    static_cast<size_t>(limits.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return ResourceExhausted(
-        "not enough memory to derive the key from the passphrase (Argon2id needs " +
-        std::to_string(limits.memlimit >> 20) + " MiB)");
-  }
-  return key;
 }
 
 }  // namespace
@@ -216,6 +128,33 @@ KdfLimits KdfLimits::Interactive() {
 
 KdfLimits KdfLimits::Minimum() {
   return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+Status CheckKdfLimits(const KdfLimits& limits) {
+  if (limits.opslimit < crypto_pwhash_OPSLIMIT_MIN || limits.opslimit > kMaxOpsLimit ||
+      limits.memlimit < crypto_pwhash_MEMLIMIT_MIN || limits.memlimit > kMaxMemLimit) {
+    return InvalidArgument("Argon2id limits are outside the range inmost accepts");
+  }
+  return Status::Ok();
+}
+
+Result<crypto::SecretBytes> DeriveKeyFromPassphrase(const crypto::SecretBytes& passphrase,
+                                                    std::span<const uint8_t> salt,
+                                                    const KdfLimits& limits) {
+  if (salt.size() != kKdfSaltSize) {
+    return InvalidArgument("the Argon2id salt must be " + std::to_string(kKdfSaltSize) + " bytes");
+  }
+  INMOST_RETURN_IF_ERROR(CheckKdfLimits(limits));
+  if (sodium_init() < 0) return IoError("libsodium could not initialize");
+  crypto::SecretBytes key(kStorageKeySize);
+  if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
+                    passphrase.size(), salt.data(), limits.opslimit,
+                    static_cast<size_t>(limits.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return ResourceExhausted(
+        "not enough memory to derive the key from the passphrase (Argon2id needs " +
+        std::to_string(limits.memlimit >> 20) + " MiB)");
+  }
+  return key;
 }
 
 Result<crypto::SecretBytes> CreateKeyFile(const std::filesystem::path& path) {
@@ -257,7 +196,7 @@ Status WrapKey(const std::filesystem::path& path, const crypto::SecretBytes& sto
     return InvalidArgument("the storage key must be 32 bytes");
   }
   INMOST_RETURN_IF_ERROR(CheckPassphrase(passphrase));
-  INMOST_RETURN_IF_ERROR(CheckLimits(limits));
+  INMOST_RETURN_IF_ERROR(CheckKdfLimits(limits));
   if (sodium_init() < 0) return IoError("libsodium could not initialize");
 
   std::array<uint8_t, kWrappedFileSize> file{};
@@ -266,11 +205,11 @@ Status WrapKey(const std::filesystem::path& path, const crypto::SecretBytes& sto
   PutBigEndian<uint32_t>(file.data() + kAlgorithmOffset, crypto_pwhash_ALG_ARGON2ID13);
   PutBigEndian<uint64_t>(file.data() + kOpsLimitOffset, limits.opslimit);
   PutBigEndian<uint64_t>(file.data() + kMemLimitOffset, limits.memlimit);
-  randombytes_buf(file.data() + kSaltOffset, kSaltSize);
+  randombytes_buf(file.data() + kSaltOffset, kKdfSaltSize);
   randombytes_buf(file.data() + kNonceOffset, kNonceSize);
 
-  Result<crypto::SecretBytes> wrapping_key =
-      DeriveWrappingKey(passphrase, std::span(file.data() + kSaltOffset, kSaltSize), limits);
+  Result<crypto::SecretBytes> wrapping_key = DeriveKeyFromPassphrase(
+      passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize), limits);
   if (!wrapping_key.ok()) return wrapping_key.status();
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       file.data() + kSealedKeyOffset, nullptr, storage_key.data(), storage_key.size(), file.data(),
@@ -312,12 +251,12 @@ Result<crypto::SecretBytes> LoadWrapped(const std::filesystem::path& path,
   }
   const KdfLimits limits{GetBigEndian<uint64_t>(file.data() + kOpsLimitOffset),
                          GetBigEndian<uint64_t>(file.data() + kMemLimitOffset)};
-  if (!CheckLimits(limits).ok()) {
+  if (!CheckKdfLimits(limits).ok()) {
     return Corruption(damaged + " holds implausible Argon2id limits; the file is damaged");
   }
 
-  Result<crypto::SecretBytes> wrapping_key =
-      DeriveWrappingKey(passphrase, std::span(file.data() + kSaltOffset, kSaltSize), limits);
+  Result<crypto::SecretBytes> wrapping_key = DeriveKeyFromPassphrase(
+      passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize), limits);
   if (!wrapping_key.ok()) return wrapping_key.status();
   crypto::SecretBytes key(kStorageKeySize);
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 
 #include "daemon/crypto/secret_bytes.h"
 #include "inmost/status.h"
@@ -26,6 +27,21 @@ struct KdfLimits {
   // libsodium's MIN limits: only for tests, which must run fast.
   static KdfLimits Minimum();
 };
+
+// The size of the salt DeriveKeyFromPassphrase takes (libsodium's crypto_pwhash_SALTBYTES).
+inline constexpr size_t kKdfSaltSize = 16;
+
+// Ok when `limits` lie between libsodium's minimum and inmost's bounds (64 passes,
+// 16 GiB), so a garbled file cannot ask for hours of work or terabytes of memory;
+// InvalidArgument otherwise.
+Status CheckKdfLimits(const KdfLimits& limits);
+
+// Derives a kStorageKeySize-byte key from `passphrase` and a kKdfSaltSize-byte `salt`
+// with Argon2id under `limits`. Limits CheckKdfLimits refuses, or a salt of another size,
+// are InvalidArgument; too little memory for `limits` is ResourceExhausted.
+Result<crypto::SecretBytes> DeriveKeyFromPassphrase(const crypto::SecretBytes& passphrase,
+                                                    std::span<const uint8_t> salt,
+                                                    const KdfLimits& limits);
 
 // Creates a random storage key and writes it to the new file `path` (mode 0600),
 // syncing the file and its directory. Fails with AlreadyExists rather than overwrite.

@@ -14,9 +14,9 @@ TEST(QuietWindowTest, ParsesAndFormats) {
 }
 
 TEST(QuietWindowTest, RefusesWhatIsNotAWindow) {
-  for (const char* bad : {"", "22:00", "22:00-", "-07:00", "24:00-07:00", "22:60-07:00",
-                          "7:00-08:00", "22:00-22:00", "22:00 07:00", "aa:bb-cc:dd",
-                          "22:00-07:00-08:00"}) {
+  for (const char* bad :
+       {"", "22:00", "22:00-", "-07:00", "24:00-07:00", "22:60-07:00", "7:00-08:00", "22:00-22:00",
+        "22:00 07:00", "aa:bb-cc:dd", "22:00-07:00-08:00"}) {
     auto window = ParseQuietWindow(bad);
     EXPECT_FALSE(window.ok()) << bad;
     if (!window.ok()) {
