@@ -533,6 +533,47 @@ class ClosenessTest(IntegrationTest):
         self.assertEqual(int(bob.status()["partner_asked_to_forget_all_unix_ms"]), 0)
         self.assertEqual(bob.find_entries(lambda m: m.get("text")), [])
 
+    # ---- bad input ----------------------------------------------------------------
+
+    def test_bad_requests_are_refused_clearly_and_change_nothing(self):
+        alice, bob = self.pair_up()
+        a_id, _ = self.exchange(alice, bob, unique("stays as it is"))
+        settings = alice.rpc("config")["settings"]
+        bad = [
+            ("config", {"key": "no-such-setting", "value": "on"}, "invalid_argument"),
+            ("config", {"key": "read-receipts", "value": "maybe"}, "invalid_argument"),
+            ("config", {"key": "nudge-budget", "value": "-1"}, "invalid_argument"),
+            ("config", {"key": "nudge-budget", "value": "100000"}, "invalid_argument"),
+            ("config", {"key": "same-moment-seconds", "value": "0"}, "invalid_argument"),
+            ("config", {"key": "quiet-hours", "value": "22:00-22:00"}, "invalid_argument"),
+            ("config", {"value": "on"}, "invalid_argument"),
+            ("presence", {"choice": 9}, "invalid_argument"),
+            ("quiet", {}, "invalid_argument"),
+            ("quiet", {"for_seconds": 60, "end": True}, "invalid_argument"),
+            ("quiet", {"for_seconds": 30 * 24 * 3600}, "invalid_argument"),
+            ("nudge", {"kind": 99}, "invalid_argument"),
+            ("react", {"id": a_id, "emoji": "\u0007"}, "invalid_argument"),
+            ("pin", {"id": 0}, "not_found"),
+            ("forget", {"id": a_id, "keep": True}, "failed_precondition"),
+            ("forget", {"id": a_id, "all": True}, "invalid_argument"),
+            ("recall", {"date": "2026-13-01"}, "invalid_argument"),
+            ("search", {"words": ""}, "invalid_argument"),
+            ("backup", {"path": "relative.backup", "passphrase": "long enough"},
+             "invalid_argument"),
+            ("backup", {"path": os.path.join(alice.tmp, "b"), "passphrase": "short"},
+             "invalid_argument"),
+            ("backup", {"path": alice.log_path, "passphrase": "long enough"}, "already_exists"),
+        ]
+        for method, params, code in bad:
+            self.assertRefused(lambda: alice.rpc(method, params), code, f"{method} {params}")
+        self.assertEqual(alice.rpc("config")["settings"], settings, "a setting changed")
+        entry = alice.entry(a_id)
+        self.assertEqual((entry["forget"], entry["my_reaction"], entry["pinned"]),
+                         ("FORGET_NONE", "", False))
+        self.assertFalse(alice.status()["quiet"])
+        self.assertTrue(alice.running())
+        self.exchange(alice, bob, unique("still serving"))
+
     # ---- deliver 8: export, backup and restore ----------------------------------
 
     def test_export_is_readable_and_lists_unopened_envelopes_without_their_body(self):
