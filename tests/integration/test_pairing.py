@@ -251,7 +251,8 @@ class PairingTest(IntegrationTest):
         self.assertEqual(cm.exception.code, JSONRPC_APP_BASE + INVALID_ARGUMENT)
         self.assertTrue(alice.status()["paired"])
 
-        self.assertEqual(alice.rpc("unpair", {"confirm": True}), {})
+        self.assertEqual(alice.rpc("unpair", {"confirm": True}),
+                         {"forgotten": "0", "partner_asked": False})
         s = alice.status()
         self.assertFalse(s["paired"])
         self.assertFalse(s["link_up"])
