@@ -13,6 +13,7 @@
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
+#include "daemon/store/unmapped_env.h"
 #include "proto/records.pb.h"
 
 namespace inmost::store {
@@ -119,7 +120,8 @@ void SealedStore::WriteBatch::Clear() {
 SealedStore::SealedStore(std::filesystem::path dir, crypto::SecretBytes storage_key)
     : dir_(std::move(dir)),
       storage_key_(std::move(storage_key)),
-      block_cache_(leveldb::NewLRUCache(kBlockCacheBytes)) {}
+      block_cache_(leveldb::NewLRUCache(kBlockCacheBytes)),
+      env_(std::make_unique<UnmappedEnv>()) {}
 
 SealedStore::~SealedStore() = default;
 
@@ -163,6 +165,7 @@ Status SealedStore::OpenDbLocked(bool create) const {
   options.paranoid_checks = true;
   options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
   options.block_cache = block_cache_.get();
+  options.env = env_.get();
   // Two of these (the memtable and the one being flushed) live in memory: small,
   // to keep the daemon's resident memory low under a burst of long messages.
   options.write_buffer_size = kWriteBufferBytes;

@@ -29,6 +29,7 @@
 namespace leveldb {
 class Cache;
 class DB;
+class Env;
 class Iterator;
 }  // namespace leveldb
 
@@ -171,6 +172,7 @@ class SealedStore {
   crypto::SecretBytes storage_key_;
   // Declared before db_ so that it is destroyed after it: LevelDB uses it until closed.
   std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<leveldb::Env> env_;  // Reads table files without mapping them.
   // Shared by every call; exclusive only to close and reopen LevelDB.
   mutable std::shared_mutex mu_;
   mutable std::unique_ptr<leveldb::DB> db_;  // Null while a reopen is failing.

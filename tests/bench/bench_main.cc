@@ -17,7 +17,9 @@
 #include "daemon/crypto/envelope_seal.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/noise/handshake_state.h"
+#include "tests/bench/bench_table.h"
 #include "tests/bench/daemon_process.h"
+#include "tests/bench/large_history_bench.h"
 
 namespace inmost::bench {
 namespace {
@@ -38,26 +40,6 @@ double CpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-struct Row {
-  std::string what;
-  double value;
-  std::string unit;
-  std::string note;
-};
-
-void Print(const std::vector<Row>& rows) {
-  std::printf("%-52s %14s  %-10s %s\n", "measure", "value", "unit", "note");
-  for (const auto& r : rows) {
-    std::printf("%-52s %14.2f  %-10s %s\n", r.what.c_str(), r.value, r.unit.c_str(),
-                r.note.c_str());
-  }
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 // Raw synced LevelDB writes: the ceiling for anything durable.
@@ -167,16 +149,10 @@ std::string Text(int i) {
   return t;
 }
 
-}  // namespace
-}  // namespace inmost::bench
-
-int main() {
-  using namespace inmost;
-  using namespace inmost::bench;
-  if (sodium_init() < 0) return 1;
-  std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
+// Two paired daemons on loopback: latency, throughput and memory, beside the
+// machine's raw ceilings.
+std::vector<Row> LinkRows(const std::string& inmostd) {
   std::vector<Row> rows;
-
   auto [single_put, batch_put] = LevelDbSyncedRates();
   double seal = SealRate();
   double kk_ms = KkHandshakeCpuMs();
@@ -277,6 +253,28 @@ int main() {
   rows.push_back({"idle resident memory, bob", idle_b / 1024.0, "MiB", "target < 16"});
   rows.push_back({"loaded resident memory (peak seen), alice", peak_kib_a / 1024.0, "MiB", ""});
   rows.push_back({"loaded resident memory (peak seen), bob", peak_kib_b / 1024.0, "MiB", ""});
+  return rows;
+}
+
+}  // namespace
+}  // namespace inmost::bench
+
+int main(int argc, char** argv) {
+  using namespace inmost;
+  using namespace inmost::bench;
+  const std::string section = argc > 1 ? argv[1] : "all";
+  if (argc > 2 || (section != "all" && section != "link" && section != "history")) {
+    std::fprintf(stderr, "usage: inmost_bench [all|link|history]\n");
+    return 2;
+  }
+  if (sodium_init() < 0) return 1;
+  std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
+  std::vector<Row> rows;
+  if (section != "history") rows = LinkRows(inmostd);
+  if (section != "link") {
+    std::vector<Row> history = LargeHistoryRows(inmostd, INMOST_BUILD_DIR);
+    rows.insert(rows.end(), history.begin(), history.end());
+  }
   Print(rows);
   return 0;
 }

@@ -11,10 +11,15 @@
 
 namespace inmost::bench {
 
+// Runs `inmostd init` for the new data directory `dir`, its log going to `log_path`.
+void InitDataDir(const std::string& inmostd, const std::string& dir, const std::string& log_path);
+
 class DaemonProcess {
  public:
   // Creates a temporary data directory and runs `inmostd init` in it.
   DaemonProcess(std::string inmostd, std::string name);
+  // Runs on the initialized data directory `data_dir`, which it leaves in place.
+  DaemonProcess(std::string inmostd, std::string name, std::string data_dir);
   ~DaemonProcess();
 
   // Starts `inmostd run` on 127.0.0.1 with a free port; returns once it answers.
@@ -26,12 +31,19 @@ class DaemonProcess {
   Client Connect() const;
   // Resident memory of the process in KiB (VmRSS).
   long ResidentKiB() const;
+  // Its anonymous part in KiB (RssAnon): the heap and stacks, without the mapped
+  // files (LevelDB maps its tables) that the kernel may drop at will.
+  long AnonymousKiB() const;
   const std::string& data_dir() const { return dir_; }
 
  private:
   std::string inmostd_;
   std::string name_;
+  // A field of /proc/PID/status, in KiB; -1 when it cannot be read.
+  long StatusKiB(const std::string& field) const;
+
   std::string dir_;
+  bool owns_dir_ = true;  // The temporary directory is removed with the process.
   pid_t pid_ = -1;
 };
 
