@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/record_key.h"
@@ -10,9 +11,7 @@
 namespace inmost::core {
 namespace {
 
-constexpr std::string_view kHistoryPrefix = "h/";
 constexpr std::string_view kOutgoingPrefix = "o/";
-constexpr std::string_view kCountersKey = "c/counters";
 constexpr std::string_view kIncomingPrefix = "in/";  // + partner's seq: EntryIndex.
 constexpr std::string_view kDayPrefix = "d/";        // + YYYYMMDD (4 bytes): first id that day.
 constexpr uint32_t kDefaultHistoryLimit = 50;
@@ -24,22 +23,12 @@ constexpr size_t kMaxHistoryReplyBytes = size_t{256} << 10;
 // beyond this (a long outage) acks read the store instead.
 constexpr size_t kMaxAwaitingAckCached = 8192;
 
-std::string HistoryKey(uint64_t id) {
-  std::string key(kHistoryPrefix);
-  store::AppendUint64(key, id);
-  return key;
-}
-
 std::string OutgoingKey(uint64_t seq) {
-  std::string key(kOutgoingPrefix);
-  store::AppendUint64(key, seq);
-  return key;
+  return KeyWithId(kOutgoingPrefix, seq);
 }
 
 std::string IncomingKey(uint64_t seq) {
-  std::string key(kIncomingPrefix);
-  store::AppendUint64(key, seq);
-  return key;
+  return KeyWithId(kIncomingPrefix, seq);
 }
 
 std::string DayKey(uint32_t day) {

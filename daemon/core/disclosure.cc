@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
 #include "daemon/core/release_condition.h"
 #include "daemon/crypto/bytes.h"
@@ -27,9 +28,7 @@ constexpr auto kMaxTimerWait = std::chrono::seconds(30);
 constexpr auto kStoreRetryWait = std::chrono::seconds(1);
 
 std::string PendingKey(uint64_t id) {
-  std::string key(kPendingPrefix);
-  store::AppendUint64(key, id);
-  return key;
+  return KeyWithId(kPendingPrefix, id);
 }
 
 std::string KeyFor(std::string_view prefix, const std::string& id) {

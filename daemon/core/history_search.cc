@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/store/record_key.h"
 
 namespace inmost::core {
@@ -19,16 +20,9 @@ namespace {
 
 using google::protobuf::internal::WireFormatLite;
 
-constexpr std::string_view kHistoryPrefix = "h/";
 // More ranges than cores only adds switching; no machine inmost runs on needs more.
 constexpr unsigned kMaxThreads = 16;
 constexpr std::string_view kWhitespace = " \t\n\r\f\v";
-
-std::string HistoryKey(uint64_t id) {
-  std::string key(kHistoryPrefix);
-  store::AppendUint64(key, id);
-  return key;
-}
 
 char AsciiLower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;

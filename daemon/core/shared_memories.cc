@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <ctime>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
 #include "daemon/core/question_of_the_day.h"
 #include "daemon/crypto/bytes.h"
@@ -23,9 +24,7 @@ constexpr int kMaxRecallPerDay = 20;
 constexpr int kMaxRecallYears = 100;
 
 std::string PinKey(uint64_t id) {
-  std::string key(kPinPrefix);
-  store::AppendUint64(key, id);
-  return key;
+  return KeyWithId(kPinPrefix, id);
 }
 
 std::string Describe(uint64_t id) {

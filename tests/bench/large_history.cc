@@ -9,6 +9,7 @@
 #include <random>
 #include <system_error>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/record_key.h"
@@ -81,12 +82,6 @@ void MakeText(std::mt19937_64& rng, std::string& text) {
   text += "?!."[Uniform(rng, 3)];
 }
 
-std::string HistoryKey(uint64_t id) {
-  std::string key = "h/";
-  store::AppendUint64(key, id);
-  return key;
-}
-
 std::string Stamp(uint64_t messages) {
   return "large history v" + std::to_string(kBuilderVersion) + ", " + std::to_string(messages) +
          " messages, seed " + std::to_string(kSeed) + "\n";
@@ -144,7 +139,7 @@ void WriteHistory(store::SealedStore& store, uint64_t messages) {
     entry.set_received_at_unix_ms(
         sent_ms + 1 + static_cast<int64_t>(Uniform(rng, static_cast<uint64_t>(kMaxTransitMs))));
     entry.SerializeToString(&serialized);
-    batch.Put(HistoryKey(id), crypto::AsBytes(serialized));
+    batch.Put(core::HistoryKey(id), crypto::AsBytes(serialized));
     if (read && outgoing) counters.set_out_read(seq);
     if (read && !outgoing) counters.set_in_read(seq);
     if (read) counters.set_in_read_history_id(id);
@@ -157,7 +152,7 @@ void WriteHistory(store::SealedStore& store, uint64_t messages) {
   counters.set_next_out_seq(out_seq + 1);
   counters.set_out_acked(out_seq);
   counters.set_in_stored(in_seq);
-  batch.Put("c/counters", crypto::AsBytes(counters.SerializeAsString()));
+  batch.Put(core::kCountersKey, crypto::AsBytes(counters.SerializeAsString()));
   Check(store.Write(batch, store::Durability::kSynced), "write the large history");
 }
 

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "daemon/core/history_keys.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/record_key.h"
@@ -48,7 +49,6 @@ constexpr char kUsage[] =
     "       inmost_store_probe entry DATA_DIR HISTORY_ID\n"
     "       inmost_store_probe has-key DATA_DIR HISTORY_ID\n"
     "       inmost_store_probe tamper-key DATA_DIR HISTORY_ID\n";
-constexpr std::string_view kHistoryPrefix = "h/";
 constexpr std::string_view kEnvelopeKeyPrefix = "ek/";
 constexpr size_t kContentKeySize = 32;
 
@@ -75,9 +75,7 @@ int Dump(const SealedStore& db) {
 }
 
 Result<inmost::records::HistoryEntry> ReadEntry(const SealedStore& db, uint64_t history_id) {
-  std::string history_key(kHistoryPrefix);
-  inmost::store::AppendUint64(history_key, history_id);
-  auto value = db.Get(history_key);
+  auto value = db.Get(inmost::core::HistoryKey(history_id));
   if (!value.ok()) return value.status();
   inmost::records::HistoryEntry entry;
   if (!entry.ParseFromString(*value)) {

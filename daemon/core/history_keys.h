@@ -1,0 +1,28 @@
+// Where the conversation keeps its records in the store: the one place that knows
+// these keys, for the conversation, the search, and the tools that read a store.
+// Keys hold only ids and sequence numbers (see store/record_key.h), never content.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "daemon/store/record_key.h"
+
+namespace inmost::core {
+
+inline constexpr std::string_view kHistoryPrefix = "h/";        // + id: a HistoryEntry.
+inline constexpr std::string_view kCountersKey = "c/counters";  // ConversationCounters.
+
+// `prefix` followed by `id` as 8 big-endian bytes, so ids sort in numeric order.
+inline std::string KeyWithId(std::string_view prefix, uint64_t id) {
+  std::string key(prefix);
+  store::AppendUint64(key, id);
+  return key;
+}
+
+inline std::string HistoryKey(uint64_t id) {
+  return KeyWithId(kHistoryPrefix, id);
+}
+
+}  // namespace inmost::core
