@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -105,6 +106,11 @@ class Conversation {
   Status CompactHistory();
   // The first history id of each local day (YYYYMMDD) that has entries, by day.
   Result<std::map<uint32_t, uint64_t>> DayIndex() const;
+  // The first history entry with the current partner (older ones were with a
+  // former partner).
+  uint64_t partner_first_history_id() const {
+    return std::max<uint64_t>(1, counters_.partner_first_history_id());
+  }
   // The newest history id so far (0: none).
   uint64_t last_history_id() const { return counters_.next_history_id() - 1; }
   // Publishes `event` once the batch being filled is written.

@@ -290,10 +290,10 @@ void SharedMemories::Erase(HistoryEntry& entry, HistoryEntry::ForgetState state,
   conversation_.Erase(entry, state, compact);
 }
 
-Result<uint64_t> SharedMemories::ForgetEverything() {
+Result<uint64_t> SharedMemories::ForgetEverything(uint64_t from_id) {
   uint64_t forgotten = 0;
   uint64_t last = conversation_.last_history_id();
-  for (uint64_t id = 1; id <= last; ++id) {
+  for (uint64_t id = from_id; id <= last; ++id) {
     auto entry = conversation_.Entry(id);
     if (!entry.ok()) {
       if (entry.status().code() == Code::kNotFound) continue;
@@ -333,7 +333,8 @@ void SharedMemories::OnForgetAll() {
     // its own.
     boost::asio::post(io_, [this] {
       if (!conversation_.Ready().ok()) return;  // The request is not acknowledged: re-sent.
-      auto forgotten = ForgetEverything();
+      // What we said with this partner: a former partner's history is not theirs.
+      auto forgotten = ForgetEverything(conversation_.partner_first_history_id());
       if (!forgotten.ok()) {
         log_.Error("could not forget the history: " + forgotten.status().ToString());
       }

@@ -44,7 +44,8 @@ class SharedMemories {
   // (so it must not run inside another batch's callbacks). Envelopes still sealed
   // and scheduled messages are left to the envelope logic. Returns how many were
   // deleted.
-  Result<uint64_t> ForgetEverything();
+  // `from_id` is the first entry to forget (1: all of it).
+  Result<uint64_t> ForgetEverything(uint64_t from_id = 1);
   // Puts a request to forget the whole history in the stream to the partner.
   void AskToForgetEverything();
   // When the partner asked to forget everything and we have not (0: never).
