@@ -14,6 +14,7 @@
 #include "daemon/config/command_line.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/daemon.h"
+#include "daemon/service_notify.h"
 #include "daemon/store/backup_archive.h"
 
 namespace {
@@ -112,11 +113,13 @@ int main(int argc, char** argv) {
   if (!daemon.ok()) return Fail(daemon.status());
   passphrase.reset();
   if (inmost::Status status = (*daemon)->Start(); !status.ok()) return Fail(status);
+  inmost::NotifyServiceManager("READY=1");
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log.Info("signal " + std::to_string(signal) + ": stopping");
+    inmost::NotifyServiceManager("STOPPING=1");
     (*daemon)->Stop();
     io.stop();
   });
