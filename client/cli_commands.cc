@@ -5,13 +5,14 @@
 namespace inmost::cli {
 namespace {
 
-constexpr std::array<Command, 29> kCommands = {{
+constexpr std::array<Command, 30> kCommands = {{
     {"status", "Show your fingerprint, your partner's, the safety number and the link.",
      &RunStatus},
     {"invite", "Make a one-time invite code for your partner (optionally as a QR code).",
      &RunInvite},
     {"join", "Pair with the partner whose invite code you were given.", &RunJoin},
     {"unpair", "Forget your partner's key and addresses (and perhaps the history).", &RunUnpair},
+    {"partner", "Show or change where your daemon reaches your partner's.", &RunPartner},
     {"send", "Send a message: now, sealed until a time, gentle, together or scheduled.", &RunSend},
     {"nudge", "Send a nudge without words: a hug, a kiss, a goodnight ...", &RunNudge},
     {"react", "Put your reaction on a message, or take it off.", &RunReact},

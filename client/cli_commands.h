@@ -37,6 +37,7 @@ int RunConfig(CommandContext& context, const CommandArgs& args);
 int RunQuiet(CommandContext& context, const CommandArgs& args);
 int RunPin(CommandContext& context, const CommandArgs& args);
 int RunUnpin(CommandContext& context, const CommandArgs& args);
+int RunPartner(CommandContext& context, const CommandArgs& args);
 int RunMemories(CommandContext& context, const CommandArgs& args);
 int RunRecall(CommandContext& context, const CommandArgs& args);
 int RunSearch(CommandContext& context, const CommandArgs& args);

@@ -15,6 +15,7 @@
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/invite_code.h"
 #include "daemon/identity/safety_number.h"
+#include "daemon/peer/address.h"
 #include "daemon/store/backup_archive.h"
 #include "daemon/store/storage_key.h"
 
@@ -180,6 +181,11 @@ void Daemon::Stop() {
   link_.Stop();
 }
 
+void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {
+  options_.advertise = std::move(addresses);
+  link_.SetAdvertisedAddresses(options_.advertise);
+}
+
 std::vector<std::string> Daemon::AdvertisedAddresses() const {
   if (!options_.advertise.empty()) return options_.advertise;
   return {DialableAddress(link_.listen_address())};
@@ -311,6 +317,10 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       response = WithReply(std::move(reply), &control::Response::mutable_forget);
       break;
     }
+    case control::Request::kPartnerAddresses:
+      response = WithReply(PartnerAddresses(request.partner_addresses()),
+                           &control::Response::mutable_partner_addresses);
+      break;
     case control::Request::kBackup: {
       auto reply = co_await Backup(request.backup());
       response = WithReply(std::move(reply), &control::Response::mutable_backup);
@@ -495,6 +505,37 @@ asio::awaitable<Result<control::BackupReply>> Daemon::Backup(
   reply.set_records(written->records);
   reply.set_bytes(written->bytes);
   co_return reply;
+}
+
+Result<control::PartnerAddressesReply> Daemon::PartnerAddresses(
+    const control::PartnerAddressesRequest& request) {
+  const auto& partner = partners_.partner();
+  if (!partner) return FailedPrecondition("not paired");
+  bool edits = !request.set().empty() || !request.add().empty() || !request.remove().empty();
+  if (edits) {
+    for (const auto* list : {&request.set(), &request.add()}) {
+      for (const auto& address : *list) INMOST_RETURN_IF_ERROR(identity::ValidateAddress(address));
+    }
+    std::vector<std::string> addresses =
+        request.set().empty()
+            ? partner->addresses
+            : std::vector<std::string>(request.set().begin(), request.set().end());
+    for (auto it = request.add().rbegin(); it != request.add().rend(); ++it) {
+      std::erase(addresses, *it);
+      addresses.insert(addresses.begin(), *it);
+    }
+    for (const auto& address : request.remove()) std::erase(addresses, address);
+    if (addresses.empty()) return InvalidArgument("the partner needs at least one address");
+    if (addresses.size() > peer::kMaxPartnerAddresses) {
+      return InvalidArgument("at most " + std::to_string(peer::kMaxPartnerAddresses) +
+                             " addresses");
+    }
+    INMOST_RETURN_IF_ERROR(partners_.SetAddresses(addresses));
+    link_.SetPartner(partners_.partner());  // Dials the new list from its start.
+  }
+  control::PartnerAddressesReply reply;
+  for (const auto& address : partners_.partner()->addresses) reply.add_addresses(address);
+  return reply;
 }
 
 void Daemon::OnLinkUp(const std::string& address) {

@@ -67,6 +67,9 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Status Start();
   // Finishes in-flight writes and closes every socket; the io_context then runs dry.
   void Stop();
+  // Where the partner should reach us from now on (empty: the listen address); the
+  // partner is told at once when the link is up.
+  void SetAdvertisedAddresses(std::vector<std::string> addresses);
 
   // control::RequestHandler
   boost::asio::awaitable<control::Response> Handle(const control::Request& request) override;
@@ -98,6 +101,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   boost::asio::awaitable<Result<control::BackupReply>> Backup(
       const control::BackupRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;
+  Result<control::PartnerAddressesReply> PartnerAddresses(
+      const control::PartnerAddressesRequest& request);
   void Publish(control::Event event);
   // The question of the day for `partner` (nullopt: not paired).
   void SetPartnerForQuestions(const std::optional<core::Partner>& partner);

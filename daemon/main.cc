@@ -8,10 +8,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string>
 
 #include "daemon/config/command_line.h"
+#include "daemon/config/reload.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/daemon.h"
 #include "daemon/service_notify.h"
@@ -51,6 +53,30 @@ inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase(const std::string& so
   auto secret = inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(line));
   sodium_memzero(line.data(), line.size());
   return secret;
+}
+
+// Applies what a SIGHUP may change (config/reload.h) and says what waits for a restart.
+void Reload(int argc, char** argv, inmost::config::Command& running, inmost::Daemon& daemon,
+            inmost::log::Logger& log) {
+  inmost::NotifyServiceManager("RELOADING=1");
+  auto reread =
+      inmost::config::ParseCommandLine(argc, argv, [](const char* n) { return std::getenv(n); });
+  if (!reread.ok()) {
+    log.Error("reload: " + reread.status().message() + "; the running settings stay");
+  } else {
+    inmost::config::ReloadPlan plan = inmost::config::PlanReload(running, *reread);
+    log.set_min_level(plan.log_level);
+    running.log_level = plan.log_level;
+    if (plan.advertise != running.daemon.advertise) {
+      running.daemon.advertise = plan.advertise;
+      daemon.SetAdvertisedAddresses(plan.advertise);
+    }
+    for (const auto& option : plan.needs_restart) {
+      log.Warning("reload: " + option + " changed; it takes effect when inmostd restarts");
+    }
+    log.Info("reloaded: log level and advertised addresses applied");
+  }
+  inmost::NotifyServiceManager("READY=1");
 }
 
 int Fail(const inmost::Status& status) {
@@ -115,12 +141,24 @@ int main(int argc, char** argv) {
   if (inmost::Status status = (*daemon)->Start(); !status.ok()) return Fail(status);
   inmost::NotifyServiceManager("READY=1");
 
+  // SIGHUP: read the command line and config file again; apply what can change now.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      Reload(argc, argv, *command, **daemon, log);
+      await_hangup();
+    });
+  };
+  await_hangup();
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log.Info("signal " + std::to_string(signal) + ": stopping");
     inmost::NotifyServiceManager("STOPPING=1");
     (*daemon)->Stop();
+    hangups.cancel();
     io.stop();
   });
   io.run();

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "daemon/config/run_options.h"
+#include "daemon/peer/socks5.h"
 
 namespace inmost::config {
 namespace {
@@ -123,6 +124,11 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   command.daemon.link.backoff_max = run->backoff_max;
   command.daemon.link.rehandshake_after = run->rehandshake_after;
   command.clock_offset_ms = run->clock_offset_ms;
+  if (!run->proxy_url.empty()) {
+    auto proxy = peer::ParseProxyUrl(run->proxy_url);
+    if (!proxy.ok()) return InvalidArgument("--proxy: " + proxy.status().message());
+    command.daemon.link.proxy = peer::JoinHostPort(*proxy);
+  }
   return command;
 }
 

@@ -37,7 +37,12 @@ po::options_description RunOptions(const std::string& default_listen) {
       "rehandshake-s", po::value<int64_t>()->default_value(1800),
       "replace the session with a fresh Noise handshake this often (at most 3600)")(
       "clock-offset-ms", po::value<int64_t>()->default_value(0),
-      "shift this daemon's wall clock (for testing time-based features only)");
+      "shift this daemon's wall clock (for testing time-based features only)")(
+      "proxy", po::value<std::string>(),
+      "dial out (to the partner, and to an inviter when joining) through the SOCKS5 proxy at "
+      "socks5://HOST:PORT, e.g. Tor's socks5://127.0.0.1:9050; host names, .onion ones too, "
+      "are resolved by the proxy, never locally, and there is no direct fallback. Incoming "
+      "connections are unaffected");
   return o;
 }
 
@@ -83,6 +88,13 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   settings.backoff_max = *backoff_max;
   settings.rehandshake_after = std::chrono::seconds(rehandshake);
   settings.clock_offset_ms = vm["clock-offset-ms"].as<int64_t>();
+  if (vm.count("proxy")) {
+    settings.proxy_url = vm["proxy"].as<std::string>();
+    // An empty value must not quietly mean "dial directly" to someone relying on Tor.
+    if (settings.proxy_url.empty()) {
+      return InvalidArgument("--proxy must not be empty; leave it out to dial directly");
+    }
+  }
   return settings;
 }
 

@@ -25,7 +25,8 @@ class LinkListener {
   // durable and burns the invite before returning ok; only then does the link
   // confirm the pairing to the other side. A non-ok status aborts the pairing.
   virtual Status OnPaired(const Partner& partner) = 0;
-  // The partner told us where it listens now.
+  // Where to dial the partner changed, in the order to try: the partner told us
+  // where it listens now, or another address than the first one worked. To be saved.
   virtual void OnPartnerAddresses(const std::vector<std::string>& addresses) = 0;
 };
 

@@ -107,6 +107,10 @@ class PartnerLink::Impl final : public Session::Observer,
   std::string listen_address() const;
   void SetAdvertisedAddresses(std::vector<std::string> addresses) {
     advertised_ = SanitizeAddresses(addresses);
+    if (advertised_.empty() || !IsUp()) return;  // Told at the next link up.
+    PeerMessage message;
+    for (const auto& address : advertised_) message.mutable_addresses()->add_addresses(address);
+    live_->Send(message);
   }
   void SetPartner(std::optional<core::Partner> partner);
   void SetInvite(std::optional<PendingInvite> invite) {
@@ -146,6 +150,8 @@ class PartnerLink::Impl final : public Session::Observer,
                                        crypto::Bytes message1);
   asio::awaitable<void> DialLoop(std::shared_ptr<Impl> keep_alive);
   asio::awaitable<bool> DialOnce();
+  // Moves `address` to the front of the partner's addresses and has it saved.
+  void PreferAddress(const std::string& address);
   asio::awaitable<Status> InitiateSession(std::string address, crypto::PublicKey partner_key);
   asio::awaitable<JoinAttempt> JoinAt(std::string address, const JoinRequest& request);
   // Sleeps until `deadline` or WakeDialer, whichever is first.
@@ -488,10 +494,24 @@ asio::awaitable<bool> PartnerLink::Impl::DialOnce() {
   for (const auto& address : partner.addresses) {
     if (stopped_ || !partner_ || partner_->static_key != partner.static_key) co_return false;
     Status status = co_await InitiateSession(address, partner.static_key);
-    if (status.ok()) co_return true;
+    if (status.ok()) {
+      PreferAddress(address);
+      co_return true;
+    }
     Debug("dialing the partner at " + address + " failed: " + status.message());
   }
   co_return false;
+}
+
+void PartnerLink::Impl::PreferAddress(const std::string& address) {
+  if (!partner_ || partner_->addresses.empty() || partner_->addresses.front() == address) return;
+  auto& addresses = partner_->addresses;
+  auto found = std::find(addresses.begin(), addresses.end(), address);
+  if (found == addresses.end()) return;
+  // The address that worked last is tried first next time (a laptop that moved
+  // between home and away reaches the partner at once).
+  std::rotate(addresses.begin(), found, found + 1);
+  listener_.OnPartnerAddresses(addresses);
 }
 
 asio::awaitable<Status> PartnerLink::Impl::InitiateSession(std::string address,
@@ -507,7 +527,7 @@ asio::awaitable<Status> PartnerLink::Impl::InitiateSession(std::string address,
     return Unavailable("no answer within " + Millis(options_.handshake_timeout));
   };
 
-  Status connected = co_await Connect(socket, resolver, address);
+  Status connected = co_await Connect(socket, resolver, address, options_.proxy);
   if (stopped_) co_return Unavailable("the peer link is stopped");
   if (!connected.ok()) co_return deadline.expired() ? timed_out() : connected;
 
@@ -638,8 +658,8 @@ void PartnerLink::Impl::OnSessionMessage(Session& session, const PeerMessage& me
         }
         merged.resize(std::min(merged.size(), kMaxPartnerAddresses));
         partner_->addresses = std::move(merged);
+        listener_.OnPartnerAddresses(partner_->addresses);
       }
-      listener_.OnPartnerAddresses(addresses);
       return;
     }
     case PeerMessage::kPairConfirm:
@@ -783,7 +803,7 @@ asio::awaitable<PartnerLink::Impl::JoinAttempt> PartnerLink::Impl::JoinAt(
     resolver.cancel();
     CloseQuietly(socket);
   });
-  Status connected = co_await Connect(socket, resolver, address);
+  Status connected = co_await Connect(socket, resolver, address, options_.proxy);
   if (!connected.ok()) co_return JoinAttempt{connected, deadline.expired()};
   wire::FrameDecoder decoder;
   auto welcome = co_await RunJoinerConversation(socket, decoder, identity_, request.inviter_key,

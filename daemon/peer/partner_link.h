@@ -81,6 +81,9 @@ struct LinkOptions {
   size_t max_pending_handshakes = 64;       // Unauthenticated inbound connections cap.
   double hello_rate_per_second = 20.0;      // Per source address, after mac1, before DH.
   double hello_burst = 40.0;
+  // "host:port" of a SOCKS5 proxy for every outbound dial (partner and invite), which
+  // resolves names itself (socks5.h); empty = dial directly. Inbound is unaffected.
+  std::string proxy;
 };
 
 // The inviter's one open invite.

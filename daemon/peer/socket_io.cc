@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "daemon/peer/address.h"
+#include "daemon/peer/socks5.h"
 
 namespace inmost::peer {
 
@@ -34,7 +35,8 @@ void Deadline::Disarm() {
   state_->on_expire = nullptr;
 }
 
-asio::awaitable<Status> Connect(tcp::socket& socket, tcp::resolver& resolver, std::string address) {
+asio::awaitable<Status> Connect(tcp::socket& socket, tcp::resolver& resolver,
+                                const std::string& address) {
   auto parsed = ParseHostPort(address);
   if (!parsed.ok()) co_return parsed.status();
   boost::system::error_code ec;
@@ -51,6 +53,16 @@ asio::awaitable<Status> Connect(tcp::socket& socket, tcp::resolver& resolver, st
   co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Unavailable("cannot connect to " + address + ": " + ec.message());
   co_return Status::Ok();
+}
+
+asio::awaitable<Status> Connect(tcp::socket& socket, tcp::resolver& resolver,
+                                const std::string& address, const std::string& proxy) {
+  if (proxy.empty()) {
+    Status direct = co_await Connect(socket, resolver, address);
+    co_return direct;
+  }
+  Status proxied = co_await ConnectThroughSocks5(socket, resolver, proxy, address);
+  co_return proxied;
 }
 
 asio::awaitable<Result<crypto::Bytes>> ReadFrame(tcp::socket& socket, wire::FrameDecoder& decoder) {

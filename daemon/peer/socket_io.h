@@ -48,7 +48,13 @@ class Deadline {
 // `resolver` (first endpoint that accepts). Unavailable with the reason on failure.
 boost::asio::awaitable<Status> Connect(boost::asio::ip::tcp::socket& socket,
                                        boost::asio::ip::tcp::resolver& resolver,
-                                       std::string address);
+                                       const std::string& address);
+
+// As above when `proxy` is empty; otherwise through the SOCKS5 proxy at `proxy`
+// ("host:port"), which resolves `address` itself (socks5.h): never a direct fallback.
+boost::asio::awaitable<Status> Connect(boost::asio::ip::tcp::socket& socket,
+                                       boost::asio::ip::tcp::resolver& resolver,
+                                       const std::string& address, const std::string& proxy);
 
 // Reads until `decoder` yields one frame body. Unavailable when the peer closed the
 // connection, IoError when the read failed (also when the socket was closed here, as a

@@ -1,0 +1,25 @@
+#include "daemon/config/reload.h"
+
+namespace inmost::config {
+
+ReloadPlan PlanReload(const Command& running, const Command& reread) {
+  ReloadPlan plan;
+  plan.log_level = reread.log_level;
+  plan.advertise = reread.daemon.advertise;
+  const DaemonOptions& a = running.daemon;
+  const DaemonOptions& b = reread.daemon;
+  auto note = [&](bool changed, const char* option) {
+    if (changed) plan.needs_restart.emplace_back(option);
+  };
+  note(a.data_dir != b.data_dir, "data-dir");
+  note(a.listen != b.listen, "listen");
+  note(a.link.proxy != b.link.proxy, "proxy");
+  note(a.link.keepalive_interval != b.link.keepalive_interval, "keepalive-ms");
+  note(a.link.dead_after != b.link.dead_after, "dead-after-ms");
+  note(a.link.backoff_max != b.link.backoff_max, "backoff-max-ms");
+  note(a.link.rehandshake_after != b.link.rehandshake_after, "rehandshake-s");
+  note(running.clock_offset_ms != reread.clock_offset_ms, "clock-offset-ms");
+  return plan;
+}
+
+}  // namespace inmost::config
