@@ -163,7 +163,11 @@ Status Daemon::Start() {
     });
   });
   disclosure_.Start();
+  if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
   boundaries_.Start();
+  if (!options_.link.proxy.empty()) {
+    log_.Info("dialing out through the SOCKS5 proxy at " + options_.link.proxy);
+  }
   log_.Info("inmostd ready: peer port " + link_.listen_address() + ", control socket " +
             data_dir_.control_socket_path().string());
   return Status::Ok();
@@ -179,6 +183,16 @@ void Daemon::Stop() {
   commit_.FlushNow();
   control_.Stop();
   link_.Stop();
+}
+
+Status Daemon::SetQuietHours(const std::string& window) {
+  control::ConfigRequest request;
+  request.set_key("quiet-hours");
+  request.set_value(window);
+  auto set = boundaries_.Config(request);
+  if (!set.ok()) return set.status();
+  commit_.FlushNow();
+  return conversation_.Ready();
 }
 
 void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {

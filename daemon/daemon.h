@@ -44,6 +44,9 @@ struct DaemonOptions {
   // Addresses to tell the partner and put in invites; default: the listen address
   // (with a wildcard host replaced by 127.0.0.1, which suits only one machine).
   std::vector<std::string> advertise;
+  // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
+  // empty: leave what `inmost config` set.
+  std::string quiet_hours;
   peer::LinkOptions link;
 };
 
@@ -70,6 +73,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // Where the partner should reach us from now on (empty: the listen address); the
   // partner is told at once when the link is up.
   void SetAdvertisedAddresses(std::vector<std::string> addresses);
+  // Sets the daily quiet hours ("HH:MM-HH:MM" or "off"), synced before it returns.
+  Status SetQuietHours(const std::string& window);
 
   // control::RequestHandler
   boost::asio::awaitable<control::Response> Handle(const control::Request& request) override;

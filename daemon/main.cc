@@ -71,10 +71,14 @@ void Reload(int argc, char** argv, inmost::config::Command& running, inmost::Dae
       running.daemon.advertise = plan.advertise;
       daemon.SetAdvertisedAddresses(plan.advertise);
     }
+    if (!plan.quiet_hours.empty()) {
+      inmost::Status set = daemon.SetQuietHours(plan.quiet_hours);
+      if (!set.ok()) log.Error("reload: quiet-hours: " + set.message());
+    }
     for (const auto& option : plan.needs_restart) {
       log.Warning("reload: " + option + " changed; it takes effect when inmostd restarts");
     }
-    log.Info("reloaded: log level and advertised addresses applied");
+    log.Info("reloaded: log level, advertised addresses and quiet hours applied");
   }
   inmost::NotifyServiceManager("READY=1");
 }

@@ -118,6 +118,7 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   if (!run.ok()) return run.status();
   command.daemon.listen = std::move(run->listen);
   command.daemon.advertise = std::move(run->advertise);
+  command.daemon.quiet_hours = std::move(run->quiet_hours);
   command.log_level = run->log_level;
   command.daemon.link.keepalive_interval = run->keepalive_interval;
   command.daemon.link.dead_after = run->dead_after;

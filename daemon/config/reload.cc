@@ -6,6 +6,7 @@ ReloadPlan PlanReload(const Command& running, const Command& reread) {
   ReloadPlan plan;
   plan.log_level = reread.log_level;
   plan.advertise = reread.daemon.advertise;
+  plan.quiet_hours = reread.daemon.quiet_hours;
   const DaemonOptions& a = running.daemon;
   const DaemonOptions& b = reread.daemon;
   auto note = [&](bool changed, const char* option) {

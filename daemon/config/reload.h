@@ -14,6 +14,7 @@ namespace inmost::config {
 struct ReloadPlan {
   log::Level log_level = log::Level::kInfo;  // Applied now.
   std::vector<std::string> advertise;        // Applied now (and told to the partner).
+  std::string quiet_hours;                   // Applied now when not empty.
   std::vector<std::string> needs_restart;    // Options that changed but wait for a restart.
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "daemon/core/quiet_window.h"
+
 namespace inmost::config {
 
 namespace po = boost::program_options;
@@ -38,6 +40,9 @@ po::options_description RunOptions(const std::string& default_listen) {
       "replace the session with a fresh Noise handshake this often (at most 3600)")(
       "clock-offset-ms", po::value<int64_t>()->default_value(0),
       "shift this daemon's wall clock (for testing time-based features only)")(
+      "quiet-hours", po::value<std::string>(),
+      "a daily quiet window in local time, HH:MM-HH:MM, or off; given here, it replaces what "
+      "`inmost config quiet-hours` set, at start and at every SIGHUP")(
       "proxy", po::value<std::string>(),
       "dial out (to the partner, and to an inviter when joining) through the SOCKS5 proxy at "
       "socks5://HOST:PORT, e.g. Tor's socks5://127.0.0.1:9050; host names, .onion ones too, "
@@ -88,6 +93,13 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   settings.backoff_max = *backoff_max;
   settings.rehandshake_after = std::chrono::seconds(rehandshake);
   settings.clock_offset_ms = vm["clock-offset-ms"].as<int64_t>();
+  if (vm.count("quiet-hours")) {
+    settings.quiet_hours = vm["quiet-hours"].as<std::string>();
+    if (settings.quiet_hours != "off") {
+      auto window = core::ParseQuietWindow(settings.quiet_hours);
+      if (!window.ok()) return InvalidArgument("--quiet-hours: " + window.status().message());
+    }
+  }
   if (vm.count("proxy")) {
     settings.proxy_url = vm["proxy"].as<std::string>();
     // An empty value must not quietly mean "dial directly" to someone relying on Tor.

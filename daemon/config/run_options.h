@@ -25,8 +25,9 @@ struct RunSettings {
   std::chrono::milliseconds backoff_max{0};
   std::chrono::seconds rehandshake_after{0};
   int64_t clock_offset_ms = 0;
-  std::string proxy_url;  // --proxy as given, empty for none; command_line.cc checks it
-                          // with peer::ParseProxyUrl, which needs Asio (see above).
+  std::string quiet_hours;  // "HH:MM-HH:MM" or "off" (checked); empty: not given.
+  std::string proxy_url;    // --proxy as given, empty for none; command_line.cc checks it
+                            // with peer::ParseProxyUrl, which needs Asio (see above).
 };
 
 // The run options, with `default_listen` as --listen's default.

@@ -128,12 +128,14 @@ class HomeServerTest(IntegrationTest):
                  "bob knows alice's address")
         with open(config, "w") as f:
             f.write(f"advertise = localhost:{port}\nadvertise = 127.0.0.1:{port}\n"
-                    "rehandshake-s = 600\n")
+                    "rehandshake-s = 600\nquiet-hours = 03:00-03:01\n")
         alice.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "rehandshake-s changed; it takes effect when inmostd restarts"
                  in alice.log_text(), ARRIVE, "the restart note")
         wait_for(lambda: f"localhost:{port}" in self.addresses(bob), ARRIVE,
                  "bob is told the new address at once")
+        quiet = alice.rpc("config", {"key": "quiet-hours"})["settings"][0]["value"]
+        self.assertEqual(quiet, "03:00-03:01", "the config file's quiet hours")
         # A broken config file is refused; the daemon keeps serving as it was.
         with open(config, "w") as f:
             f.write("no-such-option = 1\n")

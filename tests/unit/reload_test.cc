@@ -19,8 +19,10 @@ TEST(PlanReload, LogLevelAndAddressesApplyNow) {
   Command reread = Running();
   reread.log_level = log::Level::kDebug;
   reread.daemon.advertise = {"new.example:7433", "192.168.1.2:7433"};
+  reread.daemon.quiet_hours = "22:00-07:00";
   ReloadPlan plan = PlanReload(Running(), reread);
   EXPECT_EQ(plan.log_level, log::Level::kDebug);
+  EXPECT_EQ(plan.quiet_hours, "22:00-07:00");
   EXPECT_EQ(plan.advertise, reread.daemon.advertise);
   EXPECT_TRUE(plan.needs_restart.empty());
 }
