@@ -12,8 +12,10 @@ fails, the tail of every daemon's log is printed.
 Nothing here sleeps to synchronise: wait_for() polls a predicate until a deadline.
 """
 
+import atexit
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -45,6 +47,10 @@ LOG_TAIL_LINES = 60
 NOISE = re.compile(r"DEBUG control client \d+ (connected|disconnected)$")
 # INMOST_IT_KEEP=1 keeps every daemon's temporary directory (data and log) for a look.
 KEEP = os.environ.get("INMOST_IT_KEEP") == "1"
+# Ports handed out by free_port() are claimed here (a file per port) for as long as
+# the process runs, so tests running in parallel never pick the same one.
+PORT_CLAIMS = os.path.join(tempfile.gettempdir(), "inmost-test-ports")
+STALE_CLAIM_S = 3600  # a claim this old was left by a process that died
 
 
 class RpcError(Exception):
@@ -56,6 +62,59 @@ class RpcError(Exception):
         self.message = message
         self.code_name = code_name
         self.method = method
+
+
+def ephemeral_low():
+    """The first port of the kernel's ephemeral range (outgoing connections' ports)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_claimed_ports = []
+
+
+@atexit.register
+def _release_ports():
+    for claim in _claimed_ports:
+        try:
+            os.unlink(claim)
+        except OSError:
+            pass
+
+
+def free_port(host="127.0.0.1"):
+    """A free port on `host`, kept for this process until it exits.
+
+    It lies below the ephemeral range, so while a daemon on it is down no outgoing
+    connection can take it, and it is claimed (a file in PORT_CLAIMS), so no other test
+    process picks it meanwhile: a daemon restarted with same_port finds it free.
+    """
+    os.makedirs(PORT_CLAIMS, exist_ok=True)
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randrange(10000, ephemeral_low())
+        claim = os.path.join(PORT_CLAIMS, str(port))
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            try:
+                if time.time() - os.stat(claim).st_mtime < STALE_CLAIM_S:
+                    continue
+                os.utime(claim)  # taken over from a process that died
+            except OSError:
+                continue
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                os.unlink(claim)
+                continue
+        _claimed_ports.append(claim)
+        return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 def wait_for(predicate, timeout, what, interval=0.05):
@@ -263,13 +322,13 @@ class Daemon:
     def start(self, extra_args=None, timeout=START_TIMEOUT, same_port=False, passphrase=None):
         """Starts `inmostd run` and waits until the control socket answers status.
 
-        The daemon listens on a free port (127.0.0.1:0), a new one at each start,
+        The daemon listens on a free port (free_port()), a new one at each start,
         unless same_port asks for the port of the previous run. A passphrase is
         given on standard input (--passphrase-stdin).
         """
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
-        listen = "127.0.0.1:0"
+        listen = f"127.0.0.1:{free_port()}"
         if same_port:
             assert self.listen_address, "same_port needs an earlier start"
             listen = self.listen_address

@@ -21,11 +21,6 @@ ARRIVE = 20.0
 ONION = "a" * 56 + ".onion:7433"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class SocketForwarder:
     """Relays every connection on a Unix socket at `path` to the one at `target`:
@@ -78,7 +73,7 @@ class HomeServerTest(IntegrationTest):
         pair(alice, bob)
         bob_address = bob.listen_address
         self.assertEqual(self.addresses(alice), [bob_address])
-        dead = f"127.0.0.1:{free_port()}"  # nothing listens there
+        dead = f"127.0.0.1:{harness.free_port()}"  # nothing listens there
         self.assertEqual(self.addresses(alice, add=[dead, ONION]), [dead, ONION, bob_address])
         shown = alice.cli("partner", "addresses")
         self.assertExit(shown, 0, "inmost partner addresses")
@@ -86,7 +81,7 @@ class HomeServerTest(IntegrationTest):
         # Bob goes away; when he is back only alice's dialing can bring the link up
         # (bob's idea of her address is made useless), trying her list in order, and
         # the address that worked moves to the front (and is saved).
-        self.addresses(bob, set=[f"127.0.0.1:{free_port()}"])
+        self.addresses(bob, set=[f"127.0.0.1:{harness.free_port()}"])
         bob.stop()
         wait_for(lambda: not alice.status()["link_up"], ARRIVE, "the link down")
         bob.start(same_port=True)
@@ -117,7 +112,7 @@ class HomeServerTest(IntegrationTest):
     def test_sighup_applies_new_addresses_and_names_what_needs_a_restart(self):
         alice = self.make_daemon("alice", start=False)
         bob = self.make_daemon("bob")
-        port = free_port()
+        port = harness.free_port()
         config = os.path.join(alice.tmp, "inmostd.conf")
         with open(config, "w") as f:
             f.write(f"advertise = 127.0.0.1:{port}\n")

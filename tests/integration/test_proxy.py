@@ -27,12 +27,6 @@ ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndfpuqdabc.onion"
 PROXY_TIMEOUT = 10.0
 
 
-def free_port():
-    """A loopback port that nothing listens on (free when this returns)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def texts(messages, direction):
     return [m["text"] for m in messages if m["direction"] == direction]
@@ -42,7 +36,7 @@ class Microsocks:
     """A microsocks SOCKS5 server on 127.0.0.1:port, its output in a log file."""
 
     def __init__(self, tmp):
-        self.port = free_port()
+        self.port = harness.free_port()
         self.url = f"socks5://127.0.0.1:{self.port}"
         self.log_path = os.path.join(tmp, "microsocks.log")
         self.proc = None
@@ -117,7 +111,7 @@ class ProxyTest(IntegrationTest):
         # Alice tells bob an address where nobody listens, so bob can never dial her:
         # the link exists only while alice's dial through the proxy does.
         alice = self.make_daemon("alice", extra_args=[
-            "--proxy", self.proxy.url, "--advertise", f"127.0.0.1:{free_port()}"])
+            "--proxy", self.proxy.url, "--advertise", f"127.0.0.1:{harness.free_port()}"])
 
         code = bob.rpc("invite", {})["code"]
         joined = alice.rpc("join", {"code": code})

@@ -30,7 +30,6 @@ import collections
 import os
 import random
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -62,29 +61,6 @@ SET_UP_TIMEOUT_S = 20.0       # for each side to learn the other's boundaries
 CHECK_EVERY_S = 1.0           # how often settling re-reads both histories
 JOIN_TIMEOUT_S = 60.0
 TAIL_LINES = 40
-
-
-def ephemeral_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port():
-    """A free port below the ephemeral range: while a daemon is down, no outgoing
-    connection can take its port (or connect to itself on it)."""
-    rng = random.SystemRandom()
-    for _ in range(200):
-        port = rng.randrange(10000, ephemeral_low())
-        with socket.socket() as s:
-            try:
-                s.bind((HOST, port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 class TextSender(threading.Thread):
@@ -262,7 +238,7 @@ class Soak:
             d = Daemon(f"soak-{side}", extra_args=["--advertise", proxy.address()])
             self.daemons[side] = d
             d.init()
-            d.listen_address = f"{HOST}:{free_port()}"
+            d.listen_address = f"{HOST}:{harness.free_port(HOST)}"
             d.start(same_port=True)
             proxy.set_target(int(d.listen_address.rsplit(":", 1)[1]))
             self.presence[side] = Presence(d)
