@@ -580,6 +580,32 @@ class IntegrationTest(unittest.TestCase):
             d.start()
         return d
 
+    def pair_up(self, extra_args=None):
+        """Two new daemons, alice and bob, paired with the link up."""
+        alice = self.make_daemon("alice", extra_args=extra_args)
+        bob = self.make_daemon("bob", extra_args=extra_args)
+        pair(alice, bob)
+        return alice, bob
+
+    def subscribe(self, d, present=False):
+        """An EventReader on d, closed when the test ends."""
+        reader = d.subscribe(present=present)
+        self.addCleanup(reader.close)
+        return reader
+
+    def assertRefused(self, call, code_name=None, what="", message_has=None):
+        """call() must raise RpcError (with code_name, if given) carrying a message
+        (holding message_has, if given); returns the error."""
+        with self.assertRaises(RpcError, msg=f"{what} must be refused") as cm:
+            call()
+        err = cm.exception
+        if code_name is not None:
+            self.assertEqual(err.code_name, code_name, f"{what}: {err}")
+        self.assertTrue(err.message, f"{what}: an error without a message")
+        if message_has is not None:
+            self.assertIn(message_has, err.message.lower(), f"{what}: {err}")
+        return err
+
     def assertExit(self, result, code, what):
         """A finished subprocess exited with `code`; shows its output if not."""
         self.assertEqual(result.returncode, code,

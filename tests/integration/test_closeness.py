@@ -19,7 +19,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, RpcError, pair, wait_for
+from harness import IntegrationTest, pair, wait_for
 
 ARRIVE = 20.0  # seconds for anything to cross the link (or come back after a restart)
 DAY_MS = 24 * 3600 * 1000
@@ -49,24 +49,6 @@ def unique(prefix):
 class ClosenessTest(IntegrationTest):
 
     # ---- helpers ------------------------------------------------------------------
-
-    def pair_up(self, extra_args=None):
-        alice = self.make_daemon("alice", extra_args=extra_args)
-        bob = self.make_daemon("bob", extra_args=extra_args)
-        pair(alice, bob)
-        return alice, bob
-
-    def subscribe(self, d, present=False):
-        reader = d.subscribe(present=present)
-        self.addCleanup(reader.close)
-        return reader
-
-    def assertRefused(self, call, code_name, what):
-        with self.assertRaises(RpcError, msg=f"{what} must be refused") as cm:
-            call()
-        self.assertEqual(cm.exception.code_name, code_name, f"{what}: {cm.exception}")
-        self.assertTrue(cm.exception.message, f"{what}: an error without a message")
-        return cm.exception
 
     def exchange(self, sender, receiver, text):
         """sender sends text; returns (sender's entry id, receiver's entry id)."""

@@ -17,7 +17,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, RpcError, pair, store_probe, wait_for
+from harness import IntegrationTest, pair, store_probe, wait_for
 
 ARRIVE = 20.0   # seconds for anything to cross the link (or come back after a restart)
 SLICE = 16      # no slice of a withheld body this long may be on the recipient's side
@@ -87,35 +87,12 @@ class EnvelopeTest(IntegrationTest):
 
     # ---- helpers ------------------------------------------------------------------
 
-    def pair_up(self):
-        alice = self.make_daemon("alice")
-        bob = self.make_daemon("bob")
-        pair(alice, bob)
-        return alice, bob
-
-    def subscribe(self, d, present=False):
-        reader = d.subscribe(present=present)
-        self.addCleanup(reader.close)
-        return reader
-
     def bounce(self, d):
         """kill -9 and start again on the same port. With no wait in between, a new
         port could go unnoticed: when both sides move before either reaches the
         other, neither knows where the other went."""
         d.kill9()
         d.start(same_port=True)
-
-    def assertRefused(self, call, code_name=None, what="", message_has=None):
-        """call() must raise RpcError (with code_name, if given); returns the error."""
-        with self.assertRaises(RpcError, msg=f"{what} must be refused") as cm:
-            call()
-        err = cm.exception
-        if code_name is not None:
-            self.assertEqual(err.code_name, code_name, f"{what}: {err}")
-        self.assertTrue(err.message, f"{what}: an error without a message")
-        if message_has is not None:
-            self.assertIn(message_has, err.message.lower(), f"{what}: {err}")
-        return err
 
     def assertNoBodyIn(self, blob, body, where):
         """Neither the body nor any SLICE-byte slice of it occurs in blob."""
