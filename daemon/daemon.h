@@ -47,6 +47,11 @@ struct DaemonOptions {
   // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
   // empty: leave what `inmost config` set.
   std::string quiet_hours;
+  // Files (file_transfer.h): the largest file sent or accepted, the most bytes of
+  // received files kept, and a cap on the rate files are sent at (0: none).
+  uint64_t max_file_bytes = uint64_t{4} << 30;
+  uint64_t file_quota_bytes = uint64_t{20} << 30;
+  uint64_t transfer_rate_bytes_per_second = 0;
   peer::LinkOptions link;
 };
 
