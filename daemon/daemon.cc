@@ -111,6 +111,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
       new Daemon(io, options, std::move(*db), std::move(*identity), clock, log));
   INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->files_.Load());
   INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
@@ -138,11 +139,15 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       partners_(*db_),
       link_(io, identity_, *this, clock, log, options_.link),
       conversation_(*db_, commit_, events_, link_, clock, log),
-      disclosure_(io, *db_, commit_, conversation_, events_, link_, clock, log),
       boundaries_(io, *db_, commit_, conversation_, events_, link_, clock, log),
+      background_(io),
+      files_(io, *db_, commit_, conversation_, events_, link_, boundaries_, background_, clock, log,
+             data_dir_.files_path(),
+             core::FileLimits{options_.max_file_bytes, options_.file_quota_bytes,
+                              options_.transfer_rate_bytes_per_second}),
+      disclosure_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
       memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
-      background_(io),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
 
 Daemon::~Daemon() {
@@ -164,7 +169,9 @@ Status Daemon::Start() {
   });
   disclosure_.Start();
   if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
+  boundaries_.SetMaxFileBytes(options_.max_file_bytes);
   boundaries_.Start();
+  files_.Start();
   if (!options_.link.proxy.empty()) {
     log_.Info("dialing out through the SOCKS5 proxy at " + options_.link.proxy);
   }
@@ -177,6 +184,7 @@ void Daemon::Stop() {
   if (stopped_) return;
   stopped_ = true;
   disclosure_.Stop();
+  files_.Stop();
   boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
   background_.JoinAll();
@@ -243,7 +251,17 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       break;
     }
     case control::Request::kSend:
-      if (IsPlainText(request.send())) {
+      if (IsPlainText(request.send()) && !request.send().file_path().empty()) {
+        if (request.send().urgent()) {
+          response = InvalidArgument("only a plain text can be urgent");
+          break;
+        }
+        auto file = files_.Prepare(request.send().file_path());
+        response = file.ok() ? WithReply(files_.Send(std::move(*file), request.send().text()),
+                                         &control::Response::mutable_send)
+                             : Result<control::Response>(file.status());
+        needs_sync = true;
+      } else if (IsPlainText(request.send())) {
         auto reply = co_await conversation_.Send(request.send().text(), request.send().urgent());
         response = WithReply(std::move(reply), &control::Response::mutable_send);
       } else if (request.send().urgent()) {
@@ -253,6 +271,15 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
         needs_sync = true;
       }
       break;
+    case control::Request::kTransfers:
+      response = WithReply(Result<control::TransfersReply>(files_.Transfers()),
+                           &control::Response::mutable_transfers);
+      break;
+    case control::Request::kSave: {
+      auto reply = co_await files_.Save(request.save());
+      response = WithReply(std::move(reply), &control::Response::mutable_save);
+      break;
+    }
     case control::Request::kHistory:
       response =
           WithReply(conversation_.History(request.history().limit(), request.history().before_id(),
@@ -558,6 +585,7 @@ void Daemon::OnLinkUp(const std::string& address) {
   Publish(std::move(event));
   boundaries_.OnLinkUp();
   conversation_.OnLinkUp();
+  files_.OnLinkUp();
   disclosure_.OnLinkUp();
   nudges_.OnLinkUp();
 }
@@ -578,6 +606,8 @@ void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
     boundaries_.OnPartnerPresence(presence);
   } else if (message.has_boundaries()) {
     boundaries_.OnPartnerBoundaries(message.boundaries());
+  } else if (message.has_file_chunk() || message.has_file_want()) {
+    if (conversation_.Ready().ok()) files_.OnPeerMessage(message);
   } else if (conversation_.Ready().ok()) {
     conversation_.OnPeerMessage(message);
   }  // Else the store is failing: not acknowledged, so the partner sends it again.

@@ -20,6 +20,7 @@
 #include "daemon/core/conversation.h"
 #include "daemon/core/disclosure.h"
 #include "daemon/core/event_hub.h"
+#include "daemon/core/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
 #include "daemon/core/nudges.h"
@@ -47,7 +48,7 @@ struct DaemonOptions {
   // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
   // empty: leave what `inmost config` set.
   std::string quiet_hours;
-  // Files (file_transfer.h): the largest file sent or accepted, the most bytes of
+  // Files (core/file_transfers.h): the largest file sent or accepted, the most bytes of
   // received files kept, and a cap on the rate files are sent at (0: none).
   uint64_t max_file_bytes = uint64_t{4} << 30;
   uint64_t file_quota_bytes = uint64_t{20} << 30;
@@ -90,6 +91,7 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   void OnPeerMessage(const peer::PeerMessage& message) override;
   Status OnPaired(const core::Partner& partner) override;
   void OnPartnerAddresses(const std::vector<std::string>& addresses) override;
+  void OnLinkWritable() override { files_.OnLinkWritable(); }
 
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, std::unique_ptr<store::SealedStore> db,
@@ -129,11 +131,12 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::PartnerBook partners_;
   peer::PartnerLink link_;
   core::Conversation conversation_;
-  core::Disclosure disclosure_;
   core::Boundaries boundaries_;
+  core::BackgroundWork background_;
+  core::FileTransfers files_;
+  core::Disclosure disclosure_;
   core::Nudges nudges_;
   core::SharedMemories memories_;
-  core::BackgroundWork background_;
   control::ControlServer control_;
   bool stopped_ = false;
 };

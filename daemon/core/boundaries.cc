@@ -325,6 +325,7 @@ peer::Boundaries Boundaries::BoundariesToSend() const {
                                  choice() != control::Presence::HIDDEN);
   boundaries.set_honour_forget(settings_.honour_forget());
   boundaries.set_nudge_budget_per_hour(nudge_budget());
+  boundaries.set_max_file_bytes(max_file_bytes_);
   return boundaries;
 }
 

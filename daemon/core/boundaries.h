@@ -64,6 +64,10 @@ class Boundaries {
   bool honour_forget() const { return settings_.honour_forget(); }
   // The partner's nudge budget as they announced it (the default until they have).
   uint32_t partner_nudge_budget() const;
+  // The largest file we accept, told to the partner so their daemon refuses larger
+  // ones up front; and the partner's (0: not announced).
+  void SetMaxFileBytes(uint64_t bytes) { max_file_bytes_ = bytes; }
+  uint64_t partner_max_file_bytes() const { return partner_known_ ? partner_.max_file_bytes() : 0; }
 
   // ---- what happens around it ----
   void OnLinkUp();
@@ -100,6 +104,7 @@ class Boundaries {
   bool stopped_ = false;
 
   records::BoundarySettings settings_;
+  uint64_t max_file_bytes_ = 0;
   peer::Boundaries partner_;  // As they announced it; `partner_known_` once they have.
   bool partner_known_ = false;
   peer::Presence partner_presence_;

@@ -71,12 +71,13 @@ std::string Describe(uint64_t id) {
 
 Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
                        Conversation& conversation, EventHub& events, PartnerChannel& channel,
-                       const Clock& clock, log::Logger& log)
+                       FileTransfers& files, const Clock& clock, log::Logger& log)
     : store_(store),
       commit_(commit),
       conversation_(conversation),
       events_(events),
       channel_(channel),
+      files_(files),
       clock_(clock),
       log_(log),
       timer_(io) {
@@ -124,11 +125,17 @@ Result<control::SendReply> Disclosure::Send(const control::SendRequest& request)
   if (kinds != 1) {
     return InvalidArgument("choose one of: open at a time, gentle, together, or send at a time");
   }
-  INMOST_RETURN_IF_ERROR(ValidateText(request.text(), "the message"));
-  if (request.send_at_unix_ms() != 0) return Schedule(request);
+  if (request.send_at_unix_ms() != 0) {
+    if (!request.file_path().empty())
+      return InvalidArgument("a scheduled message cannot carry a file");
+    INMOST_RETURN_IF_ERROR(ValidateText(request.text(), "the message"));
+    return Schedule(request);
+  }
   if (!request.note().empty()) {
     INMOST_RETURN_IF_ERROR(ValidateText(request.note(), "the note", kMaxNoteBytes));
   }
+  auto file = PrepareBody(request.text(), request.file_path(), "the message");
+  if (!file.ok()) return file.status();
   HistoryEntry entry;
   entry.set_text(request.text());
   auto* envelope = entry.mutable_envelope();
@@ -139,12 +146,25 @@ Result<control::SendReply> Disclosure::Send(const control::SendRequest& request)
   } else {
     envelope->set_kind(request.gentle() ? EnvelopeRecord::GENTLE : EnvelopeRecord::TOGETHER);
   }
-  SendEnvelope(entry, nullptr);
+  SendEnvelope(entry, nullptr, *file ? &**file : nullptr);
   ReleaseWhatIsDue();  // A time already past opens at once.
   control::SendReply reply;
   reply.set_id(entry.id());
   reply.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   return reply;
+}
+
+Result<std::optional<PreparedFile>> Disclosure::PrepareBody(const std::string& text,
+                                                            const std::string& file_path,
+                                                            std::string_view what) const {
+  if (file_path.empty()) {
+    INMOST_RETURN_IF_ERROR(ValidateText(text, what));
+    return std::optional<PreparedFile>();
+  }
+  if (!text.empty()) INMOST_RETURN_IF_ERROR(ValidateText(text, "the caption"));
+  auto file = files_.Prepare(file_path);
+  if (!file.ok()) return file.status();
+  return std::optional<PreparedFile>(std::move(*file));
 }
 
 Result<control::SendReply> Disclosure::Schedule(const control::SendRequest& request) {
@@ -161,7 +181,8 @@ Result<control::SendReply> Disclosure::Schedule(const control::SendRequest& requ
   return reply;
 }
 
-void Disclosure::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question) {
+void Disclosure::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question,
+                              PreparedFile* file) {
   auto* envelope = entry.mutable_envelope();
   envelope->set_envelope_id(crypto::NewEnvelopeId());
   envelope->set_state(EnvelopeRecord::WITHHELD);
@@ -186,6 +207,9 @@ void Disclosure::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question)
   if (question != nullptr) {
     offer->set_question(question->text());
     offer->set_question_date(question->question().date());
+  }
+  if (file != nullptr) {
+    files_.AttachToEnvelope(entry, std::move(*file), sealed.key.span(), *offer->mutable_file());
   }
   // The offer's seq is how both sides name this envelope (reactions, pins).
   entry.set_seq(conversation_.EnqueueItem(std::move(item), entry.id()));
@@ -232,7 +256,8 @@ Result<HistoryEntry> Disclosure::DailyQuestion(int64_t day) {
 }
 
 Result<control::AnswerReply> Disclosure::Answer(const control::AnswerRequest& request) {
-  INMOST_RETURN_IF_ERROR(ValidateText(request.text(), "the answer"));
+  auto file = PrepareBody(request.text(), request.file_path(), "the answer");
+  if (!file.ok()) return file.status();
   Result<HistoryEntry> question = NotFound("");
   if (request.today()) {
     question = DailyQuestion(UtcDay(clock_.NowUnixMs()));
@@ -254,7 +279,7 @@ Result<control::AnswerReply> Disclosure::Answer(const control::AnswerRequest& re
   envelope->set_kind(EnvelopeRecord::ANSWER);
   envelope->set_question_id(question->question().question_id());
   envelope->set_question_entry_id(question->id());
-  SendEnvelope(answer, &*question);
+  SendEnvelope(answer, &*question, *file ? &**file : nullptr);
   question->mutable_question()->set_my_answer_id(answer.id());
   Save(*question);
   PublishChanged(*question);
@@ -367,6 +392,7 @@ Result<control::RetractReply> Disclosure::Retract(const control::RetractRequest&
   }
   const std::string& envelope_id = entry->envelope().envelope_id();
   DestroyKey(envelope_id);
+  files_.Discard(*entry);
   peer::Deliver item;
   item.mutable_retract()->set_envelope_id(envelope_id);
   conversation_.EnqueueItem(std::move(item), 0);
@@ -465,6 +491,10 @@ void Disclosure::OnOffer(const peer::Deliver& item) {
   }
   Save(entry);
   Index(kEnvelopePrefix, offer.envelope_id(), entry.id());
+  if (offer.has_file()) {
+    files_.AcceptEnvelopeFile(entry, offer.file());
+    Save(entry);
+  }
   PublishReceived(entry);
 
   if (question) {
@@ -504,6 +534,7 @@ void Disclosure::OnKeyRelease(const peer::KeyRelease& release) {
   } else {
     entry->set_text(std::move(*body));
     envelope->set_state(EnvelopeRecord::OPENED);
+    if (entry->has_file()) files_.OpenEnvelopeFile(*entry, crypto::AsBytes(release.key()));
   }
   envelope->set_opened_at_unix_ms(clock_.NowUnixMs());
   envelope->clear_ciphertext();
@@ -539,6 +570,7 @@ void Disclosure::OnRetract(const peer::Retract& retract) {
   }
   auto* envelope = entry->mutable_envelope();
   envelope->set_state(EnvelopeRecord::WITHDRAWN);
+  files_.Discard(*entry);
   envelope->clear_ciphertext();
   envelope->clear_commitment();
   Save(*entry);

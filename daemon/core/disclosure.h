@@ -19,6 +19,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
+#include "daemon/core/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/question_of_the_day.h"
@@ -41,7 +42,7 @@ class Disclosure {
   // `conversation` for the partner's stream items.
   Disclosure(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
              Conversation& conversation, EventHub& events, PartnerChannel& channel,
-             const Clock& clock, log::Logger& log);
+             FileTransfers& files, const Clock& clock, log::Logger& log);
 
   // Reads the pending envelopes, questions and scheduled messages.
   Status Load();
@@ -53,7 +54,8 @@ class Disclosure {
 
   // ---- requests: each adds its writes to the batch being filled; the caller
   // must sync before it replies. An error means nothing was written. ----
-  // An envelope (open_at, gentle or together) or a scheduled message (send_at).
+  // An envelope (open_at, gentle or together), with a file or not, or a scheduled
+  // message (send_at).
   Result<control::SendReply> Send(const control::SendRequest& request);
   Result<control::AskReply> Ask(const control::AskRequest& request);
   Result<control::AnswerReply> Answer(const control::AnswerRequest& request);
@@ -86,8 +88,15 @@ class Disclosure {
 
   Result<control::SendReply> Schedule(const control::SendRequest& request);
   // Seals `entry.text()` as a new outgoing envelope (entry.envelope() already says
-  // what kind) and sends its offer; `question` is the question an answer answers.
-  void SendEnvelope(records::HistoryEntry& entry, const records::HistoryEntry* question);
+  // what kind) and sends its offer; `question` is the question an answer answers,
+  // `file` a file the envelope carries (its body is then the caption).
+  void SendEnvelope(records::HistoryEntry& entry, const records::HistoryEntry* question,
+                    PreparedFile* file = nullptr);
+  // Checks the body (text or caption) of a new envelope and prepares its file, if any.
+  // `what` names the body in errors ("the message", "the answer").
+  Result<std::optional<PreparedFile>> PrepareBody(const std::string& text,
+                                                  const std::string& file_path,
+                                                  std::string_view what) const;
   // Releases the key of our withheld envelope `entry`.
   void Release(records::HistoryEntry& entry);
   void ReleaseWhatIsDue();
@@ -121,6 +130,7 @@ class Disclosure {
   Conversation& conversation_;
   EventHub& events_;
   PartnerChannel& channel_;
+  FileTransfers& files_;
   const Clock& clock_;
   log::Logger& log_;
   boost::asio::steady_timer timer_;

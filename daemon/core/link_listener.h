@@ -28,6 +28,8 @@ class LinkListener {
   // Where to dial the partner changed, in the order to try: the partner told us
   // where it listens now, or another address than the first one worked. To be saved.
   virtual void OnPartnerAddresses(const std::vector<std::string>& addresses) = 0;
+  // The live session has written everything queued: a moment to send bulk data.
+  virtual void OnLinkWritable() {}
 };
 
 }  // namespace inmost::core

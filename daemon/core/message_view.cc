@@ -1,5 +1,7 @@
 #include "daemon/core/message_view.h"
 
+#include <algorithm>
+
 namespace inmost::core {
 namespace {
 
@@ -29,6 +31,17 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   m.set_pinned(entry.pinned());
   m.set_urgent(entry.urgent());
   m.set_forget(static_cast<control::Message::Forget>(entry.forget()));
+  if (entry.has_file()) {
+    const records::FileRecord& f = entry.file();
+    m.set_kind(control::Message::FILE);  // An envelope below says ENVELOPE instead.
+    auto* view = m.mutable_file();
+    view->set_name(f.name());
+    view->set_type(f.type());
+    view->set_size(f.size());
+    view->set_bytes_done(std::min<uint64_t>(f.size(), f.chunks_done() * f.chunk_size()));
+    view->set_state(static_cast<control::Attachment::State>(f.state()));
+    view->set_error(f.error());
+  }
   if (entry.moment()) {
     m.set_kind(control::Message::MOMENT);
   } else if (entry.has_nudge()) {

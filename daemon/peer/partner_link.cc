@@ -132,6 +132,10 @@ class PartnerLink::Impl final : public Session::Observer,
   void OnSessionConfirmed(Session& session) override;
   void OnSessionMessage(Session& session, const PeerMessage& message) override;
   void OnSessionClosed(Session& session, const std::string& reason) override;
+  void OnSessionDrained(Session& session) override {
+    if (!stopped_ && live_.get() == &session) listener_.OnLinkWritable();
+  }
+  size_t QueuedBytes() const { return IsUp() ? live_->queued_bytes() : 0; }
 
  private:
   // Outcome of one pairing attempt at one address.
@@ -893,6 +897,9 @@ bool PartnerLink::SendToPartner(const PeerMessage& message) {
 }
 bool PartnerLink::IsUp() const {
   return impl_->IsUp();
+}
+size_t PartnerLink::QueuedBytes() const {
+  return impl_->QueuedBytes();
 }
 void PartnerLink::Stop() {
   impl_->Stop();

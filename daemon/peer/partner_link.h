@@ -140,6 +140,7 @@ class PartnerLink : public core::PartnerChannel {
 
   bool SendToPartner(const PeerMessage& message) override;
   bool IsUp() const override;
+  size_t QueuedBytes() const override;
 
   // Closes the listener, every connection and session; no more listener calls.
   void Stop();

@@ -227,6 +227,9 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> /*keep_alive*/
       Close("write failed: " + ec.message());
       co_return;
     }
+    if (write_queue_.empty() && !retired_) {
+      if (auto observer = observer_.lock()) observer->OnSessionDrained(*this);
+    }
   }
 }
 

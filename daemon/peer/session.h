@@ -60,6 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
     virtual void OnSessionMessage(Session& session, const PeerMessage& message) = 0;
     // The session closed; called once, after Close, from a posted handler.
     virtual void OnSessionClosed(Session& session, const std::string& reason) = 0;
+    // Everything queued has been written to the socket.
+    virtual void OnSessionDrained(Session& /*session*/) {}
   };
 
   // `socket` is connected and `decoder` holds whatever arrived after the handshake.
@@ -86,6 +88,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Retire(std::chrono::milliseconds linger);
 
   bool open() const { return open_; }
+  // Bytes queued and not yet written to the socket.
+  size_t queued_bytes() const { return queued_bytes_; }
   bool confirmed() const { return confirmed_; }
   bool retired() const { return retired_; }
   uint64_t id() const { return id_; }

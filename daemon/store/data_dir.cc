@@ -63,6 +63,10 @@ std::filesystem::path DataDir::key_file_path() const {
 std::filesystem::path DataDir::wrapped_key_path() const {
   return root_ / kWrappedKeyFileName;
 }
+std::filesystem::path DataDir::files_path() const {
+  return root_ / "files";
+}
+
 std::filesystem::path DataDir::control_socket_path() const {
   return ControlSocketPath(root_.string());
 }

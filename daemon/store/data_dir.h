@@ -30,6 +30,8 @@ class DataDir {
   std::filesystem::path wrapped_key_path() const;
   // The Unix socket on which the daemon serves the control API.
   std::filesystem::path control_socket_path() const;
+  // The folder of received files, each sealed chunk by chunk (blob_file.h).
+  std::filesystem::path files_path() const;
 
   // Creates the root and any missing parents with mode 0700 (like `mkdir -p -m 700`).
   // An existing directory is left as it is; CheckPrivate() judges its mode.

@@ -1,0 +1,176 @@
+// Files between the partners: photos, voice notes, anything up to the size each
+// allows. A file message travels in the conversation's ordered stream as a FileOffer
+// (with its caption); its bytes travel beside it as FileChunk messages, each sealed
+// under the file key, which the recipient asks for (FileWant) from what it has
+// synced, so a transfer resumes after a disconnect or a kill -9 of either side from
+// the last durable chunk. Chunks go out only while the link's queue is short, so a
+// text is never stuck behind a file. The sender reads the user's file where it lies
+// and fails the transfer cleanly if it changes; the recipient keeps the chunks sealed
+// in files/ (blob_file.h) and writes plaintext only where `save` is told to.
+// Inside an envelope the file key is derived from the envelope's content key, so the
+// file stays as unreadable as the envelope until the sender releases it.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "daemon/core/background_work.h"
+#include "daemon/core/boundaries.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/conversation.h"
+#include "daemon/core/event_hub.h"
+#include "daemon/core/group_commit.h"
+#include "daemon/core/partner_channel.h"
+#include "daemon/core/source_file.h"
+#include "daemon/crypto/file_cipher.h"
+#include "daemon/crypto/secret_bytes.h"
+#include "daemon/log/logger.h"
+#include "daemon/store/blob_file.h"
+#include "daemon/store/sealed_store.h"
+#include "inmost/status.h"
+#include "proto/control.pb.h"
+#include "proto/peer.pb.h"
+#include "proto/records.pb.h"
+
+namespace inmost::core {
+
+struct FileLimits {
+  uint64_t max_file_bytes = 0;         // The largest file sent or accepted.
+  uint64_t quota_bytes = 0;            // The most bytes of received files kept.
+  uint64_t rate_bytes_per_second = 0;  // Sending cap; 0: as fast as the link goes.
+};
+
+// A file checked and opened for sending, not yet part of the history.
+struct PreparedFile {
+  records::OutgoingTransfer record;  // Path and what the file looked like.
+  std::string name;
+  std::string type;
+  std::unique_ptr<SourceFile> source;
+};
+
+class FileTransfers {
+ public:
+  // All references must outlive this object. It registers itself with
+  // `conversation` for the partner's stream items. `files_dir` holds received files.
+  FileTransfers(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
+                Conversation& conversation, EventHub& events, PartnerChannel& channel,
+                const Boundaries& boundaries, BackgroundWork& background, const Clock& clock,
+                log::Logger& log, std::filesystem::path files_dir, FileLimits limits);
+  ~FileTransfers();
+  FileTransfers(const FileTransfers&) = delete;
+  FileTransfers& operator=(const FileTransfers&) = delete;
+
+  // Reads the transfers in progress and readies their files.
+  Status Load();
+  // Starts syncing received chunks; Stop ends it.
+  void Start();
+  void Stop();
+
+  // ---- requests: writes go into the batch being filled; the caller syncs before
+  // it replies. An error means nothing was written. ----
+  // Checks `path` against the limits and opens it for sending.
+  Result<PreparedFile> Prepare(const std::string& path) const;
+  // Sends `file` as a plain file message with `caption`.
+  Result<control::SendReply> Send(PreparedFile file, const std::string& caption);
+  // Puts `file` into the outgoing envelope `entry` (which has its id), whose body is
+  // sealed under `content_key`, and fills the offer's `offer`.
+  void AttachToEnvelope(records::HistoryEntry& entry, PreparedFile file,
+                        std::span<const uint8_t> content_key, peer::FileOffer& offer);
+  // Transfers in progress, and those finished since the daemon started.
+  control::TransfersReply Transfers() const;
+  // Writes received file `request.id` out, decrypted and verified.
+  boost::asio::awaitable<Result<control::SaveReply>> Save(const control::SaveRequest& request);
+
+  // ---- envelopes (the Disclosure's part) ----
+  // Recipient: the envelope `entry` (which has its id) carries `offer`.
+  void AcceptEnvelopeFile(records::HistoryEntry& entry, const peer::FileOffer& offer);
+  // Recipient: the envelope's content key arrived: the file's name and bytes open.
+  void OpenEnvelopeFile(records::HistoryEntry& entry, std::span<const uint8_t> content_key);
+  // Either side: the envelope holding `entry`'s file was withdrawn: stop, delete.
+  void Discard(records::HistoryEntry& entry);
+
+  // ---- the link ----
+  void OnLinkUp();
+  // The link's queue drained: more chunks may go.
+  void OnLinkWritable() { Pump(); }
+  // FileChunk and FileWant messages.
+  void OnPeerMessage(const peer::PeerMessage& message);
+
+ private:
+  struct Outgoing;
+  struct Incoming;
+
+  void OnItem(const peer::Deliver& item);
+  void OnOffer(const peer::Deliver& item);
+  void OnDone(const peer::FileDone& done);
+  void OnCancel(const peer::FileCancel& cancel);
+  void OnChunk(const peer::FileChunk& chunk);
+  void OnWant(const peer::FileWant& want);
+
+  // Sender: registers `entry`'s file (already in `entry.file()`) for sending.
+  void StartOutgoing(const records::HistoryEntry& entry, PreparedFile file,
+                     crypto::SecretBytes key);
+  // Sends chunks while the link's queue is short, the windows and the rate allow.
+  void Pump();
+  Outgoing* NextToSend();
+  Status SendChunk(Outgoing& transfer);
+  // Sender: gives the transfer up, telling the partner why.
+  void FailOutgoing(Outgoing& transfer, const std::string& reason);
+  void FinishOutgoing(const std::string& transfer_id, bool ok, const std::string& reason);
+
+  // Recipient: registers the file of the new incoming `entry`; `key` empty while sealed.
+  void StartIncoming(records::HistoryEntry& entry, const peer::FileOffer& offer,
+                     crypto::SecretBytes key);
+  // Recipient: syncs the blobs that have chunks written and not yet synced, one at a
+  // time off the io thread, then records and acknowledges them.
+  boost::asio::awaitable<void> SyncLoop();
+  void OnIncomingSynced(const std::string& transfer_id, uint64_t chunks, const Status& synced);
+  void FinishIncoming(Incoming& transfer, const std::string& failure);
+  void SendWant(const Incoming& transfer, bool resend);
+  // Recipient: why a new file may not be taken (too large, over quota), or "".
+  std::string RefusalFor(uint64_t size) const;
+
+  // The history entry `id`; `update` changes it, and it is written (and, with
+  // `announce`, its progress published) with the batch being filled.
+  void UpdateEntry(uint64_t history_id, const std::function<void(records::HistoryEntry&)>& update,
+                   bool announce = true);
+  void PublishProgress(const records::HistoryEntry& entry);
+  void PutKey(const std::string& transfer_id, const crypto::SecretBytes& key);
+  void DeleteTransfer(const std::string& transfer_id);
+
+  boost::asio::io_context& io_;
+  store::SealedStore& store_;
+  GroupCommit& commit_;
+  Conversation& conversation_;
+  EventHub& events_;
+  PartnerChannel& channel_;
+  const Boundaries& boundaries_;
+  BackgroundWork& background_;
+  const Clock& clock_;
+  log::Logger& log_;
+  const std::filesystem::path files_dir_;
+  const FileLimits limits_;
+
+  std::map<std::string, std::unique_ptr<Outgoing>> outgoing_;  // By transfer id.
+  std::map<std::string, std::unique_ptr<Incoming>> incoming_;
+  std::map<uint64_t, control::Transfer> finished_;  // Since start, by history id.
+  std::string last_sent_;                           // Round robin: the transfer id that sent last.
+  // Sending rate: bytes that may go now, refilled with time.
+  double rate_allowance_ = 0;
+  std::chrono::steady_clock::time_point rate_updated_{};
+  boost::asio::steady_timer rate_timer_;
+  boost::asio::steady_timer sync_signal_;  // Cancelled when a blob has chunks to sync.
+  bool rate_timer_armed_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace inmost::core
