@@ -449,6 +449,7 @@ asio::awaitable<Result<control::UnpairReply>> Daemon::Unpair(
   if (request.forget_history()) {
     // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
     disclosure_.StartWithNewPartner();
+    files_.StartWithNewPartner();
     auto forgotten = co_await ForgetEverything();
     if (!forgotten.ok()) co_return forgotten.status();
     reply.set_forgotten(forgotten->forgotten());
@@ -630,6 +631,7 @@ void Daemon::SetPartnerForQuestions(const std::optional<core::Partner>& partner)
 Status Daemon::OnPaired(const core::Partner& partner) {
   // Their writes are synced with the conversation's.
   disclosure_.StartWithNewPartner();
+  files_.StartWithNewPartner();
   boundaries_.StartWithNewPartner();
   nudges_.StartWithNewPartner();
   INMOST_RETURN_IF_ERROR(conversation_.StartWithNewPartner());

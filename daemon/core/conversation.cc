@@ -264,6 +264,7 @@ Result<records::HistoryEntry> Conversation::Resolve(const peer::MessageRef& ref)
 
 void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::ForgetState state,
                          bool compact) {
+  if (erasing_) erasing_(entry);
   records::HistoryEntry kept;
   kept.set_id(entry.id());
   kept.set_direction(entry.direction());

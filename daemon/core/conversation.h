@@ -6,8 +6,8 @@
 // hands the partner's non-text items to an ItemHandler (the envelope logic).
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <algorithm>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -55,6 +55,11 @@ class Conversation {
   // Called whenever the conversation re-reads its state from disk after a failed
   // write, so what is built on the conversation re-reads its own.
   void SetReloadHook(std::function<void()> hook) { reloaded_ = std::move(hook); }
+  // Called with each entry just before Erase replaces it, so what is kept beside
+  // the history for it (a received file) goes too.
+  void SetEraseHook(std::function<void(const records::HistoryEntry&)> hook) {
+    erasing_ = std::move(hook);
+  }
   // Ok when the conversation's state matches the disk. After a failed write it
   // re-reads it first; an error (the store still cannot be read) means nothing
   // may be written now.
@@ -154,6 +159,7 @@ class Conversation {
   std::vector<ItemHandler> item_handlers_;
   bool send_read_receipts_ = true;
   std::function<void()> reloaded_;
+  std::function<void(const records::HistoryEntry&)> erasing_;
   bool stale_ = false;  // A write failed and the state has not been re-read since.
 
   // `counters_` includes writes still in the pending batch; `submitted_` what was

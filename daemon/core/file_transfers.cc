@@ -165,6 +165,11 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       rate_timer_(io),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
   conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
+  conversation_.SetEraseHook([this](const HistoryEntry& entry) {
+    if (!entry.has_file()) return;
+    HistoryEntry forgotten = entry;
+    Discard(forgotten);
+  });
 }
 
 FileTransfers::~FileTransfers() = default;
@@ -512,6 +517,22 @@ void FileTransfers::FinishOutgoing(const std::string& transfer_id, bool ok,
   commit_.AfterSync([](const Status&) {});
 }
 
+void FileTransfers::StartWithNewPartner() {
+  auto stop = [this](uint64_t history_id, const std::string& id) {
+    UpdateEntry(history_id, [](HistoryEntry& e) {
+      e.mutable_file()->set_state(control::Attachment::FAILED);
+      e.mutable_file()->set_error("not finished before the pairing ended");
+    });
+    DeleteTransfer(id);
+    std::error_code ec;
+    std::filesystem::remove(files_dir_ / Hex(id), ec);
+  };
+  for (const auto& [id, t] : outgoing_) stop(t->history_id, id);
+  for (const auto& [id, t] : incoming_) stop(t->history_id, id);
+  outgoing_.clear();
+  incoming_.clear();
+}
+
 void FileTransfers::OnLinkUp() {
   // Nothing goes until the recipient says where to go on from.
   for (auto& [id, t] : outgoing_) t->wanted = false;
@@ -847,16 +868,27 @@ void FileTransfers::OpenEnvelopeFile(HistoryEntry& entry, std::span<const uint8_
 
 void FileTransfers::Discard(HistoryEntry& entry) {
   if (!entry.has_file()) return;
-  const std::string& id = entry.file().transfer_id();
-  outgoing_.erase(id);
-  incoming_.erase(id);
+  const std::string id = entry.file().transfer_id();
+  const std::string reason = "it was withdrawn or deleted";
+  if (outgoing_.erase(id) != 0) {
+    peer::Deliver cancel;
+    cancel.mutable_file_cancel()->set_transfer_id(id);
+    cancel.mutable_file_cancel()->set_reason(reason);
+    conversation_.EnqueueItem(std::move(cancel), 0);
+  }
+  if (incoming_.erase(id) != 0) {
+    peer::Deliver done;
+    done.mutable_file_done()->set_transfer_id(id);
+    done.mutable_file_done()->set_reason(reason);
+    conversation_.EnqueueItem(std::move(done), 0);
+  }
   DeleteTransfer(id);
   std::error_code ec;
   std::filesystem::remove(files_dir_ / Hex(id), ec);
   if (entry.file().state() == control::Attachment::SENDING ||
       entry.file().state() == control::Attachment::RECEIVING) {
     entry.mutable_file()->set_state(control::Attachment::FAILED);
-    entry.mutable_file()->set_error("withdrawn before it was opened");
+    entry.mutable_file()->set_error(reason);
   }
 }
 

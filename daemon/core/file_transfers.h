@@ -95,8 +95,13 @@ class FileTransfers {
   void AcceptEnvelopeFile(records::HistoryEntry& entry, const peer::FileOffer& offer);
   // Recipient: the envelope's content key arrived: the file's name and bytes open.
   void OpenEnvelopeFile(records::HistoryEntry& entry, std::span<const uint8_t> content_key);
-  // Either side: the envelope holding `entry`'s file was withdrawn: stop, delete.
+  // Either side: the envelope holding `entry`'s file was withdrawn, or the message
+  // is being forgotten: stops the transfer (telling the partner) and deletes the file.
   void Discard(records::HistoryEntry& entry);
+
+  // A new partner (or none): what was moving to or from the former one stops for
+  // good; what was received stays.
+  void StartWithNewPartner();
 
   // ---- the link ----
   void OnLinkUp();
