@@ -28,12 +28,17 @@ void DisableCoreDumps() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-// Large buffers (message texts, encoded replies and events) come straight from the
-// kernel and go back to it when freed, so a burst of them does not leave the
-// daemon's resident memory high for ever (glibc keeps freed heap memory).
+// Large buffers (long histories, encoded replies) come straight from the kernel and
+// go back to it when freed, and freed heap beyond a little is returned too, so a
+// burst of them does not leave the daemon's resident memory high for ever (glibc
+// keeps freed heap memory). A file chunk's buffers (64 KiB, several per chunk, many
+// chunks a second) stay below the threshold: mapping and unmapping each of them
+// cost more than the crypto.
 void ReturnLargeBuffersToTheKernel() {
-  constexpr int kLargeBufferBytes = 32 * 1024;
+  constexpr int kLargeBufferBytes = 128 * 1024;
+  constexpr int kTrimAboveBytes = 1024 * 1024;
   mallopt(M_MMAP_THRESHOLD, kLargeBufferBytes);
+  mallopt(M_TRIM_THRESHOLD, kTrimAboveBytes);
 }
 
 // Reads one line of standard input; `source` names what asked for it in errors.

@@ -32,9 +32,14 @@ constexpr std::string_view kFileKeyPrefix = "fk/";   // The file key (PutSecret)
 // Chunks go out only while fewer bytes than this wait in the link's queue: a text
 // queued behind them waits for at most a few frames.
 constexpr size_t kBulkQueueBytes = 4 * crypto::kSealedChunkSize;
-// Chunks sent beyond what the recipient has acknowledged: enough to keep the link
-// busy while it syncs (about 8 MiB).
-constexpr uint64_t kWindowChunks = 128;
+// Chunks sent beyond what the recipient has synced: enough to keep the link busy
+// while it syncs (about 32 MiB).
+constexpr uint64_t kWindowChunks = 512;
+// Chunks on their way (sent, not yet arrived), about 2 MiB: enough to fill a home
+// uplink across a continent, few enough that a text sent now arrives within a few
+// milliseconds on a fast link. The recipient says what arrived every kReceivedEvery.
+constexpr uint64_t kInFlightChunks = 32;
+constexpr uint64_t kReceivedEvery = 8;
 // Progress is written and announced at most this often per transfer.
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // The longest file name kept; longer ones are cut.
@@ -115,7 +120,8 @@ struct FileTransfers::Outgoing {
   crypto::SecretBytes key;
   uint64_t chunks = 0;
   std::unique_ptr<SourceFile> source;  // Opened again after a restart.
-  uint64_t acked = 0;                  // The recipient has chunks [0, acked).
+  uint64_t acked = 0;                  // The recipient has chunks [0, acked) synced,
+  uint64_t received = 0;               // ... and [0, received) arrived.
   uint64_t next = 0;                   // The next chunk to send.
   bool wanted = false;                 // The recipient asked for chunks on this link.
   bool asked_before = false;           // ... at least once since the daemon started.
@@ -412,7 +418,8 @@ void FileTransfers::Pump() {
 
 FileTransfers::Outgoing* FileTransfers::NextToSend() {
   auto ready = [](const Outgoing& t) {
-    return t.wanted && t.next < t.chunks && t.next < t.acked + kWindowChunks;
+    return t.wanted && t.next < t.chunks && t.next < t.acked + kWindowChunks &&
+           t.next < t.received + kInFlightChunks;
   };
   // Round robin: the transfer after the one that sent last, then from the start.
   for (auto it = outgoing_.upper_bound(last_sent_); it != outgoing_.end(); ++it) {
@@ -475,9 +482,11 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
     t.wanted = true;
     t.next = stored;
     t.acked = stored;
+    t.received = stored;
   } else {
     t.acked = std::max(t.acked, stored);
   }
+  t.received = std::max({t.received, t.acked, std::min(want.received(), t.chunks)});
   const auto now = std::chrono::steady_clock::now();
   if (now - t.last_progress >= kProgressInterval) {
     t.last_progress = now;
@@ -580,8 +589,8 @@ std::string FileTransfers::RefusalFor(uint64_t size) const {
     used += (t->chunks - t->written) * crypto::kSealedChunkSize;
   }
   if (used + size > limits_.quota_bytes) {
-    return "your partner's daemon has no room for it (its file quota of " +
-           Size(limits_.quota_bytes) + " is " + Size(used) + " full)";
+    return "your partner's daemon has no room for it (" + Size(used) + " of its file quota of " +
+           Size(limits_.quota_bytes) + " in use)";
   }
   return "";
 }
@@ -689,6 +698,7 @@ void FileTransfers::SendWant(const Incoming& transfer, bool resend) {
   want->set_transfer_id(transfer.id);
   want->set_stored(resend ? transfer.written : transfer.durable);
   want->set_resend(resend);
+  want->set_received(transfer.written);
   channel_.SendToPartner(message);
 }
 
@@ -733,6 +743,7 @@ void FileTransfers::OnChunk(const peer::FileChunk& chunk) {
   }
   ++t.written;
   t.gap_want = std::numeric_limits<uint64_t>::max();
+  if (t.written % kReceivedEvery == 0) SendWant(t, false);
   sync_signal_.cancel();
 }
 

@@ -31,7 +31,7 @@
 namespace inmost::peer {
 
 // Bytes asked of the socket per read once the session is up.
-inline constexpr size_t kSessionReadChunk = 16384;
+inline constexpr size_t kSessionReadChunk = 65536;
 // Queued, not yet written bytes beyond which the partner is taken as not reading and
 // the session is closed (the core re-sends on the next link up).
 inline constexpr size_t kMaxQueuedBytes = 16 * 1024 * 1024;
