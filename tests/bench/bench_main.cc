@@ -19,6 +19,7 @@
 #include "daemon/noise/handshake_state.h"
 #include "tests/bench/bench_table.h"
 #include "tests/bench/daemon_process.h"
+#include "tests/bench/files_bench.h"
 #include "tests/bench/large_history_bench.h"
 
 namespace inmost::bench {
@@ -263,15 +264,20 @@ int main(int argc, char** argv) {
   using namespace inmost;
   using namespace inmost::bench;
   const std::string section = argc > 1 ? argv[1] : "all";
-  if (argc > 2 || (section != "all" && section != "link" && section != "history")) {
-    std::fprintf(stderr, "usage: inmost_bench [all|link|history]\n");
+  if (argc > 2 ||
+      (section != "all" && section != "link" && section != "history" && section != "files")) {
+    std::fprintf(stderr, "usage: inmost_bench [all|link|history|files]\n");
     return 2;
   }
   if (sodium_init() < 0) return 1;
   std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
   std::vector<Row> rows;
-  if (section != "history") rows = LinkRows(inmostd);
-  if (section != "link") {
+  if (section == "all" || section == "link") rows = LinkRows(inmostd);
+  if (section == "all" || section == "files") {
+    std::vector<Row> files = FileRows(inmostd);
+    rows.insert(rows.end(), files.begin(), files.end());
+  }
+  if (section == "all" || section == "history") {
     std::vector<Row> history = LargeHistoryRows(inmostd, INMOST_BUILD_DIR);
     rows.insert(rows.end(), history.begin(), history.end());
   }

@@ -120,6 +120,10 @@ long DaemonProcess::AnonymousKiB() const {
   return StatusKiB("RssAnon:");
 }
 
+long DaemonProcess::PeakResidentKiB() const {
+  return StatusKiB("VmHWM:");
+}
+
 long DaemonProcess::StatusKiB(const std::string& field) const {
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
   std::string line;

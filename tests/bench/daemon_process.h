@@ -34,6 +34,8 @@ class DaemonProcess {
   // Its anonymous part in KiB (RssAnon): the heap and stacks, without the mapped
   // files (LevelDB maps its tables) that the kernel may drop at will.
   long AnonymousKiB() const;
+  // The peak of its resident memory in KiB over its whole life (VmHWM).
+  long PeakResidentKiB() const;
   const std::string& data_dir() const { return dir_; }
 
  private:

@@ -18,6 +18,15 @@ violation. Violation categories:
                       shows one it never made), or its partner's copy of the message
                       shows another one as their_reaction
 
+Files (an Item of kind "file", found on both sides by its caption, the entry's text):
+the sender's entry is SENT and the receiver's RECEIVED (a FILE of the same name and
+size), or both are FAILED with an error (wrong-state otherwise); one still SENDING or
+RECEIVING at the end is
+
+  stuck               a file still moving (or never offered) when all else settled
+
+(soak.py also saves every received file and compares its SHA-256.)
+
 Nudges (closeness.Nudge), per sender and kind, summed over entries (coalesced ones
 are one entry with a count): the sender holds at least the accepted ones and at
 most those plus the ones without a reply (inconsistent beyond), the receiver holds
@@ -69,7 +78,7 @@ class Index:
 
 
 def expected_outcome(item):
-    if item.kind == "text":
+    if item.kind in ("text", "file"):
         return "arrived"
     if item.kind == "scheduled":
         return "cancelled" if item.withdrawn else "arrived"
@@ -104,6 +113,9 @@ def check(items, questions, histories, nudges=(), reactions=(), forgets=()):
 
 def check_item(report, item, sender, receiver):
     what = f"{item.kind} from {item.sender} {short(item.body)!r}"
+    if item.kind == "file":
+        check_file(report, what, item, sender, receiver)
+        return
     mine = sender.outgoing.get(item.body, [])
     copies = receiver_copies(item, receiver)
     if len(mine) > 1:
@@ -133,6 +145,60 @@ def check_item(report, item, sender, receiver):
             report.violate("lost", f"{what}: never arrived (sender id {mine[0]['id']})")
         return
     check_receiver_state(report, what, outcome, item, copies[0])
+
+
+def file_state(m):
+    return (m.get("file") or {}).get("state", "STATE_UNSPECIFIED")
+
+
+def file_error(m):
+    return (m.get("file") or {}).get("error", "")
+
+
+def check_file(report, what, item, sender, receiver):
+    """SENT there and RECEIVED here, or FAILED on both with an error; never moving."""
+    what = f"{what} ({item.size} B)"
+    mine = sender.outgoing.get(item.body, [])
+    copies = receiver.incoming.get(item.body, [])
+    if len(mine) > 1:
+        report.violate("duplicated", f"{what}: {len(mine)} copies on the sender")
+    if len(copies) > 1:
+        report.violate("duplicated", f"{what}: {len(copies)} copies on the receiver")
+    if not mine:
+        if item.accepted is True:
+            report.violate("lost", f"{what}: accepted, then gone from the sender's store")
+        elif copies:
+            report.violate("inconsistent", f"{what}: arrived, but the sender has no record")
+        return
+    m = mine[0]
+    theirs = copies[0] if copies else None
+    sent, got = file_state(m), file_state(theirs) if theirs else "nothing"
+    where = f"{sent} on the sender (id {m['id']}), {got} on the receiver" + \
+        (f" (id {theirs['id']})" if theirs else "")
+    if kind(m) != "FILE" or (theirs is not None and kind(theirs) != "FILE"):
+        report.violate("wrong-state", f"{what}: not a FILE entry: {where}")
+    elif sent in ("SENDING", "STATE_UNSPECIFIED") or got == "RECEIVING":
+        report.violate("stuck", f"{what}: {where}")
+    elif sent == "SENT":
+        if theirs is None:
+            report.violate("lost", f"{what}: {where}")
+        elif got != "RECEIVED":
+            report.violate("wrong-state", f"{what}: {where}")
+        elif (int(theirs["file"].get("size", 0)) != item.size
+              or theirs["file"].get("name") != item.path.rsplit("/", 1)[-1]):
+            report.violate("corrupted-accepted", f"{what}: received as "
+                                                 f"{theirs['file'].get('name')!r}, "
+                                                 f"{theirs['file'].get('size')} B")
+        else:
+            report.ok("file-received")
+    elif sent == "FAILED":
+        if got != "FAILED" or not file_error(m) or not file_error(theirs):
+            report.violate("wrong-state", f"{what}: {where}; errors {file_error(m)!r}, "
+                                          f"{file_error(theirs) if theirs else ''!r}")
+        else:
+            report.ok("file-failed")
+    else:
+        report.violate("wrong-state", f"{what}: {where}")
 
 
 def receiver_copies(item, receiver):

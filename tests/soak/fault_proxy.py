@@ -6,7 +6,8 @@ stream in each direction, chunk by chunk (a chunk is whatever one read returned)
 with choices drawn from a seeded random.Random:
 
   delay      hold the chunk for a while (the stream stays in order)
-  split      write the chunk in tiny pieces, one TCP segment each
+  split      write the chunk in tiny pieces, one TCP segment each (its first
+             SPLIT_MAX_BYTES; the rest follows at once)
   truncate   write part of the chunk, then close both sides
   duplicate  write the chunk twice
   reorder    write the next chunk before this one
@@ -44,6 +45,9 @@ FAULT_KINDS = tuple(FAULT_PROBABILITIES)
 DELAY_MS = (5, 300)          # a delayed chunk waits this long (uniform)
 SPLIT_PIECE = (1, 16)        # bytes per piece of a split chunk
 SPLIT_GAP_MS = 2             # at most this long between two pieces
+# Only this much of a chunk is split: a 64 KiB read of a file transfer, split whole,
+# would hold its direction for about 8 s (thousands of pieces and gaps).
+SPLIT_MAX_BYTES = 2048
 REORDER_WAIT_S = 0.05        # how long a held chunk waits for the next one
 START_TIMEOUT_S = 10.0
 
@@ -237,12 +241,15 @@ class FaultProxy:
 
     async def _write_split(self, chunk, writer):
         i = 0
-        while i < len(chunk):
+        while i < min(len(chunk), SPLIT_MAX_BYTES):
             n = self.rng.randint(*SPLIT_PIECE)
             writer.write(chunk[i:i + n])
             await writer.drain()
             i += n
             await asyncio.sleep(self.rng.uniform(0, SPLIT_GAP_MS) / 1000)
+        if i < len(chunk):
+            writer.write(chunk[i:])
+            await writer.drain()
 
     async def _reorder(self, reader, writer, chunk):
         """Writes the next chunk before this one, if one comes soon; else this one.

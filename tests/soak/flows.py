@@ -86,7 +86,7 @@ class Question:
 
 @dataclass
 class Item:
-    kind: str                # text, scheduled, sealed, gentle, together, answer
+    kind: str                # text, scheduled, sealed, gentle, together, answer, file
     sender: str
     body: str
     note: str = ""
@@ -94,6 +94,11 @@ class Item:
     sender_id: str = ""      # its history id on the sender, once known
     withdrawn: bool = False  # its retraction (or cancellation) succeeded
     question: Question = None
+    # Files (files.py): the body is the caption; the file sent and what it held.
+    path: str = ""
+    size: int = 0
+    sha256: str = ""
+    while_down: bool = False  # sent while the partner's daemon was down
 
     @property
     def stored(self):

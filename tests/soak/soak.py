@@ -13,15 +13,18 @@ seconds:
     together, scheduled, questions with their answers, the question of the day;
     some retracted or cancelled, see flows.py), nudges (bursts of them while a
     daemon is down), reactions and forget requests (closeness.py; one side honours
-    forgets, the other is asked), and holds present subscribers (chat windows) on
+    forgets, the other is asked), files of 100 KiB to 8 MiB (files.py; some sent
+    while the partner is down, all sent at most at files.TRANSFER_RATE so that kills
+    and faults land mid-transfer), and holds present subscribers (chat windows) on
     either side for a while;
   - a chaos thread kill -9s either daemon (now and then both) and restarts it on
     the same port.
 Then the faults stop, both sides stay present, and everything must settle before a
-deadline. The invariants (checks.py) are checked on both final histories, both
-daemons stop cleanly, and their data directories' raw files (and logs) are searched
-for every text sent (and the decrypted stores for every text forgotten or
-withdrawn). One summary block is printed; the exit status is 1 on any
+deadline. The invariants (checks.py) are checked on both final histories, every
+file received is saved and compared with the original (SHA-256), both daemons stop
+cleanly, and their data directories' raw files (and logs) are searched for every
+text sent and for slices of every file sent (and the decrypted stores for every
+text forgotten or withdrawn). One summary block is printed; the exit status is 1 on any
 violation, with the seed that reproduces the run's choices (thread timing varies).
 """
 
@@ -42,6 +45,7 @@ from harness import Daemon, EventReader, RpcConnection, RpcError  # noqa: E402
 
 import checks  # noqa: E402
 import closeness  # noqa: E402
+import files  # noqa: E402
 import flows  # noqa: E402
 from fault_proxy import FAULT_KINDS, FaultProxy  # noqa: E402
 
@@ -132,6 +136,7 @@ class Chaos(threading.Thread):
             for side in victims:
                 if not self.soak.check_alive(side):
                     return
+                self.soak.files.before_kill(side)
                 self.soak.daemon(side).kill9()
                 self.restarts[side] += 1
             time.sleep(self.rng.uniform(*DOWN_S))  # the outage itself, not a sync
@@ -192,6 +197,8 @@ class Soak:
         self.flows = flows.Flows(self, self.rng)
         self.closeness = closeness.Closeness(self, self.flows, random.Random(f"{seed}/closeness"))
         self.honouring = random.Random(f"{seed}/honour").choice(SIDES)  # honours forgets
+        self.files = files.Files(self, self.flows, random.Random(f"{seed}/files"))
+        self.final_histories = None    # both sides' histories at the last final_state()
         self.presence = {}
         self.chaos = None
         self.arrived_under_faults = 0   # incoming entries on both sides when faults stopped
@@ -235,7 +242,8 @@ class Soak:
             proxy = FaultProxy(f"proxy-{side}", f"{self.seed}/proxy/{side}")
             proxy.start()
             self.proxies[side] = proxy
-            d = Daemon(f"soak-{side}", extra_args=["--advertise", proxy.address()])
+            d = Daemon(f"soak-{side}", extra_args=["--advertise", proxy.address(),
+                                                    "--transfer-rate", files.TRANSFER_RATE])
             self.daemons[side] = d
             d.init()
             d.listen_address = f"{HOST}:{harness.free_port(HOST)}"
@@ -288,6 +296,7 @@ class Soak:
             if time.monotonic() >= today_at:
                 self.flows.start_today()
             self.closeness.tick()
+            self.files.tick()
             if time.monotonic() >= presence_until:
                 for p in self.presence.values():
                     p.wanted = self.rng.random() < PRESENCE_CHANCE
@@ -345,6 +354,7 @@ class Soak:
 
     def final_state(self):
         histories = {side: self.daemons[side].history_all() for side in SIDES}
+        self.final_histories = histories
         self.final_incoming = sum(1 for h in histories.values() for m in h
                                   if m["direction"] == "INCOMING")
         pending = []
@@ -355,6 +365,11 @@ class Soak:
                 pending.append(f"{side}: link down")
             if int(status["unacknowledged"]):
                 pending.append(f"{side}: {status['unacknowledged']} unacknowledged")
+            moving = [m["id"] for m in histories[side]
+                      if files.file_state(m) in ("SENDING", "RECEIVING")]
+            if moving:
+                pending.append(f"{side}: {len(moving)} files still moving (ids "
+                               f"{', '.join(moving[:10])})")
             left = d.rpc("envelopes", {}).get("messages", [])
             if left:
                 pending.append(f"{side}: {len(left)} still pending (ids "
@@ -364,6 +379,11 @@ class Soak:
                               nudges=c.nudges, reactions=c.reactions.values(), forgets=c.forgets)
         self.moments = sum(1 for h in histories.values() for m in h if flows.kind(m) == "MOMENT")
         return report, pending
+
+    def verify_files(self):
+        """Saves every file received and compares it with the one sent (daemons up)."""
+        if self.final_histories is not None:
+            self.files.verify(self.final_histories)
 
     def stop_daemons(self):
         for side in SIDES:
@@ -388,15 +408,27 @@ class Soak:
         suspects = [b for b in blobs if marker in b]
         return sum(1 for t in self.secrets() if any(t.encode() in b for b in suspects))
 
+    def file_plaintext_found(self, blobs):
+        """How many files sent have a slice of their content in any of the blobs."""
+        found = 0
+        for item, windows in self.files.plaintext_windows():
+            if any(w in b for b in blobs for w in windows):
+                found += 1
+                self.record_error(f"plaintext of a file from {item.sender} ({item.size} B, "
+                                  f"{os.path.basename(item.path)}) in a data directory")
+        return found
+
     def disk_checks(self):
         """(plaintext-on-disk, plaintext-in-logs, withdrawn-readable or None,
-        forgotten-readable or None)."""
-        on_disk = self.plaintext_found(
-            [b for d in self.daemons.values() for b in d.raw_files().values()])
+        forgotten-readable or None, files-with-plaintext-on-disk)."""
+        blobs = [b for d in self.daemons.values() for b in d.raw_files().values()]
+        on_disk = self.plaintext_found(blobs)
+        files_on_disk = self.file_plaintext_found(blobs)
+        del blobs
         logs = [d.log_text().encode() for d in self.daemons.values()]
         in_logs = self.plaintext_found(logs)
         if not os.access(harness.STORE_PROBE, os.X_OK):
-            return on_disk, in_logs, None, None
+            return on_disk, in_logs, None, None, files_on_disk
         dumps = {side: self.daemons[side].dump_store() for side in SIDES}
         withdrawn = [i for i in self.flows.items if i.withdrawn and i.kind != "scheduled"]
         readable = [i for i in withdrawn if i.body.encode() in dumps[self.partner(i.sender)]]
@@ -416,7 +448,7 @@ class Soak:
                 elif state not in closeness.GONE and not held:
                     self.record_error(f"text {f.asker} asked to forget, {state} on {side}, "
                                       f"missing from its store: {checks.short(f.body)!r}")
-        return on_disk, in_logs, len(readable), len(forgotten)
+        return on_disk, in_logs, len(readable), len(forgotten), files_on_disk
 
     def faults(self):
         total = collections.Counter()
@@ -426,6 +458,7 @@ class Soak:
 
     def close(self, keep):
         self.stopping.set()
+        self.files.close(keep)
         for p in self.proxies.values():
             p.stop()
         for d in self.daemons.values():
@@ -438,12 +471,12 @@ def summary(soak, report, pending, disk):
     """The summary block, and whether the run passed."""
     items = soak.flows.items
     stored = [i for i in items if i.stored]
-    on_disk, in_logs, withdrawn_readable, forgotten_readable = disk
+    on_disk, in_logs, withdrawn_readable, forgotten_readable, files_on_disk = disk
     c = report.counts
     expected = collections.Counter(checks.expected_outcome(i) for i in stored
-                                   if i.kind not in ("text",))
+                                   if i.kind not in ("text", "file"))
     failed = bool(report.violations or pending or soak.errors or on_disk or in_logs
-                  or withdrawn_readable or forgotten_readable)
+                  or withdrawn_readable or forgotten_readable or files_on_disk)
     by_kind = collections.Counter(i.kind for i in stored)
     faults, connections = soak.faults()
     settled = "not settled" if soak.settle_seconds is None else \
@@ -474,7 +507,7 @@ def summary(soak, report, pending, disk):
         f"withdrawn as expected {c['withdrawn']}/{expected['withdrawn']}, "
         f"cancelled as expected {c['cancelled']}/{expected['cancelled']}, "
         f"questions revealed {c['revealed']}/{revealed_expected}",
-    ] + closeness_lines(soak, c) + [
+    ] + closeness_lines(soak, c) + files_lines(soak, c, files_on_disk) + [
         f"  plaintext-on-disk = {on_disk}  plaintext-in-logs = {in_logs}  withdrawn-readable = "
         f"{'n/a' if withdrawn_readable is None else withdrawn_readable}  forgotten-readable = "
         f"{'n/a' if forgotten_readable is None else forgotten_readable}  "
@@ -488,6 +521,22 @@ def summary(soak, report, pending, disk):
             lines.append(f"  ! ... and {len(problems) - checks.MAX_LISTED} more")
         lines.append(f"  reproduce: scripts/soak --seconds {soak.seconds:g} --seed {soak.seed}")
     return "\n".join(lines), not failed
+
+
+def files_lines(soak, c, on_disk):
+    """The summary's line on files."""
+    items = soak.files.items()
+    stored = [i for i in items if i.stored]
+    mib = sum(i.size for i in stored) / (1 << 20)
+    return [
+        f"  files: {len(stored)} sent ({mib:.1f} MiB; "
+        f"{sum(1 for i in stored if i.while_down)} while the partner was down; "
+        f"{sum(1 for i in items if i.accepted is None)} without a reply), "
+        f"{c['file-received']} received ({soak.files.saved_identical} saved byte-identical, "
+        f"{soak.files.saved_differ} differing), {c['file-failed']} failed on both sides; "
+        f"{soak.files.kills_mid_transfer} kills mid-transfer ({soak.files.transfers_cut} "
+        f"transfers cut); stuck = {c['stuck']}  file-plaintext-on-disk = {on_disk}",
+    ]
 
 
 def closeness_lines(soak, c):
@@ -533,6 +582,7 @@ def main():
         soak.set_up()
         soak.run()
         report, pending = soak.settle()
+        soak.verify_files()
         soak.stop_daemons()
         disk = soak.disk_checks()
         text, passed = summary(soak, report or checks.Report(), pending, disk)

@@ -42,6 +42,18 @@ def question(i, direction, body, state="REVEALED"):
             "kind": "QUESTION", "question": {"state": state}}
 
 
+def file_entry(i, direction, caption, state, name="f.bin", size=1000, error=""):
+    return {"id": str(i), "direction": direction, "state": "DELIVERED", "text": caption,
+            "kind": "FILE", "sent_at_unix_ms": "0", "send_at_unix_ms": "0",
+            "file": {"name": name, "type": "application/octet-stream", "size": str(size),
+                     "bytes_done": str(size), "state": state, "error": error}}
+
+
+def sent_file(caption, sender_id, accepted=True, size=1000):
+    return Item("file", "alice", caption, accepted=accepted, sender_id=sender_id,
+                path="/tmp/soak/f.bin", size=size, sha256="0" * 64)
+
+
 def sent_text(body, sender_id, accepted=True):
     return Item("text", "alice", body, accepted=accepted, sender_id=sender_id)
 
@@ -277,6 +289,60 @@ class ClosenessChecksTest(unittest.TestCase):
                                     text(4, "INCOMING", "", forget="ASKED"))
         bob.insert(2, text(6, "INCOMING", "t1"))  # in order: only the copy is wrong
         self.assertOnly(self.check(alice, bob, items, forgets=forgets), "duplicated")
+
+
+class FileChecksTest(unittest.TestCase):
+    """Files: found by caption; received, failed on both sides, or stuck."""
+
+    def check(self, items, alice, bob):
+        return checks.check(items, [], {"alice": alice, "bob": bob})
+
+    def assertOnly(self, report, category, count=1):
+        self.assertEqual(report.counts[category], count, report.violations)
+        self.assertEqual(len(report.violations), count, report.violations)
+
+    def test_files_received_or_failed_on_both_sides_pass(self):
+        items = [sent_file("c1", "1"), sent_file("c2", "2"), sent_text("t3", "3")]
+        alice = [file_entry(1, "OUTGOING", "c1", "SENT"),
+                 file_entry(2, "OUTGOING", "c2", "FAILED", error="the file changed"),
+                 text(3, "OUTGOING", "t3")]
+        bob = [file_entry(1, "INCOMING", "c1", "RECEIVED"),
+               file_entry(2, "INCOMING", "c2", "FAILED", error="the sender's file changed"),
+               text(3, "INCOMING", "t3")]
+        report = self.check(items, alice, bob)
+        self.assertEqual(report.violations, [])
+        self.assertEqual((report.counts["file-received"], report.counts["file-failed"]), (1, 1))
+
+    def test_a_file_still_moving_is_stuck(self):
+        items = [sent_file("c1", "1")]
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "SENDING")],
+                            [file_entry(1, "INCOMING", "c1", "RECEIVING")])
+        self.assertOnly(report, "stuck")
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "SENDING")], [])
+        self.assertOnly(report, "stuck")
+
+    def test_a_file_failed_on_one_side_only_or_without_an_error(self):
+        items = [sent_file("c1", "1")]
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "FAILED", error="why")],
+                            [file_entry(1, "INCOMING", "c1", "RECEIVED")])
+        self.assertOnly(report, "wrong-state")
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "FAILED", error="why")], [])
+        self.assertOnly(report, "wrong-state")
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "FAILED")],
+                            [file_entry(1, "INCOMING", "c1", "FAILED")])
+        self.assertOnly(report, "wrong-state")
+
+    def test_a_file_lost_twice_or_altered(self):
+        items = [sent_file("c1", "1")]
+        self.assertOnly(self.check(items, [file_entry(1, "OUTGOING", "c1", "SENT")], []), "lost")
+        self.assertOnly(self.check(items, [], []), "lost")  # accepted, gone from the sender
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "SENT")],
+                            [file_entry(1, "INCOMING", "c1", "RECEIVED"),
+                             file_entry(2, "INCOMING", "c1", "RECEIVED")])
+        self.assertOnly(report, "duplicated")
+        report = self.check(items, [file_entry(1, "OUTGOING", "c1", "SENT")],
+                            [file_entry(1, "INCOMING", "c1", "RECEIVED", size=999)])
+        self.assertOnly(report, "corrupted-accepted")
 
 
 if __name__ == "__main__":
