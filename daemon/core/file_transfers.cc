@@ -14,7 +14,9 @@
 #include <limits>
 #include <utility>
 
+#include "daemon/core/file_names.h"
 #include "daemon/core/message_view.h"
+#include "daemon/core/received_file.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/envelope_seal.h"
 
@@ -42,8 +44,6 @@ constexpr uint64_t kInFlightChunks = 32;
 constexpr uint64_t kReceivedEvery = 8;
 // Progress is written and announced at most this often per transfer.
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
-// The longest file name kept; longer ones are cut.
-constexpr size_t kMaxNameBytes = 255;
 
 std::string Key(std::string_view prefix, const std::string& transfer_id) {
   return std::string(prefix) + transfer_id;
@@ -59,47 +59,6 @@ std::string Hex(const std::string& bytes) {
 
 std::string Describe(uint64_t id) {
   return "#" + std::to_string(id);
-}
-
-// A name that is safe to use as one path component: no directories, no control
-// characters, not "." or "..", valid UTF-8 (cut at a character boundary).
-std::string SafeFileName(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f) {
-      out.push_back('_');
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (out.size() > kMaxNameBytes) {
-    size_t end = kMaxNameBytes;
-    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
-    out.resize(end);
-  }
-  if (out.empty() || out == "." || out == "..") return "file";
-  return out;
-}
-
-// The media type of a file by its extension: what phones and desktops send most.
-std::string MediaType(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},     {".png", "image/png"},
-      {".gif", "image/gif"},        {".webp", "image/webp"},     {".heic", "image/heic"},
-      {".svg", "image/svg+xml"},    {".mp4", "video/mp4"},       {".mov", "video/quicktime"},
-      {".webm", "video/webm"},      {".m4a", "audio/mp4"},       {".mp3", "audio/mpeg"},
-      {".ogg", "audio/ogg"},        {".opus", "audio/opus"},     {".wav", "audio/wav"},
-      {".flac", "audio/flac"},      {".pdf", "application/pdf"}, {".txt", "text/plain"},
-      {".md", "text/markdown"},     {".html", "text/html"},      {".zip", "application/zip"},
-      {".json", "application/json"}};
-  for (const auto& [extension, type] : kTypes) {
-    if (ext == extension) return std::string(type);
-  }
-  return "application/octet-stream";
 }
 
 std::string Size(uint64_t bytes) {
@@ -814,6 +773,8 @@ void FileTransfers::FinishIncoming(Incoming& t, const std::string& failure) {
   }
   const bool ok = reason.empty();
   if (!ok) log_.Warning("gave up receiving file " + Describe(t.history_id) + ": " + reason);
+  // A file whose envelope opened while it arrived is checked as a whole now.
+  if (ok && !t.hash && !t.key.empty()) VerifyOpened(t.history_id, std::move(t.key));
   UpdateEntry(t.history_id, [&](HistoryEntry& e) {
     FileRecord* file = e.mutable_file();
     file->set_state(ok ? control::Attachment::RECEIVED : control::Attachment::FAILED);
@@ -873,8 +834,39 @@ void FileTransfers::OpenEnvelopeFile(HistoryEntry& entry, std::span<const uint8_
   file->clear_sealed_meta();
   PutKey(file->transfer_id(), key);
   auto it = incoming_.find(file->transfer_id());
-  // Still arriving: the rest is checked against the whole-file hash when saved.
-  if (it != incoming_.end()) it->second->key = std::move(key);
+  if (it != incoming_.end()) {
+    it->second->key = std::move(key);  // Checked once it has all arrived.
+  } else if (file->state() == control::Attachment::RECEIVED) {
+    VerifyOpened(entry.id(), std::move(key));
+  }
+}
+
+void FileTransfers::VerifyOpened(uint64_t history_id, crypto::SecretBytes key) {
+  verify_keys_[history_id] = std::make_shared<crypto::SecretBytes>(std::move(key));
+  asio::co_spawn(io_, VerifyInBackground(history_id), asio::detached);
+}
+
+asio::awaitable<void> FileTransfers::VerifyInBackground(uint64_t history_id) {
+  auto found = verify_keys_.find(history_id);
+  if (found == verify_keys_.end()) co_return;
+  std::shared_ptr<crypto::SecretBytes> key = std::move(found->second);
+  verify_keys_.erase(found);
+  auto entry = conversation_.Entry(history_id);
+  if (!entry.ok()) co_return;
+  const FileRecord file = entry->file();
+  const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
+  std::function<Status()> work = [key, blob_path, file] {
+    return ReadReceivedFile(blob_path, key->span(), file,
+                            [](std::string_view) { return Status::Ok(); });
+  };
+  Status verified = co_await background_.Run<Status>(work);
+  if (stopped_ || verified.ok()) co_return;
+  log_.Warning("file " + Describe(history_id) + " opened but is damaged: " + verified.message());
+  UpdateEntry(history_id, [&](HistoryEntry& e) {
+    e.mutable_file()->set_state(control::Attachment::FAILED);
+    e.mutable_file()->set_error("it opened, but " + verified.message());
+  });
+  commit_.AfterSync([](const Status&) {});
 }
 
 void FileTransfers::Discard(HistoryEntry& entry) {
@@ -964,41 +956,8 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
 
   auto shared_key = std::make_shared<crypto::SecretBytes>(std::move(*key));
   const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
-  std::function<Status()> work = [shared_key, blob_path, to, file]() -> Status {
-    store::UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (out.get() < 0) {
-      int err = errno;
-      if (err == EEXIST) return AlreadyExists(to.string() + " already exists; choose another name");
-      return IoError("cannot create " + store::DescribeFileError(to, err));
-    }
-    auto fail = [&](Status status) {
-      std::error_code ignored;
-      std::filesystem::remove(to, ignored);
-      return status;
-    };
-    auto blob = store::BlobFile::Open(blob_path, false);
-    if (!blob.ok()) return fail(blob.status());
-    const uint64_t chunks = crypto::ChunkCount(file.size());
-    crypto::FileHash hash(shared_key->span());
-    std::string plain;
-    for (uint64_t i = 0; i < chunks; ++i) {
-      auto sealed =
-          (*blob)->ReadChunk(i, crypto::ChunkLength(file.size(), i) + crypto::kChunkOverhead);
-      if (!sealed.ok()) return fail(sealed.status());
-      Status opened =
-          crypto::OpenChunk(shared_key->span(), file.transfer_id(), i, chunks, *sealed, plain);
-      if (!opened.ok()) return fail(opened);
-      hash.Update(plain);
-      Status wrote = store::WriteAll(out.get(), crypto::AsBytes(plain), to);
-      if (!wrote.ok()) return fail(wrote);
-    }
-    sodium_memzero(plain.data(), plain.size());
-    if (!SameHash(hash.Final(), file.file_hash())) {
-      return fail(
-          Corruption("the file does not match the hash its sender sent; nothing was saved"));
-    }
-    if (::fsync(out.get()) != 0) return fail(IoError(store::DescribeFileError(to, errno)));
-    return Status::Ok();
+  std::function<Status()> work = [shared_key, blob_path, to, file] {
+    return SaveReceivedFile(blob_path, shared_key->span(), file, to);
   };
   Status saved = co_await background_.Run<Status>(work);
   if (!saved.ok()) co_return saved;

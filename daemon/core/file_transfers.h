@@ -141,6 +141,10 @@ class FileTransfers {
   void OnIncomingSynced(const std::string& transfer_id, uint64_t chunks, const Status& synced);
   void FinishIncoming(Incoming& transfer, const std::string& failure);
   void SendWant(const Incoming& transfer, bool resend);
+  // Recipient: checks a whole file that arrived sealed, once its key is here, and
+  // marks it FAILED if it does not match (off the io thread).
+  void VerifyOpened(uint64_t history_id, crypto::SecretBytes key);
+  boost::asio::awaitable<void> VerifyInBackground(uint64_t history_id);
   // Recipient: why a new file may not be taken (too large, over quota), or "".
   std::string RefusalFor(uint64_t size) const;
 
@@ -168,7 +172,9 @@ class FileTransfers {
   std::map<std::string, std::unique_ptr<Outgoing>> outgoing_;  // By transfer id.
   std::map<std::string, std::unique_ptr<Incoming>> incoming_;
   std::map<uint64_t, control::Transfer> finished_;  // Since start, by history id.
-  std::string last_sent_;                           // Round robin: the transfer id that sent last.
+  // Keys of opened files waiting for VerifyInBackground, by history id.
+  std::map<uint64_t, std::shared_ptr<crypto::SecretBytes>> verify_keys_;
+  std::string last_sent_;  // Round robin: the transfer id that sent last.
   // Sending rate: bytes that may go now, refilled with time.
   double rate_allowance_ = 0;
   std::chrono::steady_clock::time_point rate_updated_{};
