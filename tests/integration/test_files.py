@@ -456,6 +456,32 @@ class FileTest(IntegrationTest):
         self.assertEqual(m["text"], caption, m)
         self.assertSavedIdentical(bob, b_id, sha, size)
 
+    def test_a_sealed_file_damaged_on_disk_fails_when_it_opens(self):
+        alice, bob = self.two()
+        size = 3 * MiB
+        path = self.path("damaged-later.bin")
+        write_random_file(path, size)
+        caption = "this one gets damaged on bob's disk"
+        self.send_file(alice, path, caption, gentle=True)
+        b_id = self.incoming_file(bob, caption, envelope_kind="GENTLE")["id"]
+        self.wait_file_state(bob, b_id, "RECEIVED")
+        # Flip one byte in the middle of the sealed chunks: nobody can tell before the
+        # key comes (the chunks are sealed under it); once it does, the check must.
+        files = os.path.join(bob.data_dir, "files")
+        (blob,) = [os.path.join(files, n) for n in os.listdir(files)]
+        with open(blob, "r+b") as f:
+            f.seek(os.path.getsize(blob) // 2)
+            byte = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([byte[0] ^ 0x40]))
+        bob.rpc("open", {"id": b_id})
+        m = bob.wait_entry(b_id, lambda e: file_state(e) == "FAILED", ARRIVE,
+                           "the damaged file to be found out once it opens")
+        self.assertIn("opened, but", attachment(m).get("error", ""), m)
+        self.assertRefused(lambda: bob.rpc("save", {"id": b_id, "to": self.path("bad.bin")}),
+                           "failed_precondition", "save of a damaged file")
+        self.assertFalse(os.path.exists(self.path("bad.bin")))
+
     def test_no_plaintext_in_the_recipients_data_directory(self):
         alice, bob = self.two(alice_args=["--transfer-rate", "1M"])
         size = 3 * MiB + 100
