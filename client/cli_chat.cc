@@ -4,9 +4,12 @@
 
 #include <cerrno>
 #include <ostream>
+#include <set>
+#include <utility>
 
 #include "client/cli_commands.h"
 #include "client/cli_exit_code.h"
+#include "client/cli_file_format.h"
 #include "client/cli_text_format.h"
 
 namespace inmost::cli {
@@ -18,9 +21,10 @@ constexpr CommandUsage kUsage{
     "messages are delivered and read, when sealed messages and questions change state,\n"
     "when your partner comes and goes and when the link goes up or down. Nudges show\n"
     "as (hug), a same moment when you both nudged at once, the end of a quiet with\n"
-    "what arrived during it, and what your partner now shows. Every line you type is\n"
-    "sent. Ctrl-D (end of input) quits. Messages shown are marked as read unless\n"
-    "--no-mark-read is given.\n"
+    "what arrived during it, and what your partner now shows. Files show their name,\n"
+    "size and type, and a line when one has been sent or received (or failed); see\n"
+    "'inmost transfers' for their progress. Every line you type is sent. Ctrl-D (end\n"
+    "of input) quits. Messages shown are marked as read unless --no-mark-read is given.\n"
     "While chat runs you count as here: messages sent with --together open while you\n"
     "are both here, and your partner sees whether you are.\n"};
 
@@ -142,6 +146,14 @@ class ChatSession {
       if (id <= last_shown_id_) return std::nullopt;
       last_shown_id_ = id;
     }
+    if (event->has_transfer()) {
+      // A file's end is worth one line, however often the daemon repeats it.
+      const control::TransferProgress& transfer = event->transfer();
+      if (IsMoving(transfer.file())) return std::nullopt;
+      if (!finished_transfers_.emplace(transfer.id(), transfer.file().state()).second) {
+        return std::nullopt;
+      }
+    }
     std::string line = FormatChatEvent(*event);
     if (!line.empty()) context_.out() << line << '\n';
     return std::nullopt;
@@ -159,6 +171,7 @@ class ChatSession {
   Client& client_;
   const bool mark_read_;
   uint64_t last_shown_id_ = 0;
+  std::set<std::pair<uint64_t, control::Attachment::State>> finished_transfers_;
 };
 
 }  // namespace

@@ -44,6 +44,8 @@ int RunSearch(CommandContext& context, const CommandArgs& args);
 int RunForget(CommandContext& context, const CommandArgs& args);
 int RunBackup(CommandContext& context, const CommandArgs& args);
 int RunExport(CommandContext& context, const CommandArgs& args);
+int RunTransfers(CommandContext& context, const CommandArgs& args);
+int RunSave(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

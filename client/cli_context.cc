@@ -147,6 +147,10 @@ bool CommandContext::InIsTerminal() const {
   return &in_ == &std::cin && ::isatty(STDIN_FILENO) == 1;
 }
 
+bool CommandContext::OutIsTerminal() const {
+  return &out_ == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+}
+
 std::optional<int> CommandContext::Call(Client& client, const control::Request& request,
                                         control::Response* reply) {
   Result<control::Response> response = client.Exchange(request);

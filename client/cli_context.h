@@ -71,6 +71,9 @@ class CommandContext {
   // stream): what decides whether to prompt, and to turn echo off for secrets.
   bool InIsTerminal() const;
   std::ostream& out() { return out_; }
+  // Whether out() is a terminal (and not a pipe, a file or a test's stream): what
+  // decides whether a display may redraw itself in place.
+  bool OutIsTerminal() const;
   std::ostream& err() { return err_; }
 
   // Connects to the daemon. On failure prints why (and how to start the daemon)

@@ -16,7 +16,9 @@ constexpr CommandUsage kUsage{
     "note, opened, withdrawn, scheduled, cancelled) and what you can type next.\n"
     "Nudges show as (hug ×3), a same moment as ✨, reactions after the text as\n"
     "[you: ❤ · them: 😂], shared memories with 📌, and forgotten messages as\n"
-    "(forgotten). Every message shows its #ID, for react, pin and forget.\n"
+    "(forgotten). Files show as 📎 name (size, type) with their caption, and their\n"
+    "progress while they move; 'inmost save ID' writes a received one out. Every\n"
+    "message shows its #ID, for react, pin, forget and save.\n"
     "Use --before with the first id shown to page back.\n"};
 
 }  // namespace

@@ -1,12 +1,15 @@
-// `inmost send TEXT`: queues a text for the partner, plain, as a withheld-key
-// envelope (--open-at, --open-in, --gentle, --together) or scheduled (--send-at),
-// and perhaps urgent.
+// `inmost send TEXT` and `inmost send --file PATH`: queues a text or files for the
+// partner, plain, as withheld-key envelopes (--open-at, --open-in, --gentle,
+// --together) or scheduled (--send-at), and perhaps urgent.
 #include <limits>
 #include <ostream>
 #include <typeinfo>
 
 #include "client/cli_commands.h"
 #include "client/cli_duration.h"
+#include "client/cli_exit_code.h"
+#include "client/cli_file_arg.h"
+#include "client/cli_file_format.h"
 #include "client/cli_text_format.h"
 #include "client/cli_time.h"
 
@@ -14,12 +17,19 @@ namespace inmost::cli {
 namespace {
 
 constexpr CommandUsage kUsage{
-    "send", "[options] TEXT... | -",
+    "send",
+    "[options] TEXT... | -\n       inmost send [options] --file PATH [--file PATH ...] [--caption "
+    "TEXT]",
     "Sends a text to your partner. Several TEXT arguments are joined with single\n"
     "spaces; '-' reads the text from standard input instead (one trailing newline is\n"
     "dropped). Put '--' before a text that starts with '-'.\n"
     "The command returns once the message is safely in this daemon's outbox; the\n"
     "daemon delivers it exactly once, as soon as your partner is reachable.\n"
+    "\n"
+    "With --file it sends files instead, each as a message of its own, with --caption\n"
+    "on the first. The daemon reads each file from where it is, encrypted in chunks\n"
+    "that resume after a lost link; leave it there, unchanged, until it is sent\n"
+    "('inmost transfers' shows the progress). The options below apply to every file.\n"
     "\n"
     "With --open-at, --open-in, --gentle or --together the text travels sealed: your\n"
     "partner sees at once that it is waiting (with its --note), but its key stays with\n"
@@ -45,6 +55,18 @@ bool Given(const po::variables_map& vm, const char* name) {
   if (value.value().type() == typeid(bool)) return value.as<bool>();
   return true;
 }
+
+// What the confirmation calls a message: "message #12", or "file #12 photo.jpg (2.4 MiB)".
+struct Sent {
+  std::string noun;  // "message" or "file".
+  std::string label;
+  std::string Capitalized() const {
+    std::string text = noun + ' ' + label;
+    text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    return text;
+  }
+  std::string Named() const { return noun + ' ' + label; }
+};
 
 // "at 2027-02-14 09:00 (in 80d 21h)", or "now" when `unix_ms` is not ahead.
 std::string WhenFromNow(int64_t unix_ms) {
@@ -76,7 +98,11 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
        "Keep the message here and send it at TIME; until then 'inmost cancel ID' "
        "cancels it.")
       ("urgent", po::bool_switch(),
-       "It reaches your partner even in their quiet hours.");
+       "It reaches your partner even in their quiet hours.")
+      ("file", po::value<std::vector<std::string>>()->composing()->value_name("PATH"),
+       "Send the file at PATH instead of a text (repeatable: one message per file).")
+      ("caption", po::value<std::string>()->value_name("TEXT"),
+       "A caption for the (first) file.");
   // clang-format on
   po::options_description text_option;
   text_option.add_options()("text", po::value<std::vector<std::string>>(), "The text.");
@@ -149,31 +175,69 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
 
   std::vector<std::string> words;
   if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
-  std::string text = context.TextFromWords(words);
-  if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
-  send->set_text(text);
+  std::vector<std::string> paths;
+  if (vm.count("file")) paths = vm["file"].as<std::vector<std::string>>();
+  if (vm.count("caption") && paths.empty()) {
+    return context.ReportUsageError(kUsage, "--caption goes only with --file");
+  }
+  if (!paths.empty() && !words.empty()) {
+    return context.ReportUsageError(
+        kUsage, "a TEXT cannot go with --file: use --caption TEXT for words with the file");
+  }
 
-  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+  auto print = [&](const control::Response& response, const Sent& sent) {
     std::ostream& out = context.out();
-    const std::string id = "#" + std::to_string(response.send().id());
     if (send->open_at_unix_ms() != 0) {
-      out << "Sealed message " << id << " is on its way; it opens "
+      out << "Sealed " << sent.Named() << " is on its way; it opens "
           << WhenFromNow(send->open_at_unix_ms()) << ".\n";
     } else if (send->gentle()) {
-      out << "Gentle message " << id << " is on its way; your partner sees "
+      out << "Gentle " << sent.Named() << " is on its way; your partner sees "
           << (note.empty() ? "that it is waiting" : "the note") << " and opens it when ready.\n";
     } else if (send->together()) {
-      out << "Together message " << id
+      out << "Together " << sent.Named()
           << " is on its way; it opens when you are both here (both with 'inmost chat' open).\n";
     } else if (send->send_at_unix_ms() != 0) {
-      out << "Scheduled message " << id << " leaves " << WhenFromNow(send->send_at_unix_ms())
+      out << "Scheduled " << sent.Named() << " leaves " << WhenFromNow(send->send_at_unix_ms())
           << "; cancel with: inmost cancel " << response.send().id() << '\n';
     } else {
-      out << "Message " << id
+      out << sent.Capitalized()
           << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
     }
-    if (send->urgent()) out << "It is urgent: your partner is told even in their quiet hours.\n";
-  });
+  };
+  const char kUrgent[] = "It is urgent: your partner is told even in their quiet hours.\n";
+
+  if (paths.empty()) {
+    std::string text = context.TextFromWords(words);
+    if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
+    send->set_text(text);
+    return context.ConnectAndExchange(request, [&](const control::Response& response) {
+      print(response, Sent{"message", "#" + std::to_string(response.send().id())});
+      if (send->urgent()) context.out() << kUrgent;
+    });
+  }
+
+  // Every file is checked before the first is sent.
+  std::vector<FileToSend> files;
+  for (const std::string& path : paths) {
+    Result<FileToSend> file = CheckFileToSend(path);
+    if (!file.ok()) return context.ReportUsageError(kUsage, "--file: " + file.status().message());
+    files.push_back(*file);
+  }
+  int exit_code = kExitOk;
+  std::optional<Client> client = context.Connect(&exit_code);
+  if (!client) return exit_code;
+  for (size_t i = 0; i < files.size(); ++i) {
+    send->set_file_path(files[i].path);
+    send->set_text(i == 0 && vm.count("caption") ? vm["caption"].as<std::string>() : "");
+    exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
+      print(response,
+            Sent{"file", "#" + std::to_string(response.send().id()) + ' ' + OneLine(files[i].name) +
+                             " (" + FormatBytes(files[i].size) + ")"});
+    });
+    if (exit_code != kExitOk) return exit_code;  // The files before it stay sent.
+  }
+  if (send->urgent() && !context.json()) context.out() << kUrgent;
+  return kExitOk;
 }
 
 }  // namespace inmost::cli

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iterator>
 
+#include "client/cli_file_format.h"
 #include "client/cli_nudge_kind.h"
 #include "client/cli_presence_view.h"
 
@@ -378,6 +379,10 @@ std::string MessageStatus(const control::Message& message, const char* time_form
     status += ", over your nudge budget: not announced";
   }
   if (message.urgent()) status += ", urgent";
+  if (message.direction() == control::Message::INCOMING && message.has_file() &&
+      message.file().state() == control::Attachment::RECEIVED && !message.file().name().empty()) {
+    status += ", save with: inmost save " + std::to_string(message.id());
+  }
   if (std::string forget = ForgetDescription(message); !forget.empty()) status += ", " + forget;
   return status;
 }
@@ -392,6 +397,13 @@ std::string Speaker(const control::Message& message) {
   return message.direction() == control::Message::OUTGOING ? "you: " : "partner: ";
 }
 
+// A file and its caption: "📎 photo.jpg (2.4 MiB, image/jpeg) — the caption".
+std::string WithCaption(const control::Message& message) {
+  std::string body = FormatAttachment(message.file());
+  if (!message.text().empty()) body += " — " + TerminalSafe(message.text());
+  return body;
+}
+
 // The text to show, or what stands in for it.
 std::string Body(const control::Message& message) {
   if (IsForgotten(message)) return kForgottenText;
@@ -401,8 +413,17 @@ std::string Body(const control::Message& message) {
     case control::Message::MOMENT:
       return kMomentText;
     case control::Message::ENVELOPE:
+      if (message.has_file()) {
+        // A sealed file: its name (and caption) arrive with the key.
+        if (message.file().name().empty() && message.text().empty()) {
+          return EnvelopePlaceholder(message.envelope()) + ' ' + FormatAttachment(message.file());
+        }
+        return WithCaption(message);
+      }
       if (message.text().empty()) return EnvelopePlaceholder(message.envelope());
       break;
+    case control::Message::FILE:
+      return WithCaption(message);
     default:
       break;
   }
@@ -468,6 +489,8 @@ std::string FormatChatEvent(const control::Event& event) {
       return "-- " + QuietSummaryLine(event.quiet_summary());
     case control::Event::kPartnerChanged:
       return "-- your partner shows: " + PartnerViewSummary(event.partner_changed().partner());
+    case control::Event::kTransfer:
+      return FormatTransferDone(event.transfer());
     default:
       return "";
   }

@@ -68,7 +68,9 @@ std::string ForgetDescription(const control::Message& message);
 // the reactions. Envelopes, questions and scheduled messages show their state and
 // what to do next, such as
 // "[sealed message]  (#12 sealed until 2027-02-14 09:00, opens in 2d 3h)"; countdowns
-// count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText.
+// count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText, a
+// file as FormatAttachment() then " — " and its caption (a received one says how to
+// save it).
 std::string FormatMessage(const control::Message& message, const char* time_format,
                           int64_t now_unix_ms);
 // The same, counting from the system clock.
@@ -76,8 +78,9 @@ std::string FormatMessage(const control::Message& message, const char* time_form
 
 // One event for `chat`, such as "  [#42 delivered]", "-- your partner is here", a
 // changed envelope as "-- changed: " + FormatMessage(), a same moment, the summary
-// of a quiet that ended, or what your partner now shows; empty for events chat
-// ignores (incoming messages are printed with FormatMessage instead).
+// of a quiet that ended, what your partner now shows, or a file that finished or
+// failed (FormatTransferDone); empty for events chat ignores (incoming messages are
+// printed with FormatMessage instead, and a file's progress is not shown).
 std::string FormatChatEvent(const control::Event& event);
 
 // The system clock in Unix milliseconds.

@@ -15,7 +15,8 @@ constexpr CommandUsage kUsage{
     "(a message changed: an envelope, question or scheduled message changed state, a\n"
     "reaction, a pin, a forget; its whole new view), partner_presence, same_moment\n"
     "(you both nudged at once), quiet_summary (your quiet ended: what arrived during\n"
-    "it) and partner_changed (what your partner shows, or their boundaries, changed).\n"
+    "it), partner_changed (what your partner shows, or their boundaries, changed) and\n"
+    "transfer (a file moved on, a few times a second at most, or finished or failed).\n"
     "When the daemon goes away the command ends with exit code 3.\n"};
 
 }  // namespace

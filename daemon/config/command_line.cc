@@ -119,6 +119,9 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   command.daemon.listen = std::move(run->listen);
   command.daemon.advertise = std::move(run->advertise);
   command.daemon.quiet_hours = std::move(run->quiet_hours);
+  command.daemon.max_file_bytes = run->max_file_bytes;
+  command.daemon.file_quota_bytes = run->file_quota_bytes;
+  command.daemon.transfer_rate_bytes_per_second = run->transfer_rate_bytes_per_second;
   command.log_level = run->log_level;
   command.daemon.link.keepalive_interval = run->keepalive_interval;
   command.daemon.link.dead_after = run->dead_after;

@@ -20,6 +20,9 @@ ReloadPlan PlanReload(const Command& running, const Command& reread) {
   note(a.link.backoff_max != b.link.backoff_max, "backoff-max-ms");
   note(a.link.rehandshake_after != b.link.rehandshake_after, "rehandshake-s");
   note(running.clock_offset_ms != reread.clock_offset_ms, "clock-offset-ms");
+  note(a.max_file_bytes != b.max_file_bytes, "max-file-size");
+  note(a.file_quota_bytes != b.file_quota_bytes, "file-quota");
+  note(a.transfer_rate_bytes_per_second != b.transfer_rate_bytes_per_second, "transfer-rate");
   return plan;
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/config/run_options.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "daemon/core/quiet_window.h"
@@ -19,7 +20,68 @@ struct SubstitutionsOf : po::error_with_option_name {
   }
 };
 
+constexpr char kSizeForm[] =
+    "give a byte count, or a whole number with K, M, G or T (1K = 1024), such as 512M";
+
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+char Upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+// Whether `rest` (what follows a unit letter) is nothing, "B" or "iB", in any case.
+bool IsUnitTail(std::string_view rest) {
+  if (rest.empty()) return true;
+  if (rest.size() == 1) return Upper(rest[0]) == 'B';
+  return rest.size() == 2 && Upper(rest[0]) == 'I' && Upper(rest[1]) == 'B';
+}
+
 }  // namespace
+
+Result<uint64_t> ParseByteSize(std::string_view text) {
+  auto not_a_size = [&] {
+    return InvalidArgument("'" + std::string(text) + "' is not a size: " + kSizeForm);
+  };
+  auto too_large = [&] {
+    return InvalidArgument("'" + std::string(text) + "' is too large: at most 16777215T");
+  };
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  size_t digits = 0;
+  uint64_t value = 0;
+  for (; digits < text.size() && IsDigit(text[digits]); ++digits) {
+    auto digit = static_cast<uint64_t>(text[digits] - '0');
+    if (value > (kMax - digit) / 10) return too_large();
+    value = value * 10 + digit;
+  }
+  if (digits == 0) return not_a_size();
+  std::string_view unit = text.substr(digits);
+  if (unit.empty()) return value;
+  int shift = 0;
+  switch (Upper(unit[0])) {
+    case 'B':
+      if (unit.size() != 1) return not_a_size();
+      return value;
+    case 'K':
+      shift = 10;
+      break;
+    case 'M':
+      shift = 20;
+      break;
+    case 'G':
+      shift = 30;
+      break;
+    case 'T':
+      shift = 40;
+      break;
+    default:
+      return not_a_size();
+  }
+  if (!IsUnitTail(unit.substr(1))) return not_a_size();
+  if (value > (kMax >> shift)) return too_large();
+  return value << shift;
+}
 
 po::options_description RunOptions(const std::string& default_listen) {
   po::options_description o("Options for run (also accepted in the --config file as key = value)");
@@ -47,7 +109,16 @@ po::options_description RunOptions(const std::string& default_listen) {
       "dial out (to the partner, and to an inviter when joining) through the SOCKS5 proxy at "
       "socks5://HOST:PORT, e.g. Tor's socks5://127.0.0.1:9050; host names, .onion ones too, "
       "are resolved by the proxy, never locally, and there is no direct fallback. Incoming "
-      "connections are unaffected");
+      "connections are unaffected")(
+      "max-file-size", po::value<std::string>()->value_name("SIZE")->default_value("4G"),
+      "the largest file sent or accepted: a byte count, or a whole number with K, M, G or T "
+      "(1K = 1024), such as 512M")(
+      "file-quota", po::value<std::string>()->value_name("SIZE")->default_value("20G"),
+      "the most bytes of received files kept in the data directory (a size as for "
+      "--max-file-size); a file that would go beyond it is refused")(
+      "transfer-rate", po::value<std::string>()->value_name("SIZE")->default_value("0"),
+      "send files at most this many bytes per second (a size as for --max-file-size, such as "
+      "2M); 0: as fast as the link allows. Texts are never held back by it");
   return o;
 }
 
@@ -107,6 +178,24 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
       return InvalidArgument("--proxy must not be empty; leave it out to dial directly");
     }
   }
+  auto size = [&](const char* name, bool zero_allowed) -> Result<uint64_t> {
+    Result<uint64_t> bytes = ParseByteSize(vm[name].as<std::string>());
+    if (!bytes.ok())
+      return InvalidArgument(std::string("--") + name + ": " + bytes.status().message());
+    if (*bytes == 0 && !zero_allowed) {
+      return InvalidArgument(std::string("--") + name + " must be at least 1 byte");
+    }
+    return bytes;
+  };
+  auto max_file = size("max-file-size", false);
+  auto quota = size("file-quota", false);
+  auto rate = size("transfer-rate", true);
+  for (auto* r : {&max_file, &quota, &rate}) {
+    if (!r->ok()) return r->status();
+  }
+  settings.max_file_bytes = *max_file;
+  settings.file_quota_bytes = *quota;
+  settings.transfer_rate_bytes_per_second = *rate;
   return settings;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/log/logger.h"
@@ -25,10 +26,19 @@ struct RunSettings {
   std::chrono::milliseconds backoff_max{0};
   std::chrono::seconds rehandshake_after{0};
   int64_t clock_offset_ms = 0;
-  std::string quiet_hours;  // "HH:MM-HH:MM" or "off" (checked); empty: not given.
-  std::string proxy_url;    // --proxy as given, empty for none; command_line.cc checks it
-                            // with peer::ParseProxyUrl, which needs Asio (see above).
+  std::string quiet_hours;        // "HH:MM-HH:MM" or "off" (checked); empty: not given.
+  std::string proxy_url;          // --proxy as given, empty for none; command_line.cc checks it
+                                  // with peer::ParseProxyUrl, which needs Asio (see above).
+  uint64_t max_file_bytes = 0;    // --max-file-size
+  uint64_t file_quota_bytes = 0;  // --file-quota
+  uint64_t transfer_rate_bytes_per_second = 0;  // --transfer-rate; 0: unlimited.
 };
+
+// A size as the options take it: a byte count ("1048576"), or a whole number with
+// a binary unit K, M, G or T (1K = 1024), in either case and optionally followed by
+// "iB" or "B": "512M", "4G", "64KiB". InvalidArgument for anything else, and for a
+// size beyond 2^64 - 1 bytes.
+Result<uint64_t> ParseByteSize(std::string_view text);
 
 // The run options, with `default_listen` as --listen's default.
 boost::program_options::options_description RunOptions(const std::string& default_listen);

@@ -44,5 +44,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(settings->keepalive_interval.count() > 0 && settings->dead_after.count() > 0 &&
         settings->backoff_max.count() > 0);
   Check(settings->rehandshake_after.count() >= 1 && settings->rehandshake_after.count() <= 3600);
+  Check(settings->max_file_bytes > 0 && settings->file_quota_bytes > 0);
   return 0;
 }
