@@ -268,13 +268,7 @@ Result<PreparedFile> FileTransfers::Prepare(const std::string& path) const {
   return prepared;
 }
 
-Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::string& caption) {
-  if (!caption.empty()) INMOST_RETURN_IF_ERROR(ValidateText(caption, "the caption"));
-  HistoryEntry entry;
-  entry.set_direction(HistoryEntry::OUTGOING);
-  entry.set_state(HistoryEntry::PENDING);
-  entry.set_text(caption);
-  entry.set_sent_at_unix_ms(clock_.NowUnixMs());
+const FileRecord* FileTransfers::DescribeOutgoing(const PreparedFile& file, HistoryEntry& entry) {
   FileRecord* record = entry.mutable_file();
   record->set_transfer_id(crypto::NewEnvelopeId());
   record->set_name(file.name);
@@ -282,6 +276,17 @@ Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::str
   record->set_size(file.record.size());
   record->set_chunk_size(crypto::kChunkSize);
   record->set_state(control::Attachment::SENDING);
+  return record;
+}
+
+Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::string& caption) {
+  if (!caption.empty()) INMOST_RETURN_IF_ERROR(ValidateText(caption, "the caption"));
+  HistoryEntry entry;
+  entry.set_direction(HistoryEntry::OUTGOING);
+  entry.set_state(HistoryEntry::PENDING);
+  entry.set_text(caption);
+  entry.set_sent_at_unix_ms(clock_.NowUnixMs());
+  const FileRecord* record = DescribeOutgoing(file, entry);
   conversation_.AppendEntry(entry);
 
   crypto::SecretBytes key = crypto::NewFileKey();
@@ -308,13 +313,7 @@ Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::str
 void FileTransfers::AttachToEnvelope(HistoryEntry& entry, PreparedFile file,
                                      std::span<const uint8_t> content_key, peer::FileOffer& offer) {
   crypto::SecretBytes key = crypto::FileKeyFromContentKey(content_key);
-  FileRecord* record = entry.mutable_file();
-  record->set_transfer_id(crypto::NewEnvelopeId());
-  record->set_name(file.name);
-  record->set_type(file.type);
-  record->set_size(file.record.size());
-  record->set_chunk_size(crypto::kChunkSize);
-  record->set_state(control::Attachment::SENDING);
+  const FileRecord* record = DescribeOutgoing(file, entry);
   peer::FileMeta meta;
   meta.set_name(file.name);
   meta.set_type(file.type);

@@ -121,6 +121,9 @@ class FileTransfers {
   void OnChunk(const peer::FileChunk& chunk);
   void OnWant(const peer::FileWant& want);
 
+  // Sender: `entry`'s record of `file`, with a fresh transfer id, about to be sent.
+  static const records::FileRecord* DescribeOutgoing(const PreparedFile& file,
+                                                     records::HistoryEntry& entry);
   // Sender: registers `entry`'s file (already in `entry.file()`) for sending.
   void StartOutgoing(const records::HistoryEntry& entry, PreparedFile file,
                      crypto::SecretBytes key);

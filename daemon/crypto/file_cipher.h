@@ -23,7 +23,7 @@ inline constexpr size_t kFileKeySize = 32;
 inline constexpr size_t kFileHashSize = 32;
 // Plaintext bytes per chunk: a sealed chunk and its FileChunk fields fit in one
 // Noise transport message (65535 bytes, less the tag).
-inline constexpr size_t kChunkSize = 63 * 1024;
+inline constexpr size_t kChunkSize = size_t{63} * 1024;
 inline constexpr size_t kChunkOverhead =
     crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 inline constexpr size_t kSealedChunkSize = kChunkSize + kChunkOverhead;

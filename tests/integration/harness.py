@@ -29,6 +29,24 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN_DIR = os.environ.get("INMOST_BIN_DIR") or os.path.join(ROOT, "build")
+
+
+def sanitizer_build():
+    """The sanitizer this build uses ("" for none), from its CMake cache. A sanitized
+    daemon is several times slower, and its memory (shadow memory, quarantine) says
+    nothing about the real one's."""
+    try:
+        with open(os.path.join(BIN_DIR, "CMakeCache.txt")) as f:
+            match = re.search(r"^INMOST_SANITIZE:\w+=(.*)$", f.read(), re.M)
+    except OSError:
+        return ""
+    value = match.group(1).strip() if match else ""
+    return "" if value.upper() in ("", "OFF", "FALSE", "0", "NO") else value
+
+
+SANITIZER = sanitizer_build()
+# Deadlines stretch by this much under a sanitizer.
+SLOWDOWN = 1 if not SANITIZER else 5
 INMOSTD = os.path.join(BIN_DIR, "daemon", "inmostd")
 INMOST = os.path.join(BIN_DIR, "client", "inmost")
 STORE_PROBE = os.path.join(BIN_DIR, "tests", "tools", "inmost_store_probe")

@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, pair, wait_for  # noqa: E402
+from harness import SANITIZER, SLOWDOWN, IntegrationTest, pair, wait_for  # noqa: E402
 
 CHUNK = 64512            # plaintext bytes per chunk (the daemon's chunk size)
 MiB = 1 << 20
@@ -44,19 +43,6 @@ MEMORY_BOUND_KIB = 64 * 1024   # issue 7: peak resident memory of each daemon
 PATTERN_BYTES = 32       # the repeated pattern of the plaintext-scan files
 
 
-def sanitizer_build():
-    """The sanitizer this build uses ("" for none), from its CMake cache."""
-    try:
-        with open(os.path.join(harness.BIN_DIR, "CMakeCache.txt")) as f:
-            match = re.search(r"^INMOST_SANITIZE:\w+=(.*)$", f.read(), re.M)
-    except OSError:
-        return ""
-    value = match.group(1).strip() if match else ""
-    return "" if value.upper() in ("", "OFF", "FALSE", "0", "NO") else value
-
-
-SANITIZER = sanitizer_build()
-SLOWDOWN = 1 if not SANITIZER else 5
 ARRIVE = 20.0 * SLOWDOWN          # seconds for an offer or a text to cross the link
 TRANSFER = 60.0 * SLOWDOWN        # seconds for a file of a few MiB to finish
 BIG_TRANSFER = 150.0 * SLOWDOWN   # ... and for the 200 MiB one

@@ -31,7 +31,7 @@ import unittest
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, pair, wait_for  # noqa: E402
+from harness import SANITIZER, SLOWDOWN, IntegrationTest, pair, wait_for  # noqa: E402
 
 RSS_BOUND_KIB = 32 * 1024  # Issue 5: resident memory stays under 32 MiB during each flood.
 
@@ -66,21 +66,6 @@ MAX_TEXT_BYTES = header_constant("daemon/core/conversation.h",
                                  r"kMaxTextBytes\s*=\s*(\d+)\s*;")
 
 
-def sanitizer_build():
-    """The sanitizer this build uses ("" for none), from its CMake cache: a sanitized
-    daemon's memory (shadow memory, quarantine) says nothing about the real one's."""
-    try:
-        with open(os.path.join(harness.BIN_DIR, "CMakeCache.txt")) as f:
-            match = re.search(r"^INMOST_SANITIZE:\w+=(.*)$", f.read(), re.M)
-    except OSError:
-        return ""
-    value = match.group(1).strip() if match else ""
-    return "" if value.upper() in ("", "OFF", "FALSE", "0", "NO") else value
-
-
-SANITIZER = sanitizer_build()
-# Sanitizers make the daemon several times slower: its deadlines stretch by this much.
-SLOWDOWN = 1 if not SANITIZER else 5
 DELIVERY_DEADLINE = 5.0 * SLOWDOWN  # Seconds for one partner message to arrive in a flood.
 STATUS_DEADLINE = 2.0 * SLOWDOWN    # Seconds for a status reply during a flood.
 # How many handshake attempts the flood test sends (fewer when sanitizers slow it down).
