@@ -201,35 +201,45 @@ Status FileTransfers::Load() {
     transfer->chunks = crypto::ChunkCount(transfer->size);
     auto key = store_.GetSecret(Key(kFileKeyPrefix, id));
     if (key.ok()) transfer->key = std::move(*key);
-    auto blob = store::BlobFile::Open(files_dir_ / Hex(id), true);
-    if (!blob.ok()) return blob.status();
-    transfer->blob = std::move(*blob);
-    // What a crash left beyond the last recorded chunk goes; the sender sends it again.
-    uint64_t durable = std::min(entry->file().chunks_done(), transfer->chunks);
-    INMOST_RETURN_IF_ERROR(transfer->blob->Truncate(durable));
-    transfer->written = transfer->durable = durable;
-    transfer->file_hash = entry->file().file_hash();
     transfer->stats.set_id(entry->id());
     transfer->stats.set_direction(control::Message::INCOMING);
     transfer->stats.set_chunks(transfer->chunks);
-    transfer->stats.set_chunks_at_start(durable);
-    if (!transfer->key.empty()) {
-      // The running hash is rebuilt from what is already here.
-      transfer->hash.emplace(transfer->key.span());
-      std::string plain;
-      for (uint64_t i = 0; i < durable; ++i) {
-        size_t length = crypto::ChunkLength(transfer->size, i) + crypto::kChunkOverhead;
-        auto sealed = transfer->blob->ReadChunk(i, length);
-        if (!sealed.ok()) return sealed.status();
-        INMOST_RETURN_IF_ERROR(
-            crypto::OpenChunk(transfer->key.span(), id, i, transfer->chunks, *sealed, plain));
-        transfer->hash->Update(plain);
-      }
-      sodium_memzero(plain.data(), plain.size());
+    Status resumed = ResumeIncoming(*transfer, entry->file());
+    if (!resumed.ok()) {
+      // A damaged or unreadable blob costs this file, not the daemon.
+      log_.Error("cannot resume receiving file " + Describe(transfer->history_id) + ": " +
+                 resumed.ToString());
+      FinishIncoming(*transfer, "its partly received copy was damaged; it must be sent again");
+      continue;
     }
     incoming_.emplace(id, std::move(transfer));
   }
   return Status::Ok();
+}
+
+Status FileTransfers::ResumeIncoming(Incoming& t, const FileRecord& file) {
+  auto blob = store::BlobFile::Open(files_dir_ / Hex(t.id), true);
+  if (!blob.ok()) return blob.status();
+  t.blob = std::move(*blob);
+  // What a crash left beyond the last recorded chunk goes; the sender sends it again.
+  const uint64_t durable = std::min(file.chunks_done(), t.chunks);
+  INMOST_RETURN_IF_ERROR(t.blob->Truncate(durable));
+  t.written = t.durable = durable;
+  t.file_hash = file.file_hash();
+  t.stats.set_chunks_at_start(durable);
+  if (t.key.empty()) return Status::Ok();
+  // The running hash is rebuilt from what is already here.
+  t.hash.emplace(t.key.span());
+  std::string plain;
+  Status status;
+  for (uint64_t i = 0; i < durable && status.ok(); ++i) {
+    auto sealed = t.blob->ReadChunk(i, crypto::ChunkLength(t.size, i) + crypto::kChunkOverhead);
+    status = sealed.ok() ? crypto::OpenChunk(t.key.span(), t.id, i, t.chunks, *sealed, plain)
+                         : sealed.status();
+    if (status.ok()) t.hash->Update(plain);
+  }
+  sodium_memzero(plain.data(), plain.size());
+  return status;
 }
 
 void FileTransfers::Start() {
@@ -790,10 +800,11 @@ void FileTransfers::FinishIncoming(Incoming& t, const std::string& failure) {
   if (!ok) {
     commit_.batch().Delete(Key(kFileKeyPrefix, t.id));
     std::error_code ec;
-    std::filesystem::remove(t.blob->path(), ec);
+    std::filesystem::remove(files_dir_ / Hex(t.id), ec);
   }
   finished_[t.history_id] = t.stats;
-  incoming_.erase(t.id);
+  const std::string id = t.id;  // `t` goes with its map entry.
+  incoming_.erase(id);
   commit_.AfterSync([](const Status&) {});
 }
 
@@ -813,7 +824,7 @@ void FileTransfers::OnCancel(const peer::FileCancel& cancel) {
   });
   DeleteTransfer(t.id);
   std::error_code ec;
-  std::filesystem::remove(t.blob->path(), ec);
+  std::filesystem::remove(files_dir_ / Hex(t.id), ec);
   finished_[t.history_id] = t.stats;
   incoming_.erase(it);
 }

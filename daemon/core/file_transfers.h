@@ -138,6 +138,9 @@ class FileTransfers {
   // Recipient: registers the file of the new incoming `entry`; `key` empty while sealed.
   void StartIncoming(records::HistoryEntry& entry, const peer::FileOffer& offer,
                      crypto::SecretBytes key);
+  // Recipient: reopens the blob of a transfer found at start, drops what was not
+  // recorded as synced, and rebuilds the running hash.
+  Status ResumeIncoming(Incoming& transfer, const records::FileRecord& file);
   // Recipient: syncs the blobs that have chunks written and not yet synced, one at a
   // time off the io thread, then records and acknowledges them.
   boost::asio::awaitable<void> SyncLoop();

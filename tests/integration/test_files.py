@@ -442,6 +442,32 @@ class FileTest(IntegrationTest):
         self.assertEqual(m["text"], caption, m)
         self.assertSavedIdentical(bob, b_id, sha, size)
 
+    def test_a_partly_received_file_damaged_on_disk_fails_and_the_daemon_serves(self):
+        alice, bob = self.two(alice_args=["--transfer-rate", "4M"])
+        path = self.path("half-there.bin")
+        write_random_file(path, 16 * MiB)
+        caption = "this one is damaged on bob's disk while bob is down"
+        a_id = self.send_file(alice, path, caption)
+        b_id = self.incoming_file(bob, caption)["id"]
+        self.wait_chunks_done(bob, b_id, 20)
+        bob.kill9()
+        files = os.path.join(bob.data_dir, "files")
+        (blob,) = [os.path.join(files, n) for n in os.listdir(files)]
+        with open(blob, "r+b") as f:
+            f.seek(100)
+            byte = f.read(1)
+            f.seek(100)
+            f.write(bytes([byte[0] ^ 0x01]))
+        bob.start(same_port=True)
+        m = self.wait_file_state(bob, b_id, "FAILED")
+        self.assertIn("damaged", attachment(m).get("error", ""), m)
+        self.assertFalse(os.path.exists(blob), "the damaged copy must go")
+        mine = self.wait_file_state(alice, a_id, "FAILED")
+        self.assertIn("sent again", attachment(mine).get("error", ""), mine)
+        # Both keep serving: a text still goes through.
+        alice.send("still here")
+        bob.wait_find(lambda e: e.get("text") == "still here", ARRIVE, "a text after the failure")
+
     def test_a_sealed_file_damaged_on_disk_fails_when_it_opens(self):
         alice, bob = self.two()
         size = 3 * MiB
