@@ -435,7 +435,11 @@ Status FileTransfers::SendChunk(Outgoing& t) {
     t.hash.reset();
   }
   sodium_memzero(plain.data(), plain.size());
-  if (!channel_.SendToPartner(message)) return Status::Ok();  // Resumes at the next link up.
+  if (!channel_.SendToPartner(message)) {
+    // A link that went down resumes at the next link up; one that stays up cannot
+    // take this chunk at all.
+    return channel_.IsUp() ? ResourceExhausted("a chunk does not fit the link") : Status::Ok();
+  }
   ++t.next;
   t.stats.set_chunks_sent(t.stats.chunks_sent() + 1);
   return Status::Ok();
