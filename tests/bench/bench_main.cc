@@ -18,6 +18,7 @@
 #include "daemon/crypto/key_pair.h"
 #include "daemon/noise/handshake_state.h"
 #include "tests/bench/bench_table.h"
+#include "tests/bench/chunk_storage_bench.h"
 #include "tests/bench/daemon_process.h"
 #include "tests/bench/files_bench.h"
 #include "tests/bench/large_history_bench.h"
@@ -276,6 +277,8 @@ int main(int argc, char** argv) {
   if (section == "all" || section == "files") {
     std::vector<Row> files = FileRows(inmostd);
     rows.insert(rows.end(), files.begin(), files.end());
+    std::vector<Row> storage = ChunkStorageRows();
+    rows.insert(rows.end(), storage.begin(), storage.end());
   }
   if (section == "all" || section == "history") {
     std::vector<Row> history = LargeHistoryRows(inmostd, INMOST_BUILD_DIR);
