@@ -118,7 +118,7 @@ Status Conversation::Reload() {
   pending_events_.clear();
   if (stale_) {
     stale_ = false;
-    if (reloaded_) reloaded_();
+    for (const auto& hook : reloaded_) hook();
   }
   return Status::Ok();
 }

@@ -54,7 +54,7 @@ class Conversation {
   void AddItemHandler(ItemHandler handler) { item_handlers_.push_back(std::move(handler)); }
   // Called whenever the conversation re-reads its state from disk after a failed
   // write, so what is built on the conversation re-reads its own.
-  void SetReloadHook(std::function<void()> hook) { reloaded_ = std::move(hook); }
+  void AddReloadHook(std::function<void()> hook) { reloaded_.push_back(std::move(hook)); }
   // Called with each entry just before Erase replaces it, so what is kept beside
   // the history for it (a received file) goes too.
   void SetEraseHook(std::function<void(const records::HistoryEntry&)> hook) {
@@ -158,7 +158,7 @@ class Conversation {
   log::Logger& log_;
   std::vector<ItemHandler> item_handlers_;
   bool send_read_receipts_ = true;
-  std::function<void()> reloaded_;
+  std::vector<std::function<void()>> reloaded_;
   std::function<void(const records::HistoryEntry&)> erasing_;
   bool stale_ = false;  // A write failed and the state has not been re-read since.
 

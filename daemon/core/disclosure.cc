@@ -82,7 +82,7 @@ Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCom
       log_(log),
       timer_(io) {
   conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
-  conversation_.SetReloadHook([this] { Reload(); });
+  conversation_.AddReloadHook([this] { Reload(); });
 }
 
 Status Disclosure::Load() {

@@ -132,6 +132,7 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       rate_timer_(io),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
   conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
+  conversation_.AddReloadHook([this] { Reload(); });
   conversation_.SetEraseHook([this](const HistoryEntry& entry) {
     if (!entry.has_file()) return;
     HistoryEntry forgotten = entry;
@@ -240,6 +241,21 @@ Status FileTransfers::ResumeIncoming(Incoming& t, const FileRecord& file) {
   }
   sodium_memzero(plain.data(), plain.size());
   return status;
+}
+
+void FileTransfers::Reload() {
+  // A failed write dropped whatever the transfers had in it: go on from the disk.
+  Status loaded = Load();
+  if (!loaded.ok()) log_.Error("could not reload the file transfers: " + loaded.ToString());
+  for (auto& [id, t] : outgoing_) {
+    // From what the partner last acknowledged; it asks again if that is not where it is.
+    t->wanted = channel_.IsUp();
+    t->next = t->received = t->acked;
+  }
+  if (channel_.IsUp()) {
+    for (auto& [id, t] : incoming_) SendWant(*t, true);
+  }
+  Pump();
 }
 
 void FileTransfers::Start() {

@@ -71,6 +71,8 @@ class FileTransfers {
 
   // Reads the transfers in progress and readies their files.
   Status Load();
+  // Re-reads the transfers after a failed write (the conversation's reload hook).
+  void Reload();
   // Starts syncing received chunks; Stop ends it.
   void Start();
   void Stop();

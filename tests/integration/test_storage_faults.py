@@ -118,6 +118,31 @@ class StorageFaultTest(IntegrationTest):
         mine = {m["text"] for m in alice.history_all()}
         self.assertTrue(set(before + during + after) <= mine, "alice lost accepted messages")
 
+    def test_a_file_larger_than_the_disk_fails_clearly_and_texts_go_on(self):
+        """Bound: a file that fills the recipient's disk fails on both sides with the
+        reason, its partial copy is removed, and texts flow both ways afterwards."""
+        alice = self.make_daemon("alice")
+        bob = self.daemon_on_tmpfs("bob")
+        pair(alice, bob)
+        path = os.path.join(alice.tmp, "too-big.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(12 << 20))  # the tmpfs holds 8 MiB
+        a_id = alice.rpc("send", {"text": "the whole album", "file_path": path})["id"]
+
+        def state(d, history_id):
+            return d.entry(history_id).get("file", {}).get("state")
+        wait_for(lambda: state(alice, a_id) == "FAILED", ARRIVE, "the sender to see it fail")
+        error = alice.entry(a_id)["file"].get("error", "")
+        self.assertIn("could not store it", error)
+        (mine,) = [m for m in bob.history_all() if m.get("file")]
+        self.assertEqual(mine["file"]["state"], "FAILED", mine)
+        self.assertEqual(os.listdir(os.path.join(bob.data_dir, "files")), [],
+                         "the partial copy must go")
+        wait_for(lambda: self._try_send(bob, "still here"), ARRIVE, "bob to send again")
+        alice.send("me too")
+        self.assert_all_arrive(alice, ["still here"])
+        self.assert_all_arrive(bob, ["me too"])
+
     def _try_send(self, d, text):
         try:
             d.send(text)
