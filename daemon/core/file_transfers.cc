@@ -587,9 +587,18 @@ std::string FileTransfers::RefusalFor(uint64_t size) const {
 
 void FileTransfers::OnOffer(const peer::Deliver& item) {
   const peer::FileOffer& offer = item.file();
-  if (offer.transfer_id().size() != crypto::kTransferIdSize ||
-      offer.key().size() != crypto::kFileKeySize || offer.chunk_size() != crypto::kChunkSize) {
+  if (offer.transfer_id().size() != crypto::kTransferIdSize) {
     log_.Warning("ignoring a malformed file offer from the partner");
+    return;
+  }
+  if (offer.key().size() != crypto::kFileKeySize || offer.chunk_size() != crypto::kChunkSize) {
+    // A newer or broken sender: tell it, so it does not wait for ever.
+    log_.Warning("refused a file offer this daemon cannot take");
+    peer::Deliver done;
+    done.mutable_file_done()->set_transfer_id(offer.transfer_id());
+    done.mutable_file_done()->set_reason(
+        "its daemon does not understand this file offer (another inmost version?)");
+    conversation_.EnqueueItem(std::move(done), 0);
     return;
   }
   HistoryEntry entry;
