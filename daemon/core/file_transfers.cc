@@ -113,7 +113,7 @@ struct FileTransfers::Incoming {
 };
 
 FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
-                             Conversation& conversation, EventHub& events, PartnerChannel& channel,
+                             Conversation& conversation, PartnerChannel& channel,
                              const Boundaries& boundaries, BackgroundWork& background,
                              const Clock& clock, log::Logger& log, std::filesystem::path files_dir,
                              FileLimits limits)
@@ -121,7 +121,6 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       store_(store),
       commit_(commit),
       conversation_(conversation),
-      events_(events),
       channel_(channel),
       boundaries_(boundaries),
       background_(background),

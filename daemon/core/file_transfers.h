@@ -27,7 +27,6 @@
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
-#include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/source_file.h"
@@ -62,9 +61,9 @@ class FileTransfers {
   // All references must outlive this object. It registers itself with
   // `conversation` for the partner's stream items. `files_dir` holds received files.
   FileTransfers(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
-                Conversation& conversation, EventHub& events, PartnerChannel& channel,
-                const Boundaries& boundaries, BackgroundWork& background, const Clock& clock,
-                log::Logger& log, std::filesystem::path files_dir, FileLimits limits);
+                Conversation& conversation, PartnerChannel& channel, const Boundaries& boundaries,
+                BackgroundWork& background, const Clock& clock, log::Logger& log,
+                std::filesystem::path files_dir, FileLimits limits);
   ~FileTransfers();
   FileTransfers(const FileTransfers&) = delete;
   FileTransfers& operator=(const FileTransfers&) = delete;
@@ -168,7 +167,6 @@ class FileTransfers {
   store::SealedStore& store_;
   GroupCommit& commit_;
   Conversation& conversation_;
-  EventHub& events_;
   PartnerChannel& channel_;
   const Boundaries& boundaries_;
   BackgroundWork& background_;
