@@ -17,6 +17,7 @@
 #include "daemon/core/file_names.h"
 #include "daemon/core/message_view.h"
 #include "daemon/core/received_file.h"
+#include "daemon/core/send_window.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/envelope_seal.h"
 
@@ -37,12 +38,8 @@ constexpr size_t kBulkQueueBytes = 4 * crypto::kSealedChunkSize;
 // Chunks sent beyond what the recipient has synced: enough to keep the link busy
 // while it syncs (about 32 MiB).
 constexpr uint64_t kWindowChunks = 512;
-// Chunks on their way (sent, not yet arrived), about 1 MiB: a text sent now waits
-// behind at most this (a few ms on loopback), and fewer buffers in flight stay in
-// the CPU's caches (scripts/bench: 16 chunks 270-296 MB/s, 32: 270-278, 64: 248-263).
-// It caps one transfer at 1 MiB per round trip (10 MB/s at 100 ms). The recipient
-// says what arrived every kReceivedEvery chunks.
-constexpr uint64_t kInFlightChunks = 16;
+// The recipient says what arrived every kReceivedEvery chunks; how many may be on
+// their way beyond that is the transfer's SendWindow (send_window.h).
 constexpr uint64_t kReceivedEvery = 8;
 // Progress is written and announced at most this often per transfer.
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
@@ -84,8 +81,9 @@ struct FileTransfers::Outgoing {
   uint64_t acked = 0;                  // The recipient has chunks [0, acked) synced,
   uint64_t received = 0;               // ... and [0, received) arrived.
   uint64_t next = 0;                   // The next chunk to send.
-  bool wanted = false;                 // The recipient asked for chunks on this link.
-  bool asked_before = false;           // ... at least once since the daemon started.
+  SendWindow window{crypto::kSealedChunkSize};
+  bool wanted = false;        // The recipient asked for chunks on this link.
+  bool asked_before = false;  // ... at least once since the daemon started.
   // The whole-file hash over chunks [0, hashed), kept in step with chunks sent in
   // order; recomputed from the file when the last chunk finds it behind.
   std::optional<crypto::FileHash> hash;
@@ -250,6 +248,7 @@ void FileTransfers::Reload() {
     // From what the partner last acknowledged; it asks again if that is not where it is.
     t->wanted = channel_.IsUp();
     t->next = t->received = t->acked;
+    t->window.Restart(t->acked);
   }
   if (channel_.IsUp()) {
     for (auto& [id, t] : incoming_) SendWant(*t, true);
@@ -404,7 +403,7 @@ void FileTransfers::Pump() {
 FileTransfers::Outgoing* FileTransfers::NextToSend() {
   auto ready = [](const Outgoing& t) {
     return t.wanted && t.next < t.chunks && t.next < t.acked + kWindowChunks &&
-           t.next < t.received + kInFlightChunks;
+           t.next < t.received + t.window.chunks();
   };
   // Round robin: the transfer after the one that sent last, then from the start.
   for (auto it = outgoing_.upper_bound(last_sent_); it != outgoing_.end(); ++it) {
@@ -455,6 +454,7 @@ Status FileTransfers::SendChunk(Outgoing& t) {
     // take this chunk at all.
     return channel_.IsUp() ? ResourceExhausted("a chunk does not fit the link") : Status::Ok();
   }
+  t.window.OnSent(t.next, std::chrono::steady_clock::now());
   ++t.next;
   t.stats.set_chunks_sent(t.stats.chunks_sent() + 1);
   return Status::Ok();
@@ -472,11 +472,13 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
     t.next = stored;
     t.acked = stored;
     t.received = stored;
+    t.window.Restart(stored);
   } else {
     t.acked = std::max(t.acked, stored);
   }
   t.received = std::max({t.received, t.acked, std::min(want.received(), t.chunks)});
   const auto now = std::chrono::steady_clock::now();
+  t.window.OnArrived(t.received, now);
   if (now - t.last_progress >= kProgressInterval) {
     t.last_progress = now;
     const uint64_t acked = t.acked;
