@@ -536,16 +536,19 @@ asio::awaitable<Result<control::BackupReply>> Daemon::Backup(
   auto passphrase = std::make_shared<crypto::SecretBytes>(
       crypto::SecretBytes::CopyOf(crypto::AsBytes(request.passphrase())));
   const store::SealedStore& store = *db_;
-  std::function<Result<store::BackupStats>()> backup = [&store, path, passphrase] {
-    return store::WriteBackup(store, path, *passphrase);
+  const std::filesystem::path files = data_dir_.files_path();
+  std::function<Result<store::BackupStats>()> backup = [&store, path, passphrase, files] {
+    return store::WriteBackup(store, path, *passphrase, store::KdfLimits::Interactive(), files);
   };
   auto written = co_await background_.Run(backup);
   if (!written.ok()) co_return written.status();
-  log_.Info("backup written: " + std::to_string(written->records) + " records");
+  log_.Info("backup written: " + std::to_string(written->records) + " records, " +
+            std::to_string(written->files) + " files");
   control::BackupReply reply;
   reply.set_path(path.string());
   reply.set_records(written->records);
   reply.set_bytes(written->bytes);
+  reply.set_files(written->files);
   co_return reply;
 }
 

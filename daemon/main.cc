@@ -102,7 +102,8 @@ int Restore(const inmost::config::Command& command) {
   if (!restored.ok()) return Fail(restored.status());
   const std::string dir = command.daemon.data_dir.string();
   std::cout << "restored " << restored->records
-            << (restored->records == 1 ? " record into " : " records into ") << dir
+            << (restored->records == 1 ? " record and " : " records and ") << restored->files
+            << (restored->files == 1 ? " file into " : " files into ") << dir
             << "; start it with: inmostd run --data-dir " << dir << '\n';
   return 0;
 }

@@ -49,11 +49,7 @@ std::string Key(std::string_view prefix, const std::string& transfer_id) {
 }
 
 std::string Hex(const std::string& bytes) {
-  std::string hex(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const uint8_t*>(bytes.data()),
-                 bytes.size());
-  hex.pop_back();
-  return hex;
+  return crypto::ToHex(crypto::AsBytes(bytes));
 }
 
 std::string Describe(uint64_t id) {

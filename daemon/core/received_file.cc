@@ -19,7 +19,7 @@ Status ReadReceivedFile(const std::filesystem::path& blob_path, std::span<const 
   auto blob = store::BlobFile::Open(blob_path, false);
   if (!blob.ok()) {
     return NotFound("the file's contents are not in this daemon's data directory (" +
-                    blob.status().message() + "); a backup holds the history, not received files");
+                    blob.status().message() + ")");
   }
   const uint64_t chunks = crypto::ChunkCount(file.size());
   crypto::FileHash hash(key);

@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,8 +35,16 @@ namespace {
 //   opslimit u64 | memlimit u64 | salt[16] | passphrase check[16]
 // then the stream (backup_stream.h), whose plaintext is the records, back to back and
 // cut into chunks anywhere: key size u32 | key | value size u32 | value.
+// Version 2 adds received files after the records, as records of their own: key
+// kFilePrefix | file name (32 hex digits) | offset u64, value: the file's bytes there
+// (no store key starts with a NUL). Version 1 archives are read as before.
 constexpr std::string_view kMagic = "INMOSTBK";
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestFormatVersion = 1;
+constexpr std::string_view kFilePrefix{"\0file/", 6};
+constexpr size_t kFileNameSize = 32;
+constexpr size_t kFileKeySize = kFilePrefix.size() + kFileNameSize + sizeof(uint64_t);
+constexpr size_t kFilePieceSize = size_t{1} << 20;
 // Derived from the passphrase beside the stream key, so a wrong passphrase is told
 // apart from a damaged stream. It costs a guesser the same Argon2id run as the stream.
 constexpr size_t kCheckSize = 16;
@@ -152,17 +163,59 @@ Result<uint64_t> ArchiveRecords(const SealedStore& store, BackupStreamWriter& wr
   return records;
 }
 
+bool IsFileName(std::string_view name) {
+  return name.size() == kFileNameSize &&
+         std::all_of(name.begin(), name.end(), [](char c) { return std::isxdigit(c) != 0; });
+}
+
+// Streams every received file in `files_dir` (files/<32 hex digits>), piece by piece.
+// A file deleted meanwhile is skipped; one still arriving goes as far as it is.
+Result<uint64_t> ArchiveFiles(const std::filesystem::path& files_dir, BackupStreamWriter& writer) {
+  uint64_t files = 0;
+  std::error_code ec;
+  std::string key(kFilePrefix);
+  key.resize(kFileKeySize);
+  std::string piece;
+  for (const auto& entry : std::filesystem::directory_iterator(files_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!IsFileName(name) || !entry.is_regular_file(ec)) continue;
+    UniqueFd in(::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.get() < 0) {
+      if (errno == ENOENT) continue;
+      return IoError("cannot read " + DescribeFileError(entry.path(), errno));
+    }
+    key.replace(kFilePrefix.size(), kFileNameSize, name);
+    for (uint64_t offset = 0;; offset += piece.size()) {
+      piece.resize(kFilePieceSize);
+      Result<size_t> n =
+          ReadUpTo(in.get(), std::span(reinterpret_cast<uint8_t*>(piece.data()), piece.size()),
+                   entry.path());
+      if (!n.ok()) return n.status();
+      piece.resize(*n);
+      if (piece.empty() && offset > 0) break;  // An empty file still goes, as one empty piece.
+      PutBigEndian<uint64_t>(
+          reinterpret_cast<uint8_t*>(key.data()) + kFilePrefix.size() + kFileNameSize, offset);
+      INMOST_RETURN_IF_ERROR(AppendRecord(writer, key, piece));
+      if (piece.size() < kFilePieceSize) break;
+    }
+    ++files;
+  }
+  return files;
+}
+
 // The archive, complete and synced, in the temp file `fd`.
 Result<BackupStats> WriteArchive(int fd, const std::filesystem::path& path,
-                                 const SealedStore& store, const Header& header,
-                                 const crypto::SecretBytes& stream_key) {
+                                 const SealedStore& store, const std::filesystem::path& files_dir,
+                                 const Header& header, const crypto::SecretBytes& stream_key) {
   BackupStreamWriter writer(fd, path);
   INMOST_RETURN_IF_ERROR(writer.Begin(header, stream_key));
   Result<uint64_t> records = ArchiveRecords(store, writer);
   if (!records.ok()) return records.status();
+  Result<uint64_t> files = files_dir.empty() ? 0 : ArchiveFiles(files_dir, writer);
+  if (!files.ok()) return files.status();
   INMOST_RETURN_IF_ERROR(writer.Finish());
   if (::fsync(fd) != 0) return IoError("cannot sync " + DescribeFileError(path, errno));
-  return BackupStats{*records, writer.bytes_written()};
+  return BackupStats{*records, writer.bytes_written(), *files};
 }
 
 // ---- restoring ---------------------------------------------------------------------
@@ -196,6 +249,7 @@ class NewDataDir {
     if (!key.ok()) return key.status();
     created_key_ = true;
     created_store_ = !Exists(dir_.store_path());
+    created_files_ = !Exists(dir_.files_path());
     return SealedStore::Open(dir_.store_path(), std::move(*key), OpenMode::kCreate);
   }
 
@@ -208,6 +262,7 @@ class NewDataDir {
     }
     if (created_store_) std::filesystem::remove_all(dir_.store_path(), ec);
     if (created_key_) std::filesystem::remove(dir_.key_file_path(), ec);
+    if (created_files_) std::filesystem::remove_all(dir_.files_path(), ec);
   }
 
  private:
@@ -215,6 +270,7 @@ class NewDataDir {
   std::filesystem::path outermost_created_;
   bool created_key_ = false;
   bool created_store_ = false;
+  bool created_files_ = false;
 };
 
 Result<Header> ReadHeader(BackupStreamReader& reader, const std::filesystem::path& archive,
@@ -228,7 +284,7 @@ Result<Header> ReadHeader(BackupStreamReader& reader, const std::filesystem::pat
   }
   // Version first: a newer format may have another header.
   const uint32_t version = GetBigEndian<uint32_t>(header.data() + kVersionOffset);
-  if (version != kFormatVersion) {
+  if (version < kOldestFormatVersion || version > kFormatVersion) {
     return Unsupported("backup " + archive.string() + " uses format version " +
                        std::to_string(version) + "; this build reads version " +
                        std::to_string(kFormatVersion) + ": upgrade inmost");
@@ -262,9 +318,61 @@ Result<uint32_t> ReadSize(BackupStreamReader& reader, uint32_t max,
   return size;
 }
 
-// Writes every record of the stream into `store` in synced batches.
-Result<uint64_t> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
-                                const std::filesystem::path& archive) {
+// The received files a restore writes into the new data directory, each open until
+// all are synced.
+class RestoredFiles {
+ public:
+  explicit RestoredFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // Writes `bytes` at the place `key` (kFilePrefix | name | offset) names.
+  Status Write(std::string_view key, std::span<const uint8_t> bytes,
+               const std::filesystem::path& archive) {
+    const std::string name(key.substr(kFilePrefix.size(), kFileNameSize));
+    if (key.size() != kFileKeySize || !IsFileName(name)) {
+      return Corruption("backup " + archive.string() + " is damaged: a file has a bad name");
+    }
+    const auto offset = GetBigEndian<uint64_t>(reinterpret_cast<const uint8_t*>(key.data()) +
+                                               kFilePrefix.size() + kFileNameSize);
+    auto it = open_.find(name);
+    if (it == open_.end()) {
+      std::error_code ec;
+      std::filesystem::create_directory(dir_, ec);
+      std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
+      const auto path = dir_ / name;
+      UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode));
+      if (fd.get() < 0) return IoError("cannot create " + DescribeFileError(path, errno));
+      it = open_.emplace(name, std::move(fd)).first;
+    }
+    if (::lseek(it->second.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return IoError("cannot write " + DescribeFileError(dir_ / name, errno));
+    }
+    return WriteAll(it->second.get(), bytes, dir_ / name);
+  }
+
+  // Syncs every file and the folder; returns how many files there are.
+  Result<uint64_t> Finish() {
+    for (const auto& [name, fd] : open_) {
+      if (::fsync(fd.get()) != 0)
+        return IoError("cannot sync " + DescribeFileError(dir_ / name, errno));
+    }
+    if (!open_.empty()) INMOST_RETURN_IF_ERROR(SyncParentDirectory(dir_ / open_.begin()->first));
+    return open_.size();
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::map<std::string, UniqueFd> open_;
+};
+
+struct Restored {
+  uint64_t records = 0;
+  uint64_t files = 0;
+};
+
+// Writes every record of the stream into `store` in synced batches, and every file
+// into `files`.
+Result<Restored> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
+                                RestoredFiles& files, const std::filesystem::path& archive) {
   SealedStore::WriteBatch batch(store);
   size_t batch_bytes = 0;
   uint64_t records = 0;
@@ -288,6 +396,10 @@ Result<uint64_t> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
     if (value.size() < *value_size) value = crypto::SecretBytes(*value_size);
     const std::span<uint8_t> value_bytes = value.span().first(*value_size);
     INMOST_RETURN_IF_ERROR(reader.Read(value_bytes));
+    if (key.starts_with(kFilePrefix)) {
+      INMOST_RETURN_IF_ERROR(files.Write(key, value_bytes, archive));
+      continue;
+    }
     batch.Put(key, value_bytes);
     ++records;
     batch_bytes += key.size() + value_bytes.size();
@@ -298,13 +410,16 @@ Result<uint64_t> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
     }
   }
   if (batch.size() > 0) INMOST_RETURN_IF_ERROR(store.Write(batch));
-  return records;
+  Result<uint64_t> restored_files = files.Finish();
+  if (!restored_files.ok()) return restored_files.status();
+  return Restored{records, *restored_files};
 }
 
 }  // namespace
 
 Result<BackupStats> WriteBackup(const SealedStore& store, const std::filesystem::path& path,
-                                const crypto::SecretBytes& passphrase, const KdfLimits& limits) {
+                                const crypto::SecretBytes& passphrase, const KdfLimits& limits,
+                                const std::filesystem::path& files_dir) {
   if (passphrase.size() < kMinBackupPassphraseSize) {
     return InvalidArgument("the backup passphrase must be at least " +
                            std::to_string(kMinBackupPassphraseSize) + " bytes");
@@ -330,9 +445,9 @@ Result<BackupStats> WriteBackup(const SealedStore& store, const std::filesystem:
   if (fd.get() < 0) return IoError("cannot create a file beside " + DescribeFileError(path, errno));
   // mkstemp makes it 0600 already; say so explicitly, whatever the libc.
   Status mode = SetPrivateMode(fd.get(), temp);
-  Result<BackupStats> stats = mode.ok()
-                                  ? WriteArchive(fd.get(), path, store, header, keys->stream_key)
-                                  : Result<BackupStats>(mode);
+  Result<BackupStats> stats =
+      mode.ok() ? WriteArchive(fd.get(), path, store, files_dir, header, keys->stream_key)
+                : Result<BackupStats>(mode);
   Status status = stats.status();
   if (status.ok() && !fd.Close()) {
     status = IoError("cannot close " + DescribeFileError(temp, errno));
@@ -379,16 +494,17 @@ Result<BackupStats> RestoreBackup(const std::filesystem::path& archive,
   INMOST_RETURN_IF_ERROR(reader.Begin(*header, keys->stream_key));
 
   // The store is closed when this returns, before any cleanup touches its files.
-  Result<uint64_t> records = [&]() -> Result<uint64_t> {
+  Result<Restored> restored = [&]() -> Result<Restored> {
     Result<std::unique_ptr<SealedStore>> store = target.Create();
     if (!store.ok()) return store.status();
-    return RestoreRecords(reader, **store, archive);
+    RestoredFiles files(target.dir().files_path());
+    return RestoreRecords(reader, **store, files, archive);
   }();
-  if (!records.ok()) {
+  if (!restored.ok()) {
     target.Remove();
-    return records.status();
+    return restored.status();
   }
-  return BackupStats{*records, static_cast<uint64_t>(st.st_size)};
+  return BackupStats{restored->records, static_cast<uint64_t>(st.st_size), restored->files};
 }
 
 }  // namespace inmost::store

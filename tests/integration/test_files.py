@@ -29,6 +29,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -467,6 +468,37 @@ class FileTest(IntegrationTest):
         # Both keep serving: a text still goes through.
         alice.send("still here")
         bob.wait_find(lambda e: e.get("text") == "still here", ARRIVE, "a text after the failure")
+
+    def test_a_backup_carries_received_files_to_a_new_machine(self):
+        alice, bob = self.two()
+        size = 3 * MiB + 5
+        path = self.path("wedding.bin")
+        sha, windows = write_pattern_file(path, size)
+        self.send_file(alice, path, "the wedding, all of it")
+        b_id = self.incoming_file(bob, "the wedding, all of it")["id"]
+        self.wait_file_state(bob, b_id, "RECEIVED")
+        archive = os.path.join(bob.tmp, "bob.backup")
+        passphrase = "moving house together"
+        harness.remember_secret(passphrase)
+        reply = bob.rpc("backup", {"path": archive, "passphrase": passphrase})
+        self.assertEqual(int(reply.get("files", 0)), 1, reply)
+        with open(archive, "rb") as f:
+            blob = f.read()
+        self.assertFalse(any(w in blob for w in windows), "plaintext of the file in the backup")
+        bob.stop()
+
+        moved = harness.Daemon("bob-moved")
+        self._daemons.append(moved)
+        self.addCleanup(self._check_and_stop, moved)
+        restored = subprocess.run([harness.INMOSTD, "restore", archive, "--data-dir",
+                                   moved.data_dir], input=passphrase + "\n",
+                                  capture_output=True, text=True, timeout=60)
+        self.assertExit(restored, 0, "inmostd restore")
+        self.assertIn("1 file", restored.stdout)
+        moved.listen_address = bob.listen_address
+        moved.start(same_port=True)
+        self.assertSavedIdentical(moved, b_id, sha, size)
+        self.assertNoPlaintext(moved, windows, "after the restore and save")
 
     def test_a_sealed_file_damaged_on_disk_fails_when_it_opens(self):
         alice, bob = self.two()

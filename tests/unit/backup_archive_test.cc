@@ -127,6 +127,37 @@ TEST_F(BackupArchiveTest, RoundTripRestoresEveryRecord) {
   EXPECT_TRUE(secret->Equals(secret_.span()));
 }
 
+TEST_F(BackupArchiveTest, ReceivedFilesComeAlong) {
+  // A received file (sealed chunks under files/<32 hex digits>) larger than one piece
+  // of the archive, an empty one, and a stray file that is not inmost's.
+  const auto files = tmp_.path() / "files";
+  std::filesystem::create_directory(files);
+  std::string photo(2 * 1024 * 1024 + 12345, '\0');
+  for (size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<char>(i * 31 + 7);
+  const std::string name(32, 'a');
+  const std::string empty_name = "0123456789abcdef0123456789ABCDEF";
+  WriteAll(files / name, photo);
+  WriteAll(files / empty_name, "");
+  WriteAll(files / "notes.txt", "not a received file");
+  auto written =
+      WriteBackup(*store_, archive(), Passphrase(kPassphrase), KdfLimits::Minimum(), files);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->files, 2u);
+  EXPECT_EQ(ReadAll(archive()).find(photo.substr(1000, 64)), std::string::npos);
+
+  const auto root = tmp_.path() / "restored";
+  auto restored = Restore(archive(), root);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->files, 2u);
+  EXPECT_EQ(restored->records, 2004u);
+  DataDir dir(root);
+  EXPECT_EQ(ReadAll(dir.files_path() / name), photo);
+  EXPECT_EQ(ModeOf(dir.files_path() / name), 0600u);
+  ASSERT_TRUE(std::filesystem::exists(dir.files_path() / empty_name));
+  EXPECT_EQ(std::filesystem::file_size(dir.files_path() / empty_name), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir.files_path() / "notes.txt"));
+}
+
 TEST_F(BackupArchiveTest, EmptyStoreRoundTrips) {
   auto empty = SealedStore::Open(tmp_.path() / "empty", SecretBytes::Random(kStorageKeySize),
                                  OpenMode::kCreate);
