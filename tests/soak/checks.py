@@ -116,18 +116,12 @@ def check_item(report, item, sender, receiver):
     if item.kind == "file":
         check_file(report, what, item, sender, receiver)
         return
-    mine = sender.outgoing.get(item.body, [])
     copies = receiver_copies(item, receiver)
-    if len(mine) > 1:
-        report.violate("duplicated", f"{what}: {len(mine)} copies on the sender")
-    if not mine:
-        if item.accepted is True:
-            report.violate("lost", f"{what}: accepted, then gone from the sender's store")
-        elif copies:
-            report.violate("inconsistent", f"{what}: arrived, but the sender has no record")
+    mine = sender_copy(report, what, item, sender, copies)
+    if mine is None:
         return
     outcome = expected_outcome(item)
-    sender_ok = check_sender_state(report, what, outcome, item, mine[0])
+    sender_ok = check_sender_state(report, what, outcome, item, mine)
     if outcome == "cancelled":
         if copies:
             report.violate("wrong-state", f"{what}: cancelled, but arrived")
@@ -142,7 +136,7 @@ def check_item(report, item, sender, receiver):
         report.violate("duplicated", f"{what}: {len(copies)} copies on the receiver")
     if not copies:
         if outcome != "withdrawn":  # a withdrawn one may never have been sent at all
-            report.violate("lost", f"{what}: never arrived (sender id {mine[0]['id']})")
+            report.violate("lost", f"{what}: never arrived (sender id {mine['id']})")
         return
     check_receiver_state(report, what, outcome, item, copies[0])
 
@@ -155,22 +149,30 @@ def file_error(m):
     return (m.get("file") or {}).get("error", "")
 
 
-def check_file(report, what, item, sender, receiver):
-    """SENT there and RECEIVED here, or FAILED on both with an error; never moving."""
-    what = f"{what} ({item.size} B)"
+def sender_copy(report, what, item, sender, copies):
+    """The sender's copy of `item`; None when it has none (reported as lost, or as
+    inconsistent when the receiver has it). Several copies are reported too."""
     mine = sender.outgoing.get(item.body, [])
-    copies = receiver.incoming.get(item.body, [])
     if len(mine) > 1:
         report.violate("duplicated", f"{what}: {len(mine)} copies on the sender")
-    if len(copies) > 1:
-        report.violate("duplicated", f"{what}: {len(copies)} copies on the receiver")
     if not mine:
         if item.accepted is True:
             report.violate("lost", f"{what}: accepted, then gone from the sender's store")
         elif copies:
             report.violate("inconsistent", f"{what}: arrived, but the sender has no record")
+        return None
+    return mine[0]
+
+
+def check_file(report, what, item, sender, receiver):
+    """SENT there and RECEIVED here, or FAILED on both with an error; never moving."""
+    what = f"{what} ({item.size} B)"
+    copies = receiver.incoming.get(item.body, [])
+    if len(copies) > 1:
+        report.violate("duplicated", f"{what}: {len(copies)} copies on the receiver")
+    m = sender_copy(report, what, item, sender, copies)
+    if m is None:
         return
-    m = mine[0]
     theirs = copies[0] if copies else None
     sent, got = file_state(m), file_state(theirs) if theirs else "nothing"
     where = f"{sent} on the sender (id {m['id']}), {got} on the receiver" + \
