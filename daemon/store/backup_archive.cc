@@ -164,8 +164,9 @@ Result<uint64_t> ArchiveRecords(const SealedStore& store, BackupStreamWriter& wr
 }
 
 bool IsFileName(std::string_view name) {
-  return name.size() == kFileNameSize &&
-         std::all_of(name.begin(), name.end(), [](char c) { return std::isxdigit(c) != 0; });
+  return name.size() == kFileNameSize && std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+         });
 }
 
 // Streams every received file in `files_dir` (files/<32 hex digits>), piece by piece.
