@@ -203,7 +203,10 @@ Status FileTransfers::Load() {
       // A damaged or unreadable blob costs this file, not the daemon.
       log_.Error("cannot resume receiving file " + Describe(transfer->history_id) + ": " +
                  resumed.ToString());
-      FinishIncoming(*transfer, "its partly received copy was damaged; it must be sent again");
+      FinishIncoming(
+          *transfer,
+          "the recipient's daemon could not store it: its partly received copy was lost or "
+          "damaged; it must be sent again");
       continue;
     }
     incoming_.emplace(id, std::move(transfer));
@@ -212,11 +215,19 @@ Status FileTransfers::Load() {
 }
 
 Status FileTransfers::ResumeIncoming(Incoming& t, const FileRecord& file) {
-  auto blob = store::BlobFile::Open(files_dir_ / Hex(t.id), true);
+  const uint64_t durable = std::min(file.chunks_done(), t.chunks);
+  auto blob = store::BlobFile::Open(files_dir_ / Hex(t.id), durable == 0);
   if (!blob.ok()) return blob.status();
   t.blob = std::move(*blob);
+  if (durable > 0) {
+    // Lost with a write that failed (a full disk) while its record stayed: not
+    // zeros to be made up for, but a copy to give up.
+    const uint64_t recorded = (durable - 1) * crypto::kSealedChunkSize +
+                              crypto::ChunkLength(t.size, durable - 1) + crypto::kChunkOverhead;
+    if (t.blob->size() < recorded)
+      return Corruption("the partly received copy is shorter than recorded");
+  }
   // What a crash left beyond the last recorded chunk goes; the sender sends it again.
-  const uint64_t durable = std::min(file.chunks_done(), t.chunks);
   INMOST_RETURN_IF_ERROR(t.blob->Truncate(durable));
   t.written = t.durable = durable;
   t.file_hash = file.file_hash();
@@ -644,7 +655,7 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
       blob = std::move(*opened);
     } else {
       log_.Error("cannot store a received file: " + opened.status().ToString());
-      refusal = "your partner's daemon could not store it";
+      refusal = "the recipient's daemon could not store it";
     }
   }
   if (!refusal.empty()) {
@@ -735,7 +746,7 @@ void FileTransfers::OnChunk(const peer::FileChunk& chunk) {
   Status written = t.blob->WriteChunk(index, chunk.data());
   if (!written.ok()) {
     log_.Error("cannot store a received file: " + written.ToString());
-    return FinishIncoming(t, "your partner's daemon could not store it");
+    return FinishIncoming(t, "the recipient's daemon could not store it");
   }
   ++t.written;
   t.gap_want = std::numeric_limits<uint64_t>::max();
@@ -777,7 +788,7 @@ void FileTransfers::OnIncomingSynced(const std::string& transfer_id, uint64_t ch
   t.syncing = false;
   if (!synced.ok()) {
     log_.Error("cannot sync a received file: " + synced.ToString());
-    return FinishIncoming(t, "your partner's daemon could not store it");
+    return FinishIncoming(t, "the recipient's daemon could not store it");
   }
   t.durable = chunks;
   const std::string file_hash = chunks == t.chunks ? t.file_hash : std::string();
