@@ -374,7 +374,9 @@ std::string MessageStatus(const control::Message& message, const char* time_form
                           int64_t now_unix_ms) {
   // Whatever the message was, nothing of it is left to describe.
   if (IsForgotten(message)) return Id(message.id()) + ' ' + ForgetDescription(message);
+  if (message.kind() == control::Message::NOTICE) return Id(message.id());
   std::string status = StateDescription(message, time_format, now_unix_ms);
+  if (message.recovered()) status += ", recovered from your partner's copy";
   if (message.kind() == control::Message::NUDGE && message.nudge().over_budget()) {
     status += ", over your nudge budget: not announced";
   }
@@ -391,6 +393,7 @@ std::string MessageStatus(const control::Message& message, const char* time_form
 // nobody for a moment, which the two of you made.
 std::string Speaker(const control::Message& message) {
   if (message.kind() == control::Message::MOMENT) return "";
+  if (message.kind() == control::Message::NOTICE) return "inmost: ";  // Not a message.
   if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
     return "question of the day: ";  // Neither of you asked it.
   }

@@ -612,6 +612,9 @@ void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
     boundaries_.OnPartnerBoundaries(message.boundaries());
   } else if (message.has_file_chunk() || message.has_file_want()) {
     if (conversation_.Ready().ok()) files_.OnPeerMessage(message);
+  } else if (message.has_stream_hello() || message.has_stream_open()) {
+    // Not behind Ready(): without them no stream opens until the next link up.
+    conversation_.OnPeerMessage(message);
   } else if (conversation_.Ready().ok()) {
     conversation_.OnPeerMessage(message);
   }  // Else the store is failing: not acknowledged, so the partner sends it again.

@@ -5,15 +5,14 @@
 
 #include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
+#include "daemon/core/stream_copy.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/record_key.h"
 
 namespace inmost::core {
 namespace {
 
-constexpr std::string_view kOutgoingPrefix = "o/";
-constexpr std::string_view kIncomingPrefix = "in/";  // + partner's seq: EntryIndex.
-constexpr std::string_view kDayPrefix = "d/";        // + YYYYMMDD (4 bytes): first id that day.
+constexpr std::string_view kDayPrefix = "d/";  // + YYYYMMDD (4 bytes): first id that day.
 constexpr uint32_t kDefaultHistoryLimit = 50;
 constexpr uint32_t kMaxHistoryLimit = 1000;
 // A history page stops growing past this many bytes of text (`more` says there is
@@ -22,14 +21,6 @@ constexpr size_t kMaxHistoryReplyBytes = size_t{256} << 10;
 // Sent messages kept in memory until acknowledged, so an ack costs no store reads;
 // beyond this (a long outage) acks read the store instead.
 constexpr size_t kMaxAwaitingAckCached = 8192;
-
-std::string OutgoingKey(uint64_t seq) {
-  return KeyWithId(kOutgoingPrefix, seq);
-}
-
-std::string IncomingKey(uint64_t seq) {
-  return KeyWithId(kIncomingPrefix, seq);
-}
 
 std::string DayKey(uint32_t day) {
   std::string key(kDayPrefix);
@@ -107,6 +98,15 @@ Status Conversation::Reload() {
   } else if (value.status().code() != Code::kNotFound) {
     return value.status();
   }
+  records::StreamLineage lineage;
+  if (auto stored = store_.Get(kLineageKey); stored.ok()) {
+    if (!lineage.ParseFromString(*stored)) return Corruption("the stream lineage does not parse");
+  } else if (stored.status().code() != Code::kNotFound) {
+    return stored.status();
+  }
+  lineage_ = std::move(lineage);
+  // This run's incarnation counts only once it is on disk.
+  if (lineage_.ours().empty() || lineage_.ours().rbegin()->id() != run_epoch_) run_epoch_.clear();
   if (counters.next_history_id() == 0) counters.set_next_history_id(1);
   if (counters.next_out_seq() == 0) counters.set_next_out_seq(1);
   counters_ = counters;
@@ -303,6 +303,7 @@ Result<records::HistoryEntry> Conversation::Entry(uint64_t id) const {
 
 uint64_t Conversation::NextOutSeq() {
   uint64_t seq = counters_.next_out_seq();
+  OpenEpochAt(seq);
   counters_.set_next_out_seq(seq + 1);
   return seq;
 }
@@ -434,6 +435,9 @@ Status Conversation::StartWithNewPartner() {
   counters_.set_in_read_history_id(next_history_id - 1);
   counters_.set_partner_first_history_id(next_history_id);
   counters_.set_last_indexed_day(last_indexed_day);
+  lineage_.Clear();  // Both streams start again; this run opens a new incarnation.
+  run_epoch_.clear();
+  PutLineage();
   commit_.FlushNow();
   if (durable_.SerializeAsString() != counters_.SerializeAsString()) {
     return IoError("could not reset the conversation for the new partner");
@@ -442,17 +446,9 @@ Status Conversation::StartWithNewPartner() {
 }
 
 void Conversation::OnLinkUp() {
-  for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
-    auto item = OutgoingItem(seq);
-    if (!item.ok()) {
-      log_.Error("cannot re-send item seq " + std::to_string(seq) + ": " +
-                 item.status().ToString());
-      continue;
-    }
-    peer::PeerMessage message;
-    *message.mutable_deliver() = std::move(*item);
-    if (!channel_.SendToPartner(message)) return;
-  }
+  out_open_ = false;
+  in_open_ = false;
+  SendStreamHello();
   if (durable_.in_stored() > 0) SendAckNow();
   if (durable_.in_read() > 0 && send_read_receipts_) {
     peer::PeerMessage message;
@@ -466,21 +462,32 @@ void Conversation::SendDurable() {
     peer::PeerMessage message;
     *message.mutable_deliver() = std::move(unsent_.front());
     unsent_.pop_front();
-    // When the link is down this sends nothing: the next link up re-sends from disk.
-    channel_.SendToPartner(message);
+    // When the link is down, or the streams are not yet compared, this sends
+    // nothing: OpenOurStream re-sends from disk.
+    if (out_open_) channel_.SendToPartner(message);
   }
 }
 
 void Conversation::OnPeerMessage(const peer::PeerMessage& message) {
   switch (message.kind_case()) {
+    // Nothing of a stream counts before both sides compared it with its copy.
     case peer::PeerMessage::kDeliver:
-      OnDeliver(message.deliver());
+      if (in_open_) OnDeliver(message.deliver());
       break;
     case peer::PeerMessage::kAck:
-      OnAck(message.ack().up_to_seq());
+      if (out_open_) OnAck(message.ack().up_to_seq());
       break;
     case peer::PeerMessage::kReadReceipt:
-      OnReadReceipt(message.read_receipt().up_to_seq());
+      if (out_open_) OnReadReceipt(message.read_receipt().up_to_seq());
+      break;
+    case peer::PeerMessage::kStreamHello:
+      OnStreamHello(message.stream_hello());
+      break;
+    case peer::PeerMessage::kStreamOpen:
+      OnStreamOpen(message.stream_open());
+      break;
+    case peer::PeerMessage::kStreamCopies:
+      OnStreamCopies(message.stream_copies());
       break;
     default:
       break;  // Not ours, or from a newer partner: ignored.
@@ -506,6 +513,21 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     // from its oldest unacknowledged message on the next link up.
     log_.Warning("partner message seq " + std::to_string(deliver.seq()) + " arrived before seq " +
                  std::to_string(expected) + "; waiting for the re-send");
+    return;
+  }
+  if (deliver.has_unavailable()) {
+    // Keeps its place, and says plainly what is missing.
+    records::HistoryEntry entry;
+    entry.set_direction(records::HistoryEntry::INCOMING);
+    entry.set_state(records::HistoryEntry::DELIVERED);
+    entry.set_seq(deliver.seq());
+    entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
+    entry.set_received_at_unix_ms(clock_.NowUnixMs());
+    entry.set_notice("Your partner sent " + ShownWhat(deliver.unavailable().what()) +
+                     " here that this copy of the store lost and that could not be sent again.");
+    AppendEntry(entry);
+    counters_.set_in_stored(deliver.seq());
+    AckWhenSynced();
     return;
   }
   if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET) {
@@ -556,19 +578,34 @@ Result<records::OutgoingIndex> Conversation::Outgoing(uint64_t seq) const {
 }
 
 Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
-  auto index = Outgoing(seq);
-  if (!index.ok()) return index.status();
   peer::Deliver item;
+  item.set_seq(seq);
+  auto index = Outgoing(seq);
+  if (!index.ok()) {
+    // Only items the partner had acknowledged are ever dropped from the outbox: a
+    // partner that rolled back gets their place kept.
+    if (index.status().code() != Code::kNotFound || seq > durable_.out_acked()) {
+      return index.status();
+    }
+    item.mutable_unavailable()->set_what("an item (a key, a reaction or a reply)");
+    return item;
+  }
   if (!index->item().empty()) {
     if (!item.ParseFromString(index->item())) return Corruption("an outgoing item does not parse");
-  } else {
-    auto entry = Entry(index->history_id());
-    if (!entry.ok()) return entry.status();
-    item.set_text(entry->text());
-    item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
-    item.set_urgent(entry->urgent());
+    item.set_seq(seq);
+    return item;
   }
-  item.set_seq(seq);
+  auto entry = Entry(index->history_id());
+  if (!entry.ok()) return entry.status();
+  item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
+  if (std::string what = NotPlainText(*entry); !what.empty()) {
+    // An acknowledged envelope or file, re-sent to a partner that rolled back: its
+    // item is gone, and its body must never travel as a plain text.
+    item.mutable_unavailable()->set_what(what);
+    return item;
+  }
+  item.set_text(entry->text());
+  item.set_urgent(entry->urgent());
   return item;
 }
 

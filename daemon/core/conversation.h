@@ -21,6 +21,7 @@
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
+#include "daemon/core/stream_lineage.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
@@ -126,7 +127,8 @@ class Conversation {
   // History stays. Synced before it returns.
   Status StartWithNewPartner();
 
-  // The link came up (or was replaced): re-send everything not yet acknowledged.
+  // The link came up (or was replaced): both sides first compare their streams
+  // (StreamHello, stream_resync.cc); what is not yet acknowledged is re-sent after.
   void OnLinkUp();
   // One message from the partner.
   void OnPeerMessage(const peer::PeerMessage& message);
@@ -149,6 +151,27 @@ class Conversation {
   // The stream item `seq` as it is (re-)sent.
   Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
   Status Reload();
+
+  // ---- telling copies of a stream apart (stream_resync.cc) ----
+  // Re-sends our items after `out_acked` and opens our stream to the partner.
+  void OpenOurStream();
+  void SendStreamHello();
+  void OnStreamHello(const peer::StreamHello& hello);
+  void OnStreamOpen(const peer::StreamOpen& open);
+  void OnStreamCopies(const peer::StreamCopies& copies);
+  // The partner rolled back: it holds our stream only up to `held`.
+  void RewindTo(uint64_t held);
+  // This store is an older copy: our stream agrees with the partner's record only
+  // up to `agreed`, and the partner holds it up to `held`.
+  Status ResumeAfter(uint64_t agreed, uint64_t held, const Lineage& held_lineage);
+  // Sends copies of the partner's own items in (after, to], which it lost.
+  void SendCopies(uint64_t after, uint64_t to);
+  // Stores one copy of our own item that the partner sent back.
+  void StoreCopy(const peer::StreamCopy& copy);
+  // Adds the lineage record to the batch being filled.
+  void PutLineage();
+  // Opens this run's incarnation of our stream at `seq` unless it is open.
+  void OpenEpochAt(uint64_t seq);
 
   store::SealedStore& store_;
   GroupCommit& commit_;
@@ -181,6 +204,13 @@ class Conversation {
   std::unordered_map<uint64_t, records::HistoryEntry> writing_entries_;
   std::vector<control::Event> pending_events_;   // For the batch being filled.
   std::vector<control::Event> flushing_events_;  // For the batch being written.
+
+  records::StreamLineage lineage_;
+  std::string run_epoch_;  // The incarnation this run opened; empty until it sends.
+  // Per session: we have checked our stream against the partner's hello (and send
+  // and take acks), and the partner has opened its stream (we store its items).
+  bool out_open_ = false;
+  bool in_open_ = false;
 };
 
 }  // namespace inmost::core

@@ -13,6 +13,9 @@ namespace inmost::core {
 
 inline constexpr std::string_view kHistoryPrefix = "h/";        // + id: a HistoryEntry.
 inline constexpr std::string_view kCountersKey = "c/counters";  // ConversationCounters.
+inline constexpr std::string_view kLineageKey = "c/streams";    // StreamLineage.
+inline constexpr std::string_view kOutgoingPrefix = "o/";       // + our seq: OutgoingIndex.
+inline constexpr std::string_view kIncomingPrefix = "in/";      // + partner's seq: EntryIndex.
 
 // `prefix` followed by `id` as 8 big-endian bytes, so ids sort in numeric order.
 inline std::string KeyWithId(std::string_view prefix, uint64_t id) {
@@ -23,6 +26,14 @@ inline std::string KeyWithId(std::string_view prefix, uint64_t id) {
 
 inline std::string HistoryKey(uint64_t id) {
   return KeyWithId(kHistoryPrefix, id);
+}
+
+inline std::string OutgoingKey(uint64_t seq) {
+  return KeyWithId(kOutgoingPrefix, seq);
+}
+
+inline std::string IncomingKey(uint64_t seq) {
+  return KeyWithId(kIncomingPrefix, seq);
 }
 
 }  // namespace inmost::core

@@ -31,6 +31,12 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   m.set_pinned(entry.pinned());
   m.set_urgent(entry.urgent());
   m.set_forget(static_cast<control::Message::Forget>(entry.forget()));
+  m.set_recovered(entry.recovered());
+  if (!entry.notice().empty()) {
+    m.set_kind(control::Message::NOTICE);
+    m.set_text(entry.notice());
+    return m;
+  }
   if (entry.has_file()) {
     const records::FileRecord& f = entry.file();
     m.set_kind(control::Message::FILE);  // An envelope below says ENVELOPE instead.
