@@ -14,7 +14,9 @@ constexpr CommandUsage kUsage{
     "save", "ID [--to PATH]",
     "Writes the file your partner sent as message ID out of the encrypted store,\n"
     "decrypted: into the current directory under its own name, or to --to PATH (a\n"
-    "directory, where it gets its own name, or a file that does not exist yet). It\n"
+    "directory, where it gets its own name, or a file that does not exist yet). Its\n"
+    "own name is made safe first: no leading dots, no invisible or direction-changing\n"
+    "characters, so it is saved as what it reads (history shows it as sent). It\n"
     "never overwrites a file. The daemon writes it, so PATH must be a place the\n"
     "daemon's user may write to, on the daemon's machine. A sealed file can be saved\n"
     "once it has opened, and any file only once all of it has arrived.\n"};

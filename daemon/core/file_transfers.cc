@@ -294,7 +294,7 @@ Result<PreparedFile> FileTransfers::Prepare(const std::string& path) const {
                               ", larger than your partner's daemon accepts (" + Size(partner_max) +
                               ")");
   }
-  prepared.name = SafeFileName(file.filename().string());
+  prepared.name = ShownFileName(file.filename().string());
   prepared.type = MediaType(file);
   return prepared;
 }
@@ -618,7 +618,7 @@ void FileTransfers::OnOffer(const peer::Deliver& item) {
   entry.set_received_at_unix_ms(clock_.NowUnixMs());
   FileRecord* file = entry.mutable_file();
   file->set_transfer_id(offer.transfer_id());
-  file->set_name(SafeFileName(offer.name()));
+  file->set_name(ShownFileName(offer.name()));
   file->set_type(offer.type().empty() ? "application/octet-stream" : offer.type());
   file->set_size(offer.size());
   file->set_chunk_size(offer.chunk_size());
@@ -878,7 +878,7 @@ void FileTransfers::OpenEnvelopeFile(HistoryEntry& entry, std::span<const uint8_
     file->set_error("its name and type do not open with the released key");
     return;
   }
-  file->set_name(SafeFileName(meta.name()));
+  file->set_name(ShownFileName(meta.name()));
   file->set_type(meta.type().empty() ? "application/octet-stream" : meta.type());
   file->clear_sealed_meta();
   PutKey(file->transfer_id(), key);

@@ -15,7 +15,9 @@ What "done" means for files, checked against real daemons through the control AP
     moves and is saved;
   - the limits (--max-file-size, --file-quota) fail clearly, a file that changes while
     it is sent fails on both sides, and a text sent during a big transfer still
-    arrives promptly.
+    arrives promptly;
+  - a name that would surprise on disk (a dot-file, a bidi override, invisible
+    characters) is saved under a safe one, while history shows it as sent.
 
 Files live in a private temporary directory outside every data directory; saved
 copies too. Senders are slowed with --transfer-rate where a test must catch a
@@ -701,6 +703,40 @@ class FileTest(IntegrationTest):
         r = bob.cli("save", b_id, "--to", into)
         self.assertExit(r, 0, "inmost save ID --to DIR")
         self.assertEqual(sha256_file(os.path.join(into, "sunset.jpg")), sha)
+
+    def test_surprising_names_are_saved_safely_and_shown_as_sent(self):
+        """A partner's name that would hide the file (.bashrc) or read other than it is
+        (U+202E, the right-to-left override, shows "photo\u202egnp.exe" as
+        "photoexe.png") is saved under a name without them, while both histories show
+        the name as it was sent."""
+        alice, bob = self.two()
+        cases = [
+            (".bashrc", "bashrc"),
+            ("photo\u202egnp.exe", "photognp.exe"),
+            ("\u200b.\u2066notes\u2069\ufeff.txt", "notes.txt"),
+        ]
+        for i, (name, safe) in enumerate(cases):
+            folder = tempfile.mkdtemp(prefix="names-", dir=self.dir)
+            path = os.path.join(folder, name)
+            size = 1000 + i
+            sha = write_random_file(path, size)
+            caption = f"a file with a surprising name, number {i}"
+            a_id = self.send_file(alice, path, caption)
+            self.assertEqual(attachment(alice.entry(a_id)).get("name"), name)
+            b_id = self.incoming_file(bob, caption)["id"]
+            received = self.wait_file_state(bob, b_id, "RECEIVED")
+            self.assertEqual(attachment(received).get("name"), name, received)
+            saved = self.assertSavedIdentical(bob, b_id, sha, size, name=safe)
+            self.assertEqual(os.listdir(os.path.dirname(saved)), [safe])
+            self.assertEqual(attachment(bob.entry(b_id)).get("name"), name,
+                             "saving changed the name history shows")
+
+            # `inmost save` into a directory: the same safe name.
+            into = tempfile.mkdtemp(prefix="cli-save-", dir=self.dir)
+            r = bob.cli("save", b_id, "--to", into)
+            self.assertExit(r, 0, f"inmost save ID --to DIR for {name!r}")
+            self.assertEqual(os.listdir(into), [safe])
+            self.assertIn(f"saved {safe} ", r.stdout)
 
 
 if __name__ == "__main__":

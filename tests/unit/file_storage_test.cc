@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 
-#include "daemon/core/file_names.h"
 #include "daemon/core/received_file.h"
 #include "daemon/core/source_file.h"
 #include "daemon/crypto/envelope_seal.h"
@@ -151,27 +150,6 @@ TEST(ReceivedFile, AWrongHashOrKeySavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(to));
   EXPECT_EQ(core::SaveReceivedFile(dir.path() / "gone", blob.key.span(), blob.record, to).code(),
             Code::kNotFound);
-}
-
-TEST(FileNames, APartnersNameIsOneSafeComponent) {
-  EXPECT_EQ(core::SafeFileName("photo.jpg"), "photo.jpg");
-  EXPECT_EQ(core::SafeFileName("../../etc/passwd"), ".._.._etc_passwd");
-  EXPECT_EQ(core::SafeFileName(".."), "file");
-  EXPECT_EQ(core::SafeFileName(""), "file");
-  EXPECT_EQ(core::SafeFileName("a\nb"), "a_b");
-  std::string long_name(300, 'x');
-  long_name += "é";
-  EXPECT_EQ(core::SafeFileName(long_name).size(), 255u);
-  std::string accents(254, 'x');
-  accents += "é";  // Two bytes: cut before it rather than in the middle.
-  EXPECT_EQ(core::SafeFileName(accents), std::string(254, 'x'));
-}
-
-TEST(FileNames, MediaTypeByExtension) {
-  EXPECT_EQ(core::MediaType("/a/b/Our Day.JPG"), "image/jpeg");
-  EXPECT_EQ(core::MediaType("note.m4a"), "audio/mp4");
-  EXPECT_EQ(core::MediaType("archive.tar.xz"), "application/octet-stream");
-  EXPECT_EQ(core::MediaType("README"), "application/octet-stream");
 }
 
 }  // namespace
