@@ -67,12 +67,13 @@ int RunBackup(CommandContext& context, const CommandArgs& args) {
   int exit_code = kExitOk;
   std::optional<Client> client = context.Connect(&exit_code);
   if (!client) return exit_code;
-  Result<std::string> passphrase = ReadNewPassphrase(context, kMinPassphraseBytes);
+  Result<SecretBuffer> passphrase = ReadNewPassphrase(context, kMinPassphraseBytes);
   if (!passphrase.ok()) return context.ReportUsageError(kUsage, passphrase.status().message());
 
   control::Request request;
   request.mutable_backup()->set_path(path.lexically_normal().string());
-  request.mutable_backup()->set_passphrase(*passphrase);
+  request.mutable_backup()->set_passphrase(passphrase->view().data(), passphrase->size());
+  WipedOnExit wipe(*request.mutable_backup()->mutable_passphrase());
   return context.Exchange(*client, request, [&context](const control::Response& response) {
     const control::BackupReply& backup = response.backup();
     context.out() << "Backup written to " << TerminalSafe(backup.path()) << ": "

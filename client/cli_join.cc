@@ -1,9 +1,9 @@
 // `inmost join CODE`: pairs with the inviter named in an invite code.
-#include <istream>
 #include <ostream>
 #include <string>
 
 #include "client/cli_commands.h"
+#include "client/cli_passphrase.h"
 #include "client/cli_text_format.h"
 
 namespace inmost::cli {
@@ -16,6 +16,9 @@ constexpr CommandUsage kUsage{
     "breaks; they are ignored. CODE '-' reads it from standard input, which keeps\n"
     "the code's secret out of the process list. After pairing, compare the safety\n"
     "number with your partner over a channel you trust.\n"};
+
+// The longest code read from standard input: the daemon takes no longer text.
+constexpr size_t kMaxCodeBytes = 8192;
 
 }  // namespace
 
@@ -36,12 +39,18 @@ int RunJoin(CommandContext& context, const CommandArgs& args) {
     if (!code.empty()) code.push_back(' ');
     code += part;
   }
-  if (code == "-") {
-    code.clear();
-    for (std::string line; std::getline(context.in(), line);) code += line + "\n";
-  }
   control::Request request;
-  request.mutable_join()->set_code(code);
+  if (code == "-") {
+    Result<SecretBuffer> piped = ReadSecretInput(context, kMaxCodeBytes, SecretEnd::kEndOfInput);
+    if (!piped.ok()) {
+      return context.ReportUsageError(kUsage,
+                                      "the code on standard input: " + piped.status().message());
+    }
+    request.mutable_join()->set_code(piped->view().data(), piped->size());
+  } else {
+    request.mutable_join()->set_code(code);
+  }
+  WipedOnExit wipe(*request.mutable_join()->mutable_code());
   return context.ConnectAndExchange(request, [&context](const control::Response& response) {
     const control::JoinReply& reply = response.join();
     std::ostream& out = context.out();

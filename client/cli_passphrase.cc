@@ -3,9 +3,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <istream>
-#include <optional>
-#include <ostream>
+#include <iostream>
+#include <string>
 
 namespace inmost::cli {
 namespace {
@@ -31,42 +30,50 @@ class EchoOff {
   bool active_ = false;
 };
 
-std::optional<std::string> ReadLine(std::istream& in) {
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+// A line of in(); empty at the end of input.
+Result<SecretBuffer> ReadLine(CommandContext& context) {
+  Result<SecretBuffer> line = ReadSecretInput(context, kMaxPassphraseBytes, SecretEnd::kLine);
+  if (!line.ok()) return Status(line.status().code(), "the passphrase: " + line.status().message());
   return line;
 }
 
-std::optional<std::string> Prompt(CommandContext& context, const char* prompt) {
+Result<SecretBuffer> Prompt(CommandContext& context, const char* prompt) {
   context.err() << prompt << std::flush;
   EchoOff echo_off;
-  return ReadLine(context.in());
+  return ReadLine(context);
 }
 
 }  // namespace
 
-Result<std::string> ReadNewPassphrase(CommandContext& context, size_t min_bytes) {
-  std::optional<std::string> passphrase;
-  if (context.InIsTerminal()) {
-    passphrase = Prompt(context, "Passphrase: ");
-    std::optional<std::string> again;
-    if (passphrase) again = Prompt(context, "The same again: ");
-    if (passphrase && again && *passphrase != *again) {
-      return InvalidArgument("the two passphrases differ");
-    }
-    if (!again) passphrase.reset();
-  } else {
-    passphrase = ReadLine(context.in());
-  }
-  if (!passphrase || passphrase->empty()) {
+Result<SecretBuffer> ReadSecretInput(CommandContext& context, size_t max_bytes, SecretEnd end) {
+  if (&context.in() == &std::cin) return ReadSecret(STDIN_FILENO, max_bytes, end);
+  std::istream& in = context.in();
+  auto read_byte = [&in](uint8_t* byte) {
+    char c = 0;
+    if (!in.get(c)) return 0;
+    *byte = static_cast<uint8_t>(c);
+    return 1;
+  };
+  return ReadSecretFrom(read_byte, max_bytes, end);
+}
+
+Result<SecretBuffer> ReadNewPassphrase(CommandContext& context, size_t min_bytes) {
+  const bool terminal = context.InIsTerminal();
+  Result<SecretBuffer> passphrase = terminal ? Prompt(context, "Passphrase: ") : ReadLine(context);
+  if (!passphrase.ok()) return passphrase.status();
+  if (passphrase->empty()) {
     return InvalidArgument("no passphrase given: type it, or pass it as a line on standard input");
+  }
+  if (terminal) {
+    Result<SecretBuffer> again = Prompt(context, "The same again: ");
+    if (!again.ok()) return again.status();
+    if (!passphrase->Equals(*again)) return InvalidArgument("the two passphrases differ");
   }
   if (passphrase->size() < min_bytes) {
     return InvalidArgument("the passphrase is " + std::to_string(passphrase->size()) +
                            " bytes long; it must have at least " + std::to_string(min_bytes));
   }
-  return std::move(*passphrase);
+  return passphrase;
 }
 
 }  // namespace inmost::cli

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,10 +15,11 @@
 
 #include "daemon/config/command_line.h"
 #include "daemon/config/reload.h"
-#include "daemon/crypto/bytes.h"
+#include "daemon/crypto/secret_bytes.h"
 #include "daemon/daemon.h"
 #include "daemon/service_notify.h"
 #include "daemon/store/backup_archive.h"
+#include "inmost/secret_input.h"
 
 namespace {
 
@@ -41,23 +43,20 @@ void ReturnLargeBuffersToTheKernel() {
   mallopt(M_TRIM_THRESHOLD, kTrimAboveBytes);
 }
 
-// Reads one line of standard input; `source` names what asked for it in errors.
+// Reads the passphrase, one line of standard input; `source` names what asked for it
+// in errors. read(2) puts it straight into wiped memory (inmost/secret_input.h): a
+// copy in stdin's buffer would stay in the daemon's memory for as long as it runs.
 inmost::Result<inmost::crypto::SecretBytes> ReadPassphrase(const std::string& source) {
-  // Reserved up front so getline never reallocates, leaving an unwiped copy behind.
-  constexpr size_t kMaxPassphrase = 4096;
-  std::string line;
-  line.reserve(kMaxPassphrase);
-  if (!std::getline(std::cin, line) || line.empty()) {
+  constexpr size_t kMaxPassphrase = 4095;
+  auto line = inmost::ReadSecret(STDIN_FILENO, kMaxPassphrase, inmost::SecretEnd::kLine);
+  if (!line.ok()) {
+    return inmost::Status(line.status().code(), source + ": the passphrase on standard input: " +
+                                                    line.status().message());
+  }
+  if (line->empty()) {
     return inmost::InvalidArgument(source + ": no passphrase on standard input");
   }
-  if (line.size() >= kMaxPassphrase) {
-    sodium_memzero(line.data(), line.size());
-    return inmost::InvalidArgument(source + ": the passphrase is too long (at most " +
-                                   std::to_string(kMaxPassphrase - 1) + " bytes)");
-  }
-  auto secret = inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(line));
-  sodium_memzero(line.data(), line.size());
-  return secret;
+  return inmost::crypto::SecretBytes::CopyOf(line->bytes());
 }
 
 // Applies what a SIGHUP may change (config/reload.h) and says what waits for a restart.
@@ -137,6 +136,7 @@ int main(int argc, char** argv) {
 
   if (command->verb == inmost::config::Command::Verb::kInit) {
     inmost::Status status = inmost::InitDataDir(command->daemon.data_dir, pass);
+    passphrase.reset();  // Wiped as soon as the key is wrapped.
     if (!status.ok()) return Fail(status);
     std::cout << "initialised " << command->daemon.data_dir.string() << '\n';
     return 0;
@@ -146,8 +146,8 @@ int main(int argc, char** argv) {
   inmost::core::SystemClock clock{std::chrono::milliseconds(command->clock_offset_ms)};
   boost::asio::io_context io(1);
   auto daemon = inmost::Daemon::Open(io, command->daemon, pass, clock, log);
+  passphrase.reset();  // Wiped as soon as the key is unwrapped.
   if (!daemon.ok()) return Fail(daemon.status());
-  passphrase.reset();
   if (inmost::Status status = (*daemon)->Start(); !status.ok()) return Fail(status);
   inmost::NotifyServiceManager("READY=1");
 

@@ -1,27 +1,67 @@
 #!/usr/bin/env python3
-"""Secret hygiene: no key or content in any log line, no core dumps, and a control
-socket no other local user can reach.
+"""Secret hygiene: no key or content in any log line, no core dumps, no passphrase or
+invite code left in a running program's memory, and a control socket no other local
+user can reach.
 
 Every integration test also checks, after it ends, that no daemon log holds any
 text, answer, question or invite code the test gave a daemon (harness.py); here the
 same is done at debug level over every kind of message, plus the storage key.
+
+The memory checks take a core of the live process with gdb's gcore (which reads its
+memory through ptrace, whatever its core-dump settings; memory marked not to be
+dumped, as libsodium marks its own, stays out, as it would in a real core) and look
+for the secret's bytes in it. Without gdb, or where ptrace is not allowed, they
+print SKIPPED and are skipped; so they are in a sanitizer build, whose shadow memory
+would make the core huge and says nothing about the real daemon's.
 """
 
 import binascii
+import fcntl
+import mmap
 import os
+import secrets
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import termios
 import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, pair, wait_for
+from harness import SANITIZER, Daemon, IntegrationTest, pair, wait_for
 
 ARRIVE = 20.0
 NOBODY_UID = 65534
 SYSTEM_PYTHON = "/usr/bin/python3"  # ours may live where another user cannot reach
+GCORE_TIMEOUT = 180.0  # gdb reads the program's symbols first: slow on a busy machine
+CLI_READ_TIMEOUT = 20.0
+
+
+def take_core(pid, path):
+    """Writes a core of the live process `pid` to `path` with gdb's gcore; returns
+    None, or why no core could be taken."""
+    if SANITIZER:
+        return f"a {SANITIZER} sanitizer build: its shadow memory says nothing of the real one"
+    gdb = shutil.which("gdb")
+    if gdb is None:
+        return "gdb is not installed (scripts/setup installs it)"
+    try:
+        r = subprocess.run([gdb, "-nx", "-batch", "-p", str(pid), "-ex", f"gcore {path}"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=GCORE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"gdb took longer than {GCORE_TIMEOUT:.0f} s to write a core"
+    if r.returncode != 0 or not os.path.isfile(path) or os.path.getsize(path) == 0:
+        detail = (r.stderr.strip() or r.stdout.strip())[-400:]
+        return f"gdb could not take a core of process {pid} (is ptrace allowed?): {detail}"
+    return None
+
+
+def unread_bytes(fd):
+    """How many bytes wait in the pipe whose end `fd` is (FIONREAD)."""
+    return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), sys.byteorder)
 
 
 class SecretHygieneTest(IntegrationTest):
@@ -74,6 +114,66 @@ class SecretHygieneTest(IntegrationTest):
             line = next(l for l in f if l.startswith("Max core file size"))
         soft, hard = line.split()[4:6]
         self.assertEqual((soft, hard), ("0", "0"), line)
+
+    def core_of(self, pid, owner):
+        """The bytes of a core of the live process `pid` (removed when the test ends), or
+        a loud skip when none can be taken."""
+        path = os.path.join(owner.tmp, f"core.{pid}")
+        self.addCleanup(lambda: os.path.exists(path) and os.unlink(path))
+        reason = take_core(pid, path)
+        if reason is not None:
+            sys.stderr.write(f"\n*** SKIPPED {self.id()}: {reason} ***\n")
+            sys.stderr.flush()
+            self.skipTest(reason)
+        with open(path, "rb") as f:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def assertNotInCore(self, secret, core, what):
+        """`secret` (str) is nowhere in `core`, not even its random half alone."""
+        for piece in (secret, secret[len(secret) // 2:]):
+            at = core.find(piece.encode())
+            self.assertEqual(at, -1, f"{what} is in the core, at offset {at}")
+
+    def test_a_running_daemon_holds_no_passphrase(self):
+        """The passphrase given to init and run on standard input is gone from the running
+        daemon's memory: read past stdio's buffer straight into wiped memory, wiped once the
+        storage key is unwrapped."""
+        passphrase = "our shared passphrase " + secrets.token_hex(16)
+        # Only on standard input: not in the environment or on the command line.
+        alice = Daemon("alice")
+        self._daemons.append(alice)
+        self.addCleanup(self._check_and_stop, alice)
+        alice.init(passphrase=passphrase)
+        alice.start(passphrase=passphrase)
+        alice.send("a text, so the daemon has done some work")
+        core = self.core_of(alice.proc.pid, alice)
+        # The core holds the daemon's ordinary memory (its data directory's path is in
+        # it), so finding no passphrase means something.
+        self.assertNotEqual(core.find(alice.data_dir.encode()), -1,
+                            "the core lacks the daemon's own memory")
+        self.assertNotInCore(passphrase, core, "the passphrase")
+        self.assertTrue(alice.status()["fingerprint"], "the daemon did not survive the core")
+
+    def test_join_holds_no_invite_code_while_it_reads(self):
+        """`inmost join -` reads the code straight into wiped memory: while it waits for
+        the rest of its input, the code it has read is nowhere else in its memory."""
+        alice = self.make_daemon("alice")
+        code = "inmost1-" + secrets.token_hex(24)
+        harness.remember_secret(code)
+        join = subprocess.Popen([harness.INMOST, "--data-dir", alice.data_dir, "join", "-"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(lambda: join.poll() is None and join.kill())
+        join.stdin.write(code.encode() + b"\n")
+        join.stdin.flush()
+        wait_for(lambda: unread_bytes(join.stdin.fileno()) == 0, CLI_READ_TIMEOUT,
+                 "inmost join to read the code")
+        core = self.core_of(join.pid, alice)
+        self.assertNotEqual(core.find(alice.data_dir.encode()), -1,
+                            "the core lacks the program's own memory")
+        self.assertNotInCore(code, core, "the invite code")
+        _, err = join.communicate(timeout=CLI_READ_TIMEOUT)  # closes its input
+        self.assertEqual(join.returncode, 1, f"inmost join with a made-up code: {err!r}")
 
     def test_control_socket_is_private(self):
         alice = self.make_daemon("alice")
