@@ -53,6 +53,18 @@ void PrintStatus(std::ostream& out, const control::StatusReply& status) {
       out << FieldLine("Partner addresses", addresses) << '\n';
     }
     out << FieldLine("Not yet delivered", std::to_string(status.unacknowledged())) << '\n';
+    if (!status.partner_refuses().empty()) {
+      out << FieldLine("Partner refuses", "their daemon takes no more for now (" +
+                                              TerminalSafe(status.partner_refuses()) +
+                                              "): it waits here")
+          << '\n';
+    }
+    if (!status.refusing_partner().empty()) {
+      out << FieldLine("Refusing", "no more from your partner for now (" +
+                                       TerminalSafe(status.refusing_partner()) +
+                                       "): it waits on their side")
+          << '\n';
+    }
   }
   if (status.quiet()) {
     std::string until = "only urgent messages are announced";

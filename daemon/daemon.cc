@@ -111,6 +111,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
       new Daemon(io, options, std::move(*db), std::move(*identity), clock, log));
   INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
+  daemon->conversation_.SetIncomingLimits(options.incoming);
   INMOST_RETURN_IF_ERROR(daemon->files_.Load());
   INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
@@ -396,6 +397,8 @@ Result<control::StatusReply> Daemon::StatusNow() const {
     *reply.mutable_partner() = boundaries_.PartnerView();
   }
   reply.set_partner_asked_to_forget_all_unix_ms(memories_.partner_asked_to_forget_all());
+  reply.set_partner_refuses(conversation_.partner_refuses());
+  reply.set_refusing_partner(conversation_.refusing_partner());
   return reply;
 }
 

@@ -53,6 +53,8 @@ struct DaemonOptions {
   uint64_t max_file_bytes = uint64_t{4} << 30;
   uint64_t file_quota_bytes = uint64_t{20} << 30;
   uint64_t transfer_rate_bytes_per_second = 0;
+  // The most the partner may make this daemon store (core/incoming_budget.h).
+  core::IncomingLimits incoming;
   peer::LinkOptions link;
 };
 

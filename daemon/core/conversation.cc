@@ -187,6 +187,26 @@ void Conversation::AppendEntry(records::HistoryEntry& entry) {
   counters_.set_next_history_id(entry.id() + 1);
   PutEntry(entry);
   IndexNewEntry(entry);
+  if (entry.direction() == records::HistoryEntry::INCOMING) {
+    counters_.set_in_unread_items(counters_.in_unread_items() + 1);
+    counters_.set_in_unread_bytes(counters_.in_unread_bytes() + entry.ByteSizeLong());
+  }
+}
+
+void Conversation::AppendNotice(records::HistoryEntry::Direction direction, std::string notice) {
+  records::HistoryEntry entry;
+  entry.set_direction(direction);
+  entry.set_state(records::HistoryEntry::DELIVERED);
+  entry.set_sent_at_unix_ms(clock_.NowUnixMs());
+  if (direction == records::HistoryEntry::INCOMING) {
+    entry.set_received_at_unix_ms(entry.sent_at_unix_ms());
+  }
+  entry.set_notice(std::move(notice));
+  AppendEntry(entry);
+  control::Event event;
+  event.set_at_unix_ms(entry.sent_at_unix_ms());
+  *event.mutable_message_received()->mutable_message() = MessageView(entry, false);
+  pending_events_.push_back(std::move(event));
 }
 
 void Conversation::IndexNewEntry(const records::HistoryEntry& entry) {
@@ -394,12 +414,14 @@ boost::asio::awaitable<Result<control::MarkReadReply>> Conversation::MarkRead(ui
     entry.set_state(records::HistoryEntry::READ);
     read_seq = std::max(read_seq, entry.seq());
     PutEntry(entry);
+    CountRead(entry);
     reply.set_marked(reply.marked() + 1);
   }
   counters_.set_in_read_history_id(std::max(counters_.in_read_history_id(), up_to_id));
   counters_.set_in_read(read_seq);
   Status status = co_await commit_.Sync();
   if (!status.ok()) co_return status;
+  MaybeLift();  // Reading makes room.
   if (reply.marked() > 0 && send_read_receipts_) {
     peer::PeerMessage message;
     message.mutable_read_receipt()->set_up_to_seq(read_seq);
@@ -448,7 +470,9 @@ Status Conversation::StartWithNewPartner() {
 void Conversation::OnLinkUp() {
   out_open_ = false;
   in_open_ = false;
+  partner_refuses_.clear();  // A partner still refusing says so again.
   SendStreamHello();
+  if (!refusing_.empty()) SendRefusal(false);
   if (durable_.in_stored() > 0) SendAckNow();
   if (durable_.in_read() > 0 && send_read_receipts_) {
     peer::PeerMessage message;
@@ -469,6 +493,7 @@ void Conversation::SendDurable() {
 }
 
 void Conversation::OnPeerMessage(const peer::PeerMessage& message) {
+  MaybeLift();  // Any message (a keepalive at least) tells whether time made room.
   switch (message.kind_case()) {
     // Nothing of a stream counts before both sides compared it with its copy.
     case peer::PeerMessage::kDeliver:
@@ -488,6 +513,9 @@ void Conversation::OnPeerMessage(const peer::PeerMessage& message) {
       break;
     case peer::PeerMessage::kStreamCopies:
       OnStreamCopies(message.stream_copies());
+      break;
+    case peer::PeerMessage::kRefusal:
+      OnRefusal(message.refusal());
       break;
     default:
       break;  // Not ours, or from a newer partner: ignored.
@@ -509,12 +537,14 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     return;
   }
   if (deliver.seq() > expected) {
+    if (!refusing_.empty()) return;  // What follows a refused item comes again, later.
     // A gap means an earlier message was lost with a session; the partner re-sends
     // from its oldest unacknowledged message on the next link up.
     log_.Warning("partner message seq " + std::to_string(deliver.seq()) + " arrived before seq " +
                  std::to_string(expected) + "; waiting for the re-send");
     return;
   }
+  if (RefuseIfOverBudget(deliver)) return;
   if (deliver.has_unavailable()) {
     // Keeps its place, and says plainly what is missing.
     records::HistoryEntry entry;
@@ -523,7 +553,7 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     entry.set_seq(deliver.seq());
     entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
     entry.set_received_at_unix_ms(clock_.NowUnixMs());
-    entry.set_notice("Your partner sent " + ShownWhat(deliver.unavailable().what()) +
+    entry.set_notice("Your partner sent " + ShownWords(deliver.unavailable().what()) +
                      " here that this copy of the store lost and that could not be sent again.");
     AppendEntry(entry);
     counters_.set_in_stored(deliver.seq());

@@ -20,6 +20,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
+#include "daemon/core/incoming_budget.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/stream_lineage.h"
 #include "daemon/log/logger.h"
@@ -77,6 +78,12 @@ class Conversation {
   boost::asio::awaitable<Result<control::MarkReadReply>> MarkRead(uint64_t up_to_id);
   // Outgoing messages the partner has not yet acknowledged.
   uint64_t unacknowledged() const;
+  // The budget that keeps a runaway or hostile partner from filling this disk.
+  void SetIncomingLimits(const IncomingLimits& limits) { budget_.SetLimits(limits); }
+  // Why this daemon takes no more of the partner's stream for now (empty: it does).
+  const std::string& refusing_partner() const { return refusing_; }
+  // Why the partner's daemon takes no more of ours for now (empty: it does).
+  const std::string& partner_refuses() const { return partner_refuses_; }
   // Whether MarkRead tells the partner (a boundary each person sets). Off, the
   // partner sees their messages delivered, never read.
   void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
@@ -152,6 +159,22 @@ class Conversation {
   Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
   Status Reload();
 
+  // Sends every item after `out_acked` again (after a link up, or a lifted refusal).
+  void ResendUnacked();
+  // Adds a line from inmost itself to the history (`direction`: whose stream it
+  // concerns).
+  void AppendNotice(records::HistoryEntry::Direction direction, std::string notice);
+
+  // ---- the incoming budget (stream_refusal.cc) ----
+  // True, having told both users once, when `deliver` would pass the budget.
+  bool RefuseIfOverBudget(const peer::Deliver& deliver);
+  // Takes the partner's stream again once there is room.
+  void MaybeLift();
+  void SendRefusal(bool lifted);
+  void OnRefusal(const peer::Refusal& refusal);
+  // Counts `entry`, read now, out of the unread budget.
+  void CountRead(const records::HistoryEntry& entry);
+
   // ---- telling copies of a stream apart (stream_resync.cc) ----
   // Re-sends our items after `out_acked` and opens our stream to the partner.
   void OpenOurStream();
@@ -204,6 +227,15 @@ class Conversation {
   std::unordered_map<uint64_t, records::HistoryEntry> writing_entries_;
   std::vector<control::Event> pending_events_;   // For the batch being filled.
   std::vector<control::Event> flushing_events_;  // For the batch being written.
+
+  IncomingBudget budget_;
+  std::string refusing_;         // Why we refuse the partner's items now; empty: we don't.
+  uint64_t refused_bytes_ = 0;   // The size of the item we refused: room means room for it.
+  std::string partner_refuses_;  // Why the partner refuses ours now; empty: it doesn't.
+  // When each user was last told (a notice in the history): at most once an hour,
+  // however often a sustained flood is refused and let in again.
+  int64_t told_refusing_at_ms_ = 0;
+  int64_t told_refused_at_ms_ = 0;
 
   records::StreamLineage lineage_;
   std::string run_epoch_;  // The incarnation this run opened; empty until it sends.

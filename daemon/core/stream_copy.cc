@@ -21,10 +21,10 @@ std::string NotPlainText(const records::HistoryEntry& entry) {
   return "";
 }
 
-std::string ShownWhat(std::string_view partner_words) {
-  if (!ValidateText(partner_words, "it", kMaxWhatBytes).ok()) return "an item";
+std::string ShownWords(std::string_view partner_words, std::string_view otherwise) {
+  if (!ValidateText(partner_words, "it", kMaxWhatBytes).ok()) return std::string(otherwise);
   for (char c : partner_words) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "an item";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::string(otherwise);
   }
   return std::string(partner_words);
 }

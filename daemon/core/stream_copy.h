@@ -14,8 +14,9 @@ namespace inmost::core {
 // it is ("an envelope", "a file", "a message since forgotten", ...).
 std::string NotPlainText(const records::HistoryEntry& entry);
 
-// The partner's words for an item it could not send, made safe to show: at most a
-// short line of valid UTF-8 without control characters, else "an item".
-std::string ShownWhat(std::string_view partner_words);
+// The partner's words (what an item it could not send was, why it refuses more),
+// made safe to show: a short line of valid UTF-8 without control characters, else
+// `otherwise`.
+std::string ShownWords(std::string_view partner_words, std::string_view otherwise = "an item");
 
 }  // namespace inmost::core

@@ -9,7 +9,6 @@
 
 #include "daemon/core/conversation.h"
 #include "daemon/core/history_keys.h"
-#include "daemon/core/message_view.h"
 #include "daemon/core/stream_copy.h"
 #include "daemon/crypto/bytes.h"
 
@@ -202,7 +201,10 @@ void Conversation::OpenOurStream() {
   peer::PeerMessage open;
   *open.mutable_stream_open()->mutable_lineage() = lineage_.ours();
   open.mutable_stream_open()->set_last_seq(durable_.next_out_seq() - 1);
-  if (!channel_.SendToPartner(open)) return;
+  if (channel_.SendToPartner(open)) ResendUnacked();
+}
+
+void Conversation::ResendUnacked() {
   for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
     auto item = OutgoingItem(seq);
     if (!item.ok()) {
@@ -287,20 +289,11 @@ void Conversation::OnStreamCopies(const peer::StreamCopies& copies) {
                 " you sent after it (envelopes, files, nudges, ...) could not come back: your "
                 "partner has them.";
     }
-    records::HistoryEntry entry;
-    entry.set_direction(records::HistoryEntry::OUTGOING);
-    entry.set_state(records::HistoryEntry::DELIVERED);
-    entry.set_sent_at_unix_ms(clock_.NowUnixMs());
-    entry.set_notice(notice);
-    AppendEntry(entry);
+    AppendNotice(records::HistoryEntry::OUTGOING, std::move(notice));
     lineage_.set_copies_after(0);
     lineage_.set_copies_to(0);
     lineage_.set_copies_recovered(0);
     lineage_.set_copies_lost(0);
-    control::Event event;
-    event.set_at_unix_ms(entry.sent_at_unix_ms());
-    *event.mutable_message_received()->mutable_message() = MessageView(entry, false);
-    pending_events_.push_back(std::move(event));
   }
   PutLineage();
   commit_.AfterWrite([](const Status&) {});  // Lost in a crash, they are asked for again.
