@@ -56,8 +56,26 @@ std::optional<int> FetchHistory(CommandContext& context, Client& client,
   return std::nullopt;
 }
 
-// Writes `content` to a new file at `path`, readable by its owner alone; fails
-// rather than replace a file that exists.
+// Syncs the folder holding `path`, so a file just created there survives a power cut
+// (the client's counterpart of the daemon's store::SyncParentDirectory).
+Status SyncParentDirectory(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return IoError("cannot open directory " + dir.string() + ": " + std::strerror(errno));
+  }
+  const bool synced = ::fsync(fd) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (!synced) {
+    return IoError("cannot sync directory " + dir.string() + ": " + std::strerror(error));
+  }
+  return Status::Ok();
+}
+
+// Writes `content` to a new file at `path`, readable by its owner alone, and syncs it
+// and its folder; fails rather than replace a file that exists.
 Status WriteNewFile(const std::string& path, const std::string& content) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return IoError("cannot create " + path + ": " + std::strerror(errno));
@@ -72,8 +90,13 @@ Status WriteNewFile(const std::string& path, const std::string& content) {
     }
     written += static_cast<size_t>(n);
   }
+  if (::fsync(fd) != 0) {
+    int error = errno;
+    ::close(fd);
+    return IoError("cannot sync " + path + ": " + std::strerror(error));
+  }
   if (::close(fd) != 0) return IoError("cannot write " + path + ": " + std::strerror(errno));
-  return Status::Ok();
+  return SyncParentDirectory(path);
 }
 
 }  // namespace

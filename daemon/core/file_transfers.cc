@@ -20,6 +20,8 @@
 #include "daemon/core/send_window.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/envelope_seal.h"
+#include "daemon/store/durable_dir.h"
+#include "daemon/store/private_file.h"
 
 namespace inmost::core {
 
@@ -140,8 +142,9 @@ FileTransfers::~FileTransfers() = default;
 Status FileTransfers::Load() {
   outgoing_.clear();
   incoming_.clear();
+  // A new files/ is durable in the data directory before any received file in it.
+  INMOST_RETURN_IF_ERROR(store::CreateDirectoryDurably(files_dir_, store::kPrivateDirMode));
   std::error_code ec;
-  std::filesystem::create_directories(files_dir_, ec);
   std::filesystem::permissions(files_dir_, std::filesystem::perms::owner_all, ec);
 
   std::vector<std::pair<std::string, std::string>> outgoing;

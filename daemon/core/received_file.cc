@@ -9,6 +9,7 @@
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/store/blob_file.h"
+#include "daemon/store/durable_dir.h"
 #include "daemon/store/private_file.h"
 
 namespace inmost::core {
@@ -60,6 +61,8 @@ Status SaveReceivedFile(const std::filesystem::path& blob_path, std::span<const 
   if (status.ok() && ::fsync(out.get()) != 0) {
     status = IoError("cannot sync " + store::DescribeFileError(to, errno));
   }
+  // Its name in the folder is durable too before the save is reported.
+  if (status.ok()) status = store::SyncParentDirectory(to);
   if (!status.ok()) {
     std::error_code ignored;
     std::filesystem::remove(to, ignored);

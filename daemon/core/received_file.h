@@ -22,7 +22,8 @@ Status ReadReceivedFile(const std::filesystem::path& blob_path, std::span<const 
                         const records::FileRecord& file,
                         const std::function<Status(std::string_view plaintext)>& sink);
 
-// Writes `file` decrypted and verified to `to`, a new file (mode 0600), synced.
+// Writes `file` decrypted and verified to `to`, a new file (mode 0600), synced along
+// with its folder.
 // AlreadyExists when `to` exists; on any error `to` is left absent.
 Status SaveReceivedFile(const std::filesystem::path& blob_path, std::span<const uint8_t> key,
                         const records::FileRecord& file, const std::filesystem::path& to);

@@ -23,6 +23,7 @@
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/backup_stream.h"
 #include "daemon/store/data_dir.h"
+#include "daemon/store/durable_dir.h"
 #include "daemon/store/private_file.h"
 
 namespace inmost::store {
@@ -336,8 +337,8 @@ class RestoredFiles {
                                                kFilePrefix.size() + kFileNameSize);
     auto it = open_.find(name);
     if (it == open_.end()) {
+      INMOST_RETURN_IF_ERROR(CreateDirectoryDurably(dir_, kPrivateDirMode));
       std::error_code ec;
-      std::filesystem::create_directory(dir_, ec);
       std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
       const auto path = dir_ / name;
       UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode));

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "daemon/crypto/file_cipher.h"
+#include "daemon/store/durable_dir.h"
 
 namespace inmost::store {
 namespace {
@@ -22,7 +23,7 @@ Result<std::shared_ptr<BlobFile>> BlobFile::Open(const std::filesystem::path& pa
   UniqueFd fd(::open(path.c_str(), flags, kPrivateFileMode));
   if (fd.get() < 0) return IoError("cannot open " + DescribeFileError(path, errno));
   if (create) INMOST_RETURN_IF_ERROR(SetPrivateMode(fd.get(), path));
-  return std::make_shared<BlobFile>(std::move(fd), path);
+  return std::make_shared<BlobFile>(std::move(fd), path, create);
 }
 
 Status BlobFile::WriteChunk(uint64_t index, std::string_view sealed) {
@@ -53,6 +54,10 @@ Result<std::string> BlobFile::ReadChunk(uint64_t index, size_t length) const {
 
 Status BlobFile::Sync() {
   if (::fdatasync(fd_.get()) != 0) return IoError("cannot sync " + DescribeFileError(path_, errno));
+  if (!name_synced_.load()) {
+    INMOST_RETURN_IF_ERROR(SyncParentDirectory(path_));
+    name_synced_.store(true);
+  }
   return Status::Ok();
 }
 

@@ -1,10 +1,12 @@
 // A received file at rest: its chunks exactly as they arrived, each sealed under the
 // file key (crypto/file_cipher.h), at fixed offsets in files/<transfer id hex>, mode
 // 0600. It never holds plaintext and never decides what is durable: callers Sync and
-// then record how many chunks are synced. Sync may run on another thread than the
-// writes; everything else stays on one thread.
+// then record how many chunks are synced (a new blob's first Sync also makes its name
+// in files/ durable). Sync may run on another thread than the writes; everything else
+// stays on one thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,7 +27,8 @@ class BlobFile {
   Status WriteChunk(uint64_t index, std::string_view sealed);
   // Reads sealed chunk `index`, `length` bytes long.
   Result<std::string> ReadChunk(uint64_t index, size_t length) const;
-  // Makes every chunk written so far durable (fdatasync).
+  // Makes every chunk written so far durable (fdatasync); the first Sync of a blob
+  // Open created also syncs its folder, so the blob itself survives a power cut.
   Status Sync();
   // Cuts the file after `chunks` chunks: what a crash left beyond the last durable
   // chunk is dropped before the transfer resumes.
@@ -34,11 +37,15 @@ class BlobFile {
   uint64_t size() const;
   const std::filesystem::path& path() const { return path_; }
 
-  BlobFile(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  BlobFile(UniqueFd fd, std::filesystem::path path, bool created)
+      : fd_(std::move(fd)), path_(std::move(path)), name_synced_(!created) {}
 
  private:
   UniqueFd fd_;
   std::filesystem::path path_;
+  // False until the folder holding a newly created blob is synced (by Sync, which may
+  // run on another thread).
+  std::atomic<bool> name_synced_;
 };
 
 }  // namespace inmost::store

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "daemon/store/durable_dir.h"
+#include "daemon/store/private_file.h"
 #include "inmost/data_dir.h"
 
 namespace inmost::store {
@@ -22,7 +24,6 @@ constexpr char kWrappedKeyFileName[] = "storage.key.wrapped";
 // A LevelDB directory holds this file once the database exists.
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
 
-constexpr mode_t kPrivateDirMode = 0700;
 // Permission bits for group and others; none may be set on a private directory.
 constexpr mode_t kGroupOtherBits = 077;
 constexpr mode_t kPermissionBits = 07777;
@@ -76,7 +77,11 @@ Status DataDir::CreatePrivate() const {
   std::filesystem::path partial;
   for (const auto& component : root_) {
     partial /= component;
-    if (::mkdir(partial.c_str(), kPrivateDirMode) == 0) continue;
+    if (::mkdir(partial.c_str(), kPrivateDirMode) == 0) {
+      // The new folder's name is durable before anything is created in it.
+      INMOST_RETURN_IF_ERROR(SyncParentDirectory(partial));
+      continue;
+    }
     const int err = errno;
     // Existing directories (including ones we may not write, such as /home) are fine.
     if (IsDirectory(partial)) continue;

@@ -33,8 +33,9 @@ class DataDir {
   // The folder of received files, each sealed chunk by chunk (blob_file.h).
   std::filesystem::path files_path() const;
 
-  // Creates the root and any missing parents with mode 0700 (like `mkdir -p -m 700`).
-  // An existing directory is left as it is; CheckPrivate() judges its mode.
+  // Creates the root and any missing parents with mode 0700 (like `mkdir -p -m 700`),
+  // syncing each new one into its parent so it survives a power cut. An existing
+  // directory is left as it is; CheckPrivate() judges its mode.
   Status CreatePrivate() const;
   // Ok when the root is a directory owned by this user that group and others cannot
   // access; otherwise PermissionDenied (with the fix), NotFound or FailedPrecondition.

@@ -1,6 +1,5 @@
 #include "daemon/store/private_file.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,17 +45,6 @@ Result<size_t> ReadUpTo(int fd, std::span<uint8_t> out, const std::filesystem::p
 Status SetPrivateMode(int fd, const std::filesystem::path& path) {
   if (::fchmod(fd, kPrivateFileMode) != 0) {
     return IoError("cannot set mode 0600 on " + DescribeFileError(path, errno));
-  }
-  return Status::Ok();
-}
-
-Status SyncParentDirectory(const std::filesystem::path& path) {
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return IoError("cannot open directory " + DescribeFileError(dir, errno));
-  if (::fsync(fd.get()) != 0) {
-    return IoError("cannot sync directory " + DescribeFileError(dir, errno));
   }
   return Status::Ok();
 }

@@ -21,6 +21,8 @@ namespace inmost::store {
 
 // The only mode a private file has: read and write for its owner alone.
 inline constexpr mode_t kPrivateFileMode = 0600;
+// ... and a private directory's: everything for its owner alone.
+inline constexpr mode_t kPrivateDirMode = 0700;
 
 // Owns a file descriptor (negative: none) and closes it when it goes out of scope.
 class UniqueFd {
@@ -53,9 +55,6 @@ Result<size_t> ReadUpTo(int fd, std::span<uint8_t> out, const std::filesystem::p
 
 // Sets the open file's mode to exactly kPrivateFileMode, whatever the umask left.
 Status SetPrivateMode(int fd, const std::filesystem::path& path);
-
-// Syncs the directory holding `path`, so a newly created or renamed entry survives a crash.
-Status SyncParentDirectory(const std::filesystem::path& path);
 
 // Stores `value` in the sizeof(T) bytes at `out`, most significant byte first.
 template <std::unsigned_integral T>

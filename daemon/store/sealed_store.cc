@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "daemon/crypto/bytes.h"
+#include "daemon/store/durable_dir.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
 #include "daemon/store/unmapped_env.h"
@@ -173,6 +174,11 @@ Status SealedStore::OpenDbLocked(bool create) const {
   leveldb::Status s = leveldb::DB::Open(options, dir_.string(), &db);
   if (!s.ok()) return FromLevelDb(s, "open the store at " + dir_.string());
   db_.reset(db);
+  // Every open renames a new CURRENT into place, and LevelDB syncs the folder only for
+  // a new MANIFEST, before that rename; a new store's folder is a new name in the
+  // data directory.
+  INMOST_RETURN_IF_ERROR(SyncDirectory(dir_));
+  if (create) INMOST_RETURN_IF_ERROR(SyncParentDirectory(dir_));
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/store/durable_dir.h"
 #include "daemon/store/private_file.h"
 
 namespace inmost::store {

@@ -305,10 +305,15 @@ class EventReader:
 
 
 class Daemon:
-    """One inmostd with its own temporary data directory and log file."""
+    """One inmostd with its own temporary data directory and log file.
 
-    def __init__(self, name, extra_args=None, link_args=None):
+    command_prefix (e.g. ["strace", "-f", "-o", FILE]) runs `init` and `run` under a
+    wrapper; signals then go to the wrapped daemon itself, the wrapper's child.
+    """
+
+    def __init__(self, name, extra_args=None, link_args=None, command_prefix=None):
         self.name = name
+        self.command_prefix = list(command_prefix or [])
         self.tmp = tempfile.mkdtemp(prefix=f"inmost-it-{name}-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.log_path = os.path.join(self.tmp, "daemon.log")
@@ -323,7 +328,7 @@ class Daemon:
 
     def init(self, passphrase=None):
         """`inmostd init`; with a passphrase, the storage key is wrapped under it."""
-        args = [INMOSTD, "init", "--data-dir", self.data_dir]
+        args = self.command_prefix + [INMOSTD, "init", "--data-dir", self.data_dir]
         if passphrase is not None:
             args.append("--passphrase-stdin")
         r = subprocess.run(args, input=None if passphrase is None else passphrase + "\n",
@@ -350,8 +355,9 @@ class Daemon:
         if same_port:
             assert self.listen_address, "same_port needs an earlier start"
             listen = self.listen_address
-        args = [INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
-                "--log-level", "debug"] + self.link_args + self.extra_args + list(extra_args or [])
+        args = self.command_prefix + [
+            INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
+            "--log-level", "debug"] + self.link_args + self.extra_args + list(extra_args or [])
         self._log_note(f"start #{self.starts}: {' '.join(args)}")
         log = open(self.log_path, "ab")
         try:
@@ -385,13 +391,28 @@ class Daemon:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def _signal(self, sig):
+        """Sends sig to the daemon: the process started, or with a command_prefix the
+        wrapper's child (a wrapper such as strace does not pass signals on)."""
+        pid = self.proc.pid
+        if self.command_prefix:
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    pid = int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass  # no child (yet, or any more): the wrapper itself
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass  # it has just exited; wait() tells how
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, wait, and assert a clean exit (status 0)."""
         if self.proc is None or self.proc.poll() is not None:
             rc = None if self.proc is None else self.proc.returncode
             raise AssertionError(f"{self.name}: stop() but the daemon is not running (exit {rc})\n"
                                  + self.log_tail())
-        self.proc.send_signal(signal.SIGTERM)
+        self._signal(signal.SIGTERM)
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -406,7 +427,7 @@ class Daemon:
 
     def kill9(self):
         assert self.running(), f"{self.name}: kill9() but the daemon is not running"
-        self.proc.send_signal(signal.SIGKILL)
+        self._signal(signal.SIGKILL)
         self.proc.wait(timeout=STOP_TIMEOUT)
         self._log_note("killed with SIGKILL")
 
@@ -417,10 +438,11 @@ class Daemon:
     def close(self):
         """Ends the process (if still running) without judging its exit."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
                 self.proc.kill()
                 self.proc.wait()
 
