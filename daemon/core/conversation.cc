@@ -545,22 +545,7 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     return;
   }
   if (RefuseIfOverBudget(deliver)) return;
-  if (deliver.has_unavailable()) {
-    // Keeps its place, and says plainly what is missing.
-    records::HistoryEntry entry;
-    entry.set_direction(records::HistoryEntry::INCOMING);
-    entry.set_state(records::HistoryEntry::DELIVERED);
-    entry.set_seq(deliver.seq());
-    entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
-    entry.set_received_at_unix_ms(clock_.NowUnixMs());
-    entry.set_notice("Your partner sent " + ShownWords(deliver.unavailable().what()) +
-                     " here that this copy of the store lost and that could not be sent again.");
-    AppendEntry(entry);
-    counters_.set_in_stored(deliver.seq());
-    AckWhenSynced();
-    return;
-  }
-  if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET) {
+  if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET && !deliver.has_unavailable()) {
     for (const auto& handler : item_handlers_) handler(deliver);
     counters_.set_in_stored(deliver.seq());
     AckWhenSynced();
@@ -570,8 +555,14 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   entry.set_direction(records::HistoryEntry::INCOMING);
   entry.set_state(records::HistoryEntry::DELIVERED);
   entry.set_seq(deliver.seq());
-  entry.set_text(deliver.text());
-  entry.set_urgent(deliver.urgent());
+  if (deliver.has_unavailable()) {
+    // Keeps its place, and says plainly what is missing.
+    entry.set_notice("Your partner sent " + ShownWords(deliver.unavailable().what()) +
+                     " here that this copy of the store lost and that could not be sent again.");
+  } else {
+    entry.set_text(deliver.text());
+    entry.set_urgent(deliver.urgent());
+  }
   entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
   entry.set_received_at_unix_ms(clock_.NowUnixMs());
   AppendEntry(entry);

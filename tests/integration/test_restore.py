@@ -137,6 +137,10 @@ class RestoreTest(IntegrationTest):
         self.send_and_wait(alice, bob, a[0])
         archive, passphrase = self.backup(bob)
         self.send_and_wait(alice, bob, a[1])
+        sealed = unique("sealed for years")
+        alice.rpc("send", {"text": sealed, "open_at_unix_ms": 4102444800000})  # 2100
+        wait_for(lambda: any(m.get("kind") == "ENVELOPE" for m in bob.history_all()), ARRIVE,
+                 "the envelope reaches bob")
         self.send_and_wait(alice, bob, a[2])
         self.assert_all_delivered(alice)
         bob.stop()
@@ -144,6 +148,13 @@ class RestoreTest(IntegrationTest):
         restored.start(same_port=True)
         wait_for(lambda: texts(restored, "INCOMING") == a[:3], ARRIVE,
                  "what alice sent after bob's backup arrives again")
+        # Alice no longer keeps the envelope's offer once bob had it: its place is
+        # kept and it is said plainly, never sent as a text.
+        lost = [m for m in restored.history_all()
+                if m.get("kind") == "NOTICE" and m["direction"] == "INCOMING"]
+        self.assertEqual(len(lost), 1, lost)
+        self.assertIn("an envelope", lost[0]["text"])
+        self.assertNotIn(sealed, str(restored.history_all()))
         self.send_and_wait(alice, restored, a[3])
         self.assertEqual(texts(restored, "INCOMING"), a, "each once, in order")
         b1 = unique("b1")
