@@ -15,6 +15,7 @@
 
 #include "daemon/config/command_line.h"
 #include "daemon/config/reload.h"
+#include "daemon/config/test_hooks.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/daemon.h"
 #include "daemon/service_notify.h"
@@ -143,6 +144,15 @@ int main(int argc, char** argv) {
   }
 
   inmost::log::Logger log(std::cerr, command->log_level);
+  if (command->clock_offset_ms != 0) {
+    log.Warning("test hook: this daemon's clock is shifted by " +
+                std::to_string(command->clock_offset_ms) + " ms ($" +
+                inmost::config::kTestClockOffsetVariable + ")");
+  } else if (!inmost::config::TestHooksBuilt() &&
+             std::getenv(inmost::config::kTestClockOffsetVariable) != nullptr) {
+    log.Warning(std::string("$") + inmost::config::kTestClockOffsetVariable +
+                " is ignored: this inmostd was built without test hooks");
+  }
   inmost::core::SystemClock clock{std::chrono::milliseconds(command->clock_offset_ms)};
   boost::asio::io_context io(1);
   auto daemon = inmost::Daemon::Open(io, command->daemon, pass, clock, log);

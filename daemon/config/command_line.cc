@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "daemon/config/run_options.h"
+#include "daemon/config/test_hooks.h"
 #include "daemon/peer/socks5.h"
 
 namespace inmost::config {
@@ -122,12 +123,15 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   command.daemon.max_file_bytes = run->max_file_bytes;
   command.daemon.file_quota_bytes = run->file_quota_bytes;
   command.daemon.transfer_rate_bytes_per_second = run->transfer_rate_bytes_per_second;
+  command.daemon.incoming = run->incoming;
   command.log_level = run->log_level;
   command.daemon.link.keepalive_interval = run->keepalive_interval;
   command.daemon.link.dead_after = run->dead_after;
   command.daemon.link.backoff_max = run->backoff_max;
   command.daemon.link.rehandshake_after = run->rehandshake_after;
-  command.clock_offset_ms = run->clock_offset_ms;
+  auto clock_offset_ms = TestClockOffsetMs(getenv);
+  if (!clock_offset_ms.ok()) return clock_offset_ms.status();
+  command.clock_offset_ms = *clock_offset_ms;
   if (!run->proxy_url.empty()) {
     auto proxy = peer::ParseProxyUrl(run->proxy_url);
     if (!proxy.ok()) return InvalidArgument("--proxy: " + proxy.status().message());

@@ -21,11 +21,14 @@ struct Command {
   DaemonOptions daemon;     // data_dir resolved; listen etc. for kRun.
   bool passphrase_stdin = false;
   log::Level log_level = log::Level::kInfo;
-  int64_t clock_offset_ms = 0;  // For tests of time-based release; 0 in real use.
+  // For kRun: $INMOST_TEST_CLOCK_OFFSET_MS in a build with test hooks (see
+  // config/test_hooks.h), else 0.
+  int64_t clock_offset_ms = 0;
 };
 
-// Parses `argv` (with `getenv` for the data-directory default). Unknown options, a
-// missing verb or a bad value give InvalidArgument with a message naming the problem.
+// Parses `argv` (with `getenv` for the data-directory default and the test hooks).
+// Unknown options, a missing verb or a bad value give InvalidArgument with a message
+// naming the problem.
 Result<Command> ParseCommandLine(int argc, const char* const* argv,
                                  const std::function<const char*(const char*)>& getenv);
 

@@ -19,10 +19,15 @@ ReloadPlan PlanReload(const Command& running, const Command& reread) {
   note(a.link.dead_after != b.link.dead_after, "dead-after-ms");
   note(a.link.backoff_max != b.link.backoff_max, "backoff-max-ms");
   note(a.link.rehandshake_after != b.link.rehandshake_after, "rehandshake-s");
-  note(running.clock_offset_ms != reread.clock_offset_ms, "clock-offset-ms");
   note(a.max_file_bytes != b.max_file_bytes, "max-file-size");
   note(a.file_quota_bytes != b.file_quota_bytes, "file-quota");
   note(a.transfer_rate_bytes_per_second != b.transfer_rate_bytes_per_second, "transfer-rate");
+  const core::IncomingLimits& x = a.incoming;
+  const core::IncomingLimits& y = b.incoming;
+  note(x.items_per_hour != y.items_per_hour, "incoming-items-per-hour");
+  note(x.bytes_per_hour != y.bytes_per_hour, "incoming-bytes-per-hour");
+  note(x.unread_items != y.unread_items, "incoming-unread-items");
+  note(x.unread_bytes != y.unread_bytes, "incoming-unread-bytes");
   return plan;
 }
 

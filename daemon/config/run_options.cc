@@ -100,8 +100,6 @@ po::options_description RunOptions(const std::string& default_listen) {
       "cap of the exponential reconnect backoff (starts at 250 ms, doubles, +-25% jitter)")(
       "rehandshake-s", po::value<int64_t>()->default_value(1800),
       "replace the session with a fresh Noise handshake this often (at most 3600)")(
-      "clock-offset-ms", po::value<int64_t>()->default_value(0),
-      "shift this daemon's wall clock (for testing time-based features only)")(
       "quiet-hours", po::value<std::string>(),
       "a daily quiet window in local time, HH:MM-HH:MM, or off; given here, it replaces what "
       "`inmost config quiet-hours` set, at start and at every SIGHUP")(
@@ -118,7 +116,18 @@ po::options_description RunOptions(const std::string& default_listen) {
       "--max-file-size); a file that would go beyond it is refused")(
       "transfer-rate", po::value<std::string>()->value_name("SIZE")->default_value("0"),
       "send files at most this many bytes per second (a size as for --max-file-size, such as "
-      "2M); 0: as fast as the link allows. Texts are never held back by it");
+      "2M); 0: as fast as the link allows. Texts are never held back by it")(
+      "incoming-items-per-hour", po::value<uint64_t>()->default_value(50000),
+      "the most messages and other items the partner's daemon may make this one store in an "
+      "hour; past it (or past any incoming-* limit) it takes no more for now, both of you are "
+      "told, and what your partner sends waits on their side until there is room")(
+      "incoming-bytes-per-hour", po::value<std::string>()->value_name("SIZE")->default_value("256M"),
+      "the most bytes of such items in an hour (a size as for --max-file-size; files' own "
+      "bytes count against --file-quota instead)")(
+      "incoming-unread-items", po::value<uint64_t>()->default_value(100000),
+      "the most items from the partner stored and not yet read; reading makes room")(
+      "incoming-unread-bytes", po::value<std::string>()->value_name("SIZE")->default_value("1G"),
+      "the most bytes of items from the partner stored and not yet read");
   return o;
 }
 
@@ -163,7 +172,6 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   settings.dead_after = *dead_after;
   settings.backoff_max = *backoff_max;
   settings.rehandshake_after = std::chrono::seconds(rehandshake);
-  settings.clock_offset_ms = vm["clock-offset-ms"].as<int64_t>();
   if (vm.count("quiet-hours")) {
     settings.quiet_hours = vm["quiet-hours"].as<std::string>();
     if (settings.quiet_hours != "off") {
@@ -196,6 +204,22 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   settings.max_file_bytes = *max_file;
   settings.file_quota_bytes = *quota;
   settings.transfer_rate_bytes_per_second = *rate;
+  auto incoming_bytes = size("incoming-bytes-per-hour", false);
+  auto unread_bytes = size("incoming-unread-bytes", false);
+  for (auto* r : {&incoming_bytes, &unread_bytes}) {
+    if (!r->ok()) return r->status();
+  }
+  auto count = [&](const char* name) -> Result<uint64_t> {
+    uint64_t n = vm[name].as<uint64_t>();
+    if (n == 0) return InvalidArgument(std::string("--") + name + " must be at least 1");
+    return n;
+  };
+  auto items = count("incoming-items-per-hour");
+  auto unread_items = count("incoming-unread-items");
+  for (auto* r : {&items, &unread_items}) {
+    if (!r->ok()) return r->status();
+  }
+  settings.incoming = {*items, *incoming_bytes, *unread_items, *unread_bytes};
   return settings;
 }
 

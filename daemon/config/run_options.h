@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/log/logger.h"
+#include "daemon/core/incoming_budget.h"
 #include "inmost/status.h"
 
 namespace inmost::config {
@@ -25,13 +26,13 @@ struct RunSettings {
   std::chrono::milliseconds dead_after{0};
   std::chrono::milliseconds backoff_max{0};
   std::chrono::seconds rehandshake_after{0};
-  int64_t clock_offset_ms = 0;
   std::string quiet_hours;        // "HH:MM-HH:MM" or "off" (checked); empty: not given.
   std::string proxy_url;          // --proxy as given, empty for none; command_line.cc checks it
                                   // with peer::ParseProxyUrl, which needs Asio (see above).
   uint64_t max_file_bytes = 0;    // --max-file-size
   uint64_t file_quota_bytes = 0;  // --file-quota
   uint64_t transfer_rate_bytes_per_second = 0;  // --transfer-rate; 0: unlimited.
+  core::IncomingLimits incoming;                // --incoming-*
 };
 
 // A size as the options take it: a byte count ("1048576"), or a whole number with

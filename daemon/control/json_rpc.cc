@@ -63,6 +63,64 @@ JsonRpcError MakeError(int code, std::string message) {
   return JsonRpcError{code, std::move(message), std::string(name)};
 }
 
+// Why `line` must not reach a JSON parser (kMaxJsonDepth, kMaxJsonValues), if it
+// must not. One pass over the bytes, stopping at the first value past a limit, so
+// even a megabyte is refused in about a millisecond. Brackets and commas count
+// outside strings only; strings are quoted with " or ' (protobuf's parser takes
+// both) and a backslash escapes the next byte. Malformed input may be miscounted,
+// but never so that a parser would see more than the limits allow.
+std::optional<JsonRpcError> StructureProblem(std::string_view line) {
+  size_t depth = 0;
+  size_t values = 0;
+  bool container_opened = false;  // The previous token was '[' or '{'.
+  char quote = 0;                 // The quote of the string being scanned, if any.
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quote != 0) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    // Anything but a closing bracket right after an opening one is a first value.
+    if (container_opened && c != ']' && c != '}') ++values;
+    container_opened = false;
+    switch (c) {
+      case '"':
+      case '\'':
+        quote = c;
+        break;
+      case '[':
+      case '{':
+        if (++depth > kMaxJsonDepth) {
+          return MakeError(kJsonRpcParseError,
+                           "refused unparsed: arrays and objects nest more than " +
+                               std::to_string(kMaxJsonDepth) + " levels deep (the limit)");
+        }
+        container_opened = true;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      case ',':
+        ++values;
+        break;
+      default:
+        break;
+    }
+    if (values > kMaxJsonValues) {
+      return MakeError(kJsonRpcParseError, "refused unparsed: more than " +
+                                               std::to_string(kMaxJsonValues) +
+                                               " array elements and object members (the limit)");
+    }
+  }
+  return std::nullopt;
+}
+
 const Value* Member(const Struct& object, const std::string& name) {
   auto it = object.fields().find(name);
   return it == object.fields().end() ? nullptr : &it->second;
@@ -72,6 +130,10 @@ const Value* Member(const Struct& object, const std::string& name) {
 
 JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
   JsonRpcCall call;
+  if (auto problem = StructureProblem(line)) {
+    call.error = std::move(problem);
+    return call;
+  }
   Value envelope;
   auto parsed = JsonStringToMessage(std::string(line), &envelope);
   if (!parsed.ok()) {

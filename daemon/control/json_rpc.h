@@ -17,8 +17,13 @@
 //   event     {"jsonrpc":"2.0","method":"event","params":<Event>}
 // Numeric ids travel as JSON numbers (doubles): integers beyond 2^53 lose digits,
 // so clients that need large ids should use strings. Batches are not supported.
+//
+// Before any JSON parser sees a line, a scan of its raw bytes bounds its shape (see
+// kMaxJsonDepth): protobuf's parser spends seconds of the daemon's one io thread on
+// a deeply nested or element-heavy line well under the size limit.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +40,14 @@ inline constexpr int kJsonRpcMethodNotFound = -32601;
 inline constexpr int kJsonRpcInvalidParams = -32602;
 // Application errors are reported as this plus the numeric inmost::Code.
 inline constexpr int kJsonRpcApplicationErrorBase = 1000;
+
+// A line nesting arrays and objects deeper than this, or holding more array
+// elements and object members than kMaxJsonValues in all, is refused unparsed with
+// a parse error. A request needs a few levels and a few dozen values; protobuf's
+// parser reads no more than 33 levels of objects anyway (it fails cryptically
+// beyond), and spends microseconds per value.
+inline constexpr size_t kMaxJsonDepth = 32;
+inline constexpr size_t kMaxJsonValues = 4096;
 
 struct JsonRpcError {
   int code = 0;

@@ -16,7 +16,8 @@ class Clock {
 };
 
 // The system's wall clock, optionally shifted by a fixed offset (tests start a
-// daemon "in the future" with --clock-offset to check time-based release).
+// daemon "in the future" with $INMOST_TEST_CLOCK_OFFSET_MS, a test hook: see
+// daemon/config/test_hooks.h).
 class SystemClock final : public Clock {
  public:
   explicit SystemClock(std::chrono::milliseconds offset = {}) : offset_(offset) {}

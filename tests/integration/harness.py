@@ -45,6 +45,28 @@ def sanitizer_build():
 
 
 SANITIZER = sanitizer_build()
+
+
+def build_has_test_hooks():
+    """Whether this build honours the INMOST_TEST_* environment variables (the CMake
+    option INMOST_TEST_HOOKS, which scripts/test turns on), from its CMake cache."""
+    try:
+        with open(os.path.join(BIN_DIR, "CMakeCache.txt")) as f:
+            match = re.search(r"^INMOST_TEST_HOOKS:\w+=(.*)$", f.read(), re.M)
+    except OSError:
+        return False
+    return bool(match) and match.group(1).strip().upper() in ("ON", "TRUE", "1", "YES", "Y")
+
+
+TEST_HOOKS = build_has_test_hooks()
+
+
+def clock_offset_env(offset_ms):
+    """The environment that shifts a daemon's wall clock by offset_ms, a test hook
+    (daemon/config/test_hooks.h): make_daemon(..., env=clock_offset_env(ms))."""
+    return {"INMOST_TEST_CLOCK_OFFSET_MS": str(int(offset_ms))}
+
+
 # Deadlines stretch by this much under a sanitizer.
 SLOWDOWN = 1 if not SANITIZER else 5
 INMOSTD = os.path.join(BIN_DIR, "daemon", "inmostd")
@@ -323,6 +345,9 @@ class Daemon:
         self.proc = None
         self.listen_address = None
         self.starts = 0
+        # Added to the daemon's environment at each start (a test hook's variables:
+        # clock_offset_env()); a test may change them between starts.
+        self.env = {}
 
     # ---- lifecycle ---------------------------------------------------------------
 
@@ -359,14 +384,17 @@ class Daemon:
             INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
             "--log-level", "debug"] + self.link_args + self.extra_args + list(extra_args or [])
         self._log_note(f"start #{self.starts}: {' '.join(args)}")
+        if self.env:
+            self._log_note(f"environment: {self.env}")
+        env = {**os.environ, **self.env} if self.env else None
         log = open(self.log_path, "ab")
         try:
             if passphrase is None:
                 self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=log)
+                                             stderr=log, env=env)
             else:
                 self.proc = subprocess.Popen(args + ["--passphrase-stdin"], stdin=subprocess.PIPE,
-                                             stdout=log, stderr=log)
+                                             stdout=log, stderr=log, env=env)
                 try:
                     self.proc.stdin.write(passphrase.encode() + b"\n")
                     self.proc.stdin.close()
@@ -611,8 +639,19 @@ class IntegrationTest(unittest.TestCase):
             if not os.access(path, os.X_OK):
                 self.fail(f"{path} is missing; build first or set INMOST_BIN_DIR")
 
-    def make_daemon(self, name, start=True, extra_args=None, link_args=None):
+    def require_test_hooks(self):
+        """Skips the test in a build without test hooks (see build_has_test_hooks())."""
+        if not TEST_HOOKS:
+            self.skipTest("needs a build with test hooks: -DINMOST_TEST_HOOKS=ON "
+                          "(scripts/test configures its builds so)")
+
+    def make_daemon(self, name, start=True, extra_args=None, link_args=None, env=None):
+        """A new daemon, initialised and (unless start=False) started; env is added to
+        its environment (a test hook's variables skip the test without test hooks)."""
+        if any(key.startswith("INMOST_TEST_") for key in env or {}):
+            self.require_test_hooks()
         d = Daemon(name, extra_args=extra_args, link_args=link_args)
+        d.env = dict(env or {})
         self._daemons.append(d)
         self.addCleanup(self._check_and_stop, d)
         d.init()

@@ -19,7 +19,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, pair, wait_for
+from harness import IntegrationTest, clock_offset_env, pair, wait_for
 
 ARRIVE = 20.0  # seconds for anything to cross the link (or come back after a restart)
 DAY_MS = 24 * 3600 * 1000
@@ -377,21 +377,21 @@ class ClosenessTest(IntegrationTest):
                                   day=min(today.day, 28))
         if today.day > 28:
             self.skipTest("the end of a month clips recall dates; tested on other days")
-        alice = self.make_daemon("alice", extra_args=["--clock-offset-ms", offset_to(year_ago)])
-        bob = self.make_daemon("bob", extra_args=["--clock-offset-ms", offset_to(year_ago)])
+        alice = self.make_daemon("alice", env=clock_offset_env(offset_to(year_ago)))
+        bob = self.make_daemon("bob", env=clock_offset_env(offset_to(year_ago)))
         pair(alice, bob)
         long_ago = unique("a year ago we said")
         self.exchange(alice, bob, long_ago)
         for d in (alice, bob):
             d.stop()
-            d.extra_args = ["--clock-offset-ms", offset_to(month_ago)]
+            d.env = clock_offset_env(offset_to(month_ago))
         for d in (alice, bob):
             d.start(same_port=True)
         recent = unique("a month ago we said")
         self.exchange(bob, alice, recent)
         for d in (alice, bob):
             d.stop()
-            d.extra_args = []
+            d.env = {}
         for d in (alice, bob):
             d.start(same_port=True)
         self.exchange(alice, bob, unique("today we say"))

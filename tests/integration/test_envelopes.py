@@ -17,7 +17,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, pair, store_probe, wait_for
+from harness import IntegrationTest, clock_offset_env, pair, store_probe, wait_for
 
 ARRIVE = 20.0   # seconds for anything to cross the link (or come back after a restart)
 SLICE = 16      # no slice of a withheld body this long may be on the recipient's side
@@ -313,7 +313,7 @@ class EnvelopeTest(IntegrationTest):
         alice = self.make_daemon("alice")
         # Bob's clock runs an hour ahead: by his clock the envelope (due in half an
         # hour) is due, and it stays shut.
-        bob = self.make_daemon("bob", extra_args=["--clock-offset-ms", str(3_600_000)])
+        bob = self.make_daemon("bob", env=clock_offset_env(3_600_000))
         pair(alice, bob)
         body = random_body("by alice's clock")
         open_at = now_ms() + 1_800_000

@@ -52,6 +52,25 @@ def json_lines(data):
     return [json.loads(line) for line in data.split(b"\n") if line.strip()]
 
 
+def read_reply(sock, timeout):
+    """The next JSON line on a raw connection; fails on a close or after timeout s."""
+    deadline = time.monotonic() + timeout
+    buf = b""
+    while b"\n" not in buf:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no reply line within {timeout} s")
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            raise AssertionError(f"no reply line within {timeout} s") from None
+        if not chunk:
+            raise AssertionError("closed without a reply line")
+        buf += chunk
+    return json.loads(buf.split(b"\n", 1)[0])
+
+
 def pb_status_request(request_id):
     """A length-prefixed inmost.control.Request{id, status{}} encoded by hand."""
     body = bytes([0x08, request_id, 0x52, 0x00])  # field 1 varint id; field 10 (status) empty
@@ -247,6 +266,70 @@ class HostileInputTest(IntegrationTest):
         data, closed = read_until_closed(s, timeout=15)
         self.assertTrue(closed)
         self.assertEqual(len(self.bob.history_all()), before, "an oversize send was accepted")
+        self.assert_still_serving()
+
+    def test_control_deep_nesting_refused_at_once(self):
+        """Issue 16: a line of deeply nested arrays or objects, under the size limit,
+        froze the daemon: protobuf's JSON parser spent seconds on 8,000 levels and
+        minutes on 50,000, on the io thread that every client and the partner link
+        share. Past 32 levels a line is now refused unparsed, at once, with a clear
+        error, and other clients are answered meanwhile. A line over the size limit
+        (500,000 levels of objects is 2.5 MB) gets the size error, as promptly."""
+        prompt = 2.0 * harness.SLOWDOWN
+        for depth in (100, 10_000, 500_000):
+            for kind, value in (("arrays", b"[" * depth + b"]" * depth),
+                                ("objects", b'{"a":' * depth + b"1" + b"}" * depth)):
+                wrapped = (b'{"jsonrpc":"2.0","id":1,"method":"status","params":{"x":'
+                           + value + b"}}")
+                for where, line in (("bare", value), ("in params", wrapped)):
+                    what = f"{depth} levels of {kind}, {where}"
+                    s = self.raw()
+                    start = time.monotonic()
+                    send_quietly(s, line + b"\n")
+                    # Another client is answered meanwhile, promptly.
+                    self.assertTrue(self.bob.rpc("status", timeout=prompt)["paired"], what)
+                    reply = read_reply(s, prompt)
+                    self.assertLess(time.monotonic() - start, prompt, what)
+                    self.assertIsNone(reply["id"], what)
+                    error = reply["error"]
+                    if len(line) < MiB:
+                        self.assertEqual(error["code"], -32700, f"{what}: {reply}")
+                        self.assertIn("nest more than 32 levels deep", error["message"], what)
+                        # The line framed itself: the connection keeps serving.
+                        s.sendall(b'{"jsonrpc":"2.0","id":2,"method":"status"}\n')
+                        self.assertTrue(read_reply(s, prompt)["result"]["paired"], what)
+                    else:
+                        self.assertEqual(error["data"]["code_name"], "resource_exhausted",
+                                         f"{what}: {reply}")
+                    s.close()
+        self.assert_still_serving()
+
+    def test_control_element_heavy_line_refused_at_once(self):
+        """Issue 16: nearly a megabyte of small values (half a million array elements,
+        under the size limit) held the io thread for about a second in protobuf's
+        parser, line after line. Past 4096 elements and members a line is refused
+        unparsed; other clients are answered promptly meanwhile."""
+        prompt = 2.0 * harness.SLOWDOWN
+        ones = b"[" + b",".join([b"1"] * 500_000) + b"]"
+        line = b'{"jsonrpc":"2.0","id":3,"method":"status","params":{"x":' + ones + b"}}\n"
+        self.assertLess(len(line), MiB)
+        s = self.raw()
+        with RpcConnection(self.bob.socket_path, timeout=prompt) as other:
+            for _ in range(3):
+                start = time.monotonic()
+                s.sendall(line)
+                self.assertTrue(other.call("status", {}, timeout=prompt)["paired"])
+                reply = read_reply(s, prompt)
+                self.assertLess(time.monotonic() - start, prompt)
+                self.assertIn("error", reply, "an element-heavy line was parsed")
+                self.assertEqual(reply["error"]["code"], -32700, reply)
+                self.assertIn("more than 4096 array elements", reply["error"]["message"])
+        # A request with a few values is served as ever.
+        s.sendall(b'{"jsonrpc":"2.0","id":4,"method":"status",'
+                  b'"params":{"x":[1,[2],{"y":3}]}}\n')
+        reply = read_reply(s, prompt)
+        self.assertEqual(reply["id"], 4)
+        self.assertTrue(reply["result"]["paired"])
         self.assert_still_serving()
 
     def test_control_protobuf(self):

@@ -4,6 +4,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+
 namespace inmost::control {
 namespace {
 
@@ -143,6 +146,122 @@ TEST(JsonRpcParse, InvalidParams) {
     EXPECT_EQ(ErrorCode(call), kJsonRpcInvalidParams) << params;
     EXPECT_EQ(call.error->code_name, "invalid_params");
   }
+}
+
+// ---- the shape limits (issue 16) ---------------------------------------------------
+// A line of 50,000 nested '[' (100 KB) held protobuf's parser, and so the daemon's io
+// thread, for minutes; 8,000 levels took 1.8 s. Lines past kMaxJsonDepth levels or
+// kMaxJsonValues values are now refused by a scan of the raw line, before parsing.
+
+std::string NestedArrays(size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+std::string NestedObjects(size_t depth) {
+  std::string text;
+  text.reserve(depth * 6 + 1);
+  for (size_t i = 0; i < depth; ++i) text += R"({"a":)";
+  text += '1';
+  text.append(depth, '}');
+  return text;
+}
+
+// A status request carrying `value` as an unknown params member, at depth 2.
+std::string StatusWithExtra(const std::string& value) {
+  return R"({"jsonrpc":"2.0","id":1,"method":"status","params":{"x":)" + value + "}}";
+}
+
+bool Mentions(const JsonRpcCall& call, const std::string& text) {
+  return call.error && call.error->message.find(text) != std::string::npos;
+}
+
+const std::string kTooDeep = std::to_string(kMaxJsonDepth) + " levels deep";
+const std::string kTooMany = std::to_string(kMaxJsonValues) + " array elements";
+
+TEST(JsonRpcLimits, DeepNestingIsRefusedUnparsedAtOnce) {
+  for (size_t depth : {100, 10'000, 500'000}) {
+    for (const std::string& line :
+         {NestedArrays(depth), NestedObjects(depth), StatusWithExtra(NestedArrays(depth)),
+          StatusWithExtra(NestedObjects(depth))}) {
+      auto start = std::chrono::steady_clock::now();
+      JsonRpcCall call = ParseJsonRpcRequest(line);
+      auto took = std::chrono::steady_clock::now() - start;
+      // ASSERT: the old parser would take minutes over the deeper lines that follow.
+      ASSERT_TRUE(Mentions(call, kTooDeep))
+          << depth << ": " << call.error.value_or(JsonRpcError{}).message;
+      EXPECT_EQ(call.error->code, kJsonRpcParseError);
+      EXPECT_EQ(call.error->code_name, "parse_error");
+      EXPECT_EQ(call.id_json, "null");
+      EXPECT_FALSE(call.notification);
+      // Refused after reading kMaxJsonDepth + 1 brackets: microseconds (generous for sanitizers).
+      EXPECT_LT(took, std::chrono::milliseconds(100)) << depth;
+    }
+  }
+}
+
+TEST(JsonRpcLimits, DepthLimitIsExact) {
+  // The request's object and its params are two levels.
+  for (auto nested : {&NestedArrays, &NestedObjects}) {
+    JsonRpcCall call = ParseJsonRpcRequest(StatusWithExtra(nested(kMaxJsonDepth - 2)));
+    EXPECT_FALSE(call.error) << call.error->message;
+    EXPECT_TRUE(call.request.has_status());
+    call = ParseJsonRpcRequest(StatusWithExtra(nested(kMaxJsonDepth - 1)));
+    EXPECT_TRUE(Mentions(call, kTooDeep));
+  }
+  // Closed brackets no longer count.
+  std::string siblings = "[";
+  for (int i = 0; i < 50; ++i) siblings += NestedArrays(kMaxJsonDepth - 3) + ",";
+  siblings += "1]";
+  JsonRpcCall call = ParseJsonRpcRequest(StatusWithExtra(siblings));
+  EXPECT_FALSE(call.error) << call.error->message;
+}
+
+TEST(JsonRpcLimits, BracketsInStringsDoNotCount) {
+  // Texts may hold any brackets and commas; escaped quotes do not end a string.
+  std::string text = std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "it's" +
+                     std::string(kMaxJsonValues + 10, ',');
+  JsonRpcCall call = ParseJsonRpcRequest(
+      R"({"jsonrpc":"2.0","id":1,"method":"send","params":{"text":")" + text + "\"}}");
+  ASSERT_FALSE(call.error) << call.error->message;
+  EXPECT_EQ(call.request.send().text().size(), 2000 + 1 + 4 + kMaxJsonValues + 10);
+  // protobuf's parser also takes single-quoted strings: a " inside one hides nothing.
+  call = ParseJsonRpcRequest(StatusWithExtra("['\"', " + NestedArrays(100) + ", '\"']"));
+  EXPECT_TRUE(Mentions(call, kTooDeep));
+  call = ParseJsonRpcRequest(StatusWithExtra(R"(['it\'s', "\\", )" + NestedArrays(100) + "]"));
+  EXPECT_TRUE(Mentions(call, kTooDeep));
+  // ... and they are scanned as strings too.
+  call = ParseJsonRpcRequest(StatusWithExtra("'" + NestedArrays(100) + "'"));
+  EXPECT_FALSE(call.error) << call.error->message;
+}
+
+TEST(JsonRpcLimits, TooManyValuesAreRefusedUnparsed) {
+  auto ones = [](size_t count) {
+    std::string list = "[";
+    for (size_t i = 0; i < count; ++i) list += i == 0 ? "1" : ",1";
+    return list + "]";
+  };
+  // The request's own members (jsonrpc, id, method, params, x) count too.
+  JsonRpcCall call = ParseJsonRpcRequest(StatusWithExtra(ones(kMaxJsonValues - 5)));
+  EXPECT_FALSE(call.error) << call.error->message;
+  call = ParseJsonRpcRequest(StatusWithExtra(ones(kMaxJsonValues - 4)));
+  EXPECT_TRUE(Mentions(call, kTooMany)) << call.error.value_or(JsonRpcError{}).message;
+  EXPECT_EQ(ErrorCode(call), kJsonRpcParseError);
+
+  // Members count as elements do; empty containers hold none.
+  std::string members = "{";
+  for (size_t i = 0; i < kMaxJsonValues; ++i) members += "\"k" + std::to_string(i) + "\":{},";
+  members += "\"z\":[]}";
+  call = ParseJsonRpcRequest(StatusWithExtra(members));
+  EXPECT_TRUE(Mentions(call, kTooMany));
+
+  // Nearly a megabyte of ones (the size limit is 1 MiB) took the old parser most of
+  // a second; it is refused at the first value past the limit.
+  std::string megabyte = StatusWithExtra(ones(500'000));
+  auto start = std::chrono::steady_clock::now();
+  call = ParseJsonRpcRequest(megabyte);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(Mentions(call, kTooMany));
+  EXPECT_LT(took, std::chrono::milliseconds(100));
 }
 
 TEST(JsonRpcReply, ResultIsTheReplyBodyWithEveryField) {

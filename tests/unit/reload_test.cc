@@ -36,15 +36,14 @@ TEST(PlanReload, EveryOtherChangeWaitsForARestart) {
   reread.daemon.link.dead_after = std::chrono::milliseconds(9000);
   reread.daemon.link.backoff_max = std::chrono::milliseconds(1000);
   reread.daemon.link.rehandshake_after = std::chrono::seconds(60);
-  reread.clock_offset_ms = 1;
   reread.daemon.max_file_bytes = 1 << 20;
   reread.daemon.file_quota_bytes = 1 << 30;
   reread.daemon.transfer_rate_bytes_per_second = 1 << 20;
   ReloadPlan plan = PlanReload(Running(), reread);
-  EXPECT_EQ(plan.needs_restart, (std::vector<std::string>{
-                                    "data-dir", "listen", "proxy", "keepalive-ms", "dead-after-ms",
-                                    "backoff-max-ms", "rehandshake-s", "clock-offset-ms",
-                                    "max-file-size", "file-quota", "transfer-rate"}));
+  EXPECT_EQ(plan.needs_restart,
+            (std::vector<std::string>{"data-dir", "listen", "proxy", "keepalive-ms",
+                                      "dead-after-ms", "backoff-max-ms", "rehandshake-s",
+                                      "max-file-size", "file-quota", "transfer-rate"}));
 }
 
 TEST(PlanReload, NothingChangedNeedsNothing) {
