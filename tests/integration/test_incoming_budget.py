@@ -37,6 +37,12 @@ class IncomingBudgetTest(IntegrationTest):
         pair(alice, bob)
         return alice, bob
 
+    def send_all(self, sender, requests):
+        """Sends each request's params (a text, or a file) over one connection."""
+        with sender.connect() as conn:
+            for params in requests:
+                conn.call("send", params)
+
     def wait_refused(self, alice, bob, reason):
         wait_for(lambda: reason in alice.status().get("partner_refuses", ""), ARRIVE,
                  "alice is told that bob's daemon refuses more")
@@ -45,9 +51,7 @@ class IncomingBudgetTest(IntegrationTest):
     def test_texts_past_the_items_of_an_hour_wait_on_the_senders_side(self):
         alice, bob = self.pair_with_budget("--incoming-items-per-hour", "20")
         sent = [f"flood {i:03d}" for i in range(60)]
-        with alice.connect() as conn:
-            for text in sent:
-                conn.call("send", {"text": text})
+        self.send_all(alice, [{"text": text} for text in sent])
         self.wait_refused(alice, bob, "more than 20 items in an hour")
         self.assertEqual(incoming_texts(bob), sent[:20], "bob stores exactly his budget")
         self.assertEqual(int(alice.status()["unacknowledged"]), 40, "the rest waits with alice")
@@ -80,9 +84,7 @@ class IncomingBudgetTest(IntegrationTest):
     def test_reading_makes_room_past_the_unread_budget(self):
         alice, bob = self.pair_with_budget("--incoming-unread-items", "10")
         sent = [f"unread {i:03d}" for i in range(25)]
-        with alice.connect() as conn:
-            for text in sent:
-                conn.call("send", {"text": text})
+        self.send_all(alice, [{"text": text} for text in sent])
         self.wait_refused(alice, bob, "more than 10 items not yet read")
         self.assertEqual(incoming_texts(bob), sent[:10])
         # Reading lifts it at once: what waited arrives, up to the budget again,
@@ -97,9 +99,7 @@ class IncomingBudgetTest(IntegrationTest):
     def test_bytes_of_an_hour(self):
         alice, bob = self.pair_with_budget("--incoming-bytes-per-hour", "64K")
         sent = [f"{i:02d} " + "x" * 20000 for i in range(10)]
-        with alice.connect() as conn:
-            for text in sent:
-                conn.call("send", {"text": text})
+        self.send_all(alice, [{"text": text} for text in sent])
         self.wait_refused(alice, bob, "more than 64 KiB in an hour")
         self.assertEqual(incoming_texts(bob), sent[:3], "three of about 20 KB fit in 64 KiB")
 
@@ -107,9 +107,7 @@ class IncomingBudgetTest(IntegrationTest):
         alice, bob = self.pair_with_budget("--incoming-items-per-hour", "15")
         empty = os.path.join(alice.tmp, "empty")
         open(empty, "wb").close()
-        with alice.connect() as conn:
-            for _ in range(40):
-                conn.call("send", {"file_path": empty, "text": ""})
+        self.send_all(alice, [{"file_path": empty, "text": ""}] * 40)
         self.wait_refused(alice, bob, "more than 15 items in an hour")
         files_dir = os.path.join(bob.data_dir, "files")
         made = len(os.listdir(files_dir)) if os.path.isdir(files_dir) else 0
