@@ -603,6 +603,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   Publish(std::move(event));
   disclosure_.OnLinkDown();
   boundaries_.OnLinkDown();
+  files_.OnLinkDown();
 }
 
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {

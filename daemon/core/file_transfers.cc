@@ -261,7 +261,7 @@ void FileTransfers::Reload() {
     t->window.Restart(t->acked);
   }
   if (channel_.IsUp()) {
-    for (auto& [id, t] : incoming_) SendWant(*t, true);
+    for (auto& [id, t] : incoming_) SendWant(*t, WantKind::kRewind);
   }
   Pump();
 }
@@ -475,7 +475,10 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
   if (it == outgoing_.end()) return;  // Finished or given up: the partner hears by stream.
   Outgoing& t = *it->second;
   const uint64_t stored = std::min(want.stored(), t.chunks);
-  if (want.resend()) {
+  // A sender already going on this link keeps going: a new session that replaced the
+  // last one without a down still delivers what is in flight, and resending it from
+  // `stored` would send it twice.
+  if (want.resend() && (!t.wanted || want.rewind())) {
     if (!t.asked_before) t.stats.set_chunks_at_start(stored);
     t.asked_before = true;
     t.wanted = true;
@@ -483,7 +486,7 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
     t.acked = stored;
     t.received = stored;
     t.window.Restart(stored);
-  } else {
+  } else if (!want.resend()) {
     t.acked = std::max(t.acked, stored);
   }
   t.received = std::max({t.received, t.acked, std::min(want.received(), t.chunks)});
@@ -544,9 +547,12 @@ void FileTransfers::StartWithNewPartner() {
 }
 
 void FileTransfers::OnLinkUp() {
-  // Nothing goes until the recipient says where to go on from.
+  for (auto& [id, t] : incoming_) SendWant(*t, WantKind::kResend);
+}
+
+void FileTransfers::OnLinkDown() {
+  // What was in flight is lost: nothing goes until the recipient says where it is.
   for (auto& [id, t] : outgoing_) t->wanted = false;
-  for (auto& [id, t] : incoming_) SendWant(*t, true);
 }
 
 // ---- receiving ----------------------------------------------------------------------
@@ -698,16 +704,18 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
   // crash could forget.
   commit_.AfterSync([this, id](const Status& status) {
     auto it = incoming_.find(id);
-    if (status.ok() && it != incoming_.end()) SendWant(*it->second, true);
+    if (status.ok() && it != incoming_.end()) SendWant(*it->second, WantKind::kResend);
   });
 }
 
-void FileTransfers::SendWant(const Incoming& transfer, bool resend) {
+void FileTransfers::SendWant(const Incoming& transfer, WantKind kind) {
+  const bool resend = kind != WantKind::kProgress;
   peer::PeerMessage message;
   peer::FileWant* want = message.mutable_file_want();
   want->set_transfer_id(transfer.id);
   want->set_stored(resend ? transfer.written : transfer.durable);
   want->set_resend(resend);
+  want->set_rewind(kind == WantKind::kRewind);
   want->set_received(transfer.written);
   channel_.SendToPartner(message);
 }
@@ -726,7 +734,7 @@ void FileTransfers::OnChunk(const peer::FileChunk& chunk) {
     // A chunk was lost with a session: ask again from the first missing one, once.
     if (t.gap_want != t.written && index < t.chunks) {
       t.gap_want = t.written;
-      SendWant(t, true);
+      SendWant(t, WantKind::kRewind);
     }
     return;
   }
@@ -753,7 +761,7 @@ void FileTransfers::OnChunk(const peer::FileChunk& chunk) {
   }
   ++t.written;
   t.gap_want = std::numeric_limits<uint64_t>::max();
-  if (t.written % kReceivedEvery == 0) SendWant(t, false);
+  if (t.written % kReceivedEvery == 0) SendWant(t, WantKind::kProgress);
   sync_signal_.cancel();
 }
 
@@ -810,7 +818,7 @@ void FileTransfers::OnIncomingSynced(const std::string& transfer_id, uint64_t ch
     if (!status.ok() || found == incoming_.end()) return;
     Incoming& transfer = *found->second;
     transfer.stats.set_chunks_done(chunks);
-    SendWant(transfer, false);
+    SendWant(transfer, WantKind::kProgress);
     if (chunks == transfer.chunks) FinishIncoming(transfer, "");
   });
 }

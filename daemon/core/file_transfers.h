@@ -105,7 +105,11 @@ class FileTransfers {
   void StartWithNewPartner();
 
   // ---- the link ----
+  // Recipient: says where each transfer goes on from.
   void OnLinkUp();
+  // Sender: stops until the recipient says where to go on from. A session replaced
+  // without a down keeps going: what it had in flight still arrives.
+  void OnLinkDown();
   // The link's queue drained: more chunks may go.
   void OnLinkWritable() { Pump(); }
   // FileChunk and FileWant messages.
@@ -147,7 +151,10 @@ class FileTransfers {
   boost::asio::awaitable<void> SyncLoop();
   void OnIncomingSynced(const std::string& transfer_id, uint64_t chunks, const Status& synced);
   void FinishIncoming(Incoming& transfer, const std::string& failure);
-  void SendWant(const Incoming& transfer, bool resend);
+  // `resend`: go on from `stored`, at the start of a link; `rewind` too: even when
+  // already going, because what followed was lost.
+  enum class WantKind { kProgress, kResend, kRewind };
+  void SendWant(const Incoming& transfer, WantKind kind);
   // Recipient: checks a whole file that arrived sealed, once its key is here, and
   // marks it FAILED if it does not match (off the io thread).
   void VerifyOpened(uint64_t history_id, crypto::SecretBytes key);
