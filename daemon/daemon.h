@@ -1,7 +1,8 @@
 // The composition root of inmostd: opens the store, loads the identity, and wires
-// the conversation, the peer link and the control server onto one io_context. It
-// answers control requests and link events by delegating to those parts; it holds
-// no protocol logic of its own. Nothing here is global, so a test can run two.
+// the conversation, the peer link and the control server onto one io_context. Every
+// control request and peer message goes through the router to the part that owns
+// its kind; this class holds no protocol or feature logic of its own, only wiring
+// and lifecycle. Nothing here is global, so a test can run two.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -15,8 +16,10 @@
 #include "daemon/control/control_server.h"
 #include "daemon/control/request_handler.h"
 #include "daemon/core/background_work.h"
+#include "daemon/core/backups.h"
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/disclosure.h"
 #include "daemon/core/event_hub.h"
@@ -25,9 +28,12 @@
 #include "daemon/core/link_listener.h"
 #include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
+#include "daemon/core/router.h"
+#include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
+#include "daemon/partnership.h"
 #include "daemon/peer/partner_link.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/sealed_store.h"
@@ -99,27 +105,12 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Daemon(boost::asio::io_context& io, DaemonOptions options, std::unique_ptr<store::SealedStore> db,
          crypto::KeyPair identity, const core::Clock& clock, log::Logger& log);
 
-  boost::asio::awaitable<Result<control::Response>> Dispatch(const control::Request& request);
+  // Registers the Status request, the kinds the link answers below the core, and
+  // every part's kinds; fails when a kind has no owner or two.
+  Status RegisterRoutes();
   Result<control::StatusReply> StatusNow() const;
-  Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
-  boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
-  boost::asio::awaitable<Result<control::UnpairReply>> Unpair(
-      const control::UnpairRequest& request);
-  boost::asio::awaitable<Result<control::ForgetReply>> Forget(
-      const control::ForgetRequest& request);
-  // Forgets the whole history here, first asking the partner's daemon to do the
-  // same when the link is up (waiting a little for it to store the request).
-  boost::asio::awaitable<Result<control::ForgetReply>> ForgetEverything();
-  boost::asio::awaitable<Result<control::SearchReply>> Search(
-      const control::SearchRequest& request);
-  boost::asio::awaitable<Result<control::BackupReply>> Backup(
-      const control::BackupRequest& request);
   std::vector<std::string> AdvertisedAddresses() const;
-  Result<control::PartnerAddressesReply> PartnerAddresses(
-      const control::PartnerAddressesRequest& request);
   void Publish(control::Event event);
-  // The question of the day for `partner` (nullopt: not paired).
-  void SetPartnerForQuestions(const std::optional<core::Partner>& partner);
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -139,6 +130,11 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::Disclosure disclosure_;
   core::Nudges nudges_;
   core::SharedMemories memories_;
+  core::Composer composer_;
+  core::Search search_;
+  core::Backups backups_;
+  Partnership partnership_;
+  core::Router router_;
   control::ControlServer control_;
   bool stopped_ = false;
 };

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <string>
 
+#include "daemon/core/router.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
@@ -38,6 +39,10 @@ class Boundaries {
   Boundaries(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
              Conversation& conversation, EventHub& events, PartnerChannel& channel,
              const Clock& clock, log::Logger& log);
+
+  // Registers with `router` the messages and requests boundaries own;
+  // `on_partner_presence` hears whether the partner is here, each time they say.
+  void Register(Router& router, std::function<void(bool)> on_partner_presence);
 
   // Reads our settings and the partner's last announced boundaries.
   Status Load();

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -22,6 +24,7 @@
 #include "daemon/core/group_commit.h"
 #include "daemon/core/incoming_budget.h"
 #include "daemon/core/partner_channel.h"
+#include "daemon/core/router.h"
 #include "daemon/core/stream_lineage.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
@@ -78,6 +81,12 @@ class Conversation {
   boost::asio::awaitable<Result<control::MarkReadReply>> MarkRead(uint64_t up_to_id);
   // Outgoing messages the partner has not yet acknowledged.
   uint64_t unacknowledged() const;
+  // Resumes once the partner has acknowledged everything sent (true), or after
+  // `within` (false): woken by the acknowledgement itself, never by polling.
+  boost::asio::awaitable<bool> AllAcknowledged(std::chrono::steady_clock::duration within);
+  // Registers with `router` the messages, items and requests the conversation owns;
+  // `partner_present` says whether the partner is here (for the history's views).
+  void Register(Router& router, std::function<bool()> partner_present);
   // The budget that keeps a runaway or hostile partner from filling this disk.
   void SetIncomingLimits(const IncomingLimits& limits) { budget_.SetLimits(limits); }
   // Why this daemon takes no more of the partner's stream for now (empty: it does).
@@ -203,6 +212,7 @@ class Conversation {
   const Clock& clock_;
   log::Logger& log_;
   std::vector<ItemHandler> item_handlers_;
+  std::vector<boost::asio::steady_timer*> ack_waiters_;  // Cancelled when all is acked.
   bool send_read_receipts_ = true;
   std::vector<std::function<void()>> reloaded_;
   std::function<void(const records::HistoryEntry&)> erasing_;

@@ -81,7 +81,6 @@ Disclosure::Disclosure(asio::io_context& io, store::SealedStore& store, GroupCom
       clock_(clock),
       log_(log),
       timer_(io) {
-  conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
   conversation_.AddReloadHook([this] { Reload(); });
 }
 

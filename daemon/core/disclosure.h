@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/core/router.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
@@ -38,11 +39,14 @@ inline constexpr size_t kMaxNoteBytes = 200;
 
 class Disclosure {
  public:
-  // All references must outlive this object. It registers itself with
-  // `conversation` for the partner's stream items.
+  // All references must outlive this object. The partner's stream items reach it
+  // through the router (Register).
   Disclosure(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
              Conversation& conversation, EventHub& events, PartnerChannel& channel,
              FileTransfers& files, const Clock& clock, log::Logger& log);
+
+  // Registers with `router` the items and requests envelopes own.
+  void Register(Router& router);
 
   // Reads the pending envelopes, questions and scheduled messages.
   Status Load();

@@ -126,7 +126,6 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       limits_(limits),
       rate_timer_(io),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
-  conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
   conversation_.AddReloadHook([this] { Reload(); });
   conversation_.SetEraseHook([this](const HistoryEntry& entry) {
     if (!entry.has_file()) return;

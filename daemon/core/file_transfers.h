@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 
+#include "daemon/core/router.h"
 #include "daemon/core/background_work.h"
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
@@ -58,12 +59,15 @@ struct PreparedFile {
 
 class FileTransfers {
  public:
-  // All references must outlive this object. It registers itself with
-  // `conversation` for the partner's stream items. `files_dir` holds received files.
+  // All references must outlive this object; the partner's messages and items reach
+  // it through the router (Register). `files_dir` holds received files.
   FileTransfers(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
                 Conversation& conversation, PartnerChannel& channel, const Boundaries& boundaries,
                 BackgroundWork& background, const Clock& clock, log::Logger& log,
                 std::filesystem::path files_dir, FileLimits limits);
+
+  // Registers with `router` the messages, items and requests file transfers own.
+  void Register(Router& router);
   ~FileTransfers();
   FileTransfers(const FileTransfers&) = delete;
   FileTransfers& operator=(const FileTransfers&) = delete;

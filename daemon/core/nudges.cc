@@ -39,9 +39,6 @@ Nudges::Nudges(store::SealedStore& store, GroupCommit& commit, Conversation& con
       channel_(channel),
       clock_(clock),
       log_(log) {
-  conversation_.AddItemHandler([this](const peer::Deliver& item) {
-    if (item.has_nudge()) OnItem(item);
-  });
 }
 
 Status Nudges::Load() {

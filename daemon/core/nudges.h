@@ -6,6 +6,7 @@
 // both daemons record. It never holds text.
 #pragma once
 
+#include "daemon/core/router.h"
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
@@ -22,11 +23,14 @@ namespace inmost::core {
 
 class Nudges {
  public:
-  // All references must outlive this object. It registers itself with
-  // `conversation` for the partner's nudges.
+  // All references must outlive this object; the partner's nudges reach it through
+  // the router (Register).
   Nudges(store::SealedStore& store, GroupCommit& commit, Conversation& conversation,
          const Boundaries& boundaries, PartnerChannel& channel, const Clock& clock,
          log::Logger& log);
+
+  // Registers with `router` the item and the request nudges own.
+  void Register(Router& router);
 
   // Reads the ledger (recent nudges, queued ones).
   Status Load();

@@ -88,7 +88,6 @@ SharedMemories::SharedMemories(boost::asio::io_context& io, store::SealedStore& 
       boundaries_(boundaries),
       clock_(clock),
       log_(log) {
-  conversation_.AddItemHandler([this](const peer::Deliver& item) { OnItem(item); });
 }
 
 Status SharedMemories::Load() {

@@ -25,8 +25,8 @@ inline constexpr size_t kMaxReactionBytes = 32;
 
 class SharedMemories {
  public:
-  // All references must outlive this object. It registers itself with
-  // `conversation` for the partner's reactions, pins and forget requests.
+  // All references must outlive this object; the partner's reactions, pins and
+  // forget requests reach it through the router (Register).
   SharedMemories(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
                  Conversation& conversation, const Boundaries& boundaries, const Clock& clock,
                  log::Logger& log);
@@ -48,6 +48,13 @@ class SharedMemories {
   Result<uint64_t> ForgetEverything(uint64_t from_id = 1);
   // Puts a request to forget the whole history in the stream to the partner.
   void AskToForgetEverything();
+  // `forget --all`: forgets the whole history here, first asking the partner's
+  // daemon to do the same when `link_up` (waiting a little for it to store the
+  // request, so it reaches the partner before we stop talking).
+  boost::asio::awaitable<Result<control::ForgetReply>> ForgetAll(bool link_up);
+  // Registers with `router` the items and requests shared memories own; `link_up`
+  // says whether the partner can be asked to forget too.
+  void Register(Router& router, std::function<bool()> link_up);
   // When the partner asked to forget everything and we have not (0: never).
   int64_t partner_asked_to_forget_all() const { return forget_all_asked_; }
   Status Load();

@@ -158,3 +158,21 @@ class [[nodiscard]] Result {
     ::inmost::Status inmost_status_ = (expr);        \
     if (!inmost_status_.ok()) return inmost_status_; \
   } while (0)
+
+// Declares `lhs` from the value of `rexpr`, a Result, or returns its error from the
+// enclosing function: INMOST_ASSIGN_OR_RETURN(auto entry, store.Get(key));
+#define INMOST_ASSIGN_OR_RETURN(lhs, rexpr) \
+  INMOST_ASSIGN_OR_RETURN_IMPL_(INMOST_STATUS_CONCAT_(inmost_result_, __LINE__), lhs, rexpr)
+#define INMOST_ASSIGN_OR_RETURN_IMPL_(result, lhs, rexpr) \
+  auto result = (rexpr);                                  \
+  if (!result.ok()) return result.status();               \
+  lhs = std::move(*result)
+// The same inside a coroutine (co_return).
+#define INMOST_CO_ASSIGN_OR_RETURN(lhs, rexpr) \
+  INMOST_CO_ASSIGN_OR_RETURN_IMPL_(INMOST_STATUS_CONCAT_(inmost_result_, __LINE__), lhs, rexpr)
+#define INMOST_CO_ASSIGN_OR_RETURN_IMPL_(result, lhs, rexpr) \
+  auto result = (rexpr);                                     \
+  if (!result.ok()) co_return result.status();               \
+  lhs = std::move(*result)
+#define INMOST_STATUS_CONCAT_(a, b) INMOST_STATUS_CONCAT_INNER_(a, b)
+#define INMOST_STATUS_CONCAT_INNER_(a, b) a##b

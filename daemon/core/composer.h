@@ -1,0 +1,35 @@
+// The composer: owns the Send request and decides what a message goes out as: a
+// plain text (the conversation), a file (file transfers) or an envelope (sealed,
+// gentle, together, scheduled or with a note). It decides only; it never writes
+// anything itself.
+#pragma once
+
+#include "daemon/core/conversation.h"
+#include "daemon/core/disclosure.h"
+#include "daemon/core/file_transfers.h"
+#include "daemon/core/group_commit.h"
+#include "daemon/core/router.h"
+
+namespace inmost::core {
+
+class Composer {
+ public:
+  // All references must outlive the composer.
+  Composer(GroupCommit& commit, Conversation& conversation, FileTransfers& files,
+           Disclosure& envelopes)
+      : commit_(commit), conversation_(conversation), files_(files), envelopes_(envelopes) {}
+
+  // Registers the Send request with `router`.
+  void Register(Router& router);
+
+  // Sends what `request` composes; resumes once it is on disk.
+  boost::asio::awaitable<Result<control::SendReply>> Send(const control::SendRequest& request);
+
+ private:
+  GroupCommit& commit_;
+  Conversation& conversation_;
+  FileTransfers& files_;
+  Disclosure& envelopes_;
+};
+
+}  // namespace inmost::core

@@ -1,0 +1,71 @@
+// The partnership: owns the requests that begin and end it (invite, join, unpair)
+// and the partner's addresses, and tells every part when a partner arrives or
+// leaves. It holds no protocol: pairing itself is the peer link's (peer/pairing.h).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/boundaries.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/conversation.h"
+#include "daemon/core/disclosure.h"
+#include "daemon/core/event_hub.h"
+#include "daemon/core/file_transfers.h"
+#include "daemon/core/nudges.h"
+#include "daemon/core/partner_book.h"
+#include "daemon/core/router.h"
+#include "daemon/core/shared_memories.h"
+#include "daemon/crypto/key_pair.h"
+#include "daemon/log/logger.h"
+#include "daemon/peer/partner_link.h"
+
+namespace inmost {
+
+// The parts whose state belongs to one partner.
+struct PartnerState {
+  core::Conversation& conversation;
+  core::Boundaries& boundaries;
+  core::FileTransfers& files;
+  core::Disclosure& envelopes;
+  core::Nudges& nudges;
+  core::SharedMemories& memories;
+};
+
+class Partnership {
+ public:
+  // `advertised` gives the addresses to put in invites and tell the partner. All
+  // references must outlive this object.
+  Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
+              const crypto::KeyPair& identity, core::EventHub& events, const core::Clock& clock,
+              log::Logger& log, std::function<std::vector<std::string>()> advertised);
+
+  // Registers the invite, join, unpair and partner-addresses requests with `router`.
+  void Register(core::Router& router);
+
+  // A partner was paired through the link: every part starts afresh with them.
+  Status OnPaired(const core::Partner& partner);
+  // The question of the day for `partner` (nullopt: not paired).
+  void SetPartnerForQuestions(const std::optional<core::Partner>& partner);
+
+  Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
+  boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
+  boost::asio::awaitable<Result<control::UnpairReply>> Unpair(
+      const control::UnpairRequest& request);
+  Result<control::PartnerAddressesReply> PartnerAddresses(
+      const control::PartnerAddressesRequest& request);
+
+ private:
+  core::PartnerBook& partners_;
+  peer::PartnerLink& link_;
+  PartnerState parts_;
+  const crypto::KeyPair& identity_;
+  core::EventHub& events_;
+  const core::Clock& clock_;
+  log::Logger& log_;
+  std::function<std::vector<std::string>()> advertised_;
+};
+
+}  // namespace inmost
