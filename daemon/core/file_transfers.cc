@@ -476,8 +476,10 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
   const uint64_t stored = std::min(want.stored(), t.chunks);
   // A sender already going on this link keeps going: a new session that replaced the
   // last one without a down still delivers what is in flight, and resending it from
-  // `stored` would send it twice.
-  if (want.resend() && (!t.wanted || want.rewind())) {
+  // `stored` would send it twice. One that sent everything goes back all the same: a
+  // lost tail shows no gap to the recipient, so this want is its only way to ask.
+  const bool going = t.wanted && t.next < t.chunks;
+  if (want.resend() && (!going || want.rewind())) {
     if (!t.asked_before) t.stats.set_chunks_at_start(stored);
     t.asked_before = true;
     t.wanted = true;
