@@ -1,6 +1,5 @@
 #include "daemon/identity/invite_code.h"
 
-#include <arpa/inet.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -11,6 +10,9 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
+
+#include "daemon/identity/ascii.h"
+#include "daemon/identity/base32.h"
 
 namespace inmost::identity {
 namespace {
@@ -26,76 +28,6 @@ constexpr size_t kAddressesOffset = kCountOffset + 1;
 constexpr size_t kChecksumSize = 4;
 constexpr std::string_view kChecksumLabel = "inmost invite checksum v1";
 constexpr size_t kChecksumHashSize = 32;  // BLAKE2b-256, truncated to kChecksumSize.
-
-// ---- Base32, RFC 4648 alphabet, written lowercase, no padding ----
-constexpr std::string_view kBase32Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-constexpr int kBitsPerChar = 5;
-constexpr int kBitsPerByte = 8;
-
-// ---- Host names (RFC 1035 / RFC 1123 syntax) ----
-constexpr size_t kMaxHostNameLength = 253;
-constexpr size_t kMaxLabelLength = 63;
-constexpr std::string_view kOnionSuffix = "onion";
-constexpr size_t kOnionV3LabelLength = 56;  // base32 of key, checksum and version.
-constexpr size_t kMaxPortDigits = 5;
-constexpr uint32_t kMaxPort = 65535;
-
-// Characters ignored anywhere in pasted text, wherever wrapping put them.
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-char ToLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool IsDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// The 5-bit value of a base32 character of either case, or -1.
-int Base32Value(char c) {
-  c = ToLower(c);
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  if (c >= '2' && c <= '7') return c - '2' + 26;
-  return -1;
-}
-
-size_t Base32Length(size_t bytes) {
-  return (bytes * kBitsPerByte + kBitsPerChar - 1) / kBitsPerChar;
-}
-
-void AppendBase32(std::span<const uint8_t> in, std::string& out) {
-  uint32_t bits = 0;
-  int count = 0;
-  for (uint8_t byte : in) {
-    bits = (bits << kBitsPerByte) | byte;
-    count += kBitsPerByte;
-    while (count >= kBitsPerChar) {
-      count -= kBitsPerChar;
-      out.push_back(kBase32Alphabet[(bits >> count) & 0x1f]);
-    }
-  }
-  if (count > 0) out.push_back(kBase32Alphabet[(bits << (kBitsPerChar - count)) & 0x1f]);
-  sodium_memzero(&bits, sizeof(bits));  // It held secret bits.
-}
-
-// A printable description of one offending character for error messages.
-std::string DescribeChar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x21 && u <= 0x7e) return std::string("'") + c + "'";
-  constexpr char kHex[] = "0123456789abcdef";
-  return std::string("a byte 0x") + kHex[u >> 4] + kHex[u & 0xf];
-}
-
-// A copy of `s` safe to show, or a placeholder when it has unprintable bytes.
-std::string Printable(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7e) return "(an address with unprintable characters)";
-  }
-  return "\"" + std::string(s) + "\"";
-}
 
 std::string FormatUtc(int64_t unix_seconds) {
   const auto t = static_cast<std::time_t>(unix_seconds);
@@ -125,67 +57,6 @@ Status Incomplete() {
   return Corruption(
       "the code is incomplete: its end is missing; copy the whole code, up to its last "
       "character");
-}
-
-// ---- Address validation ----
-
-Status BadAddress(std::string_view address, const std::string& why) {
-  return InvalidArgument("invalid address " + Printable(address) + ": " + why);
-}
-
-bool ParsePort(std::string_view digits) {
-  if (digits.empty() || digits.size() > kMaxPortDigits || digits[0] == '0') return false;
-  uint32_t port = 0;
-  for (char c : digits) {
-    if (!IsDigit(c)) return false;
-    port = port * 10 + static_cast<uint32_t>(c - '0');
-  }
-  return port >= 1 && port <= kMaxPort;
-}
-
-bool IsOnionV3Label(std::string_view label) {
-  return label.size() == kOnionV3LabelLength &&
-         std::all_of(label.begin(), label.end(), [](char c) { return Base32Value(c) >= 0; });
-}
-
-// Empty when `host` is a syntactically valid DNS name, else the reason it is not.
-std::optional<std::string> HostNameProblem(std::string_view host) {
-  if (host.size() > kMaxHostNameLength) return "the host name is longer than 253 characters";
-  std::vector<std::string_view> labels;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = host.find('.', start);
-    labels.push_back(host.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  for (std::string_view label : labels) {
-    if (label.empty()) return "the host name has an empty part (two dots, or a dot at an end)";
-    if (label.size() > kMaxLabelLength) {
-      return "a part of the host name is longer than 63 characters";
-    }
-    for (char c : label) {
-      const char l = ToLower(c);
-      if (!((l >= 'a' && l <= 'z') || IsDigit(c) || c == '-')) {
-        return "the host name contains " + DescribeChar(c) +
-               "; use letters, digits, '-' and '.' only";
-      }
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      return "a part of the host name starts or ends with '-'";
-    }
-  }
-  const std::string_view last = labels.back();
-  if (std::all_of(last.begin(), last.end(), IsDigit)) {
-    return "the host name ends in a number: is it a mistyped IPv4 address?";
-  }
-  std::string last_lower(last);
-  std::transform(last_lower.begin(), last_lower.end(), last_lower.begin(), ToLower);
-  if (last_lower == kOnionSuffix &&
-      (labels.size() < 2 || !IsOnionV3Label(labels[labels.size() - 2]))) {
-    return "an .onion name needs the 56-character v3 onion address before .onion";
-  }
-  return std::nullopt;
 }
 
 // ---- Payload helpers ----
@@ -272,13 +143,13 @@ Body DecodeBody(std::string_view text, size_t start) {
     }
     body.char_positions.push_back(i);
   }
-  body.bytes = crypto::SecretBytes(body.char_positions.size() * kBitsPerChar / kBitsPerByte);
+  body.bytes = crypto::SecretBytes(body.char_positions.size() * kBase32BitsPerChar / kBitsPerByte);
   uint32_t bits = 0;
   int count = 0;
   size_t out = 0;
   for (size_t pos : body.char_positions) {
-    bits = (bits << kBitsPerChar) | static_cast<uint32_t>(Base32Value(text[pos]));
-    count += kBitsPerChar;
+    bits = (bits << kBase32BitsPerChar) | static_cast<uint32_t>(Base32Value(text[pos]));
+    count += kBase32BitsPerChar;
     if (count >= kBitsPerByte) {
       count -= kBitsPerByte;
       body.bytes.data()[out++] = static_cast<uint8_t>(bits >> count);
@@ -303,7 +174,7 @@ Status TrailingText(size_t index) {
 // are zero, so the code is spelled the one canonical way.
 bool PaddingIsZero(std::string_view text, const Body& body, size_t length) {
   const size_t chars = Base32Length(length);
-  const size_t unused_bits = chars * kBitsPerChar - length * kBitsPerByte;
+  const size_t unused_bits = chars * kBase32BitsPerChar - length * kBitsPerByte;
   if (unused_bits == 0) return true;
   const int last = Base32Value(text[body.char_positions[chars - 1]]);
   return (last & ((1 << unused_bits) - 1)) == 0;
@@ -346,60 +217,6 @@ Result<Invite> ReadFields(std::span<const uint8_t> data) {
 }
 
 }  // namespace
-
-Status ValidateAddress(std::string_view address) {
-  if (address.empty()) return InvalidArgument("invalid address: it is empty");
-  if (address.size() > kMaxAddressLength) {
-    return InvalidArgument("invalid address: it is longer than 255 characters");
-  }
-  std::string_view host;
-  std::string_view port;
-  if (address.front() == '[') {
-    const size_t close = address.find(']');
-    if (close == std::string_view::npos) {
-      return BadAddress(address, "the IPv6 address has no closing ']'");
-    }
-    if (close + 1 >= address.size() || address[close + 1] != ':') {
-      return BadAddress(address, "a port must follow, as in [2001:db8::1]:4433");
-    }
-    port = address.substr(close + 2);
-    const std::string ip(address.substr(1, close - 1));
-    in6_addr parsed{};
-    if (inet_pton(AF_INET6, ip.c_str(), &parsed) != 1) {
-      return BadAddress(address, "the part in brackets is not an IPv6 address");
-    }
-    if (IN6_IS_ADDR_UNSPECIFIED(&parsed)) {
-      return BadAddress(address, "[::] means any address; nobody can connect to it");
-    }
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == std::string_view::npos) {
-      return BadAddress(address, "the port is missing; write host:port");
-    }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return BadAddress(address, "an IPv6 address must be in brackets, as in [2001:db8::1]:4433");
-    }
-    if (host.empty()) return BadAddress(address, "the host is missing; write host:port");
-    if (std::all_of(host.begin(), host.end(), [](char c) { return IsDigit(c) || c == '.'; })) {
-      const std::string ip(host);
-      in_addr parsed{};
-      if (inet_pton(AF_INET, ip.c_str(), &parsed) != 1) {
-        return BadAddress(address, "not an IPv4 address (four numbers 0-255, no leading zeros)");
-      }
-      if (parsed.s_addr == INADDR_ANY) {
-        return BadAddress(address, "0.0.0.0 means any address; nobody can connect to it");
-      }
-    } else if (auto problem = HostNameProblem(host)) {
-      return BadAddress(address, *problem);
-    }
-  }
-  if (!ParsePort(port)) {
-    return BadAddress(address, "the port must be a number from 1 to 65535");
-  }
-  return Status::Ok();
-}
 
 Status ValidateInvite(const Invite& invite) {
   if (invite.secret.size() != kInviteSecretSize) {

@@ -38,6 +38,7 @@
 
 #include "daemon/crypto/key_pair.h"
 #include "daemon/crypto/secret_bytes.h"
+#include "daemon/identity/invite_address.h"
 #include "inmost/status.h"
 
 namespace inmost::identity {
@@ -50,7 +51,6 @@ inline constexpr uint8_t kInviteFormatVersion = 1;
 inline constexpr size_t kInviteSecretSize = 32;
 // Hard limits, because ParseInvite faces untrusted text.
 inline constexpr size_t kMaxInviteAddresses = 8;
-inline constexpr size_t kMaxAddressLength = 255;
 // The longest input ParseInvite looks at, whitespace and separators included; the
 // largest valid code is about 3400 characters.
 inline constexpr size_t kMaxInviteTextLength = 8192;
@@ -62,14 +62,6 @@ struct Invite {
   std::vector<std::string> addresses;  // 1..kMaxInviteAddresses, each valid.
   int64_t expires_at_unix = 0;         // The invite is void from this second on.
 };
-
-// Ok when `address` is "host:port" that an invite may carry: host is a dotted
-// IPv4 address, a bracketed IPv6 address ("[2001:db8::1]:4433", no zone), or a
-// DNS host name (letters, digits, '-', labels of 1..63 characters, at most 253
-// in all; a ".onion" name needs a 56-character v3 label); the port is 1..65535
-// without leading zeros; at most kMaxAddressLength characters. Unspecified
-// addresses (0.0.0.0, [::]) are refused: nobody can connect to them.
-Status ValidateAddress(std::string_view address);
 
 // Ok when `invite` can be encoded: a kInviteSecretSize secret, 1..kMaxInviteAddresses
 // valid addresses, and a non-negative expiry. Says which rule is broken otherwise.

@@ -18,11 +18,7 @@ namespace {
 
 noise::HandshakeConfig PairingConfig(noise::Role role, const crypto::KeyPair& identity,
                                      const crypto::SecretBytes& psk) {
-  noise::HandshakeConfig config;
-  config.protocol_name = std::string(kPairingProtocolName);
-  config.role = role;
-  config.prologue = PrologueFor(HelloType::kPairing);
-  config.local_static = &identity;
+  noise::HandshakeConfig config = HelloExchangeConfig(HelloType::kPairing, role, identity);
   config.psks = {&psk};
   return config;
 }
@@ -31,52 +27,40 @@ Status Refused() {
   return PermissionDenied(std::string(kInviteRefusedMessage));
 }
 
+// The inviter's next frame to the joiner. The inviter drops the connection rather than
+// explain a refusal, so a closed connection reads as one.
+asio::awaitable<Result<crypto::Bytes>> ReadInviterFrame(tcp::socket& socket,
+                                                        wire::FrameDecoder& decoder) {
+  auto frame = co_await ReadFrame(socket, decoder);
+  if (!frame.ok() && frame.status().code() == Code::kUnavailable) co_return Refused();
+  co_return frame;
+}
+
 }  // namespace
 
-Result<PairingInitiation> StartPairing(const crypto::KeyPair& identity,
-                                       const crypto::PublicKey& inviter,
-                                       const crypto::SecretBytes& psk) {
+Result<HelloExchangeStart> StartPairing(const crypto::KeyPair& identity,
+                                        const crypto::PublicKey& inviter,
+                                        const crypto::SecretBytes& psk) {
   if (psk.size() != noise::kPskSize) return InvalidArgument("an invite secret must be 32 bytes");
   noise::HandshakeConfig config = PairingConfig(noise::Role::kInitiator, identity, psk);
   config.remote_static = inviter;
-  auto state = noise::HandshakeState::Create(config);
-  if (!state.ok()) return state.status();
   // -> e, es, s, ss
-  auto message1 = state->WriteMessage({});
-  if (!message1.ok()) return message1.status();
-  crypto::Bytes hello = BuildHello(HelloType::kPairing, *message1, Mac1KeyFor(inviter));
-  return PairingInitiation{std::move(*state), std::move(hello)};
+  return StartHelloExchange(config, HelloType::kPairing, inviter);
 }
 
 Result<noise::TransportKeys> FinishPairing(noise::HandshakeState& state,
                                            std::span<const uint8_t> message2) {
   // <- e, ee, se, psk
-  auto payload = state.ReadMessage(message2);
-  if (!payload.ok() || !state.IsFinished()) return Refused();
-  return state.Split();
+  return FinishHelloExchange(state, message2, kInviteRefusedMessage);
 }
 
-Result<PairingResponse> RespondToPairing(const crypto::KeyPair& identity,
-                                         const crypto::SecretBytes& psk,
-                                         std::span<const uint8_t> message1) {
+Result<HelloExchangeAnswer> RespondToPairing(const crypto::KeyPair& identity,
+                                             const crypto::SecretBytes& psk,
+                                             std::span<const uint8_t> message1) {
   if (psk.size() != noise::kPskSize) return InvalidArgument("an invite secret must be 32 bytes");
-  auto state = noise::HandshakeState::Create(PairingConfig(noise::Role::kResponder, identity, psk));
-  if (!state.ok()) return state.status();
-  // -> e, es, s, ss
-  auto payload = state->ReadMessage(message1);
-  if (!payload.ok() || !state->remote_static().has_value()) {
-    return PermissionDenied("a pairing hello did not authenticate");
-  }
-  PairingResponse response;
-  response.joiner_key = *state->remote_static();
-  // <- e, ee, se, psk
-  auto message2 = state->WriteMessage({});
-  if (!message2.ok()) return message2.status();
-  response.message2 = std::move(*message2);
-  auto keys = state->Split();
-  if (!keys.ok()) return keys.status();
-  response.keys = std::move(*keys);
-  return response;
+  // -> e, es, s, ss, then <- e, ee, se, psk
+  return AnswerHelloExchange(PairingConfig(noise::Role::kResponder, identity, psk), message1,
+                             "a pairing hello did not authenticate");
 }
 
 asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
@@ -88,12 +72,8 @@ asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
   Status sent = co_await WriteFrame(socket, std::move(initiation->hello));
   if (!sent.ok()) co_return sent;
 
-  // The inviter drops the connection rather than explain a refusal.
-  auto message2 = co_await ReadFrame(socket, decoder);
-  if (!message2.ok()) {
-    if (message2.status().code() == Code::kUnavailable) co_return Refused();
-    co_return message2.status();
-  }
+  auto message2 = co_await ReadInviterFrame(socket, decoder);
+  if (!message2.ok()) co_return message2.status();
   auto keys = FinishPairing(initiation->state, *message2);
   if (!keys.ok()) co_return keys.status();
 
@@ -105,11 +85,8 @@ asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
   sent = co_await WriteFrame(socket, std::move(*sealed_confirm));
   if (!sent.ok()) co_return sent;
 
-  auto welcome_frame = co_await ReadFrame(socket, decoder);
-  if (!welcome_frame.ok()) {
-    if (welcome_frame.status().code() == Code::kUnavailable) co_return Refused();
-    co_return welcome_frame.status();
-  }
+  auto welcome_frame = co_await ReadInviterFrame(socket, decoder);
+  if (!welcome_frame.ok()) co_return welcome_frame.status();
   auto welcome = OpenPeerMessage(keys->receive, *welcome_frame);
   if (!welcome.ok()) co_return welcome.status();
   if (!welcome->has_pair_welcome()) {
@@ -142,7 +119,7 @@ asio::awaitable<Status> RunInviterConversation(tcp::socket& socket, wire::FrameD
   }
   const auto& addresses = confirm->pair_confirm().addresses();
   core::Partner partner;
-  partner.static_key = response->joiner_key;
+  partner.static_key = response->initiator_key;
   partner.addresses =
       SanitizeAddresses(std::vector<std::string>(addresses.begin(), addresses.end()));
   auto welcome_addresses = decide(partner);

@@ -26,6 +26,7 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/noise/handshake_state.h"
 #include "daemon/peer/asio.h"
+#include "daemon/peer/hello_exchange.h"
 #include "daemon/wire/frame.h"
 #include "inmost/status.h"
 
@@ -36,33 +37,22 @@ namespace inmost::peer {
 inline constexpr std::string_view kInviteRefusedMessage =
     "the inviter refused this invite: it may be used or expired";
 
-struct PairingInitiation {
-  noise::HandshakeState state;
-  crypto::Bytes hello;  // Hello body: kPairing, message 1, mac1 for the inviter.
-};
-
 // Joiner, message 1 "-> e, es, s, ss" in a hello for `inviter`.
-Result<PairingInitiation> StartPairing(const crypto::KeyPair& identity,
-                                       const crypto::PublicKey& inviter,
-                                       const crypto::SecretBytes& psk);
+Result<HelloExchangeStart> StartPairing(const crypto::KeyPair& identity,
+                                        const crypto::PublicKey& inviter,
+                                        const crypto::SecretBytes& psk);
 
 // Joiner, message 2 "<- e, ee, se, psk", then Split. PermissionDenied
 // (kInviteRefusedMessage) when it does not authenticate: a wrong secret.
 Result<noise::TransportKeys> FinishPairing(noise::HandshakeState& state,
                                            std::span<const uint8_t> message2);
 
-struct PairingResponse {
-  crypto::PublicKey joiner_key{};
-  crypto::Bytes message2;
-  noise::TransportKeys keys;
-};
-
-// Inviter: reads message 1 (learning the joiner's static key), writes message 2 with
-// the psk, splits. The secret is only checked when the joiner's first transport message
-// decrypts.
-Result<PairingResponse> RespondToPairing(const crypto::KeyPair& identity,
-                                         const crypto::SecretBytes& psk,
-                                         std::span<const uint8_t> message1);
+// Inviter: reads message 1 (learning the joiner's static key, the answer's
+// initiator_key), writes message 2 with the psk, splits. The secret is only checked when the
+// joiner's first transport message decrypts.
+Result<HelloExchangeAnswer> RespondToPairing(const crypto::KeyPair& identity,
+                                             const crypto::SecretBytes& psk,
+                                             std::span<const uint8_t> message1);
 
 // The joiner's whole conversation on a connected socket. Returns the addresses in the
 // inviter's pair_welcome (possibly empty). PermissionDenied (kInviteRefusedMessage)

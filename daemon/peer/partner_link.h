@@ -25,7 +25,7 @@
 // 3. Liveness. A Keepalive goes out when nothing was sent for keepalive_interval; a
 //    session that received no bytes for dead_after is closed. While paired and not up
 //    the link dials the partner's addresses in order with exponential backoff
-//    (backoff.h); a session the partner dials in is taken at once.
+//    (dialer.h); a session the partner dials in is taken at once.
 // 4. One live session. When a new session is confirmed while another is live:
 //    - if the two were established within handshake_timeout of each other (both sides
 //      dialed at the same moment), the session whose initiator has the lower static

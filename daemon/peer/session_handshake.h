@@ -16,37 +16,27 @@
 
 #include <span>
 
-#include "daemon/crypto/bytes.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/noise/handshake_state.h"
+#include "daemon/peer/hello_exchange.h"
 #include "inmost/status.h"
 
 namespace inmost::peer {
 
-struct SessionInitiation {
-  noise::HandshakeState state;
-  crypto::Bytes hello;  // Hello body: kSession, message 1, mac1 for the partner.
-};
-
 // Initiator, message 1 "-> e, es, ss", wrapped in a hello for `partner`.
-Result<SessionInitiation> StartSessionHandshake(const crypto::KeyPair& identity,
-                                                const crypto::PublicKey& partner);
+Result<HelloExchangeStart> StartSessionHandshake(const crypto::KeyPair& identity,
+                                                 const crypto::PublicKey& partner);
 
 // Initiator, message 2 "<- e, ee, se", then Split. PermissionDenied when the reply
 // does not authenticate as the partner.
 Result<noise::TransportKeys> FinishSessionHandshake(noise::HandshakeState& state,
                                                     std::span<const uint8_t> message2);
 
-struct SessionResponse {
-  crypto::Bytes message2;
-  noise::TransportKeys keys;
-};
-
 // Responder: reads message 1 "-> e, es, ss" expecting `partner` as initiator, writes
 // message 2 "<- e, ee, se" and splits. PermissionDenied ("refused session from an
 // unknown key") when message 1 is not from the partner.
-Result<SessionResponse> RespondToSessionHandshake(const crypto::KeyPair& identity,
-                                                  const crypto::PublicKey& partner,
-                                                  std::span<const uint8_t> message1);
+Result<HelloExchangeAnswer> RespondToSessionHandshake(const crypto::KeyPair& identity,
+                                                      const crypto::PublicKey& partner,
+                                                      std::span<const uint8_t> message1);
 
 }  // namespace inmost::peer

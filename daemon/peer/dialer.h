@@ -1,0 +1,116 @@
+// The dialer: the one place that turns the partner's candidate addresses into one
+// session. It tries the candidates in order, each under handshake_timeout, waits out an
+// exponential backoff (backoff.h) between failed rounds, and hands the first connection
+// whose Noise KK handshake completes to the link. It must never dial anyone but the
+// partner, never keep a connection the link did not ask for, and never log keys.
+//
+// Where candidates come from is the link's business: today the partner's addresses,
+// the one that worked last first; later onion (Tor, through the SOCKS5 proxy), LAN and
+// router-mapped addresses join the list, and the dialer stays the same.
+//
+// When it dials (its whole schedule):
+//   - no live session: at once after DialNow, else when the backoff after the last
+//     failed round or the last loss (AfterLoss) has passed;
+//   - a live session: when the link's FreshSessionDue comes (periodic fresh keys),
+//     retrying after a backoff if that round fails.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/crypto/key_pair.h"
+#include "daemon/log/logger.h"
+#include "daemon/noise/handshake_state.h"
+#include "daemon/peer/asio.h"
+#include "daemon/peer/backoff.h"
+#include "daemon/peer/tracked_socket.h"
+#include "daemon/wire/frame.h"
+#include "inmost/status.h"
+
+namespace inmost::peer {
+
+// Whom to dial, and where.
+struct DialTarget {
+  crypto::PublicKey partner_key{};      // Every candidate must answer as this key.
+  std::vector<std::string> candidates;  // "host:port", in the order to try them.
+};
+
+// A dialed connection whose KK handshake is complete: the makings of one initiator Session.
+struct DialedConnection {
+  boost::asio::ip::tcp::socket socket;
+  wire::FrameDecoder decoder;  // May already hold bytes that followed message 2.
+  noise::TransportKeys keys;
+};
+
+struct DialerOptions {
+  std::chrono::milliseconds handshake_timeout{5000};  // Per candidate: connect + handshake.
+  std::chrono::milliseconds backoff_initial{250};     // Between failed rounds: doubles up
+  std::chrono::milliseconds backoff_max{30000};       // to backoff_max, +-25% jitter.
+  std::string proxy;  // SOCKS5 "host:port" for every dial, or "" to dial directly.
+};
+
+class Dialer {
+ public:
+  // What the dialer asks of the link. Called on the link's io_context between the
+  // dialer's awaits, never after Stop.
+  class Link {
+   public:
+    virtual ~Link() = default;
+    // Whom to dial now, or nullopt when nobody (unpaired): the dialer then goes idle
+    // until the next DialNow.
+    virtual std::optional<DialTarget> DialTargetNow() const = 0;
+    // nullopt while no session is live; otherwise when the live one wants replacing by
+    // a fresh one (time_point::max(): never, until woken).
+    virtual std::optional<std::chrono::steady_clock::time_point> FreshSessionDue() const = 0;
+    // One session out: `connection` came from `candidate` and answered as the target.
+    virtual void OnDialed(const std::string& candidate, DialedConnection connection) = 0;
+  };
+
+  // `identity`, `link`, `handshaking` and `logger` must outlive the dialer.
+  Dialer(boost::asio::io_context& io, const crypto::KeyPair& identity, Link& link,
+         HandshakingSockets& handshaking, log::Logger& logger, DialerOptions options);
+  Dialer(const Dialer&) = delete;
+  Dialer& operator=(const Dialer&) = delete;
+
+  // Dial at once (a new or changed target); starts the dial loop if it is idle.
+  // `keep_alive` holds the link, and with it this dialer, while the loop runs.
+  void DialNow(std::shared_ptr<void> keep_alive);
+  // The live session was lost: the next round waits out the next backoff delay.
+  void AfterLoss();
+  // A session became the live one: the backoff starts over, and the loop re-plans.
+  void AfterUp();
+  // Re-plan now: the target or the live session changed.
+  void Wake() { signal_.cancel(); }
+  // No more rounds, link calls or logging; attempts under way fail as "stopped".
+  void Stop();
+
+ private:
+  boost::asio::awaitable<void> Loop(std::shared_ptr<void> keep_alive);
+  // One round: the candidates in order until one completes. True when one did.
+  boost::asio::awaitable<bool> DialRound(DialTarget target);
+  boost::asio::awaitable<Result<DialedConnection>> Handshake(std::string candidate,
+                                                             crypto::PublicKey partner_key);
+  // Sleeps until `deadline` or Wake, whichever is first.
+  boost::asio::awaitable<void> WaitForWake(std::chrono::steady_clock::time_point deadline);
+  bool StillTargets(const crypto::PublicKey& partner_key) const;
+  void Debug(const std::string& line) {
+    if (!stopped_) logger_.Debug("peer: " + line);
+  }
+
+  boost::asio::io_context& io_;
+  const crypto::KeyPair& identity_;
+  Link& link_;
+  HandshakingSockets& handshaking_;
+  log::Logger& logger_;
+  const DialerOptions options_;
+  Backoff backoff_;
+  boost::asio::steady_timer signal_;  // Timer as signal: cancelled to wake the loop.
+  bool running_ = false;
+  std::chrono::steady_clock::time_point next_dial_at_{};
+  bool stopped_ = false;
+};
+
+}  // namespace inmost::peer

@@ -1,0 +1,184 @@
+// The peer link's shared state (PartnerLink::Impl), private to the link's own files:
+// partner_link.cc (set-up, stop, introspection), partner_link_inbound.cc (listen and
+// the responder's handshakes), partner_link_session_choice.cc (which session is live,
+// up and down), partner_link_join.cc (pairing as joiner), and the Dialer it drives.
+// Nothing outside daemon/peer/partner_link*.cc may include it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/peer/address.h"
+#include "daemon/peer/dialer.h"
+#include "daemon/peer/handshake_mac.h"
+#include "daemon/peer/partner_link.h"
+#include "daemon/peer/rate_limiter.h"
+#include "daemon/peer/session.h"
+#include "daemon/peer/socket_io.h"
+#include "daemon/peer/tracked_socket.h"
+
+namespace inmost::peer {
+
+inline constexpr int64_t kMillisPerSecond = 1000;
+
+class PartnerLink::Impl final : public Session::Observer,
+                                public Dialer::Link,
+                                public std::enable_shared_from_this<PartnerLink::Impl> {
+ public:
+  // What Join needs from the invite, owned by the coroutine.
+  struct JoinRequest {
+    crypto::PublicKey inviter_key{};
+    crypto::SecretBytes secret;
+    std::vector<std::string> addresses;
+    int64_t expires_at_unix = 0;
+    std::vector<std::string> my_addresses;
+  };
+
+  Impl(boost::asio::io_context& io, const crypto::KeyPair& identity, core::LinkListener& listener,
+       const core::Clock& clock, log::Logger& logger, LinkOptions options);
+
+  Status Listen(const std::string& host_port);
+  std::string listen_address() const;
+  void SetAdvertisedAddresses(std::vector<std::string> addresses) {
+    advertised_ = SanitizeAddresses(addresses);
+    if (advertised_.empty() || !IsUp()) return;  // Told at the next link up.
+    PeerMessage message;
+    for (const auto& address : advertised_) message.mutable_addresses()->add_addresses(address);
+    live_->Send(message);
+  }
+  void SetPartner(std::optional<core::Partner> partner);
+  void SetInvite(std::optional<PendingInvite> invite) {
+    if (stopped_) return;
+    invite_ = std::move(invite);
+    ++invite_generation_;
+  }
+  static boost::asio::awaitable<Result<core::Partner>> Join(std::shared_ptr<Impl> self,
+                                                            JoinRequest request);
+  bool SendToPartner(const PeerMessage& message);
+  bool IsUp() const { return !stopped_ && live_ && live_->open() && !live_->retired(); }
+  void Stop();
+
+  std::optional<SessionSummary> live_session() const;
+  size_t session_count() const;
+  size_t pending_handshakes() const;
+
+  // Session::Observer
+  void OnSessionConfirmed(Session& session) override;
+  void OnSessionMessage(Session& session, const PeerMessage& message) override;
+  void OnSessionClosed(Session& session, const std::string& reason) override;
+  void OnSessionDrained(Session& session) override {
+    if (!stopped_ && live_.get() == &session) listener_.OnLinkWritable();
+  }
+  size_t QueuedBytes() const { return IsUp() ? live_->queued_bytes() : 0; }
+
+  // Dialer::Link
+  std::optional<DialTarget> DialTargetNow() const override;
+  std::optional<std::chrono::steady_clock::time_point> FreshSessionDue() const override;
+  void OnDialed(const std::string& candidate, DialedConnection connection) override;
+
+ private:
+  // Outcome of one pairing attempt at one address.
+  struct JoinAttempt {
+    Result<std::vector<std::string>> welcome_addresses;
+    bool timed_out = false;
+  };
+
+  // Inbound (partner_link_inbound.cc).
+  boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Impl> self);
+  boost::asio::awaitable<void> HandleInbound(std::shared_ptr<Impl> keep_alive,
+                                             boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> RespondSession(boost::asio::ip::tcp::socket& socket,
+                                              wire::FrameDecoder& decoder, Deadline& deadline,
+                                              TrackedSocket& tracked, std::string remote,
+                                              crypto::Bytes message1);
+  boost::asio::awaitable<void> RespondPairing(boost::asio::ip::tcp::socket& socket,
+                                              wire::FrameDecoder& decoder, Deadline& deadline,
+                                              std::string remote, crypto::Bytes message1);
+  bool InviteOpen() const {
+    return invite_.has_value() && clock_.NowUnixMs() / kMillisPerSecond < invite_->expires_at_unix;
+  }
+
+  // Joining (partner_link_join.cc).
+  boost::asio::awaitable<JoinAttempt> JoinAt(std::string address, const JoinRequest& request);
+
+  // Session choice (partner_link_session_choice.cc).
+  // Makes `session` the live one if it wins against the current one (see the header).
+  void Adopt(const std::shared_ptr<Session>& session);
+  // Whether `candidate`, confirmed after `current`, should replace it.
+  bool Prefer(const Session& candidate, const Session& current) const;
+  std::shared_ptr<Session> NewSession(boost::asio::ip::tcp::socket socket,
+                                      wire::FrameDecoder decoder, noise::TransportKeys keys,
+                                      Session::Role role, const crypto::PublicKey& initiator_key);
+  std::shared_ptr<Session> Find(const Session& session) const;
+  void CloseAllSessions(const std::string& reason);
+  bool HasUnconfirmedSession() const;
+  void ReportDown(const std::string& reason);
+  // Moves `address` to the front of the partner's addresses and has it saved.
+  void PreferAddress(const std::string& address);
+  // What to tell the partner about where we listen; `local` is the connection's own end.
+  std::vector<std::string> AdvertisedAddresses(const boost::asio::ip::tcp::endpoint& local) const;
+  SessionOptions SessionOptionsFromLink() const;
+
+  // Logging stops with the link: the logger may be gone after Stop.
+  void Debug(const std::string& line) {
+    if (!stopped_) logger_.Debug("peer: " + line);
+  }
+  void Info(const std::string& line) {
+    if (!stopped_) logger_.Info("peer: " + line);
+  }
+  void Warning(const std::string& line) {
+    if (!stopped_) logger_.Warning("peer: " + line);
+  }
+  // A refused handshake, logged at most once a second (with a count of the ones
+  // left out), so that a flood of them cannot flood the log.
+  void WarnRefused(const std::string& line) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_refusal_log_) {
+      ++refusals_not_logged_;
+      return;
+    }
+    next_refusal_log_ = now + std::chrono::seconds(1);
+    std::string more = refusals_not_logged_ == 0 ? ""
+                                                 : " (and " + std::to_string(refusals_not_logged_) +
+                                                       " more refused handshakes not logged)";
+    refusals_not_logged_ = 0;
+    Warning(line + more);
+  }
+
+  boost::asio::io_context& io_;
+  const crypto::KeyPair identity_;
+  const Mac1Key own_mac1_key_;
+  core::LinkListener& listener_;
+  const core::Clock& clock_;
+  log::Logger& logger_;
+  const LinkOptions options_;
+  std::chrono::steady_clock::time_point next_refusal_log_{};
+  uint64_t refusals_not_logged_ = 0;
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::string> advertised_;
+  std::optional<core::Partner> partner_;
+  std::optional<PendingInvite> invite_;
+  uint64_t invite_generation_ = 0;  // Bumped whenever the invite changes or is used.
+
+  std::vector<std::shared_ptr<Session>> sessions_;  // Authenticated partner sessions.
+  std::shared_ptr<Session> live_;
+  // Why the live session ended, while OnLinkDown waits for a responder session that is
+  // about to be confirmed (see OnSessionClosed).
+  std::optional<std::string> down_pending_;
+  uint64_t next_session_id_ = 1;
+
+  HandshakingSockets handshaking_;  // Sockets not yet in a Session, for Stop.
+  size_t pending_inbound_ = 0;      // Inbound connections still handshaking.
+  HelloRateLimiter rate_limiter_;
+
+  Dialer dialer_;  // After identity_ and handshaking_, which it refers to.
+
+  bool stopped_ = false;
+};
+
+}  // namespace inmost::peer

@@ -1,0 +1,229 @@
+// The peer link's inbound side: listening, accepting, and each source's handshake work
+// as responder (mac1, rate limit, then KK or IKpsk2). It must never do DH work before
+// mac1 and the rate limit passed, nor keep more than max_pending_handshakes connections.
+#include <array>
+#include <utility>
+
+#include "daemon/peer/address.h"
+#include "daemon/peer/hello.h"
+#include "daemon/peer/pairing.h"
+#include "daemon/peer/partner_link_impl.h"
+#include "daemon/peer/session_handshake.h"
+
+namespace inmost::peer {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// After a failed accept (out of file descriptors, say), wait this long before the next
+// one instead of spinning.
+constexpr std::chrono::milliseconds kAcceptErrorPause{100};
+
+// Decrements a counter when a coroutine leaves its scope, however it leaves. The
+// increment happens before the coroutine is spawned, so a burst of accepts is counted
+// before any of their coroutines has run.
+class DecrementOnExit {
+ public:
+  explicit DecrementOnExit(size_t& counter) : counter_(counter) {}
+  ~DecrementOnExit() { --counter_; }
+  DecrementOnExit(const DecrementOnExit&) = delete;
+  DecrementOnExit& operator=(const DecrementOnExit&) = delete;
+
+ private:
+  size_t& counter_;
+};
+
+}  // namespace
+
+Status PartnerLink::Impl::Listen(const std::string& host_port) {
+  if (stopped_) return FailedPrecondition("the peer link is stopped");
+  if (acceptor_.is_open()) return FailedPrecondition("the peer link is already listening");
+  auto parsed = ParseHostPort(host_port, /*allow_port_zero=*/true);
+  if (!parsed.ok()) return parsed.status();
+
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  if (auto literal = ParseIpLiteral(parsed->host)) {
+    endpoint = tcp::endpoint(*literal, parsed->port);
+  } else {
+    // A name: resolved once, synchronously, at startup.
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(parsed->host, std::to_string(parsed->port), ec);
+    if (ec || results.empty()) {
+      return IoError("cannot resolve " + parsed->host + " to listen on it: " + ec.message());
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  auto fail = [&](const std::string& step) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return IoError("cannot listen on " + host_port + ": " + step + ": " + ec.message());
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("reuse_address");
+  if (endpoint.address().is_v6()) {
+    // "[::]" also takes IPv4 connections; systems that refuse keep IPv6 only.
+    boost::system::error_code ignored;
+    acceptor_.set_option(asio::ip::v6_only(false), ignored);
+  }
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+
+  asio::co_spawn(io_, AcceptLoop(shared_from_this()), RethrowCoroutineException);
+  Info("listening on " + listen_address());
+  return Status::Ok();
+}
+
+std::string PartnerLink::Impl::listen_address() const {
+  if (!acceptor_.is_open()) return "";
+  boost::system::error_code ec;
+  const auto endpoint = acceptor_.local_endpoint(ec);
+  return ec ? "" : FormatEndpoint(endpoint);
+}
+
+asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self) {
+  while (!stopped_ && acceptor_.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopped_ || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      Warning("accept failed: " + ec.message());
+      asio::steady_timer pause(io_, kAcceptErrorPause);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (pending_handshakes() >= options_.max_pending_handshakes) {
+      Debug("dropped a connection: too many unauthenticated connections");
+      CloseQuietly(socket);
+      continue;
+    }
+    ++pending_inbound_;  // HandleInbound decrements.
+    asio::co_spawn(io_, HandleInbound(self, std::move(socket)), RethrowCoroutineException);
+  }
+}
+
+asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*keep_alive*/,
+                                                       tcp::socket socket) {
+  DecrementOnExit pending(pending_inbound_);
+  TrackedSocket tracked(handshaking_, socket);
+  Deadline deadline(socket.get_executor(), options_.handshake_timeout,
+                    [&socket] { CloseQuietly(socket); });
+  boost::system::error_code ec;
+  const tcp::endpoint remote_endpoint = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  const std::string remote = FormatEndpoint(remote_endpoint);
+
+  wire::FrameDecoder decoder;
+  auto frame = co_await ReadFrame(socket, decoder);
+  if (stopped_) co_return;
+  if (!frame.ok()) {
+    Debug("dropped a connection from " + remote +
+          " before its hello: " + (deadline.expired() ? "timed out" : frame.status().message()));
+    co_return;
+  }
+  // mac1 first: a stranger who does not know our public key costs us no DH.
+  auto hello = ParseHello(*frame, own_mac1_key_);
+  if (!hello.ok()) {
+    Debug("dropped a hello from " + remote + ": " + hello.status().message());
+    co_return;
+  }
+  if (!rate_limiter_.Allow(remote_endpoint.address(), SteadyClock::now())) {
+    Debug("dropped a hello from " + remote + ": too many handshakes from that address");
+    co_return;
+  }
+  if (hello->type == HelloType::kSession) {
+    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(hello->message));
+  } else {
+    co_await RespondPairing(socket, decoder, deadline, remote, std::move(hello->message));
+  }
+}
+
+asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
+                                                        wire::FrameDecoder& decoder,
+                                                        Deadline& deadline, TrackedSocket& tracked,
+                                                        std::string remote,
+                                                        crypto::Bytes message1) {
+  if (!partner_) {
+    Debug("refused a session from " + remote + ": not paired");
+    co_return;
+  }
+  const crypto::PublicKey partner_key = partner_->static_key;
+  auto response = RespondToSessionHandshake(identity_, partner_key, message1);
+  if (!response.ok()) {
+    WarnRefused(response.status().message() + " (from " + remote + ")");
+    co_return;
+  }
+  Status sent = co_await WriteFrame(socket, std::move(response->message2));
+  if (stopped_) co_return;
+  if (!sent.ok()) {
+    Debug("session handshake from " + remote + " failed: " + sent.message());
+    co_return;
+  }
+  if (!partner_ || partner_->static_key != partner_key) co_return;  // Unpaired meanwhile.
+  deadline.Disarm();
+  tracked.Release();
+  auto session = NewSession(std::move(socket), std::move(decoder), std::move(response->keys),
+                            Session::Role::kResponder, partner_key);
+  Debug("session " + std::to_string(session->id()) + " from " + remote +
+        " awaits key confirmation");
+}
+
+asio::awaitable<void> PartnerLink::Impl::RespondPairing(tcp::socket& socket,
+                                                        wire::FrameDecoder& decoder,
+                                                        Deadline& deadline, std::string remote,
+                                                        crypto::Bytes message1) {
+  if (partner_) {
+    Debug("refused a pairing from " + remote + ": already paired");
+    co_return;
+  }
+  if (!InviteOpen()) {
+    Debug("refused a pairing from " + remote + ": no open invite");
+    co_return;
+  }
+  const uint64_t generation = invite_generation_;
+  const crypto::SecretBytes psk = crypto::SecretBytes::CopyOf(invite_->secret.span());
+  boost::system::error_code ec;
+  const tcp::endpoint local = socket.local_endpoint(ec);
+
+  // Runs between two awaits, so nothing else can pair in the middle of it.
+  PairingDecision decide =
+      [this, generation, local](const core::Partner& partner) -> Result<std::vector<std::string>> {
+    if (stopped_ || partner_ || !InviteOpen() || invite_generation_ != generation) {
+      return PermissionDenied("the invite was used, withdrawn or expired meanwhile");
+    }
+    Status durable = listener_.OnPaired(partner);
+    if (!durable.ok()) return durable;
+    invite_.reset();  // Works once.
+    ++invite_generation_;
+    Info("paired with a new partner (inviter side)");
+    SetPartner(partner);
+    return AdvertisedAddresses(local);
+  };
+  Status result = co_await RunInviterConversation(socket, decoder, identity_, psk,
+                                                  std::move(message1), std::move(decide));
+  if (stopped_) co_return;
+  if (!result.ok()) {
+    Info("pairing from " + remote +
+         " failed: " + (deadline.expired() ? "timed out" : result.message()));
+    co_return;
+  }
+  // Let the joiner read pair_welcome and hang up first, so our close cannot reset the
+  // connection before the welcome arrives. Bounded by the handshake deadline.
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  std::array<uint8_t, 64> drain;
+  while (!ec) {
+    co_await socket.async_read_some(asio::buffer(drain),
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace inmost::peer
