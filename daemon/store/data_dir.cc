@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -23,16 +22,6 @@ constexpr char kKeyFileName[] = "storage.key";
 constexpr char kWrappedKeyFileName[] = "storage.key.wrapped";
 // A LevelDB directory holds this file once the database exists.
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
-
-// Permission bits for group and others; none may be set on a private directory.
-constexpr mode_t kGroupOtherBits = 077;
-constexpr mode_t kPermissionBits = 07777;
-
-std::string OctalMode(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & kPermissionBits));
-  return buf;
-}
 
 bool IsDirectory(const std::filesystem::path& path) {
   struct stat st;

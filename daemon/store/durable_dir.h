@@ -34,7 +34,7 @@ Status SyncDirectory(const std::filesystem::path& dir);
 //     save is reported
 //   - WriteBackup (backup_archive.cc): the archive, after its temp file is fsynced and
 //     renamed to the final name
-//   - RestoredFiles::Finish (backup_archive.cc): the received files a restore wrote
+//   - RestoredFiles::Finish (backup_restore.cc): the received files a restore wrote
 //   - CreateDirectoryDurably, below
 // (The client, which does not link this, does the same in WriteNewFile in
 // client/cli_export.cc for `inmost export --out FILE`.)
@@ -45,7 +45,7 @@ Status SyncParentDirectory(const std::filesystem::path& path);
 // Called from:
 //   - FileTransfers::Load (core/file_transfers.cc): files/, in the data directory,
 //     before any received file is created in it
-//   - RestoredFiles::Write (backup_archive.cc): files/ of a restored data directory
+//   - RestoredFiles::Write (backup_restore.cc): files/ of a restored data directory
 Status CreateDirectoryDurably(const std::filesystem::path& dir, mode_t mode);
 
 }  // namespace inmost::store

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace inmost::store {
@@ -14,6 +15,13 @@ UniqueFd::~UniqueFd() {
 
 bool UniqueFd::Close() {
   return ::close(std::exchange(fd_, -1)) == 0;
+}
+
+std::string OctalMode(mode_t mode) {
+  constexpr mode_t kPermissionBits = 07777;
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & kPermissionBits));
+  return buf;
 }
 
 std::string DescribeFileError(const std::filesystem::path& path, int err) {

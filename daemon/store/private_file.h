@@ -1,8 +1,9 @@
 // Raw-descriptor helpers for the files inmost keeps private to its user (the storage key
-// files and backup archives): an owning descriptor, whole reads and writes, syncs, the
-// exact 0600 mode, and the big-endian integer fields of their formats. They must never
-// widen a file's mode, replace an existing file, or put a file's contents in an error:
-// errors name only the path and the system's reason.
+// files and backup archives) and its data directory: an owning descriptor, whole reads
+// and writes, syncs, the exact 0600 and 0700 modes and how a wrong one is shown, and
+// the big-endian integer fields of their formats. They must never widen a file's mode,
+// replace an existing file, or put a file's contents in an error: errors name only the
+// path and the system's reason.
 #pragma once
 
 #include <sys/types.h>
@@ -23,6 +24,11 @@ namespace inmost::store {
 inline constexpr mode_t kPrivateFileMode = 0600;
 // ... and a private directory's: everything for its owner alone.
 inline constexpr mode_t kPrivateDirMode = 0700;
+// Permission bits for group and others: none may be set on a private file or directory.
+inline constexpr mode_t kGroupOtherBits = 077;
+
+// The permission bits of `mode` as four octal digits ("0644"), for error messages.
+std::string OctalMode(mode_t mode);
 
 // Owns a file descriptor (negative: none) and closes it when it goes out of scope.
 class UniqueFd {

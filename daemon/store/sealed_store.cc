@@ -12,6 +12,7 @@
 
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/durable_dir.h"
+#include "daemon/store/migrations.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
 #include "daemon/store/unmapped_env.h"
@@ -129,6 +130,13 @@ SealedStore::~SealedStore() = default;
 Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::path& dir,
                                                        crypto::SecretBytes storage_key,
                                                        OpenMode mode) {
+  return Open(dir, std::move(storage_key), mode, Migrations::ThisBuild());
+}
+
+Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::path& dir,
+                                                       crypto::SecretBytes storage_key,
+                                                       OpenMode mode,
+                                                       const Migrations& migrations) {
   if (storage_key.size() != kStorageKeySize) {
     return InvalidArgument("the storage key must be " + std::to_string(kStorageKeySize) + " bytes");
   }
@@ -152,9 +160,11 @@ Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::pa
   }
 
   if (mode == OpenMode::kCreate) {
-    INMOST_RETURN_IF_ERROR(store->WriteSchemaVersion());
+    WriteBatch batch(*store);
+    PutSchemaVersion(batch, migrations.latest());
+    INMOST_RETURN_IF_ERROR(store->Write(batch));
   } else {
-    INMOST_RETURN_IF_ERROR(store->CheckSchemaVersion());
+    INMOST_RETURN_IF_ERROR(migrations.Apply(*store));
   }
   return store;
 }
@@ -384,13 +394,13 @@ Status SealedStore::CompactRange(std::string_view begin, std::string_view end) {
   return Status::Ok();
 }
 
-Status SealedStore::WriteSchemaVersion() {
+void SealedStore::PutSchemaVersion(WriteBatch& batch, uint32_t version) {
   records::SchemaVersion record;
-  record.set_version(kSchemaVersion);
-  return Put(kSchemaVersionKey, crypto::AsBytes(record.SerializeAsString()));
+  record.set_version(version);
+  batch.Put(kSchemaVersionKey, crypto::AsBytes(record.SerializeAsString()));
 }
 
-Status SealedStore::CheckSchemaVersion() const {
+Result<uint32_t> SealedStore::SchemaVersion() const {
   Result<std::string> sealed = GetSealed(kSchemaVersionKey);
   if (sealed.status().code() == Code::kNotFound) {
     return Corruption("the store at " + dir_.string() +
@@ -407,12 +417,7 @@ Status SealedStore::CheckSchemaVersion() const {
   if (!record.ParseFromString(plaintext) || record.version() == 0) {
     return Corruption("the schema record of the store at " + dir_.string() + " is damaged");
   }
-  if (record.version() > kSchemaVersion) {
-    return Unsupported("this store was written by a newer inmost (schema " +
-                       std::to_string(record.version()) + "); this build reads schema " +
-                       std::to_string(kSchemaVersion) + ": upgrade inmost");
-  }
-  return Status::Ok();
+  return record.version();
 }
 
 }  // namespace inmost::store

@@ -35,7 +35,10 @@ class Iterator;
 
 namespace inmost::store {
 
-// The record layout this build reads and writes. Bump it on any incompatible change.
+class Migrations;
+
+// The record layout this build writes: an older store is migrated to it at open
+// (migrations.h). Bump it only by adding a migration to Migrations::ThisBuild().
 inline constexpr uint32_t kSchemaVersion = 1;
 // The key of the schema-version record (a records::SchemaVersion).
 inline constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
@@ -88,11 +91,18 @@ class SealedStore {
   };
 
   // Opens the store in directory `dir` with `storage_key` (kStorageKeySize bytes).
-  // kCreate makes a new store and writes its schema record; kExisting requires one.
+  // kCreate makes a new store and writes its schema record (kSchemaVersion); kExisting
+  // requires one, and migrates an older store to kSchemaVersion before returning.
   // A wrong key is AuthenticationFailed; a store from a newer inmost is Unsupported;
   // a store held by another process is Unavailable.
   static Result<std::unique_ptr<SealedStore>> Open(const std::filesystem::path& dir,
                                                    crypto::SecretBytes storage_key, OpenMode mode);
+  // As above with other steps than this build's (tests, and a restore that creates its
+  // store at an archive's older version): kCreate writes migrations.latest(),
+  // kExisting migrates to it.
+  static Result<std::unique_ptr<SealedStore>> Open(const std::filesystem::path& dir,
+                                                   crypto::SecretBytes storage_key, OpenMode mode,
+                                                   const Migrations& migrations);
 
   SealedStore(const SealedStore&) = delete;
   SealedStore& operator=(const SealedStore&) = delete;
@@ -138,6 +148,14 @@ class SealedStore {
   // An empty `begin` means the first key; an empty `end` means past the last key.
   Status CompactRange(std::string_view begin, std::string_view end);
 
+  // The schema version the store records. A key that does not open the record is
+  // AuthenticationFailed (a wrong key file or passphrase); a missing or garbled record
+  // is Corruption.
+  Result<uint32_t> SchemaVersion() const;
+  // Adds the put of schema version `version` to `batch`: how a migration step records
+  // that it is done, in the same write as its changes.
+  static void PutSchemaVersion(WriteBatch& batch, uint32_t version);
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -158,8 +176,6 @@ class SealedStore {
   Status OpenEach(leveldb::Iterator& it, bool reverse,
                   const std::function<bool(std::string_view key)>& in_range,
                   const std::function<bool(std::string_view, std::string_view)>& fn) const;
-  Status WriteSchemaVersion();
-  Status CheckSchemaVersion() const;
   // Opens LevelDB into db_; mu_ must be held exclusively.
   Status OpenDbLocked(bool create) const;
   // Holds mu_ shared with db_ open (reopening it first if a failed write closed

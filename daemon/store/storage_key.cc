@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -19,9 +18,6 @@
 namespace inmost::store {
 
 namespace {
-
-constexpr mode_t kGroupOtherBits = 077;
-constexpr mode_t kPermissionBits = 07777;
 
 // ---- wrapped-key file format -----------------------------------------------------
 // All integers big-endian. The header (magic through salt) is the AEAD's associated
@@ -55,12 +51,6 @@ static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 static_assert(kKdfSaltSize == crypto_pwhash_SALTBYTES);
 
 // ---- file helpers ----------------------------------------------------------------
-
-std::string OctalMode(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & kPermissionBits));
-  return buf;
-}
 
 // Fills `out` from `fd`; a file that ends first is Corruption.
 Status ReadExactly(int fd, std::span<uint8_t> out, const std::filesystem::path& path) {

@@ -1,0 +1,53 @@
+#include "daemon/store/migrations.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+
+namespace inmost::store {
+
+Migrations Migrations::ThisBuild() {
+  // Empty while the layout is the first release's. Each step appended here takes the
+  // previous version to the next; bump kSchemaVersion with it, and keep the fixtures
+  // of tests/data/fixtures (made by the release before) opening and restoring.
+  return Migrations({});
+}
+
+Migrations Migrations::UpTo(uint32_t version) const {
+  const size_t steps = std::min<size_t>(
+      version > kFirstSchemaVersion ? version - kFirstSchemaVersion : 0, steps_.size());
+  return Migrations(
+      std::vector<Migration>(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(steps)));
+}
+
+Status Migrations::Apply(SealedStore& store) const {
+  Result<uint32_t> recorded = store.SchemaVersion();
+  if (!recorded.ok()) return recorded.status();
+  const std::string where = "the store at " + store.dir().string();
+  if (*recorded > latest()) {
+    // Nothing is written: the newer inmost that wrote it can still open it.
+    return Unsupported("this store was written by a newer inmost (schema " +
+                       std::to_string(*recorded) + "); this build reads schema " +
+                       std::to_string(latest()) + ": upgrade inmost");
+  }
+  for (uint32_t version = *recorded; version < latest(); ++version) {
+    const Migration& step = steps_[version - kFirstSchemaVersion];
+    SealedStore::WriteBatch batch(store);
+    Status status = step.apply(store, batch);
+    if (status.ok()) {
+      SealedStore::PutSchemaVersion(batch, version + 1);
+      status = store.Write(batch, Durability::kSynced);
+    }
+    if (!status.ok()) {
+      // Nothing of this step was written: the next open runs it again from here.
+      return Status(status.code(), "cannot bring " + where + " from schema version " +
+                                       std::to_string(version) + " to " +
+                                       std::to_string(version + 1) + " (" + step.what +
+                                       "): " + status.message() + "; it stays at version " +
+                                       std::to_string(version) + " and the next start tries again");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace inmost::store
