@@ -7,8 +7,8 @@
 #include <deque>
 #include <string>
 
+#include "inmost/control.pb.h"
 #include "inmost/status.h"
-#include "proto/control.pb.h"
 
 namespace inmost {
 

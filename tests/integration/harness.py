@@ -1,7 +1,7 @@
 """Integration-test harness for inmost: runs real inmostd daemons and talks to them.
 
 Standard library only. The binaries are found through $INMOST_BIN_DIR (the CMake
-build directory holding daemon/inmostd, client/inmost and the test tool
+build directory holding daemon/inmostd, cli/inmost and the test tool
 tests/tools/inmost_store_probe); without it the repository's build/ is used.
 
 Every daemon lives in its own temporary directory (data directory, log file),
@@ -70,7 +70,7 @@ def clock_offset_env(offset_ms):
 # Deadlines stretch by this much under a sanitizer.
 SLOWDOWN = 1 if not SANITIZER else 5
 INMOSTD = os.path.join(BIN_DIR, "daemon", "inmostd")
-INMOST = os.path.join(BIN_DIR, "client", "inmost")
+INMOST = os.path.join(BIN_DIR, "cli", "inmost")
 STORE_PROBE = os.path.join(BIN_DIR, "tests", "tools", "inmost_store_probe")
 
 # Short link timings so that reconnects happen within a second in tests.

@@ -11,7 +11,7 @@ sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
 from harness import IntegrationTest, pair, wait_for
 
-ECHO_BOT = os.path.join(harness.BIN_DIR, "client", "inmost_example_echo_bot")
+ECHO_BOT = os.path.join(harness.BIN_DIR, "client", "examples", "inmost_example_echo_bot")
 
 
 class CppClientTest(IntegrationTest):

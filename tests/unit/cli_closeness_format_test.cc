@@ -4,8 +4,9 @@
 
 #include <string>
 
-#include "client/cli_presence_view.h"
-#include "client/cli_text_format.h"
+#include "cli/message_format.h"
+#include "cli/presence_view.h"
+#include "cli/text_format.h"
 #include "tests/unit/cli_test_fixture.h"
 
 namespace inmost {

@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "client/cli_text_format.h"
+#include "cli/message_format.h"
+#include "cli/text_format.h"
 #include "tests/unit/cli_test_fixture.h"
 
 namespace inmost {

@@ -1,7 +1,5 @@
 // What `inmost export` writes: Markdown and JSON, without the body of any envelope
 // that was never opened or of anything forgotten, from --since on.
-#include "client/cli_export_format.h"
-
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -9,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "client/cli_time.h"
+#include "cli/export_format.h"
+#include "cli/time.h"
 #include "tests/unit/cli_test_fixture.h"
 
 namespace inmost {

@@ -6,9 +6,10 @@
 #include <fstream>
 #include <string>
 
-#include "client/cli_file_arg.h"
-#include "client/cli_file_format.h"
-#include "client/cli_text_format.h"
+#include "cli/file_arg.h"
+#include "cli/file_format.h"
+#include "cli/message_format.h"
+#include "cli/text_format.h"
 #include "tests/unit/cli_test_fixture.h"
 #include "tests/unit/temp_dir.h"
 

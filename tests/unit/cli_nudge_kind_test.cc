@@ -1,7 +1,7 @@
 // The names of nudge kinds as typed on the command line and as shown.
-#include "client/cli_nudge_kind.h"
-
 #include <gtest/gtest.h>
+
+#include "cli/nudge_kind.h"
 
 namespace inmost::cli {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "client/cli_dispatch.h"
-#include "client/cli_exit_code.h"
+#include "cli/dispatch.h"
+#include "cli/exit_code.h"
 #include "tests/unit/control_server_fixture.h"
 
 namespace inmost::test {

@@ -1,12 +1,12 @@
 // The CLI's parser for the times people type (--open-at, --send-at) and dates (--date).
-#include "client/cli_time.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <string>
+
+#include "cli/time.h"
 
 namespace inmost::cli {
 namespace {

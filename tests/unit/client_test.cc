@@ -18,10 +18,10 @@
 #include <sstream>
 #include <thread>
 
-#include "client/cli_dispatch.h"
-#include "client/cli_duration.h"
-#include "client/cli_exit_code.h"
-#include "client/cli_text_format.h"
+#include "cli/dispatch.h"
+#include "cli/duration.h"
+#include "cli/exit_code.h"
+#include "cli/text_format.h"
 #include "daemon/control/control_server.h"
 #include "inmost/data_dir.h"
 #include "tests/unit/control_server_fixture.h"

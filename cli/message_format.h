@@ -1,0 +1,56 @@
+// How the CLI shows the daemon's messages and chat events to a person: one line
+// per message for `history`, `envelopes` and `chat`, with its state and what to do
+// next. Text from the partner is untrusted, so it never reaches the terminal with
+// its control characters intact (see TerminalSafe and OneLine).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/control.pb.h"
+
+namespace inmost::cli {
+
+// What stands for a MOMENT entry, which neither of you wrote.
+inline constexpr char kMomentText[] = "✨ same moment: you both reached out";
+// What stands for a message forgotten here.
+inline constexpr char kForgottenText[] = "(forgotten)";
+
+// When a message happened as its reader sees it: sent (yours), received (theirs),
+// or for a scheduled message that has not left, when it is to leave.
+int64_t MessageTimeUnixMs(const control::Message& message);
+
+// The reactions on a message: "[you: ❤ · them: 😂]", "[them: 😂]"; empty for none.
+std::string FormatReactions(const control::Message& message);
+
+// What an envelope is called: "sealed message", "gentle message", "sealed answer" ...
+std::string EnvelopeKindWords(control::Message::Envelope::Kind kind);
+
+// True once the message's body is deleted here by a forget (whatever the partner did).
+bool IsForgotten(const control::Message& message);
+
+// Where a forget of `message` stands, such as "forgotten here; your partner is asked
+// to forget it too"; empty when nobody asked to forget it.
+std::string ForgetDescription(const control::Message& message);
+
+// One message for `history`, `envelopes` and `chat`: "[time] you: text  (#id state)".
+// Lines after the first are indented under the text, then come a 📌 when pinned and
+// the reactions. Envelopes, questions and scheduled messages show their state and
+// what to do next, such as
+// "[sealed message]  (#12 sealed until 2027-02-14 09:00, opens in 2d 3h)"; countdowns
+// count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText, a
+// file as FormatAttachment() then " — " and its caption (a received one says how to
+// save it).
+std::string FormatMessage(const control::Message& message, const char* time_format,
+                          int64_t now_unix_ms);
+// The same, counting from the system clock.
+std::string FormatMessage(const control::Message& message, const char* time_format);
+
+// One event for `chat`, such as "  [#42 delivered]", "-- your partner is here", a
+// changed envelope as "-- changed: " + FormatMessage(), a same moment, the summary
+// of a quiet that ended, what your partner now shows, or a file that finished or
+// failed (FormatTransferDone); empty for events chat ignores (incoming messages are
+// printed with FormatMessage instead, and a file's progress is not shown).
+std::string FormatChatEvent(const control::Event& event);
+
+}  // namespace inmost::cli

@@ -1,0 +1,243 @@
+// `inmost send TEXT` and `inmost send --file PATH`: queues a text or files for the
+// partner, plain, as withheld-key envelopes (--open-at, --open-in, --gentle,
+// --together) or scheduled (--send-at), and perhaps urgent.
+#include <limits>
+#include <ostream>
+#include <typeinfo>
+
+#include "cli/commands.h"
+#include "cli/duration.h"
+#include "cli/exit_code.h"
+#include "cli/file_arg.h"
+#include "cli/file_format.h"
+#include "cli/text_format.h"
+#include "cli/time.h"
+
+namespace inmost::cli {
+namespace {
+
+constexpr CommandUsage kUsage{
+    "send",
+    "[options] TEXT... | -\n       inmost send [options] --file PATH [--file PATH ...] [--caption "
+    "TEXT]",
+    "Sends a text to your partner. Several TEXT arguments are joined with single\n"
+    "spaces; '-' reads the text from standard input instead (one trailing newline is\n"
+    "dropped). Put '--' before a text that starts with '-'.\n"
+    "The command returns once the message is safely in this daemon's outbox; the\n"
+    "daemon delivers it exactly once, as soon as your partner is reachable.\n"
+    "\n"
+    "With --file it sends files instead, each as a message of its own, with --caption\n"
+    "on the first. The daemon reads each file from where it is, encrypted in chunks\n"
+    "that resume after a lost link; leave it there, unchanged, until it is sent\n"
+    "('inmost transfers' shows the progress). The options below apply to every file.\n"
+    "\n"
+    "With --open-at, --open-in, --gentle or --together the text travels sealed: your\n"
+    "partner sees at once that it is waiting (with its --note), but its key stays with\n"
+    "this daemon until it may open: at a time by your clock (--open-at, --open-in),\n"
+    "when your partner chooses to open it (--gentle), or while you are both here with\n"
+    "'inmost chat' open (--together). Until then 'inmost retract ID' withdraws it.\n"
+    "With --send-at nothing of the message leaves this daemon before the time;\n"
+    "'inmost cancel ID' cancels it until then. Use at most one of these five options.\n"
+    "With --urgent (alone or with any of them) your partner is told of it even in their\n"
+    "quiet hours; keep it for what cannot wait.\n"
+    "\n"
+    "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
+    "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
+
+constexpr size_t kMaxNoteBytes = 200;
+
+// The options that choose how a message travels; at most one may be given.
+constexpr const char* kModes[] = {"open-at", "open-in", "gentle", "together", "send-at"};
+
+bool Given(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return false;
+  const po::variable_value& value = vm[name];
+  if (value.value().type() == typeid(bool)) return value.as<bool>();
+  return true;
+}
+
+// What the confirmation calls a message: "message #12", or "file #12 photo.jpg (2.4 MiB)".
+struct Sent {
+  std::string noun;  // "message" or "file".
+  std::string label;
+  std::string Capitalized() const {
+    std::string text = noun + ' ' + label;
+    text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    return text;
+  }
+  std::string Named() const { return noun + ' ' + label; }
+};
+
+// "at 2027-02-14 09:00 (in 80d 21h)", or "now" when `unix_ms` is not ahead.
+std::string WhenFromNow(int64_t unix_ms) {
+  int64_t left = unix_ms - NowUnixMs();
+  if (left <= 0) return "now (" + LocalTime(unix_ms, kDateTimeFormat) + " has passed)";
+  return "at " + LocalTime(unix_ms, kDateTimeFormat) + " (in " + FormatCountdown(left) + ")";
+}
+
+}  // namespace
+
+int RunSend(CommandContext& context, const CommandArgs& args) {
+  po::options_description options("Options");
+  // clang-format off
+  options.add_options()
+      ("open-at", po::value<std::string>()->value_name("TIME"),
+       "Sealed until TIME, by this daemon's clock.")
+      ("open-in", po::value<std::string>()->value_name("DURATION"),
+       "Sealed for DURATION from now: a number with a unit s, m, h, d or w, such as 90m, "
+       "7d or 3d12h.")
+      ("gentle", po::bool_switch(),
+       "Your partner sees the note, not the text, and opens it when ready "
+       "('inmost open ID'); you are told when.")
+      ("together", po::bool_switch(),
+       "Opens only while you are both here (both have 'inmost chat' open).")
+      ("note", po::value<std::string>()->value_name("TEXT"),
+       "A note your partner sees on the sealed message (at most 200 bytes); only with "
+       "--open-at, --open-in, --gentle or --together.")
+      ("send-at", po::value<std::string>()->value_name("TIME"),
+       "Keep the message here and send it at TIME; until then 'inmost cancel ID' "
+       "cancels it.")
+      ("urgent", po::bool_switch(),
+       "It reaches your partner even in their quiet hours.")
+      ("file", po::value<std::vector<std::string>>()->composing()->value_name("PATH"),
+       "Send the file at PATH instead of a text (repeatable: one message per file).")
+      ("caption", po::value<std::string>()->value_name("TEXT"),
+       "A caption for the (first) file.");
+  // clang-format on
+  po::options_description text_option;
+  text_option.add_options()("text", po::value<std::vector<std::string>>(), "The text.");
+  po::positional_options_description positional;
+  positional.add("text", -1);
+  po::variables_map vm;
+  if (auto done = context.ParseArgs(kUsage, args, options, text_option, positional, &vm)) {
+    return *done;
+  }
+
+  // The options first: a usage error must not swallow standard input.
+  std::vector<std::string> modes;
+  for (const char* mode : kModes) {
+    if (Given(vm, mode)) modes.push_back(std::string("--") + mode);
+  }
+  if (modes.size() > 1) {
+    return context.ReportUsageError(
+        kUsage, modes[0] + " and " + modes[1] +
+                    " cannot be combined: choose one of --open-at, --open-in, --gentle, "
+                    "--together and --send-at");
+  }
+  const std::string mode = modes.empty() ? std::string() : modes[0].substr(2);
+  std::string note;
+  if (vm.count("note")) {
+    if (mode.empty() || mode == "send-at") {
+      return context.ReportUsageError(
+          kUsage,
+          "--note goes only with a sealed message: --open-at, --open-in, --gentle or "
+          "--together");
+    }
+    note = vm["note"].as<std::string>();
+    if (note.size() > kMaxNoteBytes) {
+      return context.ReportUsageError(kUsage, "--note is " + std::to_string(note.size()) +
+                                                  " bytes long; at most 200 are allowed");
+    }
+  }
+
+  control::Request request;
+  control::SendRequest* send = request.mutable_send();
+  if (mode == "open-at" || mode == "send-at") {
+    Result<int64_t> at = ParseTimeUnixMs(vm[mode].as<std::string>());
+    if (!at.ok()) {
+      return context.ReportUsageError(kUsage, "--" + mode + ": " + at.status().message());
+    }
+    if (*at <= 0) {
+      return context.ReportUsageError(kUsage, "--" + mode + ": TIME must be after 1970");
+    }
+    if (mode == "open-at") {
+      send->set_open_at_unix_ms(*at);
+    } else {
+      send->set_send_at_unix_ms(*at);
+    }
+  } else if (mode == "open-in") {
+    Result<uint64_t> seconds = ParseDurationSeconds(vm["open-in"].as<std::string>());
+    if (!seconds.ok()) {
+      return context.ReportUsageError(kUsage, "--open-in: " + seconds.status().message());
+    }
+    int64_t now = NowUnixMs();
+    if (*seconds > static_cast<uint64_t>((std::numeric_limits<int64_t>::max() - now) / 1000)) {
+      return context.ReportUsageError(kUsage, "--open-in: the duration is too long");
+    }
+    send->set_open_at_unix_ms(now + static_cast<int64_t>(*seconds) * 1000);
+  } else if (mode == "gentle") {
+    send->set_gentle(true);
+  } else if (mode == "together") {
+    send->set_together(true);
+  }
+  if (vm.count("note")) send->set_note(note);
+  send->set_urgent(vm["urgent"].as<bool>());
+
+  std::vector<std::string> words;
+  if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
+  std::vector<std::string> paths;
+  if (vm.count("file")) paths = vm["file"].as<std::vector<std::string>>();
+  if (vm.count("caption") && paths.empty()) {
+    return context.ReportUsageError(kUsage, "--caption goes only with --file");
+  }
+  if (!paths.empty() && !words.empty()) {
+    return context.ReportUsageError(
+        kUsage, "a TEXT cannot go with --file: use --caption TEXT for words with the file");
+  }
+
+  auto print = [&](const control::Response& response, const Sent& sent) {
+    std::ostream& out = context.out();
+    if (send->open_at_unix_ms() != 0) {
+      out << "Sealed " << sent.Named() << " is on its way; it opens "
+          << WhenFromNow(send->open_at_unix_ms()) << ".\n";
+    } else if (send->gentle()) {
+      out << "Gentle " << sent.Named() << " is on its way; your partner sees "
+          << (note.empty() ? "that it is waiting" : "the note") << " and opens it when ready.\n";
+    } else if (send->together()) {
+      out << "Together " << sent.Named()
+          << " is on its way; it opens when you are both here (both with 'inmost chat' open).\n";
+    } else if (send->send_at_unix_ms() != 0) {
+      out << "Scheduled " << sent.Named() << " leaves " << WhenFromNow(send->send_at_unix_ms())
+          << "; cancel with: inmost cancel " << response.send().id() << '\n';
+    } else {
+      out << sent.Capitalized()
+          << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
+    }
+  };
+  const char kUrgent[] = "It is urgent: your partner is told even in their quiet hours.\n";
+
+  if (paths.empty()) {
+    std::string text = context.TextFromWords(words);
+    if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
+    send->set_text(text);
+    return context.ConnectAndExchange(request, [&](const control::Response& response) {
+      print(response, Sent{"message", "#" + std::to_string(response.send().id())});
+      if (send->urgent()) context.out() << kUrgent;
+    });
+  }
+
+  // Every file is checked before the first is sent.
+  std::vector<FileToSend> files;
+  for (const std::string& path : paths) {
+    Result<FileToSend> file = CheckFileToSend(path);
+    if (!file.ok()) return context.ReportUsageError(kUsage, "--file: " + file.status().message());
+    files.push_back(*file);
+  }
+  int exit_code = kExitOk;
+  std::optional<Client> client = context.Connect(&exit_code);
+  if (!client) return exit_code;
+  for (size_t i = 0; i < files.size(); ++i) {
+    send->set_file_path(files[i].path);
+    send->set_text(i == 0 && vm.count("caption") ? vm["caption"].as<std::string>() : "");
+    exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
+      print(response,
+            Sent{"file", "#" + std::to_string(response.send().id()) + ' ' + OneLine(files[i].name) +
+                             " (" + FormatBytes(files[i].size) + ")"});
+    });
+    if (exit_code != kExitOk) return exit_code;  // The files before it stay sent.
+  }
+  if (send->urgent() && !context.json()) context.out() << kUrgent;
+  return kExitOk;
+}
+
+}  // namespace inmost::cli

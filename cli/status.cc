@@ -1,0 +1,95 @@
+// `inmost status`: who this daemon is, who its partner is, whether the link is up,
+// and what each of you shows the other.
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/presence_view.h"
+#include "cli/text_format.h"
+
+namespace inmost::cli {
+namespace {
+
+constexpr CommandUsage kUsage{
+    "status", "[options]",
+    "Shows this daemon's key fingerprint, the partner's fingerprint, the safety number\n"
+    "to compare with your partner over a channel you trust, whether the link to the\n"
+    "partner is up, whether you and your partner are here (have 'inmost chat' open:\n"
+    "what messages sent with --together wait for), what you show your partner and\n"
+    "what they show you ('inmost presence'), their boundaries, whether you are quiet\n"
+    "('inmost quiet') and how many sent messages the partner has not yet stored.\n"};
+
+void PrintStatus(std::ostream& out, const control::StatusReply& status) {
+  out << FieldLine("Fingerprint", status.fingerprint()) << '\n';
+  if (!status.paired()) {
+    out << FieldLine("Partner", "not paired (make an invite with 'inmost invite', or") << '\n'
+        << FieldLine("", "join one with 'inmost join CODE')") << '\n';
+  } else {
+    out << FieldLine("Partner", TerminalSafe(status.partner_fingerprint())) << '\n';
+    std::vector<std::string> lines = SafetyNumberLines(status.safety_number());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      out << FieldLine(i == 0 ? "Safety number" : "", lines[i]) << '\n';
+    }
+    out << FieldLine("Link", status.link_up() ? "up" : "down") << '\n';
+    out << FieldLine("Presence", std::string("you: ") + (status.present() ? "here" : "away") +
+                                     ", partner: " +
+                                     (!status.link_up()          ? "unknown (the link is down)"
+                                      : status.partner_present() ? "here"
+                                                                 : "away"))
+        << '\n';
+    // An older daemon says nothing of presence choices: no line rather than "unknown".
+    if (status.presence() != control::Presence::CHOICE_UNSPECIFIED) {
+      out << FieldLine("You show", PresenceChoiceName(status.presence())) << '\n';
+    }
+    if (status.has_partner()) {
+      for (const Field& field : PartnerViewFields(status.partner())) {
+        out << FieldLine(field.label, field.value) << '\n';
+      }
+    }
+    if (status.partner_addresses_size() > 0) {
+      std::string addresses;
+      for (int i = 0; i < status.partner_addresses_size(); ++i) {
+        addresses += (i > 0 ? ", " : "") + TerminalSafe(status.partner_addresses(i));
+      }
+      out << FieldLine("Partner addresses", addresses) << '\n';
+    }
+    out << FieldLine("Not yet delivered", std::to_string(status.unacknowledged())) << '\n';
+    if (!status.partner_refuses().empty()) {
+      out << FieldLine("Partner refuses", "their daemon takes no more for now (" +
+                                              TerminalSafe(status.partner_refuses()) +
+                                              "): it waits here")
+          << '\n';
+    }
+    if (!status.refusing_partner().empty()) {
+      out << FieldLine("Refusing", "no more from your partner for now (" +
+                                       TerminalSafe(status.refusing_partner()) +
+                                       "): it waits on their side")
+          << '\n';
+    }
+  }
+  if (status.quiet()) {
+    std::string until = "only urgent messages are announced";
+    if (status.quiet_until_unix_ms() != 0) {
+      until = "until " + LocalTime(status.quiet_until_unix_ms(), kDateTimeFormat) + " (" +
+              FormatCountdown(status.quiet_until_unix_ms() - NowUnixMs()) + " left): " + until;
+    }
+    out << FieldLine("Quiet", until) << '\n';
+  }
+  if (!status.listen_address().empty()) {
+    out << FieldLine("Listening on", status.listen_address()) << '\n';
+  }
+}
+
+}  // namespace
+
+int RunStatus(CommandContext& context, const CommandArgs& args) {
+  po::options_description options("Options");
+  po::variables_map vm;
+  if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
+  control::Request request;
+  request.mutable_status();
+  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
+    PrintStatus(context.out(), response.status());
+  });
+}
+
+}  // namespace inmost::cli

@@ -1,0 +1,87 @@
+// `inmost today`: the question of the day, the same for both partners with nothing sent.
+#include <ctime>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/text_format.h"
+#include "cli/time.h"
+
+namespace inmost::cli {
+namespace {
+
+constexpr CommandUsage kUsage{
+    "today", "[--date YYYY-MM-DD]",
+    "Shows the question of the day. Both daemons derive it from your pair's shared\n"
+    "secret and the date (UTC), so you both see the same question with nothing sent,\n"
+    "and a question does not come back within a year. Answer it with\n"
+    "'inmost answer today TEXT': as with 'inmost ask', the answers travel sealed and\n"
+    "open on both sides once you have both answered.\n"};
+
+// Today's date in UTC, as the daemon names it.
+std::string UtcDateToday() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  if (gmtime_r(&now, &utc) == nullptr) return "";
+  char text[16];
+  size_t n = std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return std::string(text, n);
+}
+
+void PrintToday(std::ostream& out, const control::TodayReply& today, bool is_today) {
+  out << "Question of the day, " << TerminalSafe(today.date());
+  if (today.id() != 0) out << " (#" << today.id() << ')';
+  out << ":\n\n  " << TerminalSafe(today.question()) << "\n\n";
+  const control::Message::Question& question = today.state();
+  bool can_answer = true;
+  switch (question.state()) {
+    case control::Message::Question::WAITING_FOR_YOU:
+      out << "Your partner has answered; their answer opens once you have answered too.\n";
+      break;
+    case control::Message::Question::WAITING_FOR_THEM:
+      out << "You have answered";
+      if (question.my_answer_id() != 0) out << " (#" << question.my_answer_id() << ')';
+      out << "; waiting for your partner's answer.\n";
+      can_answer = false;
+      break;
+    case control::Message::Question::REVEALED:
+      out << "You have both answered: 'inmost history' shows both answers.\n";
+      can_answer = false;
+      break;
+    default:
+      out << "Neither of you has answered yet.\n";
+      break;
+  }
+  if (!can_answer) return;
+  if (is_today) {
+    out << "answer with: inmost answer today TEXT\n";
+  } else if (today.id() != 0) {
+    out << "answer with: inmost answer " << today.id() << " TEXT\n";
+  }
+}
+
+}  // namespace
+
+int RunToday(CommandContext& context, const CommandArgs& args) {
+  po::options_description options("Options");
+  options.add_options()("date", po::value<std::string>()->value_name("YYYY-MM-DD"),
+                        "The question of another day (UTC). Default: today.");
+  po::variables_map vm;
+  if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
+
+  control::Request request;
+  control::TodayRequest* today = request.mutable_today();
+  if (vm.count("date")) {
+    const std::string& date = vm["date"].as<std::string>();
+    if (Status valid = CheckDate(date); !valid.ok()) {
+      return context.ReportUsageError(kUsage, "--date: " + valid.message());
+    }
+    today->set_date(date);
+  }
+  bool asked_for_today = !vm.count("date");
+  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+    const control::TodayReply& reply = response.today();
+    PrintToday(context.out(), reply, asked_for_today || reply.date() == UtcDateToday());
+  });
+}
+
+}  // namespace inmost::cli
