@@ -113,7 +113,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
   daemon->conversation_.SetIncomingLimits(options.incoming);
   INMOST_RETURN_IF_ERROR(daemon->files_.Load());
-  INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->envelopes_.Load());
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
   INMOST_RETURN_IF_ERROR(daemon->memories_.Load());
@@ -146,7 +146,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
              data_dir_.files_path(),
              core::FileLimits{options_.max_file_bytes, options_.file_quota_bytes,
                               options_.transfer_rate_bytes_per_second}),
-      disclosure_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
+      envelopes_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
       memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
@@ -164,11 +164,11 @@ Status Daemon::Start() {
   // The hub may report presence from inside Publish: act on it afterwards.
   events_.SetPresenceObserver([this](bool) {
     asio::post(io_, [this] {
-      disclosure_.SetPresent(events_.present());
+      envelopes_.SetPresent(events_.present());
       boundaries_.OnPresent(events_.present());
     });
   });
-  disclosure_.Start();
+  envelopes_.Start();
   if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
   boundaries_.SetMaxFileBytes(options_.max_file_bytes);
   boundaries_.Start();
@@ -184,7 +184,7 @@ Status Daemon::Start() {
 void Daemon::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  disclosure_.Stop();
+  envelopes_.Stop();
   files_.Stop();
   boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
@@ -268,7 +268,7 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       } else if (request.send().urgent()) {
         response = InvalidArgument("only a plain text can be urgent");
       } else {
-        response = WithReply(disclosure_.Send(request.send()), &control::Response::mutable_send);
+        response = WithReply(envelopes_.Send(request.send()), &control::Response::mutable_send);
         needs_sync = true;
       }
       break;
@@ -284,7 +284,7 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
     case control::Request::kHistory:
       response =
           WithReply(conversation_.History(request.history().limit(), request.history().before_id(),
-                                          disclosure_.partner_present()),
+                                          envelopes_.partner_present()),
                     &control::Response::mutable_history);
       break;
     case control::Request::kMarkRead: {
@@ -293,28 +293,27 @@ asio::awaitable<Result<control::Response>> Daemon::Dispatch(const control::Reque
       break;
     }
     case control::Request::kAsk:
-      response = WithReply(disclosure_.Ask(request.ask()), &control::Response::mutable_ask);
+      response = WithReply(envelopes_.Ask(request.ask()), &control::Response::mutable_ask);
       needs_sync = true;
       break;
     case control::Request::kAnswer:
-      response =
-          WithReply(disclosure_.Answer(request.answer()), &control::Response::mutable_answer);
+      response = WithReply(envelopes_.Answer(request.answer()), &control::Response::mutable_answer);
       needs_sync = true;
       break;
     case control::Request::kToday:
-      response = WithReply(disclosure_.Today(request.today()), &control::Response::mutable_today);
+      response = WithReply(envelopes_.Today(request.today()), &control::Response::mutable_today);
       break;
     case control::Request::kOpen:
-      response = WithReply(disclosure_.Open(request.open()), &control::Response::mutable_open);
+      response = WithReply(envelopes_.Open(request.open()), &control::Response::mutable_open);
       needs_sync = true;
       break;
     case control::Request::kRetract:
       response =
-          WithReply(disclosure_.Retract(request.retract()), &control::Response::mutable_retract);
+          WithReply(envelopes_.Retract(request.retract()), &control::Response::mutable_retract);
       needs_sync = true;
       break;
     case control::Request::kEnvelopes:
-      response = WithReply(Result<control::EnvelopesReply>(disclosure_.Envelopes()),
+      response = WithReply(Result<control::EnvelopesReply>(envelopes_.Pending()),
                            &control::Response::mutable_envelopes);
       break;
     case control::Request::kNudge:
@@ -383,7 +382,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   reply.set_fingerprint(identity::Fingerprint(identity_.public_key));
   reply.set_listen_address(link_.listen_address());
   reply.set_unacknowledged(conversation_.unacknowledged());
-  reply.set_present(disclosure_.present());
+  reply.set_present(envelopes_.present());
   reply.set_presence(boundaries_.choice());
   reply.set_quiet(boundaries_.QuietNow());
   reply.set_quiet_until_unix_ms(boundaries_.QuietUntil());
@@ -393,7 +392,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
     reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
     for (const auto& a : partner->addresses) reply.add_partner_addresses(a);
     reply.set_link_up(link_.IsUp());
-    reply.set_partner_present(disclosure_.partner_present());
+    reply.set_partner_present(envelopes_.partner_present());
     *reply.mutable_partner() = boundaries_.PartnerView();
   }
   reply.set_partner_asked_to_forget_all_unix_ms(memories_.partner_asked_to_forget_all());
@@ -451,7 +450,7 @@ asio::awaitable<Result<control::UnpairReply>> Daemon::Unpair(
   control::UnpairReply reply;
   if (request.forget_history()) {
     // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
-    disclosure_.StartWithNewPartner();
+    envelopes_.StartWithNewPartner();
     files_.StartWithNewPartner();
     auto forgotten = co_await ForgetEverything();
     if (!forgotten.ok()) co_return forgotten.status();
@@ -518,7 +517,7 @@ asio::awaitable<Result<control::SearchReply>> Daemon::Search(
   if (!found.ok()) co_return found.status();
   control::SearchReply reply;
   for (const auto& entry : found->matches) {
-    *reply.add_messages() = core::MessageView(entry, disclosure_.partner_present());
+    *reply.add_messages() = core::MessageView(entry, envelopes_.partner_present());
   }
   reply.set_searched(found->searched);
   reply.set_more(found->more);
@@ -593,7 +592,7 @@ void Daemon::OnLinkUp(const std::string& address) {
   boundaries_.OnLinkUp();
   conversation_.OnLinkUp();
   files_.OnLinkUp();
-  disclosure_.OnLinkUp();
+  envelopes_.OnLinkUp();
   nudges_.OnLinkUp();
 }
 
@@ -601,7 +600,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   control::Event event;
   event.mutable_link_down()->set_reason(reason);
   Publish(std::move(event));
-  disclosure_.OnLinkDown();
+  envelopes_.OnLinkDown();
   boundaries_.OnLinkDown();
   files_.OnLinkDown();
 }
@@ -609,8 +608,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
   if (message.has_presence()) {
     const peer::Presence& presence = message.presence();
-    disclosure_.OnPartnerPresence(presence.present() &&
-                                  presence.choice() != peer::Presence::HIDDEN);
+    envelopes_.OnPartnerPresence(presence.present() && presence.choice() != peer::Presence::HIDDEN);
     boundaries_.OnPartnerPresence(presence);
   } else if (message.has_boundaries()) {
     boundaries_.OnPartnerBoundaries(message.boundaries());
@@ -626,21 +624,21 @@ void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
 
 void Daemon::SetPartnerForQuestions(const std::optional<core::Partner>& partner) {
   if (!partner) {
-    disclosure_.SetQuestionOfTheDay(std::nullopt);
+    envelopes_.SetQuestionOfTheDay(std::nullopt);
     return;
   }
   auto daily = core::QuestionOfTheDay::ForPair(identity_, partner->static_key);
   if (!daily.ok()) {
     log_.Warning("no question of the day: " + daily.status().ToString());
-    disclosure_.SetQuestionOfTheDay(std::nullopt);
+    envelopes_.SetQuestionOfTheDay(std::nullopt);
     return;
   }
-  disclosure_.SetQuestionOfTheDay(std::move(*daily));
+  envelopes_.SetQuestionOfTheDay(std::move(*daily));
 }
 
 Status Daemon::OnPaired(const core::Partner& partner) {
   // Their writes are synced with the conversation's.
-  disclosure_.StartWithNewPartner();
+  envelopes_.StartWithNewPartner();
   files_.StartWithNewPartner();
   boundaries_.StartWithNewPartner();
   nudges_.StartWithNewPartner();
