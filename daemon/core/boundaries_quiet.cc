@@ -125,3 +125,5 @@ void Boundaries::ArmQuietTimer() {
     ArmQuietTimer();
   });
 }
+
+}  // namespace inmost::core
