@@ -77,7 +77,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
   daemon->conversation_.SetIncomingLimits(options.incoming);
   INMOST_RETURN_IF_ERROR(daemon->files_.Load());
-  INMOST_RETURN_IF_ERROR(daemon->disclosure_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->envelopes_.Load());
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
   INMOST_RETURN_IF_ERROR(daemon->memories_.Load());
@@ -111,15 +111,15 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
              data_dir_.files_path(),
              core::FileLimits{options_.max_file_bytes, options_.file_quota_bytes,
                               options_.transfer_rate_bytes_per_second}),
-      disclosure_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
+      envelopes_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
       memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
-      composer_(commit_, conversation_, files_, disclosure_),
-      search_(*db_, background_, [this] { return disclosure_.partner_present(); }),
+      composer_(commit_, conversation_, files_, envelopes_),
+      search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
       partnership_(
           partners_, link_,
-          PartnerState{conversation_, boundaries_, files_, disclosure_, nudges_, memories_},
+          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
           identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
       control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
@@ -134,10 +134,10 @@ Status Daemon::RegisterRoutes() {
                     peer::PeerMessage::kPairConfirm, peer::PeerMessage::kPairWelcome}) {
     router_.HandledByLink(kind);
   }
-  conversation_.Register(router_, [this] { return disclosure_.partner_present(); });
-  boundaries_.Register(router_, [this](bool present) { disclosure_.OnPartnerPresence(present); });
+  conversation_.Register(router_, [this] { return envelopes_.partner_present(); });
+  boundaries_.Register(router_, [this](bool present) { envelopes_.OnPartnerPresence(present); });
   files_.Register(router_);
-  disclosure_.Register(router_);
+  envelopes_.Register(router_);
   nudges_.Register(router_);
   memories_.Register(router_, [this] { return partners_.partner() && link_.IsUp(); });
   composer_.Register(router_);
@@ -160,11 +160,11 @@ Status Daemon::Start() {
   // The hub may report presence from inside Publish: act on it afterwards.
   events_.SetPresenceObserver([this](bool) {
     asio::post(io_, [this] {
-      disclosure_.SetPresent(events_.present());
+      envelopes_.SetPresent(events_.present());
       boundaries_.OnPresent(events_.present());
     });
   });
-  disclosure_.Start();
+  envelopes_.Start();
   if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
   boundaries_.SetMaxFileBytes(options_.max_file_bytes);
   boundaries_.Start();
@@ -180,7 +180,7 @@ Status Daemon::Start() {
 void Daemon::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  disclosure_.Stop();
+  envelopes_.Stop();
   files_.Stop();
   boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
@@ -226,7 +226,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   reply.set_fingerprint(identity::Fingerprint(identity_.public_key));
   reply.set_listen_address(link_.listen_address());
   reply.set_unacknowledged(conversation_.unacknowledged());
-  reply.set_present(disclosure_.present());
+  reply.set_present(envelopes_.present());
   reply.set_presence(boundaries_.choice());
   reply.set_quiet(boundaries_.QuietNow());
   reply.set_quiet_until_unix_ms(boundaries_.QuietUntil());
@@ -236,7 +236,7 @@ Result<control::StatusReply> Daemon::StatusNow() const {
     reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
     for (const auto& a : partner->addresses) reply.add_partner_addresses(a);
     reply.set_link_up(link_.IsUp());
-    reply.set_partner_present(disclosure_.partner_present());
+    reply.set_partner_present(envelopes_.partner_present());
     *reply.mutable_partner() = boundaries_.PartnerView();
   }
   reply.set_partner_asked_to_forget_all_unix_ms(memories_.partner_asked_to_forget_all());
@@ -252,7 +252,7 @@ void Daemon::OnLinkUp(const std::string& address) {
   boundaries_.OnLinkUp();
   conversation_.OnLinkUp();
   files_.OnLinkUp();
-  disclosure_.OnLinkUp();
+  envelopes_.OnLinkUp();
   nudges_.OnLinkUp();
 }
 
@@ -260,7 +260,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   control::Event event;
   event.mutable_link_down()->set_reason(reason);
   Publish(std::move(event));
-  disclosure_.OnLinkDown();
+  envelopes_.OnLinkDown();
   boundaries_.OnLinkDown();
   files_.OnLinkDown();
 }

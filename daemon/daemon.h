@@ -21,7 +21,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
-#include "daemon/core/disclosure.h"
+#include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/file_transfers.h"
 #include "daemon/core/group_commit.h"
@@ -127,7 +127,7 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::Boundaries boundaries_;
   core::BackgroundWork background_;
   core::FileTransfers files_;
-  core::Disclosure disclosure_;
+  core::Envelopes envelopes_;
   core::Nudges nudges_;
   core::SharedMemories memories_;
   core::Composer composer_;

@@ -11,7 +11,7 @@
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
-#include "daemon/core/disclosure.h"
+#include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/file_transfers.h"
 #include "daemon/core/nudges.h"
@@ -29,7 +29,7 @@ struct PartnerState {
   core::Conversation& conversation;
   core::Boundaries& boundaries;
   core::FileTransfers& files;
-  core::Disclosure& envelopes;
+  core::Envelopes& envelopes;
   core::Nudges& nudges;
   core::SharedMemories& memories;
 };

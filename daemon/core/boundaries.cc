@@ -1,10 +1,11 @@
+// Boundaries (boundaries.h): the settings each person changes, what we show the
+// partner and what we see of them, kept reciprocal. Quiet is boundaries_quiet.cc.
+// Nothing of the partner is shown here that we do not share ourselves.
 #include "daemon/core/boundaries.h"
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 
-#include "daemon/core/quiet_window.h"
 #include "daemon/crypto/bytes.h"
 
 namespace inmost::core {
@@ -16,9 +17,6 @@ constexpr std::string_view kSettingsKey = "boundaries";
 constexpr std::string_view kPartnerBoundariesKey = "partner/boundaries";
 constexpr uint32_t kMaxNudgeBudget = 120;
 constexpr uint32_t kMaxSameMomentSeconds = 300;
-constexpr uint64_t kMaxQuietSeconds = uint64_t{7} * 24 * 3600;
-// The longest the quiet timer sleeps: a wall clock that jumps is noticed within it.
-constexpr auto kMaxQuietWait = std::chrono::seconds(30);
 
 std::string OnOff(bool on) {
   return on ? "on" : "off";
@@ -39,11 +37,6 @@ Result<uint32_t> ParseCount(std::string_view key, std::string_view value, uint32
                            " to " + std::to_string(max));
   }
   return n;
-}
-
-// The daily quiet window the settings hold (only when quiet_hours_set).
-QuietWindow WindowOf(const records::BoundarySettings& s) {
-  return QuietWindow{s.quiet_start_minute(), s.quiet_end_minute()};
 }
 
 control::Presence::Choice ToControl(peer::Presence::Choice choice) {
@@ -145,7 +138,7 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
       {"quiet-hours",
        "a daily quiet window in local time (HH:MM-HH:MM, or off): only urgent messages are "
        "announced, the rest summed up after",
-       [&] { return s.quiet_hours_set() ? WindowOf(s).ToString() : std::string("off"); },
+       [&] { return s.quiet_hours_set() ? QuietHours().ToString() : std::string("off"); },
        [&](std::string_view v) {
          if (v == "off") {
            s.set_quiet_hours_set(false);
@@ -218,31 +211,6 @@ Result<control::PresenceReply> Boundaries::Presence(const control::PresenceReque
   return reply;
 }
 
-Result<control::QuietReply> Boundaries::Quiet(const control::QuietRequest& request) {
-  if (request.end() == (request.for_seconds() != 0)) {
-    return InvalidArgument("say how long to be quiet, or end the quiet");
-  }
-  if (request.for_seconds() > kMaxQuietSeconds) {
-    return InvalidArgument("quiet lasts at most 7 days; for longer, set quiet-hours");
-  }
-  int64_t now = clock_.NowUnixMs();
-  if (request.end()) {
-    if (settings_.quiet_hours_set() && WindowOf(settings_).Contains(LocalMinuteOfDay(now))) {
-      return FailedPrecondition("these are your quiet hours (" + WindowOf(settings_).ToString() +
-                                "); turn them off with: inmost config quiet-hours off");
-    }
-    settings_.set_quiet_until_unix_ms(0);
-  } else {
-    settings_.set_quiet_until_unix_ms(now + static_cast<int64_t>(request.for_seconds()) * 1000);
-  }
-  SaveSettings();
-  CheckQuiet();
-  control::QuietReply reply;
-  reply.set_quiet(QuietNow());
-  reply.set_quiet_until_unix_ms(QuietUntil());
-  return reply;
-}
-
 // ---- what we show, and what we see ------------------------------------------------------
 
 control::Presence::Choice Boundaries::choice() const {
@@ -261,26 +229,6 @@ uint32_t Boundaries::same_moment_seconds() const {
 
 uint32_t Boundaries::partner_nudge_budget() const {
   return partner_known_ ? partner_.nudge_budget_per_hour() : kDefaultNudgeBudget;
-}
-
-bool Boundaries::QuietNow() const {
-  int64_t now = clock_.NowUnixMs();
-  if (settings_.quiet_until_unix_ms() > now) return true;
-  return settings_.quiet_hours_set() && WindowOf(settings_).Contains(LocalMinuteOfDay(now));
-}
-
-int64_t Boundaries::QuietUntil() const {
-  if (!QuietNow()) return 0;
-  int64_t now = clock_.NowUnixMs();
-  int64_t until = settings_.quiet_until_unix_ms();
-  if (settings_.quiet_hours_set()) {
-    uint32_t minute = LocalMinuteOfDay(now);
-    if (QuietWindow window = WindowOf(settings_); window.Contains(minute)) {
-      int64_t window_end = now - now % 60000 + int64_t{window.MinutesLeft(minute)} * 60000;
-      until = std::max(until, window_end);
-    }
-  }
-  return until;
 }
 
 control::PartnerView Boundaries::PartnerView() const {
@@ -399,76 +347,12 @@ void Boundaries::StartWithNewPartner() {
   commit_.batch().Delete(kPartnerBoundariesKey);
 }
 
+QuietWindow Boundaries::QuietHours() const {
+  return QuietWindow{settings_.quiet_start_minute(), settings_.quiet_end_minute()};
+}
+
 void Boundaries::SaveSettings() {
   commit_.batch().Put(kSettingsKey, crypto::AsBytes(settings_.SerializeAsString()));
-}
-
-// ---- quiet ---------------------------------------------------------------------------------
-
-bool Boundaries::Hold(const control::Event& event) {
-  if (!quiet_) return false;
-  const control::Message* message = nullptr;
-  if (event.has_message_received()) {
-    message = &event.message_received().message();
-  } else if (event.has_same_moment()) {
-    message = &event.same_moment().message();
-  } else {
-    return false;  // Our own messages' progress, the link, the partner's presence.
-  }
-  if (message->urgent()) return false;
-  switch (message->kind()) {
-    case control::Message::NUDGE:
-      if (!message->nudge().over_budget()) held_.set_nudges(held_.nudges() + 1);
-      break;
-    case control::Message::ENVELOPE:
-      held_.set_envelopes(held_.envelopes() + 1);
-      break;
-    case control::Message::MOMENT:
-      break;
-    default:
-      held_.set_messages(held_.messages() + 1);
-      break;
-  }
-  if (held_.first_id() == 0) held_.set_first_id(message->id());
-  return true;
-}
-
-void Boundaries::CheckQuiet() {
-  bool quiet = QuietNow();
-  if (quiet == quiet_) return;
-  quiet_ = quiet;
-  if (quiet) {
-    held_.Clear();
-    held_.set_quiet_since_unix_ms(clock_.NowUnixMs());
-    log_.Info("quiet: only urgent messages are announced");
-  } else {
-    control::Event event;
-    event.set_at_unix_ms(clock_.NowUnixMs());
-    *event.mutable_quiet_summary() = held_;
-    held_.Clear();
-    log_.Info("quiet ended");
-    events_.Publish(event);
-  }
-  Announce(false);
-}
-
-void Boundaries::ArmQuietTimer() {
-  if (stopped_) return;
-  int64_t now = clock_.NowUnixMs();
-  auto wait = std::chrono::milliseconds(kMaxQuietWait);
-  if (settings_.quiet_until_unix_ms() > now) {
-    wait = std::min(wait, std::chrono::milliseconds(settings_.quiet_until_unix_ms() - now));
-  }
-  if (settings_.quiet_hours_set()) {
-    // Quiet hours begin and end on a minute.
-    wait = std::min(wait, std::chrono::milliseconds(60000 - now % 60000));
-  }
-  quiet_timer_.expires_after(wait);
-  quiet_timer_.async_wait([this](const boost::system::error_code& error) {
-    if (error || stopped_) return;
-    CheckQuiet();
-    ArmQuietTimer();
-  });
 }
 
 }  // namespace inmost::core

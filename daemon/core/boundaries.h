@@ -18,6 +18,7 @@
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
+#include "daemon/core/quiet_window.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
@@ -32,6 +33,8 @@ inline constexpr uint32_t kDefaultNudgeBudget = 10;
 // Two nudges this close together, one each way, make a same moment.
 inline constexpr uint32_t kDefaultSameMomentSeconds = 10;
 
+// Quiet (the Quiet request, holding back, the quiet timer) is boundaries_quiet.cc;
+// the rest is boundaries.cc.
 class Boundaries {
  public:
   // All references must outlive this object. It installs itself as `events`'
@@ -85,6 +88,8 @@ class Boundaries {
   void StartWithNewPartner();
 
  private:
+  // The daily quiet window the settings hold (only when quiet_hours_set).
+  QuietWindow QuietHours() const;
   // True when `event` is held back now (quiet), counting it for the summary.
   bool Hold(const control::Event& event);
   void SaveSettings();

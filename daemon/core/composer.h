@@ -5,7 +5,7 @@
 #pragma once
 
 #include "daemon/core/conversation.h"
-#include "daemon/core/disclosure.h"
+#include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/router.h"
@@ -16,7 +16,7 @@ class Composer {
  public:
   // All references must outlive the composer.
   Composer(GroupCommit& commit, Conversation& conversation, FileTransfers& files,
-           Disclosure& envelopes)
+           Envelopes& envelopes)
       : commit_(commit), conversation_(conversation), files_(files), envelopes_(envelopes) {}
 
   // Registers the Send request with `router`.
@@ -29,7 +29,7 @@ class Composer {
   GroupCommit& commit_;
   Conversation& conversation_;
   FileTransfers& files_;
-  Disclosure& envelopes_;
+  Envelopes& envelopes_;
 };
 
 }  // namespace inmost::core

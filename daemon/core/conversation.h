@@ -43,6 +43,10 @@ inline constexpr size_t kMaxTextBytes = 60000;
 // `what` names it in the error ("the message", "the note").
 Status ValidateText(std::string_view text, std::string_view what, size_t max_bytes = kMaxTextBytes);
 
+// Its member functions live in one file per job: conversation.cc (state, what a
+// write makes durable, a new partner), history_entries.cc and history_reading.cc
+// (the history), stream_delivery.cc (the delivery stream, acks and re-sends),
+// stream_resync.cc (comparing streams at link up), stream_refusal.cc (the budget).
 class Conversation {
  public:
   // Receives the partner's stream items that are not texts, inside the batch that
@@ -97,7 +101,8 @@ class Conversation {
   // partner sees their messages delivered, never read.
   void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
 
-  // ---- for the envelope logic: writes go into the batch being filled ----
+  // ---- for the envelope logic: writes go into the batch being filled
+  // (history_entries.cc; the two Enqueue* are stream_delivery.cc) ----
   // Gives `entry` the next history id and adds it to the batch.
   void AppendEntry(records::HistoryEntry& entry);
   // Adds `entry` (an existing id) to the batch.
@@ -111,7 +116,8 @@ class Conversation {
   // none), which turns DELIVERED and READ with it. Returns the item's seq.
   uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id);
 
-  // ---- naming messages to the partner (reactions, pins, forgetting) ----
+  // ---- naming messages to the partner (reactions, pins, forgetting;
+  // history_entries.cc) ----
   // How the partner names `entry`: FailedPrecondition for entries that never
   // reached them (not sent yet, local, or with a former partner).
   Result<peer::MessageRef> RefFor(const records::HistoryEntry& entry) const;
@@ -150,6 +156,7 @@ class Conversation {
   void OnPeerMessage(const peer::PeerMessage& message);
 
  private:
+  // ---- the delivery stream (stream_delivery.cc) ----
   void OnDeliver(const peer::Deliver& deliver);
   void OnAck(uint64_t up_to_seq);
   void OnReadReceipt(uint64_t up_to_seq);
@@ -157,22 +164,23 @@ class Conversation {
   void SendAckNow();
   // Sends an Ack once the batch being filled is synced.
   void AckWhenSynced();
-  void AfterFlush(const Status& status);
   // Sends the queued items that the last write made durable, in seq order.
   void SendDurable();
   uint64_t NextOutSeq();
-  // Writes the indexes of a new entry: by the partner's seq, and the day index.
-  void IndexNewEntry(const records::HistoryEntry& entry);
   Result<records::OutgoingIndex> Outgoing(uint64_t seq) const;
   // The stream item `seq` as it is (re-)sent.
   Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
-  Status Reload();
 
-  // Sends every item after `out_acked` again (after a link up, or a lifted refusal).
-  void ResendUnacked();
+  // ---- the history (history_entries.cc) ----
+  // Writes the indexes of a new entry: by the partner's seq, and the day index.
+  void IndexNewEntry(const records::HistoryEntry& entry);
   // Adds a line from inmost itself to the history (`direction`: whose stream it
   // concerns).
   void AppendNotice(records::HistoryEntry::Direction direction, std::string notice);
+
+  // ---- state (conversation.cc) ----
+  void AfterFlush(const Status& status);
+  Status Reload();
 
   // ---- the incoming budget (stream_refusal.cc) ----
   // True, having told both users once, when `deliver` would pass the budget.
@@ -185,6 +193,8 @@ class Conversation {
   void CountRead(const records::HistoryEntry& entry);
 
   // ---- telling copies of a stream apart (stream_resync.cc) ----
+  // Sends every item after `out_acked` again (after a link up, or a lifted refusal).
+  void ResendUnacked();
   // Re-sends our items after `out_acked` and opens our stream to the partner.
   void OpenOurStream();
   void SendStreamHello();

@@ -95,7 +95,7 @@ class FileTransfers {
   // Writes received file `request.id` out, decrypted and verified.
   boost::asio::awaitable<Result<control::SaveReply>> Save(const control::SaveRequest& request);
 
-  // ---- envelopes (the Disclosure's part) ----
+  // ---- envelopes (the envelopes' part) ----
   // Recipient: the envelope `entry` (which has its id) carries `offer`.
   void AcceptEnvelopeFile(records::HistoryEntry& entry, const peer::FileOffer& offer);
   // Recipient: the envelope's content key arrived: the file's name and bytes open.

@@ -1,4 +1,4 @@
-#include "daemon/core/release_condition.h"
+#include "daemon/core/envelopes/release_condition.h"
 
 #include <gtest/gtest.h>
 

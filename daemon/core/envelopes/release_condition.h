@@ -1,6 +1,6 @@
 // When the sender's daemon releases an envelope's content key: the one rule for
 // every kind of envelope, as a pure function of the envelope and what the daemon
-// knows now. It decides only; the Disclosure component acts.
+// knows now. It decides only; Envelopes (envelopes.h) acts.
 #pragma once
 
 #include <cstdint>

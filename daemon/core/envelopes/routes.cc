@@ -1,11 +1,11 @@
 // What envelopes own: offers, key releases, retractions, open requests and questions
 // on the stream, and the requests that ask, answer, open, retract and list them.
-#include "daemon/core/disclosure.h"
+#include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/router.h"
 
 namespace inmost::core {
 
-void Disclosure::Register(Router& router) {
+void Envelopes::Register(Router& router) {
   auto on_item = [this](const peer::Deliver& item) { OnItem(item); };
   for (auto kind :
        {peer::Deliver::kOffer, peer::Deliver::kKeyRelease, peer::Deliver::kRetract,
@@ -33,7 +33,7 @@ void Disclosure::Register(Router& router) {
       &Response::mutable_retract);
   router.OnRequest(
       Request::kEnvelopes, "envelopes", Sync::kNone,
-      [this](const Request&) { return Result<control::EnvelopesReply>(Envelopes()); },
+      [this](const Request&) { return Result<control::EnvelopesReply>(Pending()); },
       &Response::mutable_envelopes);
 }
 

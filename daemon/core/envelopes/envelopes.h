@@ -37,13 +37,16 @@ namespace inmost::core {
 // The longest note an envelope may show while sealed.
 inline constexpr size_t kMaxNoteBytes = 200;
 
-class Disclosure {
+// Its member functions live in the files of core/envelopes/, one job each:
+// envelopes.cc (load, start, presence, the partner's items handed on),
+// seal_and_open.cc, questions.cc, retract.cc, release.cc and storage.cc.
+class Envelopes {
  public:
   // All references must outlive this object. The partner's stream items reach it
   // through the router (Register).
-  Disclosure(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
-             Conversation& conversation, EventHub& events, PartnerChannel& channel,
-             FileTransfers& files, const Clock& clock, log::Logger& log);
+  Envelopes(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
+            Conversation& conversation, EventHub& events, PartnerChannel& channel,
+            FileTransfers& files, const Clock& clock, log::Logger& log);
 
   // Registers with `router` the items and requests envelopes own.
   void Register(Router& router);
@@ -66,7 +69,8 @@ class Disclosure {
   Result<control::TodayReply> Today(const control::TodayRequest& request) const;
   Result<control::OpenReply> Open(const control::OpenRequest& request);
   Result<control::RetractReply> Retract(const control::RetractRequest& request);
-  control::EnvelopesReply Envelopes() const;
+  // Every pending envelope, question and scheduled message, ours and the partner's.
+  control::EnvelopesReply Pending() const;
 
   // ---- what happens around it ----
   void OnLinkUp();
@@ -81,16 +85,14 @@ class Disclosure {
   void StartWithNewPartner();
 
  private:
-  // The partner's stream items that are not texts.
+  // The partner's stream items that are not texts (envelopes.cc).
   void OnItem(const peer::Deliver& item);
+
+  // ---- sealing and opening (seal_and_open.cc) ----
   void OnOffer(const peer::Deliver& item);
   void OnKeyRelease(const peer::KeyRelease& release);
-  void OnRetract(const peer::Retract& retract);
   void OnOpenRequest(const peer::OpenRequest& request);
   void OnOpened(const peer::Opened& opened);
-  void OnQuestion(const peer::Deliver& item);
-
-  Result<control::SendReply> Schedule(const control::SendRequest& request);
   // Seals `entry.text()` as a new outgoing envelope (entry.envelope() already says
   // what kind) and sends its offer; `question` is the question an answer answers,
   // `file` a file the envelope carries (its body is then the caption).
@@ -101,12 +103,27 @@ class Disclosure {
   Result<std::optional<PreparedFile>> PrepareBody(const std::string& text,
                                                   const std::string& file_path,
                                                   std::string_view what) const;
+  // A new incoming history entry for the partner's stream item `item`.
+  records::HistoryEntry Received(const peer::Deliver& item) const;
+
+  // ---- questions (questions.cc) ----
+  void OnQuestion(const peer::Deliver& item);
+  Result<records::HistoryEntry> DailyQuestion(int64_t day);
+  // True when our answer to the question that `their_answer` answers stands.
+  bool HasStandingAnswer(const records::EnvelopeRecord& their_answer) const;
+
+  // ---- withdrawing (retract.cc) ----
+  void OnRetract(const peer::Retract& retract);
+
+  // ---- release (release.cc) ----
+  Result<control::SendReply> Schedule(const control::SendRequest& request);
   // Releases the key of our withheld envelope `entry`.
   void Release(records::HistoryEntry& entry);
   void ReleaseWhatIsDue();
   // Sleeps until the next timed release (at least `at_least`).
   void ArmTimer(std::chrono::milliseconds at_least = std::chrono::milliseconds(0));
 
+  // ---- storage (storage.cc) ----
   // Writes `entry` (giving it an id when it has none) and keeps the pending index.
   void Save(records::HistoryEntry& entry);
   void PublishChanged(const records::HistoryEntry& entry);
@@ -116,17 +133,12 @@ class Disclosure {
   // The entry indexed under `prefix` + `id` ("e/" envelopes, "q/" questions).
   Result<records::HistoryEntry> Find(std::string_view prefix, const std::string& id) const;
   void Index(std::string_view prefix, const std::string& id, uint64_t history_id);
-  Result<records::HistoryEntry> DailyQuestion(int64_t day);
   void PutKey(const std::string& envelope_id, const crypto::SecretBytes& key);
   // Deletes a withheld key for ever (retraction): its range is compacted once the
   // delete is on disk, so no old copy stays in LevelDB's files.
   void DestroyKey(const std::string& envelope_id);
   // Deletes a key that is no longer a secret (it was released).
   void ForgetKey(const std::string& envelope_id);
-  // A new incoming history entry for the partner's stream item `item`.
-  records::HistoryEntry Received(const peer::Deliver& item) const;
-  // True when our answer to the question that `their_answer` answers stands.
-  bool HasStandingAnswer(const records::EnvelopeRecord& their_answer) const;
   void Reload();
 
   store::SealedStore& store_;
