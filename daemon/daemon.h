@@ -23,7 +23,7 @@
 #include "daemon/core/conversation.h"
 #include "daemon/core/disclosure.h"
 #include "daemon/core/event_hub.h"
-#include "daemon/core/file_transfers.h"
+#include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
 #include "daemon/core/nudges.h"
