@@ -23,7 +23,7 @@
 #include "daemon/core/conversation.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
-#include "daemon/core/file_transfers.h"
+#include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
 #include "daemon/core/nudges.h"
@@ -54,7 +54,7 @@ struct DaemonOptions {
   // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
   // empty: leave what `inmost config` set.
   std::string quiet_hours;
-  // Files (core/file_transfers.h): the largest file sent or accepted, the most bytes of
+  // Files (core/files/file_transfers.h): the largest file sent or accepted, the most bytes of
   // received files kept, and a cap on the rate files are sent at (0: none).
   uint64_t max_file_bytes = uint64_t{4} << 30;
   uint64_t file_quota_bytes = uint64_t{20} << 30;

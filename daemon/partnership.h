@@ -13,7 +13,7 @@
 #include "daemon/core/conversation.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
-#include "daemon/core/file_transfers.h"
+#include "daemon/core/files/file_transfers.h"
 #include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
 #include "daemon/core/router.h"

@@ -6,7 +6,7 @@
 
 #include "daemon/core/conversation.h"
 #include "daemon/core/envelopes/envelopes.h"
-#include "daemon/core/file_transfers.h"
+#include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/router.h"
 

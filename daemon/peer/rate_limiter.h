@@ -1,12 +1,14 @@
-// Per-source-address token buckets for hellos that passed mac1, so one address cannot
-// make us do X25519 work faster than a fixed rate. It keeps a bounded table and must
-// never grow without limit, whatever addresses connect.
+// Per-source-address token buckets (core/token_bucket.h) for hellos that passed mac1,
+// so one address cannot make us do X25519 work faster than a fixed rate. It keeps a
+// bounded table and must never grow without limit, whatever addresses connect.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstddef>
 #include <map>
+
+#include "daemon/core/token_bucket.h"
 
 namespace inmost::peer {
 
@@ -30,10 +32,6 @@ class HelloRateLimiter {
   size_t tracked_sources() const { return buckets_.size(); }
 
  private:
-  struct Bucket {
-    double tokens;
-    TimePoint updated;
-  };
   // Makes room for one more entry: drops entries that have refilled completely (they
   // are equivalent to a fresh bucket), or else the least recently updated one.
   void Evict(TimePoint now);
@@ -41,7 +39,7 @@ class HelloRateLimiter {
   double rate_per_second_;
   double burst_;
   size_t max_sources_;
-  std::map<boost::asio::ip::address, Bucket> buckets_;
+  std::map<boost::asio::ip::address, core::TokenBucket> buckets_;
 };
 
 }  // namespace inmost::peer

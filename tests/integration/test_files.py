@@ -144,6 +144,11 @@ def count(t, field):
     return int(t.get(field, 0))
 
 
+def all_received_synced(t):
+    """Whether every chunk a recipient received (once each) is recorded on disk."""
+    return count(t, "chunks_done") == count(t, "chunks_received") - count(t, "chunks_duplicate")
+
+
 def vm_kib(pid, field):
     """A field of /proc/PID/status in KiB (VmHWM, VmRSS, RssAnon)."""
     with open(f"/proc/{pid}/status") as f:
@@ -329,6 +334,10 @@ class FileTest(IntegrationTest):
         self.wait_chunks_done(bob, b_id, 60)
         alice.kill9()
         wait_for(lambda: not bob.status()["link_up"], ARRIVE, "bob to see the link down")
+        # Bob's sync of the last chunks it wrote may still be running: what it tells
+        # alice on reconnect is what it wrote, so wait until all of that is on disk.
+        wait_for(lambda: all_received_synced(transfer(bob, b_id)), ARRIVE,
+                 "bob to sync every chunk it received")
         stored = count(transfer(bob, b_id), "chunks_done")
         self.assertGreaterEqual(stored, 60)
         self.assertLess(stored, chunks, "the transfer finished before the kill")

@@ -1,7 +1,7 @@
 // File names from the partner: as history shows them (ShownFileName, the name as
 // sent, made one path component) and as a received file is saved (SafeFileName: no
 // hidden dot-file, nothing invisible or reordering), and media types.
-#include "daemon/core/file_names.h"
+#include "daemon/core/files/file_names.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "daemon/core/received_file.h"
-#include "daemon/core/source_file.h"
+#include "daemon/core/files/received_file.h"
+#include "daemon/core/files/source_file.h"
 #include "daemon/crypto/envelope_seal.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/store/blob_file.h"

@@ -1,4 +1,4 @@
-#include "daemon/core/file_names.h"
+#include "daemon/core/files/file_names.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "daemon/core/received_file.h"
+#include "daemon/core/files/received_file.h"
 
 #include <fcntl.h>
 #include <sodium.h>

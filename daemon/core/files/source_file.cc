@@ -1,4 +1,4 @@
-#include "daemon/core/source_file.h"
+#include "daemon/core/files/source_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "daemon/core/send_window.h"
+#include "daemon/core/files/send_window.h"
 
 #include <algorithm>
 #include <cmath>

@@ -9,6 +9,8 @@
 // in files/ (blob_file.h) and writes plaintext only where `save` is told to.
 // Inside an envelope the file key is derived from the envelope's content key, so the
 // file stays as unreadable as the envelope until the sender releases it.
+// One class over several files, named for their part (the private section below says
+// which holds what); transfer_state.h holds what each side keeps of a transfer.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -17,20 +19,22 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
-#include "daemon/core/router.h"
 #include "daemon/core/background_work.h"
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/files/source_file.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
-#include "daemon/core/source_file.h"
+#include "daemon/core/router.h"
+#include "daemon/core/token_bucket.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
@@ -120,16 +124,13 @@ class FileTransfers {
   void OnPeerMessage(const peer::PeerMessage& message);
 
  private:
-  struct Outgoing;
+  struct Outgoing;  // transfer_state.h
   struct Incoming;
 
+  // ---- file_transfers.cc: the partner's file items (the stream) ----
   void OnItem(const peer::Deliver& item);
-  void OnOffer(const peer::Deliver& item);
-  void OnDone(const peer::FileDone& done);
-  void OnCancel(const peer::FileCancel& cancel);
-  void OnChunk(const peer::FileChunk& chunk);
-  void OnWant(const peer::FileWant& want);
 
+  // ---- outgoing.cc: the sender ----
   // Sender: `entry`'s record of `file`, with a fresh transfer id, about to be sent.
   static const records::FileRecord* DescribeOutgoing(const PreparedFile& file,
                                                      records::HistoryEntry& entry);
@@ -140,32 +141,43 @@ class FileTransfers {
   void Pump();
   Outgoing* NextToSend();
   Status SendChunk(Outgoing& transfer);
+  void OnWant(const peer::FileWant& want);
   // Sender: gives the transfer up, telling the partner why.
   void FailOutgoing(Outgoing& transfer, const std::string& reason);
   void FinishOutgoing(const std::string& transfer_id, bool ok, const std::string& reason);
+  void OnDone(const peer::FileDone& done);
 
-  // Recipient: registers the file of the new incoming `entry`; `key` empty while sealed.
-  void StartIncoming(records::HistoryEntry& entry, const peer::FileOffer& offer,
-                     crypto::SecretBytes key);
+  // ---- incoming.cc: the recipient ----
   // Recipient: reopens the blob of a transfer found at start, drops what was not
   // recorded as synced, and rebuilds the running hash.
   Status ResumeIncoming(Incoming& transfer, const records::FileRecord& file);
-  // Recipient: syncs the blobs that have chunks written and not yet synced, one at a
-  // time off the io thread, then records and acknowledges them.
-  boost::asio::awaitable<void> SyncLoop();
-  void OnIncomingSynced(const std::string& transfer_id, uint64_t chunks, const Status& synced);
-  void FinishIncoming(Incoming& transfer, const std::string& failure);
+  // Recipient: why a new file may not be taken (too large, over quota), or "".
+  std::string RefusalFor(uint64_t size) const;
+  void OnOffer(const peer::Deliver& item);
+  // Recipient: registers the file of the new incoming `entry`; `key` empty while sealed.
+  void StartIncoming(records::HistoryEntry& entry, const peer::FileOffer& offer,
+                     crypto::SecretBytes key);
   // `resend`: go on from `stored`, at the start of a link; `rewind` too: even when
   // already going, because what followed was lost.
   enum class WantKind { kProgress, kResend, kRewind };
   void SendWant(const Incoming& transfer, WantKind kind);
+  void OnChunk(const peer::FileChunk& chunk);
+  void FinishIncoming(Incoming& transfer, const std::string& failure);
+  void OnCancel(const peer::FileCancel& cancel);
+
+  // ---- incoming_sync.cc: the recipient's sync loop ----
+  // Recipient: syncs the blobs that have chunks written and not yet synced, one at a
+  // time off the io thread, then records and acknowledges them.
+  boost::asio::awaitable<void> SyncLoop();
+  void OnIncomingSynced(const std::string& transfer_id, uint64_t chunks, const Status& synced);
+
+  // ---- envelope_files.cc: files inside envelopes (also the public envelope part) ----
   // Recipient: checks a whole file that arrived sealed, once its key is here, and
   // marks it FAILED if it does not match (off the io thread).
   void VerifyOpened(uint64_t history_id, crypto::SecretBytes key);
   boost::asio::awaitable<void> VerifyInBackground(uint64_t history_id);
-  // Recipient: why a new file may not be taken (too large, over quota), or "".
-  std::string RefusalFor(uint64_t size) const;
 
+  // ---- transfer_records.cc: the history entry and the store records ----
   // The history entry `id`; `update` changes it, and it is written (and, with
   // `announce`, its progress published) with the batch being filled.
   void UpdateEntry(uint64_t history_id, const std::function<void(records::HistoryEntry&)>& update,
@@ -192,9 +204,8 @@ class FileTransfers {
   // Keys of opened files waiting for VerifyInBackground, by history id.
   std::map<uint64_t, std::shared_ptr<crypto::SecretBytes>> verify_keys_;
   std::string last_sent_;  // Round robin: the transfer id that sent last.
-  // Sending rate: bytes that may go now, refilled with time.
-  double rate_allowance_ = 0;
-  std::chrono::steady_clock::time_point rate_updated_{};
+  // Sending rate in bytes (none without a cap); the timer wakes Pump when it refills.
+  std::optional<TokenBucket> rate_;
   boost::asio::steady_timer rate_timer_;
   boost::asio::steady_timer sync_signal_;  // Cancelled when a blob has chunks to sync.
   bool rate_timer_armed_ = false;

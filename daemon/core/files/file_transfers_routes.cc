@@ -1,6 +1,6 @@
 // What file transfers own: chunks and wants on the link, offers and their outcome on
 // the stream, and the requests that list and save files.
-#include "daemon/core/file_transfers.h"
+#include "daemon/core/files/file_transfers.h"
 #include "daemon/core/router.h"
 
 namespace inmost::core {
