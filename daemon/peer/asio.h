@@ -1,11 +1,9 @@
-// The Boost.Asio headers the peer link uses, in one place, with the two workarounds
-// they need on Debian 12 (below). Nothing else belongs in this header.
+// The Boost.Asio headers the peer link uses, in one place, with the workaround they
+// need on Debian 12 (below). Nothing else belongs in this header. (The other one,
+// <utility> before awaitable.hpp, is forced for every file by CMakeLists.txt.)
 #pragma once
 
 // clang-format off
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
-#include <utility>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>

@@ -37,13 +37,13 @@ Status SyncDirectory(const std::filesystem::path& dir);
 //   - RestoredFiles::Finish (backup_restore.cc): the received files a restore wrote
 //   - CreateDirectoryDurably, below
 // (The client, which does not link this, does the same in WriteNewFile in
-// client/cli_export.cc for `inmost export --out FILE`.)
+// cli/export.cc for `inmost export --out FILE`.)
 Status SyncParentDirectory(const std::filesystem::path& path);
 
 // Creates the directory `dir` (with `mode`, less the umask) unless it is one already,
 // and syncs its parent when it made it. Its parent must exist.
 // Called from:
-//   - FileTransfers::Load (core/file_transfers.cc): files/, in the data directory,
+//   - FileTransfers::Load (core/files/file_transfers.cc): files/, in the data directory,
 //     before any received file is created in it
 //   - RestoredFiles::Write (backup_restore.cc): files/ of a restored data directory
 Status CreateDirectoryDurably(const std::filesystem::path& dir, mode_t mode);

@@ -1,4 +1,4 @@
-// Files inside envelopes (the Disclosure's part): the sender seals the file's name
+// Files inside envelopes (the envelopes' part): the sender seals the file's name
 // and key under the envelope's content key; the recipient takes the bytes sealed and
 // opens the name, checking the whole file, once the key is released. It must never
 // let a file open before its envelope does.
