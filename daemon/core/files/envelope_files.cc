@@ -15,14 +15,7 @@
 namespace inmost::core {
 
 namespace asio = boost::asio;
-using files::Describe;
-using files::Hex;
-using files::Key;
-using files::kFileKeyPrefix;
-using files::kIncomingPrefix;
-using files::kOutgoingPrefix;
-using files::kProgressInterval;
-using files::Size;
+using namespace files;  // The helpers every part shares (transfer_state.h).
 using records::FileRecord;
 using records::HistoryEntry;
 
