@@ -279,6 +279,28 @@ class DaemonCommandLineTest(IntegrationTest):
         self.assertExit(r, 2, "inmostd run --no-such-option")
         r = self.run_daemon("run", "--keepalive-ms", "0")
         self.assertExit(r, 2, "inmostd run --keepalive-ms 0")
+        # The help lists the exit codes it just gave (the README says it does).
+        r = self.run_daemon("--help")
+        exit_codes = r.stdout[r.stdout.index("Exit codes:"):]
+        for code in ("0  success", "1  failed", "2  usage error"):
+            self.assertIn(code, exit_codes)
+
+    def test_version_names_the_release_and_the_revision(self):
+        with open(os.path.join(harness.ROOT, "CMakeLists.txt")) as f:
+            release = re.search(r"project\(inmost VERSION (\S+)", f.read()).group(1)
+        head = subprocess.run(["git", "-C", harness.ROOT, "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True)
+        revision = head.stdout.strip() if head.returncode == 0 else "unknown"
+        for program, args in (("inmostd", [harness.INMOSTD, "--version"]),
+                              ("inmostd", [harness.INMOSTD, "version"]),
+                              ("inmost", [INMOST, "--version"])):
+            r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+            self.assertExit(r, 0, " ".join([program] + args[1:]))
+            self.assertRegex(r.stdout, r"^%s %s \(git (%s(-modified)?)\)\n$"
+                             % (program, re.escape(release), re.escape(revision)))
+            self.assertEqual(r.stderr, "")
+        r = subprocess.run([INMOST, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertIn("--version", r.stdout)
 
     def test_data_dir_is_private(self):
         d = self.make_daemon("alice", start=False)  # init() checks the 0700 mode
