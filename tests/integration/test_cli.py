@@ -285,6 +285,16 @@ class DaemonCommandLineTest(IntegrationTest):
         for code in ("0  success", "1  failed", "2  usage error"):
             self.assertIn(code, exit_codes)
 
+    def test_a_second_daemon_on_the_same_data_dir_names_the_first(self):
+        alice = self.make_daemon("alice")
+        r = self.run_daemon("run", "--data-dir", alice.data_dir, "--listen", "127.0.0.1:0")
+        self.assertExit(r, 1, "a second inmostd run on alice's data dir")
+        self.assertEqual(
+            r.stderr.strip().splitlines()[-1],
+            f"inmostd: inmostd is already running with this data directory "
+            f"(pid {alice.proc.pid}); stop it first or use another --data-dir")
+        self.assertEqual(alice.status()["paired"], False)  # The first keeps serving.
+
     def test_version_names_the_release_and_the_revision(self):
         with open(os.path.join(harness.ROOT, "CMakeLists.txt")) as f:
             release = re.search(r"project\(inmost VERSION (\S+)", f.read()).group(1)
