@@ -290,18 +290,24 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
         : key.status();
   }
   if (!to.is_absolute()) co_return InvalidArgument("give where to save it as an absolute path");
+  // Into a folder, under the file's own name: a name already there is kept, and
+  // this copy gets the next free one, as a browser's downloads do.
   std::error_code ec;
-  if (std::filesystem::is_directory(to, ec)) to /= SafeFileName(file.name());
+  NameTaken taken = NameTaken::kRefuse;
+  if (std::filesystem::is_directory(to, ec)) {
+    to /= SafeFileName(file.name());
+    taken = NameTaken::kNextFree;
+  }
 
   auto shared_key = std::make_shared<crypto::SecretBytes>(std::move(*key));
   const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
-  std::function<Status()> work = [shared_key, blob_path, to, file] {
-    return SaveReceivedFile(blob_path, shared_key->span(), file, to);
+  std::function<Result<std::filesystem::path>()> work = [shared_key, blob_path, to, file, taken] {
+    return SaveReceivedFile(blob_path, shared_key->span(), file, to, taken);
   };
-  Status saved = co_await background_.Run<Status>(work);
-  if (!saved.ok()) co_return saved;
+  auto saved = co_await background_.Run<Result<std::filesystem::path>>(work);
+  if (!saved.ok()) co_return saved.status();
   control::SaveReply reply;
-  reply.set_path(to.string());
+  reply.set_path(saved->string());
   reply.set_size(file.size());
   co_return reply;
 }
