@@ -33,6 +33,14 @@ Status ConnectionLost(const std::string& what) {
 }
 
 // Writes all of `data`; MSG_NOSIGNAL turns a closed peer into EPIPE, not SIGPIPE.
+// The daemon's error reply as a Status.
+Status ErrorStatus(const control::Error& error) {
+  Code code = static_cast<Code>(error.code());
+  // An error without a code would read as success; never let that happen.
+  if (code == Code::kOk) code = Code::kUnavailable;
+  return Status(code, error.message());
+}
+
 Status WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -186,13 +194,7 @@ void Client::Close() {
 Result<control::Response> Client::Call(const control::Request& request) {
   Result<control::Response> response = Exchange(request);
   if (!response.ok()) return response.status();
-  if (response->has_error()) {
-    const control::Error& error = response->error();
-    Code code = static_cast<Code>(error.code());
-    // An error without a code would read as success; never let that happen.
-    if (code == Code::kOk) code = Code::kUnavailable;
-    return Status(code, error.message());
-  }
+  if (response->has_error()) return ErrorStatus(response->error());
   return response;
 }
 
@@ -203,11 +205,18 @@ Result<uint64_t> Client::Post(const control::Request& request) {
 
   Status sent = WriteAll(fd_, Frame(numbered));
   if (!sent.ok()) {
-    // The daemon may have refused us with a line before closing; that says more.
+    // The daemon may have refused us (a line, or an error reply to a request over its
+    // size limit) before closing mid-write; that says more than a broken pipe.
     Result<bool> readable = WaitReadable(fd_, 0);
     if (readable.ok() && *readable) {
       Result<control::ServerMessage> refusal = ReadServerMessage();
       if (!refusal.ok()) return refusal.status();
+      if (refusal->has_response() && refusal->response().has_error()) {
+        Close();
+        refusal_ = std::move(*refusal->mutable_response());
+        refusal_->set_id(numbered.id());
+        return numbered.id();
+      }
     }
     Close();
     return sent;
@@ -216,6 +225,11 @@ Result<uint64_t> Client::Post(const control::Request& request) {
 }
 
 Result<control::Response> Client::ReadResponse() {
+  if (refusal_) {
+    control::Response refusal = std::move(*refusal_);
+    refusal_.reset();
+    return refusal;
+  }
   while (true) {
     Result<control::ServerMessage> message = ReadServerMessage();
     if (!message.ok()) return message.status();

@@ -43,8 +43,9 @@ std::string EncodeResponse(const Response& response) {
 }
 
 Status TooLarge(size_t size, size_t limit) {
-  return ResourceExhausted("request of " + std::to_string(size) + " bytes exceeds the limit of " +
-                           std::to_string(limit) + " bytes");
+  return ResourceExhausted("this request is " + std::to_string(size) +
+                           " bytes, over inmostd's limit of " + std::to_string(limit) +
+                           " bytes; send something this large as a file (inmost send --file)");
 }
 
 }  // namespace

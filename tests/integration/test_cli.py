@@ -248,6 +248,21 @@ class CliTest(IntegrationTest):
         self.assertExit(r, 1, "inmost unpair --yes while unpaired")
         self.assertTrue(alice.running())
 
+    def test_texts_too_long_are_refused_with_the_limit(self):
+        alice = self.make_daemon("alice")
+        # Over the text limit: the daemon's reason.
+        r = alice.cli("send", "-", input="x" * 200_000)
+        self.assertExit(r, 1, "inmost send - (200 KB)")
+        self.assertIn("60000", r.stderr)
+        # Over the request limit, so the daemon closes mid-write: still its reason,
+        # not the broken pipe the client saw.
+        r = alice.cli("send", "-", input="x" * 2_000_000)
+        self.assertExit(r, 1, "inmost send - (2 MB)")
+        self.assertIn("over inmostd's limit of 1048576 bytes; send something this large as "
+                      "a file", r.stderr)
+        self.assertNotIn("Broken pipe", r.stderr)
+        self.assertEqual(alice.status()["unacknowledged"], "0")  # Nothing was accepted.
+
     def test_unpair_needs_yes(self):
         alice = self.make_daemon("alice")
         bob = self.make_daemon("bob")
