@@ -30,6 +30,7 @@ Result<control::SendReply> Envelopes::Schedule(const control::SendRequest& reque
   entry.set_state(HistoryEntry::SCHEDULED);
   entry.set_text(request.text());
   entry.set_send_at_unix_ms(request.send_at_unix_ms());
+  entry.set_written_at_unix_ms(clock_.NowUnixMs());
   Save(entry);
   ReleaseWhatIsDue();  // A time already past sends at once.
   control::SendReply reply;
