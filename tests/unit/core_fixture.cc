@@ -26,6 +26,12 @@ bool FakeChannel::SendToPartner(const peer::PeerMessage& message) {
   return true;
 }
 
+size_t FakeChannel::QueuedBytes() const {
+  size_t bytes = extra_queued_bytes_;
+  for (const auto& message : sent_) bytes += message.ByteSizeLong();
+  return bytes;
+}
+
 std::vector<peer::PeerMessage> FakeChannel::Take() {
   return std::exchange(sent_, {});
 }
@@ -222,16 +228,21 @@ std::vector<control::Event> CoreSide::TakeEvents() {
   return std::exchange(events_, {});
 }
 
-Result<control::Response> CoreSide::Call(const control::Request& request) {
-  std::optional<Result<control::Response>> answer;
+CoreSide::Answer CoreSide::Begin(const control::Request& request) {
+  auto answer = std::make_shared<std::optional<Result<control::Response>>>();
   asio::co_spawn(
       *io_,
-      [this, &request, &answer]() -> asio::awaitable<void> {
-        answer.emplace(co_await parts_->router.Handle(request));
+      [this, request, answer]() -> asio::awaitable<void> {
+        answer->emplace(co_await parts_->router.Handle(request));
       },
       asio::detached);
-  if (!RunUntil([&] { return answer.has_value(); })) return Unavailable("no answer");
-  return std::move(*answer);
+  return answer;
+}
+
+Result<control::Response> CoreSide::Call(const control::Request& request) {
+  Answer answer = Begin(request);
+  if (!RunUntil([&] { return answer->has_value(); })) return Unavailable("no answer");
+  return std::move(**answer);
 }
 
 Result<control::SendReply> CoreSide::Send(const control::SendRequest& send) {
@@ -374,6 +385,34 @@ void CorePair::Settle() {
     }
   }
   ADD_FAILURE() << "the pair never settled";
+}
+
+bool CorePair::SettleUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    Settle();
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << "timed out waiting for the pair";
+      return false;
+    }
+    a_.io().run_one_for(std::chrono::milliseconds(1));
+    b_.io().run_one_for(std::chrono::milliseconds(1));
+  }
+}
+
+Result<control::Response> CorePair::Call(CoreSide& side, const control::Request& request) {
+  CoreSide::Answer answer = side.Begin(request);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!answer->has_value()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << side.name() << ": no answer";
+      return Unavailable("no answer");
+    }
+    Settle();
+    if (!answer->has_value()) side.io().run_one_for(std::chrono::milliseconds(5));
+  }
+  return std::move(**answer);
 }
 
 // ---- DiskLimit ----------------------------------------------------------------------

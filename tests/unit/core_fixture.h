@@ -51,15 +51,16 @@ namespace inmost::test {
 inline constexpr int64_t kCoreStartUnixMs = 1'709'294'400'000;
 
 // The partner link as the core sees it: records what is sent while up, refuses
-// (returns false) while down.
+// (returns false) while down. What is sent and not yet taken is its queue.
 class FakeChannel final : public core::PartnerChannel {
  public:
   bool SendToPartner(const peer::PeerMessage& message) override;
   bool IsUp() const override { return up_; }
-  size_t QueuedBytes() const override { return queued_bytes_; }
+  size_t QueuedBytes() const override;
 
   void set_up(bool up) { up_ = up; }
-  void set_queued_bytes(size_t bytes) { queued_bytes_ = bytes; }
+  // Bytes the queue holds on top of what was sent and not taken.
+  void set_extra_queued_bytes(size_t bytes) { extra_queued_bytes_ = bytes; }
   // Sent and not yet taken, oldest first.
   const std::vector<peer::PeerMessage>& sent() const { return sent_; }
   // Everything sent since the last Take (or Drop), oldest first.
@@ -71,7 +72,7 @@ class FakeChannel final : public core::PartnerChannel {
 
  private:
   bool up_ = false;
-  size_t queued_bytes_ = 0;
+  size_t extra_queued_bytes_ = 0;
   int refused_ = 0;
   std::vector<peer::PeerMessage> sent_;
 };
@@ -152,7 +153,11 @@ class CoreSide {
   // Events published to subscribers since the last call.
   std::vector<control::Event> TakeEvents();
 
-  // ---- control requests through the router, answered before they return ----
+  // ---- control requests through the router ----
+  // Starts `request`; its answer is set once the router gives it.
+  using Answer = std::shared_ptr<std::optional<Result<control::Response>>>;
+  Answer Begin(const control::Request& request);
+  // Runs `request` to its answer (on this side alone: the partner does not run).
   Result<control::Response> Call(const control::Request& request);
   Result<control::SendReply> Send(const control::SendRequest& request);
   Result<control::SendReply> Send(const std::string& text);
@@ -219,6 +224,13 @@ class CorePair {
   size_t Flow(CoreSide& from);
   // Runs both sides and passes messages both ways until neither has anything left.
   void Settle();
+  // Settles until `done()` holds (work on other threads, such as syncing received
+  // file chunks, included); false (and a test failure) after `timeout`.
+  bool SettleUntil(const std::function<bool()>& done,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Runs `request` on `side` to its answer while both sides run and talk (for a
+  // request that waits for the partner).
+  Result<control::Response> Call(CoreSide& side, const control::Request& request);
   // Moves the clock.
   void Advance(std::chrono::milliseconds by) { clock_.Advance(by); }
 
