@@ -8,17 +8,17 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <string>
 
-#include "daemon/core/router.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/quiet_window.h"
+#include "daemon/core/router.h"
+#include "daemon/core/timer.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
@@ -110,7 +110,7 @@ class Boundaries {
   PartnerChannel& channel_;
   const Clock& clock_;
   log::Logger& log_;
-  boost::asio::steady_timer quiet_timer_;
+  Timer quiet_timer_;
   bool stopped_ = false;
 
   records::BoundarySettings settings_;

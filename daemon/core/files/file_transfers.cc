@@ -39,13 +39,12 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       log_(log),
       files_dir_(std::move(files_dir)),
       limits_(limits),
-      rate_timer_(io),
+      rate_timer_(io, clock),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
   if (limits_.rate_bytes_per_second != 0) {
     // Bursts of a quarter of a second's bytes, and always room for two chunks.
     const double rate = static_cast<double>(limits_.rate_bytes_per_second);
-    rate_.emplace(rate, std::max(rate / 4, 2.0 * crypto::kSealedChunkSize),
-                  std::chrono::steady_clock::now());
+    rate_.emplace(rate, std::max(rate / 4, 2.0 * crypto::kSealedChunkSize), clock_.SteadyNow());
   }
   conversation_.AddReloadHook([this] { Reload(); });
   conversation_.SetEraseHook([this](const HistoryEntry& entry) {
@@ -159,7 +158,7 @@ void FileTransfers::Start() {
 
 void FileTransfers::Stop() {
   stopped_ = true;
-  rate_timer_.cancel();
+  rate_timer_.Cancel();
   sync_signal_.cancel();
 }
 
