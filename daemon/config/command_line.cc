@@ -5,7 +5,7 @@
 #include <sstream>
 #include <utility>
 
-#include "daemon/config/run_options.h"
+#include "daemon/codec/config/run_options.h"
 #include "daemon/config/test_hooks.h"
 #include "daemon/peer/socks5.h"
 

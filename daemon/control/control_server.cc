@@ -16,8 +16,8 @@
 #include <string>
 #include <utility>
 
+#include "daemon/codec/control/json_rpc.h"
 #include "daemon/control/control_session.h"
-#include "daemon/control/json_rpc.h"
 
 namespace inmost::control {
 namespace {

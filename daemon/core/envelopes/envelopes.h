@@ -16,14 +16,14 @@
 #include <optional>
 #include <string>
 
-#include "daemon/core/router.h"
+#include "daemon/codec/core/question_of_the_day.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
-#include "daemon/core/question_of_the_day.h"
+#include "daemon/core/router.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
