@@ -184,10 +184,9 @@ void Client::Close() {
 }
 
 Result<control::Response> Client::Call(const control::Request& request) {
-  Result<control::Response> response = Exchange(request);
-  if (!response.ok()) return response.status();
-  if (response->has_error()) {
-    const control::Error& error = response->error();
+  INMOST_ASSIGN_OR_RETURN(control::Response response, Exchange(request));
+  if (response.has_error()) {
+    const control::Error& error = response.error();
     Code code = static_cast<Code>(error.code());
     // An error without a code would read as success; never let that happen.
     if (code == Code::kOk) code = Code::kUnavailable;
@@ -206,8 +205,7 @@ Result<uint64_t> Client::Post(const control::Request& request) {
     // The daemon may have refused us with a line before closing; that says more.
     Result<bool> readable = WaitReadable(fd_, 0);
     if (readable.ok() && *readable) {
-      Result<control::ServerMessage> refusal = ReadServerMessage();
-      if (!refusal.ok()) return refusal.status();
+      INMOST_RETURN_IF_ERROR(ReadServerMessage().status());
     }
     Close();
     return sent;
@@ -217,24 +215,21 @@ Result<uint64_t> Client::Post(const control::Request& request) {
 
 Result<control::Response> Client::ReadResponse() {
   while (true) {
-    Result<control::ServerMessage> message = ReadServerMessage();
-    if (!message.ok()) return message.status();
-    if (message->has_event()) {
-      buffered_events_.push_back(std::move(*message->mutable_event()));
+    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
+    if (message.has_event()) {
+      buffered_events_.push_back(std::move(*message.mutable_event()));
       continue;
     }
-    if (message->has_response()) return std::move(*message->mutable_response());
+    if (message.has_response()) return std::move(*message.mutable_response());
   }
 }
 
 Result<control::Response> Client::Exchange(const control::Request& request) {
-  Result<uint64_t> id = Post(request);
-  if (!id.ok()) return id.status();
+  INMOST_ASSIGN_OR_RETURN(uint64_t id, Post(request));
   while (true) {
-    Result<control::Response> response = ReadResponse();
-    if (!response.ok()) return response.status();
+    INMOST_ASSIGN_OR_RETURN(control::Response response, ReadResponse());
     // Responses arrive in request order; one for another id cannot be ours.
-    if (response->id() == *id) return response;
+    if (response.id() == id) return response;
   }
 }
 
@@ -253,14 +248,12 @@ Result<control::Event> Client::NextEvent(int timeout_ms) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_ms = left.count() > 0 ? static_cast<int>(left.count()) : 0;
     }
-    Result<bool> readable = WaitReadable(fd_, wait_ms);
-    if (!readable.ok()) return readable.status();
-    if (!*readable) {
+    INMOST_ASSIGN_OR_RETURN(bool readable, WaitReadable(fd_, wait_ms));
+    if (!readable) {
       return Expired("no event within " + std::to_string(timeout_ms) + " ms");
     }
-    Result<control::ServerMessage> message = ReadServerMessage();
-    if (!message.ok()) return message.status();
-    if (message->has_event()) return std::move(*message->mutable_event());
+    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
+    if (message.has_event()) return std::move(*message.mutable_event());
     // A response nobody waits for (a Call that failed half-way): drop it.
   }
 }
