@@ -123,9 +123,8 @@ std::optional<int> CommandContext::ReadIdArg(const CommandUsage& usage, const po
 Result<std::string> CommandContext::SocketPath() const {
   if (!globals_.socket.empty()) return globals_.socket;
   if (!globals_.data_dir.empty()) return ControlSocketPath(globals_.data_dir);
-  Result<std::string> data_dir = DefaultDataDir();
-  if (!data_dir.ok()) return data_dir.status();
-  return ControlSocketPath(*data_dir);
+  INMOST_ASSIGN_OR_RETURN(std::string data_dir, DefaultDataDir());
+  return ControlSocketPath(data_dir);
 }
 
 std::optional<Client> CommandContext::Connect(int* exit_code) {

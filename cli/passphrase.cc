@@ -59,18 +59,17 @@ Result<SecretBuffer> ReadSecretInput(CommandContext& context, size_t max_bytes, 
 
 Result<SecretBuffer> ReadNewPassphrase(CommandContext& context, size_t min_bytes) {
   const bool terminal = context.InIsTerminal();
-  Result<SecretBuffer> passphrase = terminal ? Prompt(context, "Passphrase: ") : ReadLine(context);
-  if (!passphrase.ok()) return passphrase.status();
-  if (passphrase->empty()) {
+  INMOST_ASSIGN_OR_RETURN(SecretBuffer passphrase,
+                          terminal ? Prompt(context, "Passphrase: ") : ReadLine(context));
+  if (passphrase.empty()) {
     return InvalidArgument("no passphrase given: type it, or pass it as a line on standard input");
   }
   if (terminal) {
-    Result<SecretBuffer> again = Prompt(context, "The same again: ");
-    if (!again.ok()) return again.status();
-    if (!passphrase->Equals(*again)) return InvalidArgument("the two passphrases differ");
+    INMOST_ASSIGN_OR_RETURN(SecretBuffer again, Prompt(context, "The same again: "));
+    if (!passphrase.Equals(again)) return InvalidArgument("the two passphrases differ");
   }
-  if (passphrase->size() < min_bytes) {
-    return InvalidArgument("the passphrase is " + std::to_string(passphrase->size()) +
+  if (passphrase.size() < min_bytes) {
+    return InvalidArgument("the passphrase is " + std::to_string(passphrase.size()) +
                            " bytes long; it must have at least " + std::to_string(min_bytes));
   }
   return passphrase;

@@ -192,9 +192,8 @@ void Client::Close() {
 }
 
 Result<control::Response> Client::Call(const control::Request& request) {
-  Result<control::Response> response = Exchange(request);
-  if (!response.ok()) return response.status();
-  if (response->has_error()) return ErrorStatus(response->error());
+  INMOST_ASSIGN_OR_RETURN(control::Response response, Exchange(request));
+  if (response.has_error()) return ErrorStatus(response.error());
   return response;
 }
 

@@ -117,11 +117,10 @@ boost::asio::awaitable<Result<control::JoinReply>> Partnership::Join(
   if (invite.inviter_key == identity_.public_key) {
     co_return InvalidArgument("this is your own invite: give it to your partner");
   }
-  auto partner = co_await link_.Join(invite, advertised_());
-  if (!partner.ok()) co_return partner.status();
+  INMOST_CO_ASSIGN_OR_RETURN(auto partner, co_await link_.Join(invite, advertised_()));
   control::JoinReply reply;
-  reply.set_partner_fingerprint(identity::Fingerprint(partner->static_key));
-  reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner->static_key));
+  reply.set_partner_fingerprint(identity::Fingerprint(partner.static_key));
+  reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner.static_key));
   co_return reply;
 }
 
@@ -134,10 +133,9 @@ boost::asio::awaitable<Result<control::UnpairReply>> Partnership::Unpair(
     // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
     parts_.envelopes.StartWithNewPartner();
     parts_.files.StartWithNewPartner();
-    auto forgotten = co_await parts_.memories.ForgetAll(link_.IsUp());
-    if (!forgotten.ok()) co_return forgotten.status();
-    reply.set_forgotten(forgotten->forgotten());
-    reply.set_partner_asked(forgotten->partner_asked());
+    INMOST_CO_ASSIGN_OR_RETURN(auto forgotten, co_await parts_.memories.ForgetAll(link_.IsUp()));
+    reply.set_forgotten(forgotten.forgotten());
+    reply.set_partner_asked(forgotten.partner_asked());
   }
   Status forgot_partner = partners_.Forget();
   if (!forgot_partner.ok()) co_return forgot_partner;

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <utility>
 
-#include "daemon/config/run_options.h"
+#include "daemon/codec/config/run_options.h"
 #include "daemon/config/test_hooks.h"
 #include "daemon/peer/socks5.h"
 
@@ -111,9 +111,8 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   if (vm.count("data-dir")) {
     command.daemon.data_dir = vm["data-dir"].as<std::string>();
   } else {
-    auto root = store::DataDir::DefaultRoot(getenv);
-    if (!root.ok()) return root.status();
-    command.daemon.data_dir = *root;
+    INMOST_ASSIGN_OR_RETURN(auto root, store::DataDir::DefaultRoot(getenv));
+    command.daemon.data_dir = root;
   }
   command.passphrase_stdin = vm.count("passphrase-stdin") > 0;
   if (command.verb == Command::Verb::kInit) return command;
@@ -125,25 +124,23 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
     return command;
   }
 
-  auto run = CheckRunOptions(vm);
-  if (!run.ok()) return run.status();
-  command.daemon.listen = std::move(run->listen);
-  command.daemon.advertise = std::move(run->advertise);
-  command.daemon.quiet_hours = std::move(run->quiet_hours);
-  command.daemon.max_file_bytes = run->max_file_bytes;
-  command.daemon.file_quota_bytes = run->file_quota_bytes;
-  command.daemon.transfer_rate_bytes_per_second = run->transfer_rate_bytes_per_second;
-  command.daemon.incoming = run->incoming;
-  command.log_level = run->log_level;
-  command.daemon.link.keepalive_interval = run->keepalive_interval;
-  command.daemon.link.dead_after = run->dead_after;
-  command.daemon.link.backoff_max = run->backoff_max;
-  command.daemon.link.rehandshake_after = run->rehandshake_after;
-  auto clock_offset_ms = TestClockOffsetMs(getenv);
-  if (!clock_offset_ms.ok()) return clock_offset_ms.status();
-  command.clock_offset_ms = *clock_offset_ms;
-  if (!run->proxy_url.empty()) {
-    auto proxy = peer::ParseProxyUrl(run->proxy_url);
+  INMOST_ASSIGN_OR_RETURN(auto run, CheckRunOptions(vm));
+  command.daemon.listen = std::move(run.listen);
+  command.daemon.advertise = std::move(run.advertise);
+  command.daemon.quiet_hours = std::move(run.quiet_hours);
+  command.daemon.max_file_bytes = run.max_file_bytes;
+  command.daemon.file_quota_bytes = run.file_quota_bytes;
+  command.daemon.transfer_rate_bytes_per_second = run.transfer_rate_bytes_per_second;
+  command.daemon.incoming = run.incoming;
+  command.log_level = run.log_level;
+  command.daemon.link.keepalive_interval = run.keepalive_interval;
+  command.daemon.link.dead_after = run.dead_after;
+  command.daemon.link.backoff_max = run.backoff_max;
+  command.daemon.link.rehandshake_after = run.rehandshake_after;
+  INMOST_ASSIGN_OR_RETURN(auto clock_offset_ms, TestClockOffsetMs(getenv));
+  command.clock_offset_ms = clock_offset_ms;
+  if (!run.proxy_url.empty()) {
+    auto proxy = peer::ParseProxyUrl(run.proxy_url);
     if (!proxy.ok()) return InvalidArgument("--proxy: " + proxy.status().message());
     command.daemon.link.proxy = peer::JoinHostPort(*proxy);
   }

@@ -15,8 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "daemon/codec/control/json_rpc.h"
 #include "daemon/control/control_session.h"
-#include "daemon/control/json_rpc.h"
 #include "daemon/core/timer.h"
 
 namespace inmost::control {

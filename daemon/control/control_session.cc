@@ -11,9 +11,9 @@
 #include <exception>
 #include <utility>
 
-#include "daemon/control/control_frame.h"
-#include "daemon/control/json_rpc.h"
-#include "daemon/control/request_frame.h"
+#include "daemon/codec/control/control_frame.h"
+#include "daemon/codec/control/json_rpc.h"
+#include "daemon/codec/control/request_frame.h"
 
 namespace inmost::control {
 namespace {

@@ -11,12 +11,12 @@
 #include <chrono>
 #include <string>
 
+#include "daemon/codec/core/quiet_window.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
-#include "daemon/core/quiet_window.h"
 #include "daemon/core/router.h"
 #include "daemon/core/timer.h"
 #include "daemon/log/logger.h"

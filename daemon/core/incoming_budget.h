@@ -9,14 +9,9 @@
 #include <optional>
 #include <string>
 
-namespace inmost::core {
+#include "daemon/codec/core/incoming_limits.h"
 
-struct IncomingLimits {
-  uint64_t items_per_hour = 50'000;
-  uint64_t bytes_per_hour = uint64_t{256} << 20;
-  uint64_t unread_items = 100'000;
-  uint64_t unread_bytes = uint64_t{1} << 30;
-};
+namespace inmost::core {
 
 // What is stored and not yet read, as the conversation counts it.
 struct Unread {

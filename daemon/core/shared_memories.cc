@@ -3,9 +3,9 @@
 #include <boost/asio/post.hpp>
 #include <ctime>
 
+#include "daemon/codec/core/question_of_the_day.h"
 #include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
-#include "daemon/core/question_of_the_day.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/record_key.h"
 

@@ -274,9 +274,8 @@ Result<Invite> ParseInvite(std::string_view text, int64_t now_unix) {
                            std::to_string(text.size()) + " characters; at most " +
                            std::to_string(kMaxInviteTextLength) + ")");
   }
-  Result<size_t> body_start = SkipPrefix(text);
-  if (!body_start.ok()) return body_start.status();
-  const Body body = DecodeBody(text, *body_start);
+  INMOST_ASSIGN_OR_RETURN(size_t body_start, SkipPrefix(text));
+  const Body body = DecodeBody(text, body_start);
   const std::span<const uint8_t> data = body.bytes.span();
   const size_t chars = body.char_positions.size();
   // A stray character right after a complete code is extra text (such as a
@@ -303,10 +302,9 @@ Result<Invite> ParseInvite(std::string_view text, int64_t now_unix) {
   if (chars > code_chars) return TrailingText(body.char_positions[code_chars]);
   if (body.bad_char) return TrailingText(*body.bad_char);
 
-  Result<Invite> invite = ReadFields(data.first(*length - kChecksumSize));
-  if (!invite.ok()) return invite.status();
-  if (now_unix >= invite->expires_at_unix) {
-    return Expired("this invite expired at " + FormatUtc(invite->expires_at_unix) +
+  INMOST_ASSIGN_OR_RETURN(Invite invite, ReadFields(data.first(*length - kChecksumSize)));
+  if (now_unix >= invite.expires_at_unix) {
+    return Expired("this invite expired at " + FormatUtc(invite.expires_at_unix) +
                    "; ask for a new one");
   }
   return invite;

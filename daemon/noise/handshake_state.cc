@@ -252,9 +252,8 @@ struct HandshakeState::Impl {
       case Token::kS: {
         // s: EncryptAndHash(s.public_key), encrypted once any key has been mixed in.
         if (!s.has_value()) return FailedPrecondition("Noise pattern sends a missing static key");
-        Result<Bytes> encrypted = symmetric.EncryptAndHash(s->public_key);
-        if (!encrypted.ok()) return encrypted.status();
-        message.insert(message.end(), encrypted->begin(), encrypted->end());
+        INMOST_ASSIGN_OR_RETURN(Bytes encrypted, symmetric.EncryptAndHash(s->public_key));
+        message.insert(message.end(), encrypted.begin(), encrypted.end());
         return Status::Ok();
       }
       case Token::kPsk:
@@ -272,10 +271,9 @@ struct HandshakeState::Impl {
     switch (token) {
       case Token::kE: {
         // e: re = the next DHLEN bytes; MixHash(re), and MixKey(re) in PSK handshakes.
-        Result<std::span<const uint8_t>> bytes = reader.Take(kDhLen);
-        if (!bytes.ok()) return bytes.status();
+        INMOST_ASSIGN_OR_RETURN(std::span<const uint8_t> bytes, reader.Take(kDhLen));
         re.emplace();
-        std::copy(bytes->begin(), bytes->end(), re->begin());
+        std::copy(bytes.begin(), bytes.end(), re->begin());
         symmetric.MixHash(*re);
         if (is_psk) symmetric.MixKey(*re);
         return Status::Ok();
@@ -283,9 +281,8 @@ struct HandshakeState::Impl {
       case Token::kS: {
         // s: rs = DecryptAndHash(next DHLEN bytes, plus 16 for the tag once a key exists).
         const size_t size = kDhLen + (symmetric.HasKey() ? kTagSize : 0);
-        Result<std::span<const uint8_t>> bytes = reader.Take(size);
-        if (!bytes.ok()) return bytes.status();
-        Result<Bytes> key = symmetric.DecryptAndHash(*bytes);
+        INMOST_ASSIGN_OR_RETURN(std::span<const uint8_t> bytes, reader.Take(size));
+        Result<Bytes> key = symmetric.DecryptAndHash(bytes);
         if (!key.ok()) return HandshakeError(key.status());
         rs.emplace();
         std::copy(key->begin(), key->end(), rs->begin());
@@ -307,9 +304,8 @@ struct HandshakeState::Impl {
     for (Token token : pattern.messages[next_message]) {
       INMOST_RETURN_IF_ERROR(WriteToken(token, message));
     }
-    Result<Bytes> encrypted = symmetric.EncryptAndHash(payload);
-    if (!encrypted.ok()) return encrypted.status();
-    message.insert(message.end(), encrypted->begin(), encrypted->end());
+    INMOST_ASSIGN_OR_RETURN(Bytes encrypted, symmetric.EncryptAndHash(payload));
+    message.insert(message.end(), encrypted.begin(), encrypted.end());
     return message;
   }
 
@@ -361,11 +357,10 @@ HandshakeState::~HandshakeState() = default;
 
 Result<HandshakeState> HandshakeState::Create(const HandshakeConfig& config) {
   if (sodium_init() < 0) return FailedPrecondition("libsodium could not be initialized");
-  Result<Protocol> protocol = ParseProtocolName(config.protocol_name);
-  if (!protocol.ok()) return protocol.status();
-  INMOST_RETURN_IF_ERROR(CheckConfig(protocol->pattern, config));
+  INMOST_ASSIGN_OR_RETURN(Protocol protocol, ParseProtocolName(config.protocol_name));
+  INMOST_RETURN_IF_ERROR(CheckConfig(protocol.pattern, config));
 
-  auto impl = std::make_unique<Impl>(std::move(protocol).value(), config.role);
+  auto impl = std::make_unique<Impl>(std::move(protocol), config.role);
   if (config.local_static != nullptr) impl->s = CopyKeyPair(*config.local_static);
   if (config.fixed_ephemeral != nullptr) impl->fixed_e = CopyKeyPair(*config.fixed_ephemeral);
   impl->rs = config.remote_static;

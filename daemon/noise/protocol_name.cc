@@ -43,11 +43,9 @@ Result<Protocol> ParseProtocolName(std::string_view protocol_name) {
     return Unsupported("unsupported cipher in Noise protocol " + quoted +
                        " (supported: ChaChaPoly)");
   }
-  Result<HashFunction> hash = HashFunction::FromName(parts[kHashPart]);
-  if (!hash.ok()) return hash.status();
-  Result<HandshakePattern> pattern = HandshakePatternFromName(parts[kPatternPart]);
-  if (!pattern.ok()) return pattern.status();
-  return Protocol{std::string(protocol_name), std::move(pattern).value(), *hash};
+  INMOST_ASSIGN_OR_RETURN(HashFunction hash, HashFunction::FromName(parts[kHashPart]));
+  INMOST_ASSIGN_OR_RETURN(HandshakePattern pattern, HandshakePatternFromName(parts[kPatternPart]));
+  return Protocol{std::string(protocol_name), std::move(pattern), hash};
 }
 
 }  // namespace inmost::noise

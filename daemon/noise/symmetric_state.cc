@@ -43,15 +43,13 @@ void SymmetricState::MixKeyAndHash(std::span<const uint8_t> input_key_material) 
 }
 
 Result<Bytes> SymmetricState::EncryptAndHash(std::span<const uint8_t> plaintext) {
-  Result<Bytes> ciphertext = cipher_.EncryptWithAd(h_, plaintext);
-  if (!ciphertext.ok()) return ciphertext.status();
-  MixHash(*ciphertext);
+  INMOST_ASSIGN_OR_RETURN(Bytes ciphertext, cipher_.EncryptWithAd(h_, plaintext));
+  MixHash(ciphertext);
   return ciphertext;
 }
 
 Result<Bytes> SymmetricState::DecryptAndHash(std::span<const uint8_t> ciphertext) {
-  Result<Bytes> plaintext = cipher_.DecryptWithAd(h_, ciphertext);
-  if (!plaintext.ok()) return plaintext.status();
+  INMOST_ASSIGN_OR_RETURN(Bytes plaintext, cipher_.DecryptWithAd(h_, ciphertext));
   MixHash(ciphertext);
   return plaintext;
 }

@@ -3,11 +3,11 @@
 #include <string>
 #include <utility>
 
+#include "daemon/codec/peer/transport_message.h"
 #include "daemon/noise/limits.h"
 #include "daemon/peer/address.h"
 #include "daemon/peer/hello.h"
 #include "daemon/peer/socket_io.h"
-#include "daemon/peer/transport_message.h"
 
 namespace inmost::peer {
 

@@ -4,9 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/codec/peer/transport_message.h"
 #include "daemon/peer/address.h"
 #include "daemon/peer/socket_io.h"
-#include "daemon/peer/transport_message.h"
 
 namespace inmost::peer {
 

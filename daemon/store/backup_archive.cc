@@ -76,11 +76,11 @@ Result<uint64_t> ArchiveFiles(const std::filesystem::path& files_dir, BackupStre
     key.replace(kFilePrefix.size(), kFileNameSize, name);
     for (uint64_t offset = 0;; offset += piece.size()) {
       piece.resize(kFilePieceSize);
-      Result<size_t> n =
+      INMOST_ASSIGN_OR_RETURN(
+          size_t n,
           ReadUpTo(in.get(), std::span(reinterpret_cast<uint8_t*>(piece.data()), piece.size()),
-                   entry.path());
-      if (!n.ok()) return n.status();
-      piece.resize(*n);
+                   entry.path()));
+      piece.resize(n);
       if (piece.empty() && offset > 0) break;  // An empty file still goes, as one empty piece.
       PutBigEndian<uint64_t>(
           reinterpret_cast<uint8_t*>(key.data()) + kFilePrefix.size() + kFileNameSize, offset);
@@ -98,13 +98,11 @@ Result<BackupStats> WriteArchive(int fd, const std::filesystem::path& path,
                                  const Header& header, const crypto::SecretBytes& stream_key) {
   BackupStreamWriter writer(fd, path);
   INMOST_RETURN_IF_ERROR(writer.Begin(header, stream_key));
-  Result<uint64_t> records = ArchiveRecords(store, writer);
-  if (!records.ok()) return records.status();
-  Result<uint64_t> files = files_dir.empty() ? 0 : ArchiveFiles(files_dir, writer);
-  if (!files.ok()) return files.status();
+  INMOST_ASSIGN_OR_RETURN(uint64_t records, ArchiveRecords(store, writer));
+  INMOST_ASSIGN_OR_RETURN(uint64_t files, files_dir.empty() ? 0 : ArchiveFiles(files_dir, writer));
   INMOST_RETURN_IF_ERROR(writer.Finish());
   if (::fsync(fd) != 0) return IoError("cannot sync " + DescribeFileError(path, errno));
-  return BackupStats{*records, writer.bytes_written(), *files};
+  return BackupStats{records, writer.bytes_written(), files};
 }
 
 }  // namespace
@@ -126,12 +124,10 @@ Result<BackupStats> WriteBackup(const SealedStore& store, const std::filesystem:
   }
 
   // The store's own version, so a restore knows which migrations its records need.
-  Result<uint32_t> schema = store.SchemaVersion();
-  if (!schema.ok()) return schema.status();
-  backup::Header header = backup::NewHeader(limits, *schema);
-  Result<backup::ArchiveKeys> keys = backup::DeriveArchiveKeys(passphrase, header);
-  if (!keys.ok()) return keys.status();
-  std::memcpy(header.data() + backup::kCheckOffset, keys->check.data(), backup::kCheckSize);
+  INMOST_ASSIGN_OR_RETURN(uint32_t schema, store.SchemaVersion());
+  backup::Header header = backup::NewHeader(limits, schema);
+  INMOST_ASSIGN_OR_RETURN(backup::ArchiveKeys keys, backup::DeriveArchiveKeys(passphrase, header));
+  std::memcpy(header.data() + backup::kCheckOffset, keys.check.data(), backup::kCheckSize);
 
   // Written under a temp name beside `path`, so a crash never leaves a half archive
   // under the final name (and the rename stays within one file system).
@@ -142,7 +138,7 @@ Result<BackupStats> WriteBackup(const SealedStore& store, const std::filesystem:
   // mkstemp makes it 0600 already; say so explicitly, whatever the libc.
   Status mode = SetPrivateMode(fd.get(), temp);
   Result<BackupStats> stats =
-      mode.ok() ? backup::WriteArchive(fd.get(), path, store, files_dir, header, keys->stream_key)
+      mode.ok() ? backup::WriteArchive(fd.get(), path, store, files_dir, header, keys.stream_key)
                 : Result<BackupStats>(mode);
   Status status = stats.status();
   if (status.ok() && !fd.Close()) {

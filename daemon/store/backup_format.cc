@@ -81,14 +81,15 @@ uint32_t SchemaVersionOf(const Header& header) {
 Result<ArchiveKeys> DeriveArchiveKeys(const crypto::SecretBytes& passphrase, const Header& header) {
   const KdfLimits limits{GetBigEndian<uint64_t>(header.data() + kOpsLimitOffset),
                          GetBigEndian<uint64_t>(header.data() + kMemLimitOffset)};
-  Result<crypto::SecretBytes> master = DeriveKeyFromPassphrase(
-      passphrase, std::span(header.data() + kSaltOffset, kKdfSaltSize), limits);
-  if (!master.ok()) return master.status();
+  INMOST_ASSIGN_OR_RETURN(
+      crypto::SecretBytes master,
+      DeriveKeyFromPassphrase(passphrase, std::span(header.data() + kSaltOffset, kKdfSaltSize),
+                              limits));
   ArchiveKeys keys{crypto::SecretBytes(kBackupStreamKeySize), crypto::SecretBytes(kCheckSize)};
   crypto_kdf_derive_from_key(keys.stream_key.data(), keys.stream_key.size(), kStreamKeyId,
-                             kKdfContext, master->data());
+                             kKdfContext, master.data());
   crypto_kdf_derive_from_key(keys.check.data(), keys.check.size(), kCheckId, kKdfContext,
-                             master->data());
+                             master.data());
   return keys;
 }
 

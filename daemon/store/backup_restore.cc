@@ -57,12 +57,11 @@ class NewDataDir {
     }
     INMOST_RETURN_IF_ERROR(dir_.CreatePrivate());
     INMOST_RETURN_IF_ERROR(dir_.CheckPrivate());
-    Result<crypto::SecretBytes> key = CreateKeyFile(dir_.key_file_path());
-    if (!key.ok()) return key.status();
+    INMOST_ASSIGN_OR_RETURN(crypto::SecretBytes key, CreateKeyFile(dir_.key_file_path()));
     created_key_ = true;
     created_store_ = !NameTaken(dir_.store_path());
     created_files_ = !NameTaken(dir_.files_path());
-    return SealedStore::Open(dir_.store_path(), std::move(*key), OpenMode::kCreate, migrations);
+    return SealedStore::Open(dir_.store_path(), std::move(key), OpenMode::kCreate, migrations);
   }
 
   // Removes what Create() made; the store must be closed.
@@ -146,22 +145,19 @@ Result<Restored> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
   std::string key;
   crypto::SecretBytes value;  // Reused, grown to the largest value.
   for (;;) {
-    Result<bool> end = reader.AtEnd();
-    if (!end.ok()) return end.status();
-    if (*end) break;
-    Result<uint32_t> key_size = ReadSize(reader, kMaxKeySize, archive);
-    if (!key_size.ok()) return key_size.status();
-    key.resize(*key_size);
+    INMOST_ASSIGN_OR_RETURN(bool end, reader.AtEnd());
+    if (end) break;
+    INMOST_ASSIGN_OR_RETURN(uint32_t key_size, ReadSize(reader, kMaxKeySize, archive));
+    key.resize(key_size);
     INMOST_RETURN_IF_ERROR(
         reader.Read(std::span(reinterpret_cast<uint8_t*>(key.data()), key.size())));
     if (key.starts_with(kStoreOwnPrefix)) {
       return Corruption("backup " + archive.string() +
                         " holds a store-internal record; it is damaged");
     }
-    Result<uint32_t> value_size = ReadSize(reader, kMaxValueSize, archive);
-    if (!value_size.ok()) return value_size.status();
-    if (value.size() < *value_size) value = crypto::SecretBytes(*value_size);
-    const std::span<uint8_t> value_bytes = value.span().first(*value_size);
+    INMOST_ASSIGN_OR_RETURN(uint32_t value_size, ReadSize(reader, kMaxValueSize, archive));
+    if (value.size() < value_size) value = crypto::SecretBytes(value_size);
+    const std::span<uint8_t> value_bytes = value.span().first(value_size);
     INMOST_RETURN_IF_ERROR(reader.Read(value_bytes));
     if (key.starts_with(kFilePrefix)) {
       INMOST_RETURN_IF_ERROR(files.Write(key, value_bytes, archive));
@@ -177,9 +173,8 @@ Result<Restored> RestoreRecords(BackupStreamReader& reader, SealedStore& store,
     }
   }
   if (batch.size() > 0) INMOST_RETURN_IF_ERROR(store.Write(batch));
-  Result<uint64_t> restored_files = files.Finish();
-  if (!restored_files.ok()) return restored_files.status();
-  return Restored{records, *restored_files};
+  INMOST_ASSIGN_OR_RETURN(uint64_t restored_files, files.Finish());
+  return Restored{records, restored_files};
 }
 
 }  // namespace
@@ -205,28 +200,25 @@ Result<BackupStats> RestoreBackup(const std::filesystem::path& archive,
   if (!S_ISREG(st.st_mode)) return FailedPrecondition(archive.string() + " is not a regular file");
 
   BackupStreamReader reader(fd.get(), archive);
-  Result<backup::Header> header =
-      backup::ReadHeader(reader, archive, st.st_size, migrations.latest());
-  if (!header.ok()) return header.status();
-  Result<backup::ArchiveKeys> keys = backup::DeriveArchiveKeys(passphrase, *header);
-  if (!keys.ok()) return keys.status();
-  if (!keys->check.Equals(std::span(header->data() + backup::kCheckOffset, backup::kCheckSize))) {
+  INMOST_ASSIGN_OR_RETURN(backup::Header header,
+                          backup::ReadHeader(reader, archive, st.st_size, migrations.latest()));
+  INMOST_ASSIGN_OR_RETURN(backup::ArchiveKeys keys, backup::DeriveArchiveKeys(passphrase, header));
+  if (!keys.check.Equals(std::span(header.data() + backup::kCheckOffset, backup::kCheckSize))) {
     return AuthenticationFailed("wrong passphrase, or " + archive.string() +
                                 " is not an inmost backup");
   }
-  INMOST_RETURN_IF_ERROR(reader.Begin(*header, keys->stream_key));
+  INMOST_RETURN_IF_ERROR(reader.Begin(header, keys.stream_key));
 
   // The store is closed when this returns, before any cleanup touches its files.
   Result<backup::Restored> restored = [&]() -> Result<backup::Restored> {
     // Made at the archive's schema, so its records land as they were written, then
     // brought to this build's by the same steps as a store opened after an upgrade.
-    Result<std::unique_ptr<SealedStore>> store =
-        target.Create(migrations.UpTo(backup::SchemaVersionOf(*header)));
-    if (!store.ok()) return store.status();
+    INMOST_ASSIGN_OR_RETURN(std::unique_ptr<SealedStore> store,
+                            target.Create(migrations.UpTo(backup::SchemaVersionOf(header))));
     backup::RestoredFiles files(target.dir().files_path());
-    Result<backup::Restored> records = backup::RestoreRecords(reader, **store, files, archive);
-    if (!records.ok()) return records.status();
-    INMOST_RETURN_IF_ERROR(migrations.Apply(**store));
+    INMOST_ASSIGN_OR_RETURN(backup::Restored records,
+                            backup::RestoreRecords(reader, *store, files, archive));
+    INMOST_RETURN_IF_ERROR(migrations.Apply(*store));
     return records;
   }();
   if (!restored.ok()) {

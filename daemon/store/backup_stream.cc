@@ -96,9 +96,8 @@ BackupStreamReader::BackupStreamReader(int fd, std::filesystem::path path)
       sealed_(kMaxSealedChunkSize) {}
 
 Status BackupStreamReader::ReadHeader(std::span<uint8_t> out) {
-  Result<size_t> n = ReadUpTo(fd_, out, path_);
-  if (!n.ok()) return n.status();
-  if (*n != out.size()) return Truncated();
+  INMOST_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd_, out, path_));
+  if (n != out.size()) return Truncated();
   return Status::Ok();
 }
 
@@ -136,9 +135,8 @@ Result<bool> BackupStreamReader::AtEnd() {
   while (consumed_ == filled_ && !final_seen_) INMOST_RETURN_IF_ERROR(OpenChunk());
   if (consumed_ != filled_) return false;
   uint8_t extra;
-  Result<size_t> n = ReadUpTo(fd_, std::span(&extra, 1), path_);
-  if (!n.ok()) return n.status();
-  if (*n != 0) {
+  INMOST_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd_, std::span(&extra, 1), path_));
+  if (n != 0) {
     return Corruption("backup " + path_.string() +
                       " has data after its final chunk; it was altered");
   }
@@ -147,17 +145,16 @@ Result<bool> BackupStreamReader::AtEnd() {
 
 Status BackupStreamReader::OpenChunk() {
   uint8_t length_bytes[kLengthSize];
-  Result<size_t> n = ReadUpTo(fd_, length_bytes, path_);
-  if (!n.ok()) return n.status();
-  if (*n != kLengthSize) return Truncated();
+  INMOST_ASSIGN_OR_RETURN(size_t length_read, ReadUpTo(fd_, length_bytes, path_));
+  if (length_read != kLengthSize) return Truncated();
   const uint32_t sealed_size = GetBigEndian<uint32_t>(length_bytes);
   if (sealed_size < kChunkOverhead || sealed_size > kMaxSealedChunkSize) {
     return Corruption("backup " + path_.string() + " is damaged: chunk " +
                       std::to_string(chunks_opened_ + 1) + " has an impossible length");
   }
-  n = ReadUpTo(fd_, std::span(sealed_.data(), sealed_size), path_);
-  if (!n.ok()) return n.status();
-  if (*n != sealed_size) return Truncated();
+  INMOST_ASSIGN_OR_RETURN(size_t sealed_read,
+                          ReadUpTo(fd_, std::span(sealed_.data(), sealed_size), path_));
+  if (sealed_read != sealed_size) return Truncated();
 
   sodium_memzero(plaintext_.data(), filled_);
   unsigned long long opened_size = 0;

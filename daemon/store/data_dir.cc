@@ -39,9 +39,8 @@ DataDir::DataDir(std::filesystem::path root) : root_(std::move(root)) {}
 
 Result<std::filesystem::path> DataDir::DefaultRoot(
     const std::function<const char*(const char*)>& getenv) {
-  auto root = DefaultDataDir(getenv);
-  if (!root.ok()) return root.status();
-  return std::filesystem::path(*root);
+  INMOST_ASSIGN_OR_RETURN(auto root, DefaultDataDir(getenv));
+  return std::filesystem::path(root);
 }
 
 std::filesystem::path DataDir::store_path() const {

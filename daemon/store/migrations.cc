@@ -21,16 +21,15 @@ Migrations Migrations::UpTo(uint32_t version) const {
 }
 
 Status Migrations::Apply(SealedStore& store) const {
-  Result<uint32_t> recorded = store.SchemaVersion();
-  if (!recorded.ok()) return recorded.status();
+  INMOST_ASSIGN_OR_RETURN(uint32_t recorded, store.SchemaVersion());
   const std::string where = "the store at " + store.dir().string();
-  if (*recorded > latest()) {
+  if (recorded > latest()) {
     // Nothing is written: the newer inmost that wrote it can still open it.
     return Unsupported("this store was written by a newer inmost (schema " +
-                       std::to_string(*recorded) + "); this build reads schema " +
+                       std::to_string(recorded) + "); this build reads schema " +
                        std::to_string(latest()) + ": upgrade inmost");
   }
-  for (uint32_t version = *recorded; version < latest(); ++version) {
+  for (uint32_t version = recorded; version < latest(); ++version) {
     const Migration& step = steps_[version - kFirstSchemaVersion];
     SealedStore::WriteBatch batch(store);
     Status status = step.apply(store, batch);

@@ -272,26 +272,24 @@ Status SealedStore::PutSecret(std::string_view key, const crypto::SecretBytes& v
 }
 
 Result<std::string> SealedStore::Get(std::string_view key) const {
-  Result<std::string> sealed = GetSealed(key);
-  if (!sealed.ok()) return sealed.status();
-  std::optional<size_t> size = PlaintextSize(*sealed);
+  INMOST_ASSIGN_OR_RETURN(std::string sealed, GetSealed(key));
+  std::optional<size_t> size = PlaintextSize(sealed);
   if (!size) return RecordDoesNotOpen(key);
   std::string plaintext(*size, '\0');
-  if (!Unseal(key, *sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
+  if (!Unseal(key, sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
     return RecordDoesNotOpen(key);
   }
   return plaintext;
 }
 
 Result<crypto::SecretBytes> SealedStore::GetSecret(std::string_view key) const {
-  Result<std::string> sealed = GetSealed(key);
-  if (!sealed.ok()) return sealed.status();
-  std::optional<size_t> size = PlaintextSize(*sealed);
+  INMOST_ASSIGN_OR_RETURN(std::string sealed, GetSealed(key));
+  std::optional<size_t> size = PlaintextSize(sealed);
   if (!size) return RecordDoesNotOpen(key);
   crypto::SecretBytes secret(*size);
   // An empty secret has no buffer; libsodium only needs a valid pointer to write nothing.
   uint8_t empty = 0;
-  if (!Unseal(key, *sealed, secret.empty() ? &empty : secret.data())) {
+  if (!Unseal(key, sealed, secret.empty() ? &empty : secret.data())) {
     return RecordDoesNotOpen(key);
   }
   return secret;

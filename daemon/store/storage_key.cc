@@ -54,9 +54,8 @@ static_assert(kKdfSaltSize == crypto_pwhash_SALTBYTES);
 
 // Fills `out` from `fd`; a file that ends first is Corruption.
 Status ReadExactly(int fd, std::span<uint8_t> out, const std::filesystem::path& path) {
-  Result<size_t> n = ReadUpTo(fd, out, path);
-  if (!n.ok()) return n.status();
-  if (*n != out.size()) {
+  INMOST_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd, out, path));
+  if (n != out.size()) {
     return Corruption(path.string() + " is shorter than its size said; it is damaged");
   }
   return Status::Ok();
@@ -156,8 +155,7 @@ Result<crypto::SecretBytes> CreateKeyFile(const std::filesystem::path& path) {
 
 Result<crypto::SecretBytes> LoadKeyFile(const std::filesystem::path& path) {
   struct stat st;
-  Result<UniqueFd> fd = OpenOwnFile(path, st);
-  if (!fd.ok()) return fd.status();
+  INMOST_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnFile(path, st));
   if ((st.st_mode & kGroupOtherBits) != 0) {
     return PermissionDenied("storage key " + path.string() + " is readable by other users (mode " +
                             OctalMode(st.st_mode) + "); protect it with: chmod 600 " +
@@ -169,7 +167,7 @@ Result<crypto::SecretBytes> LoadKeyFile(const std::filesystem::path& path) {
                       "; the file is damaged");
   }
   crypto::SecretBytes key(kStorageKeySize);
-  INMOST_RETURN_IF_ERROR(ReadExactly(fd->get(), key.span(), path));
+  INMOST_RETURN_IF_ERROR(ReadExactly(fd.get(), key.span(), path));
   return key;
 }
 
@@ -199,12 +197,13 @@ Status WrapKey(const std::filesystem::path& path, const crypto::SecretBytes& sto
   randombytes_buf(file.data() + kSaltOffset, kKdfSaltSize);
   randombytes_buf(file.data() + kNonceOffset, kNonceSize);
 
-  Result<crypto::SecretBytes> wrapping_key = DeriveKeyFromPassphrase(
-      passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize), limits);
-  if (!wrapping_key.ok()) return wrapping_key.status();
+  INMOST_ASSIGN_OR_RETURN(
+      crypto::SecretBytes wrapping_key,
+      DeriveKeyFromPassphrase(passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize),
+                              limits));
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       file.data() + kSealedKeyOffset, nullptr, storage_key.data(), storage_key.size(), file.data(),
-      kHeaderSize, nullptr, file.data() + kNonceOffset, wrapping_key->data());
+      kHeaderSize, nullptr, file.data() + kNonceOffset, wrapping_key.data());
   return WriteNewPrivateFile(path, file);
 }
 
@@ -213,15 +212,14 @@ Result<crypto::SecretBytes> LoadWrapped(const std::filesystem::path& path,
   INMOST_RETURN_IF_ERROR(CheckPassphrase(passphrase));
   if (sodium_init() < 0) return IoError("libsodium could not initialize");
   struct stat st;
-  Result<UniqueFd> fd = OpenOwnFile(path, st);
-  if (!fd.ok()) return fd.status();
+  INMOST_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnFile(path, st));
   const std::string damaged = "wrapped storage key " + path.string();
   if (st.st_size < static_cast<off_t>(kAlgorithmOffset) ||
       st.st_size > static_cast<off_t>(kMaxWrappedFileRead)) {
     return Corruption(damaged + " has an impossible size; the file is truncated or damaged");
   }
   std::vector<uint8_t> file(static_cast<size_t>(st.st_size));
-  INMOST_RETURN_IF_ERROR(ReadExactly(fd->get(), file, path));
+  INMOST_RETURN_IF_ERROR(ReadExactly(fd.get(), file, path));
 
   // Magic and version come first: a newer format may have another size.
   if (std::memcmp(file.data() + kMagicOffset, kWrappedMagic.data(), kWrappedMagic.size()) != 0) {
@@ -246,13 +244,14 @@ Result<crypto::SecretBytes> LoadWrapped(const std::filesystem::path& path,
     return Corruption(damaged + " holds implausible Argon2id limits; the file is damaged");
   }
 
-  Result<crypto::SecretBytes> wrapping_key = DeriveKeyFromPassphrase(
-      passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize), limits);
-  if (!wrapping_key.ok()) return wrapping_key.status();
+  INMOST_ASSIGN_OR_RETURN(
+      crypto::SecretBytes wrapping_key,
+      DeriveKeyFromPassphrase(passphrase, std::span(file.data() + kSaltOffset, kKdfSaltSize),
+                              limits));
   crypto::SecretBytes key(kStorageKeySize);
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           key.data(), nullptr, nullptr, file.data() + kSealedKeyOffset, kSealedKeySize, file.data(),
-          kHeaderSize, file.data() + kNonceOffset, wrapping_key->data()) != 0) {
+          kHeaderSize, file.data() + kNonceOffset, wrapping_key.data()) != 0) {
     // A damaged ciphertext looks the same, but a mistyped passphrase is far likelier.
     return AuthenticationFailed("wrong passphrase");
   }

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "daemon/config/run_options.h"
+#include "daemon/codec/config/run_options.h"
 
 namespace {
 

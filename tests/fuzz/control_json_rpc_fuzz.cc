@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/control/json_rpc.h"
+#include "daemon/codec/control/json_rpc.h"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/control/control_frame.h"
+#include "daemon/codec/control/control_frame.h"
+#include "daemon/codec/control/request_frame.h"
 #include "daemon/control/control_limits.h"
-#include "daemon/control/request_frame.h"
 
 namespace {
 

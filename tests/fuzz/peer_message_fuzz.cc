@@ -13,11 +13,11 @@
 #include <string>
 #include <utility>
 
-#include "daemon/core/question_of_the_day.h"
+#include "daemon/codec/core/question_of_the_day.h"
+#include "daemon/codec/peer/transport_message.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/envelope_seal.h"
 #include "daemon/crypto/secret_bytes.h"
-#include "daemon/peer/transport_message.h"
 
 namespace {
 

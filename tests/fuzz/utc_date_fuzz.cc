@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-#include "daemon/core/question_of_the_day.h"
+#include "daemon/codec/core/question_of_the_day.h"
 
 namespace {
 

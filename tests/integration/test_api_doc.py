@@ -16,7 +16,7 @@ checker compares it with the document's sections:
   lacks (a stale section);
 - every shared type (a message that is not a request, reply or event) has a
   `### <Type>` section naming its fields, and every enum value appears as `VALUE`;
-- every error code of include/inmost/status.h and daemon/control/json_rpc.h is in
+- every error code of include/inmost/status.h and daemon/codec/control/json_rpc.h is in
   the document with its JSON-RPC code.
 
 Headings of the form `### lowercase_name` are method sections: the document must
@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 PROTO_PATH = os.path.join(ROOT, "proto", "control.proto")
 DOC_PATH = os.path.join(ROOT, "docs", "api.md")
 STATUS_H_PATH = os.path.join(ROOT, "include", "inmost", "status.h")
-JSON_RPC_H_PATH = os.path.join(ROOT, "daemon", "control", "json_rpc.h")
+JSON_RPC_H_PATH = os.path.join(ROOT, "daemon", "codec", "control", "json_rpc.h")
 DOC_NAME = "docs/api.md"
 
 # The messages that frame the API rather than being one of its types.

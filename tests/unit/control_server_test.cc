@@ -24,7 +24,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/control/control_frame.h"
+#include "daemon/codec/control/control_frame.h"
 #include "tests/unit/control_server_fixture.h"
 
 namespace inmost::control {

@@ -7,7 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <utility>
 
-#include "daemon/core/question_of_the_day.h"
+#include "daemon/codec/core/question_of_the_day.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/storage_key.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/control/json_rpc.h"
+#include "daemon/codec/control/json_rpc.h"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>

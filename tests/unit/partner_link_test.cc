@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/codec/peer/transport_message.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/link_listener.h"
 #include "daemon/crypto/bytes.h"
@@ -32,7 +33,6 @@
 #include "daemon/peer/rate_limiter.h"
 #include "daemon/peer/session_handshake.h"
 #include "daemon/peer/socket_io.h"
-#include "daemon/peer/transport_message.h"
 #include "daemon/wire/frame.h"
 
 namespace inmost::peer {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/codec/peer/transport_message.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/noise/cipher_state.h"
-#include "daemon/peer/transport_message.h"
 
 namespace inmost::peer {
 namespace {

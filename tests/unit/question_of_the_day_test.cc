@@ -1,4 +1,4 @@
-#include "daemon/core/question_of_the_day.h"
+#include "daemon/codec/core/question_of_the_day.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/core/quiet_window.h"
+#include "daemon/codec/core/quiet_window.h"
 
 #include <gtest/gtest.h>
 

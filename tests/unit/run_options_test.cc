@@ -1,6 +1,6 @@
 // The file options of `inmostd run` (--max-file-size, --file-quota, --transfer-rate):
 // the sizes they take, their defaults, the config file, and their errors.
-#include "daemon/config/run_options.h"
+#include "daemon/codec/config/run_options.h"
 
 #include <gtest/gtest.h>
 

@@ -15,13 +15,13 @@
 #include <optional>
 #include <string>
 
+#include "daemon/codec/core/question_of_the_day.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
-#include "daemon/core/question_of_the_day.h"
 #include "daemon/core/router.h"
 #include "daemon/core/timer.h"
 #include "daemon/crypto/secret_bytes.h"

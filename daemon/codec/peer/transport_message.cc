@@ -1,4 +1,4 @@
-#include "daemon/peer/transport_message.h"
+#include "daemon/codec/peer/transport_message.h"
 
 #include <sodium.h>
 

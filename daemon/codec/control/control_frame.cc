@@ -1,4 +1,4 @@
-#include "daemon/control/control_frame.h"
+#include "daemon/codec/control/control_frame.h"
 
 namespace inmost::control {
 

@@ -1,10 +1,10 @@
-#include "daemon/config/run_options.h"
+#include "daemon/codec/config/run_options.h"
 
 #include <algorithm>
 #include <limits>
 #include <map>
 
-#include "daemon/core/quiet_window.h"
+#include "daemon/codec/core/quiet_window.h"
 
 namespace inmost::config {
 
@@ -121,7 +121,8 @@ po::options_description RunOptions(const std::string& default_listen) {
       "the most messages and other items the partner's daemon may make this one store in an "
       "hour; past it (or past any incoming-* limit) it takes no more for now, both of you are "
       "told, and what your partner sends waits on their side until there is room")(
-      "incoming-bytes-per-hour", po::value<std::string>()->value_name("SIZE")->default_value("256M"),
+      "incoming-bytes-per-hour",
+      po::value<std::string>()->value_name("SIZE")->default_value("256M"),
       "the most bytes of such items in an hour (a size as for --max-file-size; files' own "
       "bytes count against --file-quota instead)")(
       "incoming-unread-items", po::value<uint64_t>()->default_value(100000),

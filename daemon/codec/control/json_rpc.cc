@@ -1,4 +1,4 @@
-#include "daemon/control/json_rpc.h"
+#include "daemon/codec/control/json_rpc.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/struct.pb.h>

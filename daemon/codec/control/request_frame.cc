@@ -1,6 +1,6 @@
-#include "daemon/control/request_frame.h"
+#include "daemon/codec/control/request_frame.h"
 
-#include "daemon/control/control_frame.h"
+#include "daemon/codec/control/control_frame.h"
 
 namespace inmost::control {
 

@@ -1,6 +1,7 @@
 // The options of `inmostd run`, which a --config file may also set (key = value
-// lines), and the checks of their values. Apart from command_line.cc, which needs
-// daemon.h and so Asio, so that clang can build the config-file parser for fuzzing.
+// lines), and the checks of their values. Apart from daemon/config/command_line.cc,
+// which needs daemon.h and so Asio, so that clang can build the config-file parser
+// for fuzzing.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -11,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/codec/core/incoming_limits.h"
 #include "daemon/log/logger.h"
-#include "daemon/core/incoming_budget.h"
 #include "inmost/status.h"
 
 namespace inmost::config {
