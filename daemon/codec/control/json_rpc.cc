@@ -126,6 +126,18 @@ const Value* Member(const Struct& object, const std::string& name) {
   return it == object.fields().end() ? nullptr : &it->second;
 }
 
+// One JSON-RPC 2.0 reply line: {"jsonrpc":"2.0","id":ID,"MEMBER":JSON}.
+std::string ReplyLine(std::string_view id_json, std::string_view member, std::string_view json) {
+  std::string line = R"({"jsonrpc":"2.0","id":)";
+  line += id_json;
+  line += ",\"";
+  line += member;
+  line += "\":";
+  line += json;
+  line += '}';
+  return line;
+}
+
 }  // namespace
 
 JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
@@ -231,12 +243,7 @@ std::string JsonRpcReply(std::string_view id_json, const Response& response) {
   if (const FieldDescriptor* field = reflection->GetOneofFieldDescriptor(response, oneof)) {
     result = ToJson(reflection->GetMessage(response, field));
   }
-  std::string line = R"({"jsonrpc":"2.0","id":)";
-  line += id_json;
-  line += R"(,"result":)";
-  line += result;
-  line += '}';
-  return line;
+  return ReplyLine(id_json, "result", result);
 }
 
 std::string JsonRpcErrorReply(std::string_view id_json, const JsonRpcError& error) {
@@ -252,12 +259,7 @@ std::string JsonRpcErrorReply(std::string_view id_json, const JsonRpcError& erro
     error_json =
         R"({"code":)" + std::to_string(error.code) + R"json(,"message":"(unprintable)"})json";
   }
-  std::string line = R"({"jsonrpc":"2.0","id":)";
-  line += id_json;
-  line += R"(,"error":)";
-  line += error_json;
-  line += '}';
-  return line;
+  return ReplyLine(id_json, "error", error_json);
 }
 
 JsonRpcError JsonRpcApplicationError(const Status& status) {
