@@ -93,6 +93,11 @@ void Conversation::AfterFlush(const Status& status) {
     return;
   }
   durable_ = submitted_;
+  // An acknowledgement counts once it is on disk (unacknowledged() reads durable_),
+  // so whoever waits for all of them hears of it here.
+  if (unacknowledged() == 0) {
+    for (auto* waiter : std::exchange(ack_waiters_, {})) waiter->cancel();
+  }
   SendDurable();
   std::vector<control::Event> events;
   events.swap(flushing_events_);
