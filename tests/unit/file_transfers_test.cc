@@ -251,6 +251,29 @@ TEST_F(FilesTest, AFileWhoseEnvelopeIsWithdrawnIsDiscardedOnBothSides) {
   EXPECT_TRUE(std::filesystem::is_empty(b().files_path()));
 }
 
+TEST_F(FilesTest, ChunksArrivingOnAFullDiskAreTakenAgainOnceThereIsRoom) {
+  const std::string bytes = Bytes(10 * crypto::kChunkSize, 12);
+  auto sent = SendFile(Write("h", bytes));
+  ASSERT_TRUE(sent.ok());
+  StartTransfer();
+  {
+    DiskLimit full;  // b can store neither the chunks nor that it gave the file up.
+    pair_.Flow(a());
+    b().RunUntilIdle();
+    pair_.Settle();
+  }
+  EXPECT_EQ(StateAt(a(), sent->id()), Attachment::SENDING);
+  // The next thing to reach b's conversation finds its store readable again: the
+  // transfer goes on from what b synced, and texts go on too.
+  ASSERT_TRUE(a().Send("still talking").ok());
+  ASSERT_TRUE(pair_.SettleUntil([&] { return Done(sent->id()); }));
+  EXPECT_EQ(StateAt(a(), sent->id()), Attachment::SENT);
+  EXPECT_EQ(b().Texts(Message::INCOMING).back(), "still talking");
+  TempDir out;
+  ASSERT_TRUE(Save(Received().id(), out.path() / "h").ok());
+  EXPECT_EQ(ReadAll(out.path() / "h"), bytes);
+}
+
 class FileLimitsTest : public FilesTest {
  protected:
   FileLimitsTest() : FilesTest(Limits()) {}
