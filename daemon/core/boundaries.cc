@@ -57,6 +57,22 @@ Boundaries::Boundaries(asio::io_context& io, store::SealedStore& store, GroupCom
       log_(log),
       quiet_timer_(io, clock) {
   events_.SetHold([this](const control::Event& event) { return Hold(event); });
+  // After a failed write, only the settings that reached the disk are in effect,
+  // and the partner is told them again.
+  conversation_.AddReloadHook([this] {
+    records::BoundarySettings settings;
+    auto stored = store_.Get(kSettingsKey);
+    if (stored.ok() ? !settings.ParseFromString(*stored)
+                    : stored.status().code() != Code::kNotFound) {
+      log_.Error("could not re-read the boundaries: " +
+                 (stored.ok() ? std::string("they do not parse") : stored.status().ToString()));
+      return;
+    }
+    settings_ = std::move(settings);
+    conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
+    CheckQuiet();
+    Announce(false);
+  });
 }
 
 Status Boundaries::Load() {

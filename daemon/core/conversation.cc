@@ -79,11 +79,25 @@ void Conversation::AfterFlush(const Status& status) {
     // write if the store cannot be read yet).
     commit_.DiscardPending(status);
     stale_ = true;
+    // Until the disk can be read again, what the last good write stored is all
+    // there is: a later write that succeeds first (the partner's boundaries are
+    // taken even now) must not make durable, send or acknowledge what this one held.
+    counters_ = durable_;
+    submitted_ = durable_;
+    awaiting_ack_.clear();
+    unsent_.clear();
+    unwritten_entries_.clear();
+    pending_events_.clear();
     Status reload = Reload();
     if (!reload.ok()) log_.Warning("store not readable yet: " + reload.ToString());
     return;
   }
   durable_ = submitted_;
+  // An acknowledgement counts once it is on disk (unacknowledged() reads durable_),
+  // so whoever waits for all of them hears of it here.
+  if (unacknowledged() == 0) {
+    for (auto* waiter : std::exchange(ack_waiters_, {})) waiter->Cancel();
+  }
   SendDurable();
   std::vector<control::Event> events;
   events.swap(flushing_events_);

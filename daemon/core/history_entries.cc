@@ -194,7 +194,17 @@ Result<peer::MessageRef> Conversation::RefFor(const records::HistoryEntry& entry
 Result<records::HistoryEntry> Conversation::Resolve(const peer::MessageRef& ref) const {
   uint64_t history_id = 0;
   if (ref.by_sender()) {
-    // The partner wrote it: our incoming index.
+    // The partner wrote it: our incoming index. A message stored in the batch being
+    // filled or written (the item naming it came right behind it) has its index
+    // there, not on disk yet.
+    for (const auto* unwritten : {&unwritten_entries_, &writing_entries_}) {
+      for (const auto& [id, entry] : *unwritten) {
+        if (entry.direction() == records::HistoryEntry::INCOMING && entry.seq() == ref.seq() &&
+            id >= partner_first_history_id()) {
+          return entry;
+        }
+      }
+    }
     auto value = store_.Get(IncomingKey(ref.seq()));
     if (!value.ok()) return value.status();
     records::EntryIndex index;

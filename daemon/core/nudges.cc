@@ -39,6 +39,13 @@ Nudges::Nudges(store::SealedStore& store, GroupCommit& commit, Conversation& con
       channel_(channel),
       clock_(clock),
       log_(log) {
+  // A failed write may leave the ledger counting a nudge that never reached the
+  // disk, or queueing one under a history id that the next entry takes: re-read it.
+  conversation_.AddReloadHook([this] {
+    if (Status status = Load(); !status.ok()) {
+      log_.Error("could not re-read the nudge ledger: " + status.ToString());
+    }
+  });
 }
 
 Status Nudges::Load() {

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -59,10 +60,24 @@ CoreParts::CoreParts(asio::io_context& io, store::SealedStore& db, core::Partner
 
 // ---- CoreSide -----------------------------------------------------------------------
 
+namespace {
+
+// Where the sides keep their data: memory when there is some (syncs cost nothing,
+// which keeps the feature tests fast), else /tmp.
+std::string DataParent() {
+  std::error_code ec;
+  return std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0
+             ? "/dev/shm"
+             : "/tmp";
+}
+
+}  // namespace
+
 CoreSide::CoreSide(std::string name, const core::Clock& clock, CoreOptions options)
     : name_(std::move(name)),
       clock_(clock),
       options_(std::move(options)),
+      dir_(DataParent()),
       storage_key_(crypto::SecretBytes::Random(store::kStorageKeySize)),
       identity_(crypto::KeyPair::Generate()),
       log_(log_lines_, log::Level::kDebug) {}
@@ -284,14 +299,14 @@ std::vector<std::string> CoreSide::Texts(control::Message::Direction direction) 
 }
 
 size_t CoreSide::Barrier() {
-  bool done = false;
-  parts_->commit.AfterWrite([&done](const Status&) { done = true; });
+  auto done = std::make_shared<bool>(false);
+  parts_->commit.AfterWrite([done](const Status&) { *done = true; });
   size_t ran = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done && std::chrono::steady_clock::now() < deadline) {
+  while (!*done && std::chrono::steady_clock::now() < deadline) {
     ran += io_->run_one_for(std::chrono::milliseconds(100));
   }
-  EXPECT_TRUE(done) << name_ << ": a store write did not finish";
+  EXPECT_TRUE(*done) << name_ << ": a store write did not finish";
   return ran;
 }
 

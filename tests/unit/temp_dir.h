@@ -13,8 +13,9 @@ namespace inmost::test {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = "/tmp/inmost-test-XXXXXX";
+  // Under `parent` ("/dev/shm" for a store whose syncs should cost nothing).
+  explicit TempDir(const std::string& parent = "/tmp") {
+    std::string pattern = parent + "/inmost-test-XXXXXX";
     const char* made = ::mkdtemp(pattern.data());
     EXPECT_NE(made, nullptr);
     path_ = made != nullptr ? made : "";
