@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace inmost::tor {
 
@@ -9,7 +10,6 @@ namespace {
 
 constexpr char kQuote = '"';
 constexpr char kEscape = '\\';
-constexpr size_t kOctalEscapeLength = 4;  // "\ooo".
 constexpr int kMaxOctalDigits = 3;
 constexpr std::string_view kPlainPunctuation = "-_./:,=$~[]";
 
@@ -34,42 +34,23 @@ Status BadQuoted(const std::string& why) {
 
 }  // namespace
 
-size_t QuotedLength(std::span<const uint8_t> bytes) {
-  size_t length = 2;
-  for (uint8_t byte : bytes) {
-    if (byte == kQuote || byte == kEscape) {
-      length += 2;
-    } else if (IsPrintableAscii(byte)) {
-      length += 1;
-    } else {
-      length += kOctalEscapeLength;
-    }
-  }
-  return length;
-}
-
-void WriteQuoted(std::span<const uint8_t> bytes, uint8_t* out) {
-  *out++ = kQuote;
-  for (uint8_t byte : bytes) {
-    if (byte == kQuote || byte == kEscape) {
-      *out++ = kEscape;
-      *out++ = byte;
-    } else if (IsPrintableAscii(byte)) {
-      *out++ = byte;
-    } else {
-      *out++ = kEscape;
-      *out++ = static_cast<uint8_t>('0' + (byte >> 6));
-      *out++ = static_cast<uint8_t>('0' + ((byte >> 3) & 7));
-      *out++ = static_cast<uint8_t>('0' + (byte & 7));
-    }
-  }
-  *out = kQuote;
-}
-
 std::string Quote(std::string_view text) {
-  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  std::string quoted(QuotedLength(bytes), '\0');
-  WriteQuoted(bytes, reinterpret_cast<uint8_t*>(quoted.data()));
+  std::string quoted(1, kQuote);
+  for (char c : text) {
+    const auto byte = static_cast<uint8_t>(c);
+    if (c == kQuote || c == kEscape) {
+      quoted += kEscape;
+      quoted += c;
+    } else if (IsPrintableAscii(byte)) {
+      quoted += c;
+    } else {
+      quoted += kEscape;
+      quoted += static_cast<char>('0' + (byte >> 6));
+      quoted += static_cast<char>('0' + ((byte >> 3) & 7));
+      quoted += static_cast<char>('0' + (byte & 7));
+    }
+  }
+  quoted += kQuote;
   return quoted;
 }
 

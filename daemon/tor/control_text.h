@@ -5,8 +5,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,13 +13,9 @@
 
 namespace inmost::tor {
 
-// How many bytes Quote() and WriteQuoted() produce for `bytes`, quotes included.
-size_t QuotedLength(std::span<const uint8_t> bytes);
-// Writes `bytes` as a QuotedString at `out` (QuotedLength(bytes) bytes): '"' and '\'
-// escaped with '\', every byte outside printable ASCII as a 3-digit octal escape, so a
-// quoted string is always one line. Lets a caller quote a secret into secret memory.
-void WriteQuoted(std::span<const uint8_t> bytes, uint8_t* out);
-// The same as a string, for what is not secret (a file name).
+// `text` as a QuotedString: '"' and '\\' escaped with '\\', every byte outside
+// printable ASCII as a 3-digit octal escape, so it is always one line. For messages and
+// arguments that hold no secret; Unquote() reads it back.
 std::string Quote(std::string_view text);
 
 // A QuotedString at the start of `text`: its decoded value and how many bytes of

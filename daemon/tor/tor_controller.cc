@@ -148,9 +148,9 @@ asio::awaitable<Status> TorController::Authenticate(const AuthOptions& options) 
       if (options.password == nullptr) {
         co_return InvalidArgument("password authentication needs a password");
       }
-      crypto::SecretBytes quoted(QuotedLength(options.password->span()));
-      WriteQuoted(options.password->span(), quoted.data());
-      co_return co_await SendAuthenticate(quoted);
+      // In hex, which the spec allows too: tor 0.4.9 reads a quoted password's \"
+      // and \\ but not the octal escapes any other byte would need.
+      co_return co_await SendAuthenticate(SecretHex(options.password->span()));
     }
     case AuthMethod::kNull:
     case AuthMethod::kAuto:
