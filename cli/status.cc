@@ -16,7 +16,35 @@ constexpr CommandUsage kUsage{
     "partner is up, whether you and your partner are here (have 'inmost chat' open:\n"
     "what messages sent with --together wait for), what you show your partner and\n"
     "what they show you ('inmost presence'), their boundaries, whether you are quiet\n"
-    "('inmost quiet') and how many sent messages the partner has not yet stored.\n"};
+    "('inmost quiet'), how many sent messages the partner has not yet stored, and\n"
+    "this daemon's Tor: its state and the onion address your partner reaches you at.\n"};
+
+// "ready, launched tor; onion abc...xyz.onion:7433 (published)".
+std::string TorLine(const control::TorStatus& tor) {
+  const std::string& state = tor.state();
+  std::string line = TerminalSafe(state);
+  if (state == "bootstrapping") line += " " + std::to_string(tor.progress()) + "%";
+  if (!tor.source().empty()) {
+    line += tor.source() == "system" ? ", the system's Tor" : ", a tor of its own";
+  }
+  if ((state == "failed" || state == "unavailable") && !tor.detail().empty()) {
+    line += ": " + TerminalSafe(tor.detail());
+  }
+  if (tor.tor_only()) line += "; tor-only";
+  return line;
+}
+
+void PrintTor(std::ostream& out, const control::TorStatus& tor) {
+  // An older daemon says nothing of Tor: no line rather than "off".
+  if (tor.state().empty()) return;
+  out << FieldLine("Tor", TorLine(tor)) << '\n';
+  if (!tor.onion_address().empty()) {
+    out << FieldLine("Onion address", TerminalSafe(tor.onion_address()) +
+                                          (tor.published() ? " (published)"
+                                                           : " (not yet published)"))
+        << '\n';
+  }
+}
 
 void PrintStatus(std::ostream& out, const control::StatusReply& status) {
   out << FieldLine("Fingerprint", status.fingerprint()) << '\n';
@@ -77,6 +105,7 @@ void PrintStatus(std::ostream& out, const control::StatusReply& status) {
   if (!status.listen_address().empty()) {
     out << FieldLine("Listening on", status.listen_address()) << '\n';
   }
+  PrintTor(out, status.tor());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
+#include "daemon/peer/address.h"
 #include "daemon/store/storage_key.h"
 
 namespace inmost {
@@ -121,7 +122,10 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
                    PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
                    identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
-      control_(io, data_dir_.control_socket_path(), *this, events_, clock, log) {}
+      control_(io, data_dir_.control_socket_path(), *this, events_, clock, log),
+      onion_key_(*db_),
+      onion_(io, clock, log, options_.tor, data_dir_.tor_path(), onion_key_,
+             [this](const tor::TorState& state) { OnTorState(state); }) {}
 
 Status Daemon::RegisterRoutes() {
   router_.OnRequest(
@@ -155,6 +159,7 @@ Status Daemon::Start() {
   // What the partner is told (on pairing and on every link up) must be dialable.
   link_.SetAdvertisedAddresses(options_.advertise);
   INMOST_RETURN_IF_ERROR(control_.Start());
+  StartOnionService();
   link_.SetPartner(partners_.partner());
   // The hub may report presence from inside Publish: act on it afterwards.
   events_.SetPresenceObserver([this](bool) {
@@ -186,7 +191,28 @@ void Daemon::Stop() {
   background_.JoinAll();
   commit_.FlushNow();
   control_.Stop();
+  onion_.Stop();
   link_.Stop();
+}
+
+void Daemon::StartOnionService() {
+  auto listen = peer::ParseHostPort(link_.listen_address());
+  if (!listen.ok()) return;
+  // The onion's port is always the default one, so its address stays the same whatever
+  // the listen port; it leads to the listener, a wildcard one reached on loopback.
+  auto literal = peer::ParseIpLiteral(listen->host);
+  const std::string target = literal && !literal->is_unspecified()
+                                 ? link_.listen_address()
+                                 : "127.0.0.1:" + std::to_string(listen->port);
+  onion_.Start(kDefaultPeerPort, target);
+}
+
+void Daemon::OnTorState(const tor::TorState& state) {
+  link_.SetTorSocks(state.socks);
+  if (!state.onion_address.empty() && state.onion_address != onion_address_) {
+    onion_address_ = state.onion_address;
+    link_.SetOnionAddress(onion_address_);
+  }
 }
 
 Status Daemon::SetQuietHours(const std::string& window) {
@@ -205,8 +231,14 @@ void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {
 }
 
 std::vector<std::string> Daemon::AdvertisedAddresses() const {
-  if (!options_.advertise.empty()) return options_.advertise;
-  return {DialableAddress(link_.listen_address())};
+  std::vector<std::string> addresses;
+  if (!options_.tor.only) {
+    addresses = options_.advertise.empty()
+                    ? std::vector<std::string>{DialableAddress(link_.listen_address())}
+                    : options_.advertise;
+  }
+  if (!onion_address_.empty()) addresses.push_back(onion_address_);
+  return addresses;
 }
 
 void Daemon::Publish(control::Event event) {
@@ -241,6 +273,15 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   reply.set_partner_asked_to_forget_all_unix_ms(memories_.partner_asked_to_forget_all());
   reply.set_partner_refuses(conversation_.partner_refuses());
   reply.set_refusing_partner(conversation_.refusing_partner());
+  const tor::TorState& tor = onion_.state();
+  control::TorStatus* tor_status = reply.mutable_tor();
+  tor_status->set_state(std::string(tor::PhaseName(tor.phase)));
+  tor_status->set_source(tor.source);
+  tor_status->set_progress(tor.progress);
+  tor_status->set_detail(tor.detail);
+  tor_status->set_onion_address(tor.onion_address);
+  tor_status->set_published(tor.published);
+  tor_status->set_tor_only(options_.tor.only);
   return reply;
 }
 

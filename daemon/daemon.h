@@ -38,6 +38,8 @@
 #include "daemon/store/data_dir.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
+#include "daemon/stored_onion_key.h"
+#include "daemon/tor/onion_host.h"
 
 namespace inmost {
 
@@ -62,6 +64,9 @@ struct DaemonOptions {
   // The most the partner may make this daemon store (core/incoming_budget.h).
   core::IncomingLimits incoming;
   peer::LinkOptions link;
+  // The Tor of the onion service (tor/onion_host.h); off unless asked. `tor.only` and
+  // `link.tor_only` go together (command_line.cc sets both).
+  tor::TorOptions tor;
 };
 
 // Creates a new data directory at `data_dir`: mode 0700, a storage key (a 0600 key
@@ -111,6 +116,10 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Result<control::StatusReply> StatusNow() const;
   std::vector<std::string> AdvertisedAddresses() const;
   void Publish(control::Event event);
+  // Publishes the onion service for the listener (unless tor = off).
+  void StartOnionService();
+  // Tor's state changed: the link learns the SOCKS port and the onion address.
+  void OnTorState(const tor::TorState& state);
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -136,6 +145,9 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Partnership partnership_;
   core::Router router_;
   control::ControlServer control_;
+  StoredOnionKey onion_key_;
+  tor::OnionHost onion_;
+  std::string onion_address_;  // Kept once known: it never changes, even while Tor restarts.
   bool stopped_ = false;
 };
 

@@ -90,6 +90,13 @@ Result<control::InviteReply> Partnership::MakeInvite(const control::InviteReques
   if (seconds > kMaxInviteSeconds) return InvalidArgument("an invite may last at most 30 days");
   std::vector<std::string> addresses(request.addresses().begin(), request.addresses().end());
   if (addresses.empty()) addresses = advertised_();
+  if (addresses.empty()) {
+    // Only under tor-only, before Tor has given the onion service its address.
+    return FailedPrecondition(
+        "no address to put in the invite yet: with tor-only it holds only the onion address, "
+        "which Tor has not made yet (see the Tor line of `inmost status`); try again in a "
+        "minute");
+  }
   for (const auto& a : addresses) INMOST_RETURN_IF_ERROR(identity::ValidateAddress(a));
 
   int64_t expires_at = clock_.NowUnixMs() / 1000 + seconds;

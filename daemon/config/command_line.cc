@@ -7,6 +7,7 @@
 
 #include "daemon/codec/config/run_options.h"
 #include "daemon/config/test_hooks.h"
+#include "daemon/peer/route.h"
 #include "daemon/peer/socks5.h"
 
 namespace inmost::config {
@@ -132,6 +133,18 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   command.daemon.file_quota_bytes = run.file_quota_bytes;
   command.daemon.transfer_rate_bytes_per_second = run.transfer_rate_bytes_per_second;
   command.daemon.incoming = run.incoming;
+  command.daemon.tor = run.tor;
+  command.daemon.link.tor_only = run.tor.only;
+  if (run.tor.only) {
+    // Nothing may reach this daemon but through its onion service.
+    if (vm["listen"].defaulted()) {
+      command.daemon.listen = peer::kTorOnlyListen;
+    } else if (!peer::IsLoopbackListen(command.daemon.listen)) {
+      return InvalidArgument("--tor-only on listens on loopback only, and --listen " +
+                             command.daemon.listen + " is not a loopback address (try " +
+                             peer::kTorOnlyListen + ")");
+    }
+  }
   command.log_level = run.log_level;
   command.daemon.link.keepalive_interval = run.keepalive_interval;
   command.daemon.link.dead_after = run.dead_after;

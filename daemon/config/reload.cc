@@ -15,6 +15,10 @@ ReloadPlan PlanReload(const Command& running, const Command& reread) {
   note(a.data_dir != b.data_dir, "data-dir");
   note(a.listen != b.listen, "listen");
   note(a.link.proxy != b.link.proxy, "proxy");
+  note(a.tor.mode != b.tor.mode, "tor");
+  note(a.tor.control != b.tor.control, "tor-control");
+  note(a.tor.torrc != b.tor.torrc, "tor-torrc");
+  note(a.tor.only != b.tor.only, "tor-only");
   note(a.link.keepalive_interval != b.link.keepalive_interval, "keepalive-ms");
   note(a.link.dead_after != b.link.dead_after, "dead-after-ms");
   note(a.link.backoff_max != b.link.backoff_max, "backoff-max-ms");

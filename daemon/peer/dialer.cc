@@ -101,13 +101,14 @@ asio::awaitable<bool> Dialer::DialRound(DialTarget target) {
 
 asio::awaitable<Result<DialedConnection>> Dialer::Handshake(std::string candidate,
                                                             crypto::PublicKey partner_key) {
-  OutboundAttempt attempt(io_, handshaking_, clock_, options_.handshake_timeout);
+  auto route = link_.RouteTo(candidate);
+  if (!route.ok()) co_return route.status();
+  OutboundAttempt attempt(io_, handshaking_, clock_, route->timeout);
   auto timed_out = [&] {
-    return Unavailable("no answer within " + std::to_string(options_.handshake_timeout.count()) +
-                       " ms");
+    return Unavailable("no answer within " + std::to_string(route->timeout.count()) + " ms");
   };
 
-  Status connected = co_await attempt.Connect(candidate, options_.proxy);
+  Status connected = co_await attempt.Connect(candidate, route->proxy);
   if (stopped_) co_return Unavailable("the peer link is stopped");
   if (!connected.ok()) co_return attempt.timed_out() ? timed_out() : connected;
 

@@ -5,8 +5,8 @@
 // partner, never keep a connection the link did not ask for, and never log keys.
 //
 // Where candidates come from is the link's business: today the partner's addresses,
-// the one that worked last first; later onion (Tor, through the SOCKS5 proxy), LAN and
-// router-mapped addresses join the list, and the dialer stays the same.
+// the one that worked last first, direct ones before onion ones (route.h); later LAN
+// and router-mapped addresses join the list, and the dialer stays the same.
 //
 // When it dials (its whole schedule):
 //   - no live session: at once after DialNow, else when the backoff after the last
@@ -28,6 +28,7 @@
 #include "daemon/noise/handshake_state.h"
 #include "daemon/peer/asio.h"
 #include "daemon/peer/backoff.h"
+#include "daemon/peer/route.h"
 #include "daemon/peer/tracked_socket.h"
 #include "daemon/wire/frame.h"
 #include "inmost/status.h"
@@ -48,10 +49,8 @@ struct DialedConnection {
 };
 
 struct DialerOptions {
-  std::chrono::milliseconds handshake_timeout{5000};  // Per candidate: connect + handshake.
-  std::chrono::milliseconds backoff_initial{250};     // Between failed rounds: doubles up
-  std::chrono::milliseconds backoff_max{30000};       // to backoff_max, +-25% jitter.
-  std::string proxy;  // SOCKS5 "host:port" for every dial, or "" to dial directly.
+  std::chrono::milliseconds backoff_initial{250};  // Between failed rounds: doubles up
+  std::chrono::milliseconds backoff_max{30000};    // to backoff_max, +-25% jitter.
 };
 
 class Dialer {
@@ -69,6 +68,9 @@ class Dialer {
     virtual std::optional<core::SteadyTime> FreshSessionDue() const = 0;
     // One session out: `connection` came from `candidate` and answered as the target.
     virtual void OnDialed(const std::string& candidate, DialedConnection connection) = 0;
+    // How to reach `candidate` (directly or through which proxy, and how long its
+    // connect and handshake may take), or why not now (route.h).
+    virtual Result<Route> RouteTo(const std::string& candidate) const = 0;
   };
 
   // `identity`, `link`, `handshaking`, `clock` and `logger` must outlive the dialer.

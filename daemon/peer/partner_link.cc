@@ -32,12 +32,13 @@ PartnerLink::Impl::Impl(asio::io_context& io, const crypto::KeyPair& identity,
       logger_(logger),
       options_(options),
       acceptor_(io),
+      routes_{.proxy = options.proxy,
+              .tor_socks = "",
+              .tor_only = options.tor_only,
+              .direct_timeout = options.handshake_timeout},
       rate_limiter_(options.hello_rate_per_second, options.hello_burst),
       dialer_(io, identity_, *this, handshaking_, clock, logger,
-              {.handshake_timeout = options.handshake_timeout,
-               .backoff_initial = options.backoff_initial,
-               .backoff_max = options.backoff_max,
-               .proxy = options.proxy}) {}
+              {.backoff_initial = options.backoff_initial, .backoff_max = options.backoff_max}) {}
 
 void PartnerLink::Impl::SetPartner(std::optional<core::Partner> partner) {
   if (stopped_) return;
@@ -54,6 +55,12 @@ void PartnerLink::Impl::SetPartner(std::optional<core::Partner> partner) {
   }
   partner_ = std::move(partner);
   dialer_.DialNow(shared_from_this());
+}
+
+void PartnerLink::Impl::SetTorSocks(std::string socks) {
+  if (stopped_ || routes_.tor_socks == socks) return;
+  routes_.tor_socks = std::move(socks);
+  if (!routes_.tor_socks.empty() && partner_ && !IsUp()) dialer_.DialNow(shared_from_this());
 }
 
 void PartnerLink::Impl::Stop() {
@@ -109,6 +116,12 @@ std::string PartnerLink::listen_address() const {
 }
 void PartnerLink::SetAdvertisedAddresses(std::vector<std::string> addresses) {
   impl_->SetAdvertisedAddresses(std::move(addresses));
+}
+void PartnerLink::SetOnionAddress(std::string address) {
+  impl_->SetOnionAddress(std::move(address));
+}
+void PartnerLink::SetTorSocks(std::string socks) {
+  impl_->SetTorSocks(std::move(socks));
 }
 void PartnerLink::SetPartner(std::optional<core::Partner> partner) {
   impl_->SetPartner(std::move(partner));

@@ -84,6 +84,8 @@ struct LinkOptions {
   // "host:port" of a SOCKS5 proxy for every outbound dial (partner and invite), which
   // resolves names itself (socks5.h); empty = dial directly. Inbound is unaffected.
   std::string proxy;
+  // tor-only: dial onion addresses alone, and tell the partner only the onion address.
+  bool tor_only = false;
 };
 
 // The inviter's one open invite.
@@ -121,6 +123,12 @@ class PartnerLink : public core::PartnerChannel {
   // link advertises its listen address, or, when listening on every interface, the
   // local address of the connection with the listen port.
   void SetAdvertisedAddresses(std::vector<std::string> addresses);
+  // The daemon's onion service as "<id>.onion:port" ("" while it has none): told to the
+  // partner after the direct addresses (alone under tor_only), at once when up.
+  void SetOnionAddress(std::string address);
+  // The SOCKS5 "host:port" of the daemon's own Tor ("" while none): onion addresses are
+  // dialled through it, unless `proxy` takes every dial. Dials at once when set.
+  void SetTorSocks(std::string socks);
 
   // The partner to keep a session with: starts dialing. nullopt = unpaired: closes the
   // session and refuses sessions. A different key closes the old partner's sessions.

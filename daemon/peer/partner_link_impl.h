@@ -17,6 +17,7 @@
 #include "daemon/peer/handshake_mac.h"
 #include "daemon/peer/partner_link.h"
 #include "daemon/peer/rate_limiter.h"
+#include "daemon/peer/route.h"
 #include "daemon/peer/session.h"
 #include "daemon/peer/socket_io.h"
 #include "daemon/peer/tracked_socket.h"
@@ -45,11 +46,13 @@ class PartnerLink::Impl final : public Session::Observer,
   std::string listen_address() const;
   void SetAdvertisedAddresses(std::vector<std::string> addresses) {
     advertised_ = SanitizeAddresses(addresses);
-    if (advertised_.empty() || !IsUp()) return;  // Told at the next link up.
-    PeerMessage message;
-    for (const auto& address : advertised_) message.mutable_addresses()->add_addresses(address);
-    live_->Send(message);
+    TellAddresses();
   }
+  void SetOnionAddress(std::string address) {
+    onion_address_ = std::move(address);
+    TellAddresses();
+  }
+  void SetTorSocks(std::string socks);
   void SetPartner(std::optional<core::Partner> partner);
   void SetInvite(std::optional<PendingInvite> invite) {
     if (stopped_) return;
@@ -78,6 +81,9 @@ class PartnerLink::Impl final : public Session::Observer,
   // Dialer::Link
   std::optional<DialTarget> DialTargetNow() const override;
   std::optional<core::SteadyTime> FreshSessionDue() const override;
+  Result<Route> RouteTo(const std::string& candidate) const override {
+    return peer::RouteTo(routes_, candidate);
+  }
   void OnDialed(const std::string& candidate, DialedConnection connection) override;
 
  private:
@@ -121,6 +127,10 @@ class PartnerLink::Impl final : public Session::Observer,
   void PreferAddress(const std::string& address);
   // What to tell the partner about where we listen; `local` is the connection's own end.
   std::vector<std::string> AdvertisedAddresses(const boost::asio::ip::tcp::endpoint& local) const;
+  // The direct part of AdvertisedAddresses: `advertise`, else the listen address.
+  std::vector<std::string> DirectAddresses(const boost::asio::ip::tcp::endpoint& local) const;
+  // Sends the partner AdvertisedAddresses() now if the link is up (else at link up).
+  void TellAddresses();
   SessionOptions SessionOptionsFromLink() const;
 
   // Logging stops with the link: the logger may be gone after Stop.
@@ -161,6 +171,8 @@ class PartnerLink::Impl final : public Session::Observer,
 
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::string> advertised_;
+  std::string onion_address_;
+  RoutePolicy routes_;
   std::optional<core::Partner> partner_;
   std::optional<PendingInvite> invite_;
   uint64_t invite_generation_ = 0;  // Bumped whenever the invite changes or is used.

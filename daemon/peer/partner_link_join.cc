@@ -72,8 +72,10 @@ asio::awaitable<Result<core::Partner>> PartnerLink::Impl::Join(std::shared_ptr<I
 
 asio::awaitable<PartnerLink::Impl::JoinAttempt> PartnerLink::Impl::JoinAt(
     std::string address, const JoinRequest& request) {
-  OutboundAttempt attempt(io_, handshaking_, clock_, options_.handshake_timeout);
-  Status connected = co_await attempt.Connect(address, options_.proxy);
+  auto route = RouteTo(address);
+  if (!route.ok()) co_return JoinAttempt{route.status(), false};
+  OutboundAttempt attempt(io_, handshaking_, clock_, route->timeout);
+  Status connected = co_await attempt.Connect(address, route->proxy);
   if (!connected.ok()) co_return JoinAttempt{connected, attempt.timed_out()};
   wire::FrameDecoder decoder;
   auto welcome =

@@ -78,13 +78,7 @@ void PartnerLink::Impl::Adopt(const std::shared_ptr<Session>& session) {
   down_pending_.reset();  // Replaced in time: the listener never saw it down.
   Info("link up: session " + std::to_string(session->id()) + " with the partner at " +
        session->remote_address());
-  const auto addresses = AdvertisedAddresses(session->local_endpoint());
-  if (!addresses.empty()) {
-    PeerMessage message;
-    auto* list = message.mutable_addresses();
-    for (const auto& address : addresses) list->add_addresses(address);
-    session->Send(message);
-  }
+  TellAddresses();
   listener_.OnLinkUp(session->remote_address());
 }
 
@@ -174,6 +168,13 @@ bool PartnerLink::Impl::SendToPartner(const PeerMessage& message) {
 }
 
 std::vector<std::string> PartnerLink::Impl::AdvertisedAddresses(const tcp::endpoint& local) const {
+  std::vector<std::string> addresses = routes_.tor_only ? std::vector<std::string>{}
+                                                        : DirectAddresses(local);
+  if (!onion_address_.empty()) addresses.push_back(onion_address_);
+  return addresses;
+}
+
+std::vector<std::string> PartnerLink::Impl::DirectAddresses(const tcp::endpoint& local) const {
   if (!advertised_.empty()) return advertised_;
   if (!acceptor_.is_open()) return {};
   boost::system::error_code ec;
@@ -184,6 +185,16 @@ std::vector<std::string> PartnerLink::Impl::AdvertisedAddresses(const tcp::endpo
   // can reach, at least from where it is now.
   if (local.address().is_unspecified()) return {};
   return {FormatEndpoint(tcp::endpoint(local.address(), listen.port()))};
+}
+
+void PartnerLink::Impl::TellAddresses() {
+  if (!IsUp()) return;  // Told at the next link up.
+  const auto addresses = AdvertisedAddresses(live_->local_endpoint());
+  if (addresses.empty()) return;
+  PeerMessage message;
+  auto* list = message.mutable_addresses();
+  for (const auto& address : addresses) list->add_addresses(address);
+  live_->Send(message);
 }
 
 void PartnerLink::Impl::PreferAddress(const std::string& address) {
@@ -202,7 +213,7 @@ void PartnerLink::Impl::PreferAddress(const std::string& address) {
 
 std::optional<DialTarget> PartnerLink::Impl::DialTargetNow() const {
   if (stopped_ || !partner_) return std::nullopt;
-  return DialTarget{partner_->static_key, partner_->addresses};
+  return DialTarget{partner_->static_key, DialOrder(partner_->addresses, routes_.tor_only)};
 }
 
 std::optional<core::SteadyTime> PartnerLink::Impl::FreshSessionDue() const {

@@ -55,6 +55,9 @@ std::filesystem::path DataDir::wrapped_key_path() const {
 std::filesystem::path DataDir::files_path() const {
   return root_ / "files";
 }
+std::filesystem::path DataDir::tor_path() const {
+  return root_ / "tor";
+}
 
 std::filesystem::path DataDir::control_socket_path() const {
   return ControlSocketPath(root_.string());

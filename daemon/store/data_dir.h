@@ -32,6 +32,8 @@ class DataDir {
   std::filesystem::path control_socket_path() const;
   // The folder of received files, each sealed chunk by chunk (blob_file.h).
   std::filesystem::path files_path() const;
+  // The home of a tor that inmostd launches (tor = launch): its torrc, data and log.
+  std::filesystem::path tor_path() const;
 
   // Creates the root and any missing parents with mode 0700 (like `mkdir -p -m 700`),
   // syncing each new one into its parent so it survives a power cut. An existing

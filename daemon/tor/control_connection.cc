@@ -33,14 +33,15 @@ std::string Milliseconds(std::chrono::milliseconds ms) {
 }  // namespace
 
 struct ControlState {
-  ControlState(asio::io_context& io, ControlTimeouts t)
-      : socket(io), resolver(io), reply_wake(io), event_wake(io), timeouts(t) {}
+  ControlState(asio::io_context& io, const core::Clock& c, ControlTimeouts t)
+      : socket(io), resolver(io), reply_wake(io), event_wake(io), clock(c), timeouts(t) {}
 
   Socket socket;
   tcp::resolver resolver;
   ReplyReader reader;
   asio::steady_timer reply_wake;  // Wakes the command waiting for its reply.
   asio::steady_timer event_wake;  // Wakes NextEvent().
+  const core::Clock& clock;
   ControlTimeouts timeouts;
 
   bool connect_started = false;
@@ -111,7 +112,7 @@ asio::awaitable<void> ReadLoop(std::shared_ptr<State> s) {
     std::optional<peer::Deadline> rest_of_reply;
     if (s->reader.mid_reply()) {
       State* raw = s.get();
-      rest_of_reply.emplace(s->socket.get_executor(), s->timeouts.reply, [raw] {
+      rest_of_reply.emplace(s->socket.get_executor(), s->clock, s->timeouts.reply, [raw] {
         Fail(*raw, Unavailable("tor sent part of a reply on its control port, then nothing for " +
                                Milliseconds(raw->timeouts.reply)));
       });
@@ -198,8 +199,9 @@ asio::awaitable<Status> ConnectTcp(State& s, const std::string& address) {
 
 }  // namespace
 
-ControlConnection::ControlConnection(asio::io_context& io, ControlTimeouts timeouts)
-    : state_(std::make_shared<ControlState>(io, timeouts)) {}
+ControlConnection::ControlConnection(asio::io_context& io, const core::Clock& clock,
+                                     ControlTimeouts timeouts)
+    : state_(std::make_shared<ControlState>(io, clock, timeouts)) {}
 
 ControlConnection::~ControlConnection() {
   state_->on_event = nullptr;
@@ -213,7 +215,7 @@ asio::awaitable<Status> ControlConnection::Connect(std::string address) {
   State* raw = s.get();
   Status connected;
   {
-    peer::Deadline deadline(s->socket.get_executor(), s->timeouts.connect, [raw] {
+    peer::Deadline deadline(s->socket.get_executor(), s->clock, s->timeouts.connect, [raw] {
       raw->resolver.cancel();
       boost::system::error_code ignored;
       raw->socket.close(ignored);
@@ -291,7 +293,7 @@ asio::awaitable<Result<ControlReply>> ControlConnection::Command(std::string ver
   s->awaiting_reply = true;
   s->reply.reset();
   State* raw = s.get();
-  peer::Deadline deadline(s->socket.get_executor(), s->timeouts.reply, [raw, verb] {
+  peer::Deadline deadline(s->socket.get_executor(), s->clock, s->timeouts.reply, [raw, verb] {
     Fail(*raw, Unavailable("tor did not answer " + verb + " within " +
                            Milliseconds(raw->timeouts.reply)));
   });

@@ -17,6 +17,7 @@
 
 #include "daemon/peer/asio.h"
 #include "daemon/codec/tor/reply_reader.h"
+#include "daemon/core/clock.h"
 #include "inmost/status.h"
 
 namespace inmost::tor {
@@ -41,7 +42,9 @@ class ControlConnection {
  public:
   using EventHandler = std::function<void(ControlReply event)>;
 
-  explicit ControlConnection(boost::asio::io_context& io, ControlTimeouts timeouts = {});
+  // `clock` (for the deadlines) must outlive the connection and its read loop.
+  ControlConnection(boost::asio::io_context& io, const core::Clock& clock,
+                    ControlTimeouts timeouts = {});
   ~ControlConnection();
   ControlConnection(const ControlConnection&) = delete;
   ControlConnection& operator=(const ControlConnection&) = delete;

@@ -95,8 +95,9 @@ AuthMethod ChooseMethod(const ProtocolInfo& info, const AuthOptions& options) {
 
 }  // namespace
 
-TorController::TorController(asio::io_context& io, ControlTimeouts timeouts)
-    : connection_(io, timeouts) {}
+TorController::TorController(asio::io_context& io, const core::Clock& clock,
+                             ControlTimeouts timeouts)
+    : connection_(io, clock, timeouts) {}
 
 asio::awaitable<Status> TorController::Connect(std::string address) {
   return connection_.Connect(std::move(address));

@@ -55,7 +55,9 @@ struct AddOnionRequest {
 
 class TorController {
  public:
-  explicit TorController(boost::asio::io_context& io, ControlTimeouts timeouts = {});
+  // `clock` must outlive the controller and its connection's read loop.
+  TorController(boost::asio::io_context& io, const core::Clock& clock,
+                ControlTimeouts timeouts = {});
 
   // Connects to the control port: "unix:/PATH", "/PATH" or "HOST:PORT".
   boost::asio::awaitable<Status> Connect(std::string address);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -84,6 +85,10 @@ DaemonProcess::~DaemonProcess() {
 void DaemonProcess::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {inmostd_,   "run",         "--data-dir",  dir_,
                                    "--listen", "127.0.0.1:0", "--log-level", "warning"};
+  // No Tor unless a benchmark asks for one: the default would launch a tor.
+  if (std::find(extra_args.begin(), extra_args.end(), "--tor") == extra_args.end()) {
+    args.insert(args.end(), {"--tor", "off"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, dir_ + ".log");
   auto deadline = std::chrono::steady_clock::now() + kStartDeadline;

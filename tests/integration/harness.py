@@ -342,6 +342,9 @@ class Daemon:
         self.socket_path = os.path.join(self.data_dir, "control.sock")
         self.extra_args = list(extra_args or [])
         self.link_args = list(FAST_LINK_ARGS if link_args is None else link_args)
+        # No Tor unless a test asks (test_tor_link.py, on its private Tor network): a
+        # daemon's default, tor = auto, would launch a tor that looks for the real one.
+        self.tor_args = ["--tor", "off"]
         self.proc = None
         self.listen_address = None
         self.starts = 0
@@ -382,7 +385,8 @@ class Daemon:
             listen = self.listen_address
         args = self.command_prefix + [
             INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
-            "--log-level", "debug"] + self.link_args + self.extra_args + list(extra_args or [])
+            "--log-level", "debug"] + self.link_args + self.tor_args + self.extra_args + list(
+                extra_args or [])
         self._log_note(f"start #{self.starts}: {' '.join(args)}")
         if self.env:
             self._log_note(f"environment: {self.env}")

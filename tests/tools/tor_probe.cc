@@ -101,23 +101,24 @@ asio::awaitable<Result<int>> WaitForUpload(TorController& tor, const std::string
   co_return uploaded;
 }
 
-asio::awaitable<int> Probe(asio::io_context& io, Options options) {
+asio::awaitable<int> Probe(asio::io_context& io, const inmost::core::Clock& clock,
+                           Options options) {
   const auto start = Now();
   // Braced temporaries inside co_await expressions trip GCC 12: named values instead.
   const AuthOptions safe_cookie{AuthMethod::kSafeCookie, nullptr, ""};
   const AuthOptions cookie{AuthMethod::kCookie, nullptr, ""};
   const AuthOptions automatic;
-  TorController tor(io);
+  TorController tor(io, clock);
   PROBE_CHECK(co_await Open(tor, options, safe_cookie), "SAFECOOKIE authentication");
   std::cout << "authenticated SAFECOOKIE" << std::endl;
   if (!options.password.empty()) {
-    TorController by_cookie(io);
+    TorController by_cookie(io, clock);
     PROBE_CHECK(co_await Open(by_cookie, options, cookie), "COOKIE authentication");
     std::cout << "authenticated COOKIE" << std::endl;
     const auto password =
         inmost::crypto::SecretBytes::CopyOf(inmost::crypto::AsBytes(options.password));
     const AuthOptions by_password_options{AuthMethod::kPassword, &password, ""};
-    TorController by_password(io);
+    TorController by_password(io, clock);
     PROBE_CHECK(co_await Open(by_password, options, by_password_options),
                 "password authentication");
     std::cout << "authenticated HASHEDPASSWORD" << std::endl;
@@ -155,7 +156,7 @@ asio::awaitable<int> Probe(asio::io_context& io, Options options) {
 
   // Not detached: the service ends with the connection, so another one can add it anew.
   tor.Close();
-  TorController next(io);
+  TorController next(io, clock);
   PROBE_CHECK(co_await Open(next, options, automatic), "authentication on a second connection");
   std::vector<std::string> keys = {"onions/detached"};
   auto detached = co_await next.GetInfo(std::move(keys));
@@ -194,8 +195,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   asio::io_context io;
+  const inmost::core::SystemClock clock;
   int result = 1;
-  asio::co_spawn(io, Probe(io, options), [&](std::exception_ptr error, int code) {
+  asio::co_spawn(io, Probe(io, clock, options), [&](std::exception_ptr error, int code) {
     if (error) std::rethrow_exception(error);
     result = code;
   });

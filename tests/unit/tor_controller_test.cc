@@ -110,7 +110,7 @@ class TorControllerTest : public ::testing::Test {
   // Starts the fake port with `fake` answering, its cookie written to a file.
   void Start(FakeControlPort::Transport transport = FakeControlPort::Transport::kTcp,
              ControlTimeouts timeouts = {2s, 2s}) {
-    tor_.emplace(io_, timeouts);
+    tor_.emplace(io_, clock_, timeouts);
     port_.emplace(
         io_, [this](const std::string& line) { return fake_(line); }, transport);
     fake_.cookie_path = (port_->dir() / "control_auth_cookie").string();
@@ -123,6 +123,7 @@ class TorControllerTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  core::SystemClock clock_;
   FakeTor fake_;
   std::optional<FakeControlPort> port_;
   std::optional<TorController> tor_;
@@ -342,14 +343,15 @@ TEST_F(TorControllerTest, ArgumentsThatCouldSmuggleACommandAreRefused) {
 TEST(TorControllerConnect, SaysWhenNothingListens) {
   asio::io_context io;
   inmost::test::TempDir dir;
-  TorController tor(io, ControlTimeouts{2s, 2s});
+  core::SystemClock clock;
+  TorController tor(io, clock, ControlTimeouts{2s, 2s});
   const std::string path = (dir.path() / "no-such-socket").string();
   const Status status = Await(io, tor.Connect("unix:" + path));
   EXPECT_EQ(status.code(), Code::kUnavailable);
   EXPECT_NE(status.message().find("cannot connect to tor's control port at " + path),
             std::string::npos);
   EXPECT_NE(status.message().find("is tor running there?"), std::string::npos);
-  TorController bad(io);
+  TorController bad(io, clock);
   EXPECT_EQ(Await(io, bad.Connect("no port")).code(), Code::kInvalidArgument);
 }
 

@@ -108,6 +108,21 @@ po::options_description RunOptions(const std::string& default_listen) {
       "socks5://HOST:PORT, e.g. Tor's socks5://127.0.0.1:9050; host names, .onion ones too, "
       "are resolved by the proxy, never locally, and there is no direct fallback. Incoming "
       "connections are unaffected")(
+      "tor", po::value<std::string>()->value_name("MODE")->default_value("auto"),
+      "how to get the Tor that runs this daemon's onion service, the address that reaches it "
+      "from anywhere: system (a running Tor's control port, --tor-control), launch (start tor "
+      "as a child, under the data directory), auto (system if it answers, else launch if tor "
+      "is installed, else none) or off")(
+      "tor-control", po::value<std::string>()->value_name("ADDRESS")->default_value(
+                         std::string(tor::kSystemControlSocket)),
+      "the control port of a running Tor, for --tor system or auto: unix:/PATH or HOST:PORT "
+      "(Debian's tor service: unix:/run/tor/control, for members of the group debian-tor)")(
+      "tor-torrc", po::value<std::string>()->value_name("FILE"),
+      "add this file's lines to the torrc of a launched Tor: bridges and pluggable transports, "
+      "or a private test network")(
+      "tor-only", po::value<std::string>()->value_name("on|off")->default_value("off"),
+      "on: nothing but Tor, ever. The listener binds loopback only, invites and the addresses "
+      "told to the partner hold only the onion address, and no direct dial is tried")(
       "max-file-size", po::value<std::string>()->value_name("SIZE")->default_value("4G"),
       "the largest file sent or accepted: a byte count, or a whole number with K, M, G or T "
       "(1K = 1024), such as 512M")(
@@ -186,6 +201,17 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
     if (settings.proxy_url.empty()) {
       return InvalidArgument("--proxy must not be empty; leave it out to dial directly");
     }
+  }
+  auto tor_mode = tor::ParseTorMode(vm["tor"].as<std::string>());
+  if (!tor_mode.ok()) return InvalidArgument("--tor " + tor_mode.status().message());
+  settings.tor.mode = *tor_mode;
+  settings.tor.control = vm["tor-control"].as<std::string>();
+  if (vm.count("tor-torrc")) settings.tor.torrc = vm["tor-torrc"].as<std::string>();
+  const std::string& tor_only = vm["tor-only"].as<std::string>();
+  if (tor_only != "on" && tor_only != "off") return InvalidArgument("--tor-only must be on or off");
+  settings.tor.only = tor_only == "on";
+  if (settings.tor.only && settings.tor.mode == tor::TorMode::kOff) {
+    return InvalidArgument("--tor-only on needs a Tor: leave --tor at auto, or set system or launch");
   }
   auto size = [&](const char* name, bool zero_allowed) -> Result<uint64_t> {
     Result<uint64_t> bytes = ParseByteSize(vm[name].as<std::string>());

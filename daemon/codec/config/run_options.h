@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/codec/core/incoming_limits.h"
+#include "daemon/codec/tor/tor_options.h"
 #include "daemon/log/logger.h"
 #include "inmost/status.h"
 
@@ -34,6 +35,7 @@ struct RunSettings {
   uint64_t file_quota_bytes = 0;  // --file-quota
   uint64_t transfer_rate_bytes_per_second = 0;  // --transfer-rate; 0: unlimited.
   core::IncomingLimits incoming;                // --incoming-*
+  tor::TorOptions tor;                          // --tor, --tor-control, --tor-torrc, --tor-only
 };
 
 // A size as the options take it: a byte count ("1048576"), or a whole number with
