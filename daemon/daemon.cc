@@ -4,6 +4,7 @@
 
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
+#include "daemon/peer/local_addresses.h"
 #include "daemon/store/storage_key.h"
 
 namespace inmost {
@@ -119,7 +120,8 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
       partnership_(partners_, link_,
                    PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
-                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
+                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
+                   [this] { return InviteAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
       control_(io, data_dir_.control_socket_path(), *this, events_, clock, log) {}
 
@@ -206,7 +208,32 @@ void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {
 
 std::vector<std::string> Daemon::AdvertisedAddresses() const {
   if (!options_.advertise.empty()) return options_.advertise;
-  return {DialableAddress(link_.listen_address())};
+  const std::string listen = link_.listen_address();
+  auto reachable = peer::ReachableAddressesOf(listen);
+  if (!reachable.empty()) return reachable;
+  return {DialableAddress(listen)};
+}
+
+Result<std::vector<std::string>> Daemon::InviteAddresses() const {
+  // The advertise option is an explicit choice, loopback or not.
+  if (!options_.advertise.empty()) return options_.advertise;
+  const std::string listen = link_.listen_address();
+  auto reachable = peer::ReachableAddressesOf(listen);
+  if (!reachable.empty()) return reachable;
+  const std::string port = listen.substr(listen.rfind(':') + 1);
+  const std::string where =
+      DialableAddress(listen) != listen  // A wildcard: no interface had another address.
+          ? "this daemon listens on " + listen +
+                " but this machine has only loopback and link-local addresses"
+          : "this daemon listens only on " + listen;
+  return FailedPrecondition(
+      "no invite made: " + where +
+      ", which your partner cannot reach from another machine. Say where they can reach "
+      "you: reach each other over Tor (advertise this daemon's .onion address), or set "
+      "'advertise = HOST:" + port +
+      "' in the daemon's config (a public address or a port forwarded to this machine), "
+      "or, to try inmost on this one machine, run 'inmost invite --address " +
+      DialableAddress(listen) + "'");
 }
 
 void Daemon::Publish(control::Event event) {

@@ -48,8 +48,8 @@ inline constexpr char kDefaultListen[] = "[::]:7433";
 struct DaemonOptions {
   std::filesystem::path data_dir;
   std::string listen = kDefaultListen;
-  // Addresses to tell the partner and put in invites; default: the listen address
-  // (with a wildcard host replaced by 127.0.0.1, which suits only one machine).
+  // Addresses to tell the partner and put in invites; default: the addresses of this
+  // machine another one could reach, with the listen port (Daemon::InviteAddresses).
   std::vector<std::string> advertise;
   // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
   // empty: leave what `inmost config` set.
@@ -109,7 +109,14 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // every part's kinds; fails when a kind has no owner or two.
   Status RegisterRoutes();
   Result<control::StatusReply> StatusNow() const;
+  // Where we say we listen when we join (told to the inviter): the advertise option,
+  // else the addresses another machine could reach (peer/local_addresses.h), else the
+  // listen address (a loopback one suits only one machine).
   std::vector<std::string> AdvertisedAddresses() const;
+  // What an invite carries when the request names no address: the advertise option,
+  // else the reachable addresses; never a loopback or link-local one unasked, so
+  // FailedPrecondition, saying what to do, when there is no other.
+  Result<std::vector<std::string>> InviteAddresses() const;
   void Publish(control::Event event);
 
   boost::asio::io_context& io_;
