@@ -84,8 +84,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Status Start();
   // Finishes in-flight writes and closes every socket; the io_context then runs dry.
   void Stop();
-  // Where the partner should reach us from now on (empty: the listen address); the
-  // partner is told at once when the link is up.
+  // Where the partner should reach us from now on (empty: the default, see
+  // AdvertisedAddresses); the partner is told at once when the link is up.
   void SetAdvertisedAddresses(std::vector<std::string> addresses);
   // Sets the daily quiet hours ("HH:MM-HH:MM" or "off"), synced before it returns.
   Status SetQuietHours(const std::string& window);
