@@ -17,7 +17,14 @@ constexpr CommandUsage kUsage{
     "Makes a one-time invite code. Give it to your partner over any channel; they run\n"
     "'inmost join CODE' and the two daemons pair. The code holds your public key, a\n"
     "one-time secret and where to reach you, so treat it like a password until it is\n"
-    "used or expired. A new invite replaces any earlier unused one.\n"};
+    "used or expired. A new invite replaces any earlier unused one.\n"
+    "\n"
+    "Where to reach you is the daemon's 'advertise' addresses, else this machine's\n"
+    "addresses that another machine can reach, with the listen port. It never holds a\n"
+    "loopback (127.0.0.1, ::1) or link-local address unless you name one: when the\n"
+    "daemon has no other, no invite is made and the error says what to do: reach\n"
+    "each other over Tor, set 'advertise = HOST:PORT' in the daemon's config, or, to\n"
+    "try inmost with two daemons on one machine, pass --address 127.0.0.1:PORT.\n"};
 
 }  // namespace
 
@@ -26,8 +33,8 @@ int RunInvite(CommandContext& context, const CommandArgs& args) {
   // clang-format off
   options.add_options()
       ("address", po::value<std::vector<std::string>>()->value_name("HOST:PORT")->composing(),
-       "Where your partner can reach this daemon; repeat for several. Default: the "
-       "daemon's listen address.")
+       "Where your partner can reach this daemon; repeat for several. Any address "
+       "given here is used as is, a loopback one too. Default: see above.")
       ("expires", po::value<std::string>()->value_name("DURATION")->default_value("24h"),
        "How long the code stays valid: a number with a unit s, m, h, d or w, such as 30m, "
        "24h, 7d or 1h30m.")

@@ -15,7 +15,13 @@ constexpr CommandUsage kUsage{
     "them. The code may be split over several arguments or contain spaces and line\n"
     "breaks; they are ignored. CODE '-' reads it from standard input, which keeps\n"
     "the code's secret out of the process list. After pairing, compare the safety\n"
-    "number with your partner over a channel you trust.\n"};
+    "number with your partner over a channel you trust.\n"
+    "\n"
+    "When it cannot pair, it says for each address in the code what happened there:\n"
+    "no connection (refused, unreachable) or no answer in time; an answer from a\n"
+    "daemon that is not the inviter (this daemon itself, or another one); the inviter\n"
+    "refusing the code (used, expired, or replaced by a newer invite); or a failed\n"
+    "handshake.\n"};
 
 // The longest code read from standard input: the daemon takes no longer text.
 constexpr size_t kMaxCodeBytes = 8192;

@@ -5,6 +5,7 @@
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
 #include "daemon/peer/address.h"
+#include "daemon/peer/local_addresses.h"
 #include "daemon/store/storage_key.h"
 
 namespace inmost {
@@ -120,7 +121,8 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
       partnership_(partners_, link_,
                    PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
-                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
+                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
+                   [this] { return InviteAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
       control_(io, data_dir_.control_socket_path(), *this, events_, clock, log),
       onion_key_(*db_),
@@ -232,13 +234,48 @@ void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {
 
 std::vector<std::string> Daemon::AdvertisedAddresses() const {
   std::vector<std::string> addresses;
-  if (!options_.tor.only) {
-    addresses = options_.advertise.empty()
-                    ? std::vector<std::string>{DialableAddress(link_.listen_address())}
-                    : options_.advertise;
-  }
+  if (!options_.tor.only) addresses = DirectAddresses();
   if (!onion_address_.empty()) addresses.push_back(onion_address_);
   return addresses;
+}
+
+std::vector<std::string> Daemon::DirectAddresses() const {
+  if (!options_.advertise.empty()) return options_.advertise;
+  const std::string listen = link_.listen_address();
+  auto reachable = peer::ReachableAddressesOf(listen);
+  if (!reachable.empty()) return reachable;
+  return {DialableAddress(listen)};
+}
+
+Result<std::vector<std::string>> Daemon::InviteAddresses() const {
+  std::vector<std::string> addresses;
+  const std::string listen = link_.listen_address();
+  if (!options_.tor.only) {
+    // The advertise option is an explicit choice, loopback or not.
+    addresses = options_.advertise.empty() ? peer::ReachableAddressesOf(listen)
+                                           : options_.advertise;
+  }
+  if (!onion_address_.empty()) addresses.push_back(onion_address_);
+  if (!addresses.empty()) return addresses;
+  if (options_.tor.only) {
+    return FailedPrecondition(
+        "no invite made yet: with tor-only it holds only the onion address, which Tor has not "
+        "made yet (see the Tor line of `inmost status`); try again in a minute");
+  }
+  const std::string port = listen.substr(listen.rfind(':') + 1);
+  const std::string where =
+      DialableAddress(listen) != listen  // A wildcard: no interface had another address.
+          ? "this daemon listens on " + listen +
+                " but this machine has only loopback and link-local addresses"
+          : "this daemon listens only on " + listen;
+  return FailedPrecondition(
+      "no invite made: " + where +
+      ", which your partner cannot reach from another machine. Say where they can reach "
+      "you: reach each other over Tor (install tor: this daemon then runs its own onion "
+      "service, option tor = auto), or set 'advertise = HOST:" + port +
+      "' in the daemon's config (a public address or a port forwarded to this machine), "
+      "or, to try inmost on this one machine, run 'inmost invite --address " +
+      DialableAddress(listen) + "'");
 }
 
 void Daemon::Publish(control::Event event) {

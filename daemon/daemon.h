@@ -50,8 +50,8 @@ inline constexpr char kDefaultListen[] = "[::]:7433";
 struct DaemonOptions {
   std::filesystem::path data_dir;
   std::string listen = kDefaultListen;
-  // Addresses to tell the partner and put in invites; default: the listen address
-  // (with a wildcard host replaced by 127.0.0.1, which suits only one machine).
+  // Addresses to tell the partner and put in invites; default: the addresses of this
+  // machine another one could reach, with the listen port (Daemon::InviteAddresses).
   std::vector<std::string> advertise;
   // "HH:MM-HH:MM" or "off" to set the quiet hours at start (the config file's);
   // empty: leave what `inmost config` set.
@@ -89,8 +89,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Status Start();
   // Finishes in-flight writes and closes every socket; the io_context then runs dry.
   void Stop();
-  // Where the partner should reach us from now on (empty: the listen address); the
-  // partner is told at once when the link is up.
+  // Where the partner should reach us from now on (empty: the default, see
+  // AdvertisedAddresses); the partner is told at once when the link is up.
   void SetAdvertisedAddresses(std::vector<std::string> addresses);
   // Sets the daily quiet hours ("HH:MM-HH:MM" or "off"), synced before it returns.
   Status SetQuietHours(const std::string& window);
@@ -114,7 +114,18 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // every part's kinds; fails when a kind has no owner or two.
   Status RegisterRoutes();
   Result<control::StatusReply> StatusNow() const;
+  // Where we say we listen when we join (told to the inviter): DirectAddresses (none
+  // under tor-only), then the onion address once Tor has made it.
   std::vector<std::string> AdvertisedAddresses() const;
+  // The advertise option, else the addresses another machine could reach
+  // (peer/local_addresses.h), else the listen address (a loopback one suits only one
+  // machine).
+  std::vector<std::string> DirectAddresses() const;
+  // What an invite carries when the request names no address: the advertise option,
+  // else the reachable addresses (neither under tor-only), then the onion address;
+  // never a loopback or link-local one unasked, so FailedPrecondition, saying what to
+  // do, when there is no other.
+  Result<std::vector<std::string>> InviteAddresses() const;
   void Publish(control::Event event);
   // Publishes the onion service for the listener (unless tor = off).
   void StartOnionService();

@@ -16,7 +16,8 @@ constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
 Partnership::Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
                          const crypto::KeyPair& identity, core::EventHub& events,
                          const core::Clock& clock, log::Logger& log,
-                         std::function<std::vector<std::string>()> advertised)
+                         std::function<std::vector<std::string>()> advertised,
+                         std::function<Result<std::vector<std::string>>()> for_invite)
     : partners_(partners),
       link_(link),
       parts_(parts),
@@ -24,7 +25,8 @@ Partnership::Partnership(core::PartnerBook& partners, peer::PartnerLink& link, P
       events_(events),
       clock_(clock),
       log_(log),
-      advertised_(std::move(advertised)) {}
+      advertised_(std::move(advertised)),
+      for_invite_(std::move(for_invite)) {}
 
 void Partnership::Register(core::Router& router) {
   using control::Request;
@@ -88,14 +90,14 @@ Result<control::InviteReply> Partnership::MakeInvite(const control::InviteReques
                         ? kDefaultInviteSeconds
                         : static_cast<int64_t>(request.expires_in_seconds());
   if (seconds > kMaxInviteSeconds) return InvalidArgument("an invite may last at most 30 days");
+  if (partners_.partner()) {
+    return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+  }
   std::vector<std::string> addresses(request.addresses().begin(), request.addresses().end());
-  if (addresses.empty()) addresses = advertised_();
   if (addresses.empty()) {
-    // Only under tor-only, before Tor has given the onion service its address.
-    return FailedPrecondition(
-        "no address to put in the invite yet: with tor-only it holds only the onion address, "
-        "which Tor has not made yet (see the Tor line of `inmost status`); try again in a "
-        "minute");
+    // Explicit addresses may be anything valid (a loopback one for a test on one
+    // machine); the default never carries one only this machine can dial.
+    INMOST_ASSIGN_OR_RETURN(addresses, for_invite_());
   }
   for (const auto& a : addresses) INMOST_RETURN_IF_ERROR(identity::ValidateAddress(a));
 

@@ -36,11 +36,13 @@ struct PartnerState {
 
 class Partnership {
  public:
-  // `advertised` gives the addresses to put in invites and tell the partner. All
+  // `advertised` gives the addresses to tell the inviter when we join; `for_invite`
+  // those an invite carries when the request names none, or why there are none. All
   // references must outlive this object.
   Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
               const crypto::KeyPair& identity, core::EventHub& events, const core::Clock& clock,
-              log::Logger& log, std::function<std::vector<std::string>()> advertised);
+              log::Logger& log, std::function<std::vector<std::string>()> advertised,
+              std::function<Result<std::vector<std::string>>()> for_invite);
 
   // Registers the invite, join, unpair and partner-addresses requests with `router`.
   void Register(core::Router& router);
@@ -66,6 +68,7 @@ class Partnership {
   const core::Clock& clock_;
   log::Logger& log_;
   std::function<std::vector<std::string>()> advertised_;
+  std::function<Result<std::vector<std::string>>()> for_invite_;
 };
 
 }  // namespace inmost

@@ -1,5 +1,6 @@
 #include "daemon/peer/pairing.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -23,20 +24,30 @@ noise::HandshakeConfig PairingConfig(noise::Role role, const crypto::KeyPair& id
   return config;
 }
 
-Status Refused() {
-  return PermissionDenied(std::string(kInviteRefusedMessage));
-}
-
-// The inviter's next frame to the joiner. The inviter drops the connection rather than
-// explain a refusal, so a closed connection reads as one.
-asio::awaitable<Result<crypto::Bytes>> ReadInviterFrame(tcp::socket& socket,
-                                                        wire::FrameDecoder& decoder) {
-  auto frame = co_await ReadFrame(socket, decoder);
-  if (!frame.ok() && frame.status().code() == Code::kUnavailable) co_return Refused();
-  co_return frame;
+// What the joiner makes of the inviter's answer to the hello when it is a refusal frame
+// or no frame at all; nullopt for anything else (message 2, to be read).
+std::optional<std::pair<JoinerFailure, Status>> RefusalIn(const Result<crypto::Bytes>& answer) {
+  if (!answer.ok()) {
+    if (answer.status().code() == Code::kUnavailable) {
+      return std::pair{JoinerFailure::kHungUp,
+                       Unavailable("it hung up without answering as the inviter")};
+    }
+    return std::pair{JoinerFailure::kFailed, answer.status()};
+  }
+  if (answer->size() != 2 || (*answer)[0] != kRefusalMarker) return std::nullopt;
+  if ((*answer)[1] == static_cast<uint8_t>(PairingRefusal::kBusy)) {
+    return std::pair{JoinerFailure::kBusy,
+                     Unavailable("the inviter is busy: too many handshakes from this address")};
+  }
+  return std::pair{JoinerFailure::kRefused,
+                   PermissionDenied(std::string(kInviteRefusedMessage))};
 }
 
 }  // namespace
+
+crypto::Bytes PairingRefusalFrame(PairingRefusal why) {
+  return crypto::Bytes{kRefusalMarker, static_cast<uint8_t>(why)};
+}
 
 Result<HelloExchangeStart> StartPairing(const crypto::KeyPair& identity,
                                         const crypto::PublicKey& inviter,
@@ -51,7 +62,7 @@ Result<HelloExchangeStart> StartPairing(const crypto::KeyPair& identity,
 Result<noise::TransportKeys> FinishPairing(noise::HandshakeState& state,
                                            std::span<const uint8_t> message2) {
   // <- e, ee, se, psk
-  return FinishHelloExchange(state, message2, kInviteRefusedMessage);
+  return FinishHelloExchange(state, message2, kWrongSecretMessage);
 }
 
 Result<HelloExchangeAnswer> RespondToPairing(const crypto::KeyPair& identity,
@@ -66,16 +77,27 @@ Result<HelloExchangeAnswer> RespondToPairing(const crypto::KeyPair& identity,
 asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
     tcp::socket& socket, wire::FrameDecoder& decoder, const crypto::KeyPair& identity,
     crypto::PublicKey inviter, const crypto::SecretBytes& psk,
-    std::vector<std::string> my_addresses) {
+    std::vector<std::string> my_addresses, JoinerFailure& failure) {
+  failure = JoinerFailure::kFailed;
   auto initiation = StartPairing(identity, inviter, psk);
   if (!initiation.ok()) co_return initiation.status();
   Status sent = co_await WriteFrame(socket, std::move(initiation->hello));
-  if (!sent.ok()) co_return sent;
+  if (!sent.ok()) {
+    // A daemon that is not the inviter may hang up before the hello is even written.
+    failure = JoinerFailure::kHungUp;
+    co_return Unavailable("it hung up without answering as the inviter");
+  }
 
-  auto message2 = co_await ReadInviterFrame(socket, decoder);
-  if (!message2.ok()) co_return message2.status();
+  auto message2 = co_await ReadFrame(socket, decoder);
+  if (auto refusal = RefusalIn(message2)) {
+    failure = refusal->first;
+    co_return refusal->second;
+  }
   auto keys = FinishPairing(initiation->state, *message2);
-  if (!keys.ok()) co_return keys.status();
+  if (!keys.ok()) {
+    failure = JoinerFailure::kWrongSecret;
+    co_return keys.status();
+  }
 
   PeerMessage confirm;
   PairConfirm* pair_confirm = confirm.mutable_pair_confirm();
@@ -85,14 +107,22 @@ asio::awaitable<Result<std::vector<std::string>>> RunJoinerConversation(
   sent = co_await WriteFrame(socket, std::move(*sealed_confirm));
   if (!sent.ok()) co_return sent;
 
-  auto welcome_frame = co_await ReadInviterFrame(socket, decoder);
-  if (!welcome_frame.ok()) co_return welcome_frame.status();
+  auto welcome_frame = co_await ReadFrame(socket, decoder);
+  if (!welcome_frame.ok()) {
+    // The inviter aborts without a welcome when its invite was used meanwhile.
+    if (welcome_frame.status().code() == Code::kUnavailable) {
+      failure = JoinerFailure::kRefused;
+      co_return PermissionDenied(std::string(kInviteRefusedMessage));
+    }
+    co_return welcome_frame.status();
+  }
   auto welcome = OpenPeerMessage(keys->receive, *welcome_frame);
   if (!welcome.ok()) co_return welcome.status();
   if (!welcome->has_pair_welcome()) {
     co_return InvalidArgument("the inviter answered the pairing with something else");
   }
   const auto& addresses = welcome->pair_welcome().addresses();
+  failure = JoinerFailure::kNone;
   co_return SanitizeAddresses(std::vector<std::string>(addresses.begin(), addresses.end()));
 }
 
@@ -106,11 +136,17 @@ asio::awaitable<Status> RunInviterConversation(tcp::socket& socket, wire::FrameD
   if (!sent.ok()) co_return sent;
 
   auto confirm_frame = co_await ReadFrame(socket, decoder);
-  if (!confirm_frame.ok()) co_return confirm_frame.status();
+  if (!confirm_frame.ok()) {
+    // A joiner whose secret differs finds out from message 2 and hangs up.
+    if (confirm_frame.status().code() == Code::kUnavailable) {
+      co_return PermissionDenied(std::string(kJoinerLacksSecret));
+    }
+    co_return confirm_frame.status();
+  }
   auto confirm = OpenPeerMessage(response->keys.receive, *confirm_frame);
   if (!confirm.ok()) {
     if (confirm.status().code() == Code::kAuthenticationFailed) {
-      co_return PermissionDenied("pairing refused: the joiner does not hold the invite secret");
+      co_return PermissionDenied(std::string(kJoinerLacksSecret));
     }
     co_return confirm.status();
   }

@@ -7,14 +7,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/core/token_bucket.h"
 #include "daemon/peer/address.h"
 #include "daemon/peer/dialer.h"
 #include "daemon/peer/handshake_mac.h"
+#include "daemon/peer/join_report.h"
 #include "daemon/peer/partner_link.h"
 #include "daemon/peer/rate_limiter.h"
 #include "daemon/peer/route.h"
@@ -90,7 +93,7 @@ class PartnerLink::Impl final : public Session::Observer,
   // Outcome of one pairing attempt at one address.
   struct JoinAttempt {
     Result<std::vector<std::string>> welcome_addresses;
-    bool timed_out = false;
+    JoinAttemptReport report;  // What happened, when it failed.
   };
 
   // Inbound (partner_link_inbound.cc).
@@ -159,6 +162,24 @@ class PartnerLink::Impl final : public Session::Observer,
     Warning(line + more);
   }
 
+  // "refused a join from REMOTE: WHY", one line per refused join; past a burst of
+  // them, at most one every few seconds, with a count of the ones left out.
+  void LogRefusedJoin(const std::string& remote, const std::string& why) {
+    const core::SteadyTime now = clock_.SteadyNow();
+    if (!refused_join_budget_) refused_join_budget_.emplace(kRefusedJoinLogRate, 10.0, now);
+    if (!refused_join_budget_->TryTake(1.0, now)) {
+      ++refused_joins_not_logged_;
+      return;
+    }
+    std::string more = refused_joins_not_logged_ == 0
+                           ? ""
+                           : " (and " + std::to_string(refused_joins_not_logged_) +
+                                 " more refused joins not logged)";
+    refused_joins_not_logged_ = 0;
+    Info("refused a join from " + remote + ": " + why + more);
+  }
+  static constexpr double kRefusedJoinLogRate = 0.2;  // Lines per second after the burst.
+
   boost::asio::io_context& io_;
   const crypto::KeyPair identity_;
   const Mac1Key own_mac1_key_;
@@ -168,6 +189,8 @@ class PartnerLink::Impl final : public Session::Observer,
   const LinkOptions options_;
   core::SteadyTime next_refusal_log_{};
   uint64_t refusals_not_logged_ = 0;
+  std::optional<core::TokenBucket> refused_join_budget_;
+  uint64_t refused_joins_not_logged_ = 0;
 
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::string> advertised_;
@@ -176,6 +199,9 @@ class PartnerLink::Impl final : public Session::Observer,
   std::optional<core::Partner> partner_;
   std::optional<PendingInvite> invite_;
   uint64_t invite_generation_ = 0;  // Bumped whenever the invite changes or is used.
+  // The local ends ("host:port") of our joins' connections while they handshake, and
+  // whether our own acceptor took that connection: the join dialled this daemon.
+  std::map<std::string, bool> joining_from_;
 
   std::vector<std::shared_ptr<Session>> sessions_;  // Authenticated partner sessions.
   std::shared_ptr<Session> live_;

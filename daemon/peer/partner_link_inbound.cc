@@ -1,7 +1,10 @@
 // The peer link's inbound side: listening, accepting, and each source's handshake work
-// as responder (mac1, rate limit, then KK or IKpsk2). It must never do DH work before
-// mac1 and the rate limit passed, nor keep more than max_pending_handshakes connections.
+// as responder (mac1, rate limit, then KK or IKpsk2). A pairing hello with our mac1 that
+// we will not answer gets a refusal frame (pairing.h) and one log line; a hello without
+// our mac1 gets nothing. It must never do DH work before mac1, the rate limit and the
+// invite check passed, nor keep more than max_pending_handshakes connections.
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "daemon/peer/address.h"
@@ -100,6 +103,15 @@ asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self) 
       co_await pause.WaitFor(kAcceptErrorPause);
       continue;
     }
+    // One of our own joins dialled this daemon: mark it for the join, which reports it.
+    const auto remote = socket.remote_endpoint(ec);
+    if (!ec) {
+      if (auto own = joining_from_.find(FormatEndpoint(remote)); own != joining_from_.end()) {
+        own->second = true;
+        CloseQuietly(socket);
+        continue;
+      }
+    }
     if (pending_handshakes() >= options_.max_pending_handshakes) {
       Debug("dropped a connection: too many unauthenticated connections");
       CloseQuietly(socket);
@@ -137,6 +149,10 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
   }
   if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
     Debug("dropped a hello from " + remote + ": too many handshakes from that address");
+    if (hello->type == HelloType::kPairing) {
+      // A joiner who knows our key hears why, instead of taking us for someone else.
+      co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kBusy));
+    }
     co_return;
   }
   if (hello->type == HelloType::kSession) {
@@ -180,12 +196,18 @@ asio::awaitable<void> PartnerLink::Impl::RespondPairing(tcp::socket& socket,
                                                         wire::FrameDecoder& decoder,
                                                         Deadline& deadline, std::string remote,
                                                         crypto::Bytes message1) {
+  // Refused before any DH work, with a frame that does not say why (pairing.h).
+  std::optional<std::string> why;
   if (partner_) {
-    Debug("refused a pairing from " + remote + ": already paired");
-    co_return;
+    why = "this daemon is already paired (the invite was used)";
+  } else if (!invite_) {
+    why = "there is no open invite (it was used, or none was made)";
+  } else if (!InviteOpen()) {
+    why = "the invite has expired";
   }
-  if (!InviteOpen()) {
-    Debug("refused a pairing from " + remote + ": no open invite");
+  if (why) {
+    LogRefusedJoin(remote, *why);
+    co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kNoOpenInvite));
     co_return;
   }
   const uint64_t generation = invite_generation_;
@@ -211,8 +233,12 @@ asio::awaitable<void> PartnerLink::Impl::RespondPairing(tcp::socket& socket,
                                                   std::move(message1), std::move(decide));
   if (stopped_) co_return;
   if (!result.ok()) {
-    Info("pairing from " + remote +
-         " failed: " + (deadline.expired() ? "timed out" : result.message()));
+    if (!deadline.expired() && result.code() == Code::kPermissionDenied) {
+      LogRefusedJoin(remote, result.message());
+    } else {
+      Info("pairing from " + remote +
+           " failed: " + (deadline.expired() ? "timed out" : result.message()));
+    }
     co_return;
   }
   // Let the joiner read pair_welcome and hang up first, so our close cannot reset the

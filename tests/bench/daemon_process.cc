@@ -141,8 +141,13 @@ long DaemonProcess::StatusKiB(const std::string& field) const {
 void Pair(DaemonProcess& a, DaemonProcess& b) {
   Client ca = a.Connect();
   Client cb = b.Connect();
+  control::Request where;
+  where.mutable_status();
+  auto listening = ca.Call(where);
+  Check(listening.status(), "status");
+  // Both daemons listen on loopback: an invite carries that only when asked to.
   control::Request invite;
-  invite.mutable_invite();
+  invite.mutable_invite()->add_addresses(listening->status().listen_address());
   auto code = ca.Call(invite);
   Check(code.status(), "invite");
   control::Request join;

@@ -333,8 +333,10 @@ class Daemon:
     wrapper; signals then go to the wrapped daemon itself, the wrapper's child.
     """
 
-    def __init__(self, name, extra_args=None, link_args=None, command_prefix=None):
+    def __init__(self, name, extra_args=None, link_args=None, command_prefix=None,
+                 listen_host="127.0.0.1"):
         self.name = name
+        self.listen_host = listen_host  # "[::]" or "0.0.0.0": a wildcard, as by default
         self.command_prefix = list(command_prefix or [])
         self.tmp = tempfile.mkdtemp(prefix=f"inmost-it-{name}-")
         self.data_dir = os.path.join(self.tmp, "data")
@@ -346,6 +348,7 @@ class Daemon:
         # daemon's default, tor = auto, would launch a tor that looks for the real one.
         self.tor_args = ["--tor", "off"]
         self.proc = None
+        self.advertises = False  # started with --advertise or --config (see invite())
         self.listen_address = None
         self.starts = 0
         # Added to the daemon's environment at each start (a test hook's variables:
@@ -379,7 +382,7 @@ class Daemon:
         """
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
-        listen = f"127.0.0.1:{free_port()}"
+        listen = f"{self.listen_host}:{free_port()}"
         if same_port:
             assert self.listen_address, "same_port needs an earlier start"
             listen = self.listen_address
@@ -387,6 +390,7 @@ class Daemon:
             INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
             "--log-level", "debug"] + self.link_args + self.tor_args + self.extra_args + list(
                 extra_args or [])
+        self.advertises = "--advertise" in args or "--config" in args
         self._log_note(f"start #{self.starts}: {' '.join(args)}")
         if self.env:
             self._log_note(f"environment: {self.env}")
@@ -416,7 +420,8 @@ class Daemon:
 
         status = wait_for(ready, timeout, f"{self.name} to answer status")
         self.listen_address = status["listen_address"]
-        if not self.listen_address.startswith("127.0.0.1:") or self.listen_address.endswith(":0"):
+        if (not self.listen_address.startswith(self.listen_host + ":")
+                or self.listen_address.endswith(":0")):
             raise AssertionError(f"{self.name}: odd listen address {self.listen_address!r}")
         return self
 
@@ -496,6 +501,16 @@ class Daemon:
 
     def subscribe(self, present=False):
         return EventReader(self.socket_path, present=present)
+
+    def invite(self, params=None):
+        """An invite. Unless the daemon was started with an advertise option (--advertise,
+        or a --config file, which these tests give one in), it names the loopback listen
+        address explicitly: the daemons of these tests share one machine, and an invite
+        carries a loopback address only when asked to (by default it is refused)."""
+        params = dict(params or {})
+        if not self.advertises:
+            params.setdefault("addresses", [self.listen_address])
+        return self.rpc("invite", params)
 
     def send(self, text):
         return self.rpc("send", {"text": text})
@@ -616,7 +631,7 @@ def store_probe(*args, check=True, timeout=60):
 
 def pair(a, b, timeout=20.0):
     """a invites, b joins; waits until both are paired with each other and the link is up."""
-    code = a.rpc("invite", {})["code"]
+    code = a.invite()["code"]
     assert code.startswith("inmost1-"), code
     joined = b.rpc("join", {"code": code})
     wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
@@ -649,12 +664,14 @@ class IntegrationTest(unittest.TestCase):
             self.skipTest("needs a build with test hooks: -DINMOST_TEST_HOOKS=ON "
                           "(scripts/test configures its builds so)")
 
-    def make_daemon(self, name, start=True, extra_args=None, link_args=None, env=None):
+    def make_daemon(self, name, start=True, extra_args=None, link_args=None, env=None,
+                    listen_host="127.0.0.1"):
         """A new daemon, initialised and (unless start=False) started; env is added to
-        its environment (a test hook's variables skip the test without test hooks)."""
+        its environment (a test hook's variables skip the test without test hooks);
+        it listens on listen_host and a free port."""
         if any(key.startswith("INMOST_TEST_") for key in env or {}):
             self.require_test_hooks()
-        d = Daemon(name, extra_args=extra_args, link_args=link_args)
+        d = Daemon(name, extra_args=extra_args, link_args=link_args, listen_host=listen_host)
         d.env = dict(env or {})
         self._daemons.append(d)
         self.addCleanup(self._check_and_stop, d)

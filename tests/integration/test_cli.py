@@ -55,12 +55,13 @@ class CliTest(IntegrationTest):
         alice = self.make_daemon("alice")
         bob = self.make_daemon("bob")
 
-        r = alice.cli("invite")
-        self.assertExit(r, 0, "inmost invite")
+        r = alice.cli("invite", "--address", alice.listen_address)
+        self.assertExit(r, 0, "inmost invite --address")
         codes = INVITE_CODE.findall(r.stdout)
         self.assertTrue(codes, f"no invite code in:\n{r.stdout}")
-        r = alice.cli("invite", "--expires", "30m", json_output=True)
-        self.assertExit(r, 0, "inmost --json invite --expires 30m")
+        r = alice.cli("invite", "--expires", "30m", "--address", alice.listen_address,
+                      json_output=True)
+        self.assertExit(r, 0, "inmost --json invite --expires 30m --address")
         invite = json.loads(r.stdout)
         self.assertAlmostEqual(int(invite["expires_at_unix"]), time.time() + 1800, delta=120)
         r = alice.cli("invite", "--expires", "soon")

@@ -126,6 +126,18 @@ def stranger_frame(kind, rng, mac_key):
     raise ValueError(kind)
 
 
+# The inviter's answer to a pairing hello with its mac1 when it will not pair: no open
+# invite (0xff 0x01) or too many hellos from that address (0xff 0x02), in a frame.
+PAIRING_REFUSALS = (frame(b"\xff\x01"), frame(b"\xff\x02"))
+
+
+def valid_pairing_hello(payload, mac_key):
+    """Whether a framed hello is of the pairing type and carries a valid mac1."""
+    body = payload[2:]
+    return (len(body) > 17 and body[0] == 2 and
+            hashlib.blake2b(body[:-16], digest_size=16, key=mac_key).digest() == body[-16:])
+
+
 def stranger_sources(count, first=2):
     """Loopback source addresses for a stranger: 127.0.0.2, 127.0.0.3, ... (the
     partners use 127.0.0.1), so the per-source rate limit sees several strangers."""
@@ -142,7 +154,10 @@ class HandshakeFlood:
     total: stop after this many attempts (split between the threads); rate: pace the
     attempts to this many per second in all (None: as fast as the daemon takes them).
     answered counts attempts the daemon sent any byte back to (a stranger must get
-    nothing); failed counts connections that could not be made or broke."""
+    nothing), except `refused`: a pairing hello with a valid mac1 (only someone who
+    knows alice's key can send one) answered with exactly the two-byte pairing refusal
+    frame (daemon/peer/pairing.h), written before any DH work; failed counts
+    connections that could not be made or broke."""
 
     def __init__(self, target, mac_key, sources, kinds=FLOOD_KINDS, total=None, rate=None,
                  threads=None, seed=0x5EED, pool=256):
@@ -154,7 +169,9 @@ class HandshakeFlood:
         self.sources = [sources[i % len(sources)::self.n_workers] for i in range(self.n_workers)]
         self.sent = [0] * self.n_workers
         self.answered = [0] * self.n_workers
+        self.refused = [0] * self.n_workers
         self.failed = [0] * self.n_workers
+        self.mac_key = mac_key
         rng = random.Random(seed)
         self.pools = []
         for i in range(self.n_workers):
@@ -226,7 +243,10 @@ class HandshakeFlood:
                     pass  # dropped before it read everything: still an attempt
                 self.sent[index] += 1
                 try:
-                    if s.recv(4096):  # b"" once the daemon has dropped the connection
+                    reply = s.recv(4096)  # b"" once the daemon has dropped the connection
+                    if reply in PAIRING_REFUSALS and valid_pairing_hello(payload, self.mac_key):
+                        self.refused[index] += 1
+                    elif reply:
                         self.answered[index] += 1
                 except (ConnectionResetError, BrokenPipeError):
                     pass  # dropped with a reset: also no answer
@@ -349,7 +369,8 @@ class FloodTest(IntegrationTest):
         from a stranger (random hello-shaped frames, hellos with a wrong mac1, and
         hellos with a valid mac1 whose KK message 1 was made with a key that is not the
         partner's), from 6 source addresses and 12 sockets at a time, as fast as the
-        daemon takes them, get not one byte back; every partner message sent during the
+        daemon takes them, get not one byte back (but the pairing refusal frame, for a
+        pairing hello with a valid mac1); every partner message sent during the
         flood, both ways, is delivered within DELIVERY_DEADLINE (5 s); the link is up
         afterwards; alice's VmRSS stays under 32 MiB during and after the flood."""
         rss = self.watch_rss(self.alice)

@@ -33,7 +33,7 @@ class PairingTest(IntegrationTest):
         self.assertEqual(before["partner_fingerprint"], "")
         self.assertNotEqual(before["fingerprint"], bob.status()["fingerprint"])
 
-        invite = alice.rpc("invite", {})
+        invite = alice.invite()
         self.assertTrue(invite["code"].startswith("inmost1-"), invite)
         self.assertGreater(int(invite["expires_at_unix"]), time.time() + 3600)
         joined = bob.rpc("join", {"code": invite["code"]})
@@ -153,7 +153,7 @@ class PairingTest(IntegrationTest):
 
         # A paired daemon makes no new invite.
         with self.assertRaises(RpcError) as cm:
-            alice.rpc("invite", {})
+            alice.invite()
         self.assertEqual(cm.exception.code, JSONRPC_APP_BASE + FAILED_PRECONDITION, cm.exception)
         self.assertEqual(cm.exception.code_name, "failed_precondition")
         # The code bob used is dead: carol cannot join with it.
@@ -161,7 +161,7 @@ class PairingTest(IntegrationTest):
             carol.rpc("join", {"code": used_code}, timeout=60)
         self.assertGreater(cm.exception.code, JSONRPC_APP_BASE, cm.exception)
         # A paired daemon cannot join anyone either.
-        carol_code = carol.rpc("invite", {})["code"]
+        carol_code = carol.invite()["code"]
         with self.assertRaises(RpcError) as cm:
             bob.rpc("join", {"code": carol_code})
         self.assertEqual(cm.exception.code_name, "failed_precondition", cm.exception)
@@ -179,7 +179,7 @@ class PairingTest(IntegrationTest):
         alice = self.make_daemon("alice")
         bob = self.make_daemon("bob")
         carol = self.make_daemon("carol")
-        code = alice.rpc("invite", {})["code"]
+        code = alice.invite()["code"]
         bob.rpc("join", {"code": code})
         with self.assertRaises(RpcError) as cm:
             carol.rpc("join", {"code": code}, timeout=60)
@@ -196,7 +196,7 @@ class PairingTest(IntegrationTest):
 
     def test_own_and_malformed_codes_refused(self):
         alice = self.make_daemon("alice")
-        code = alice.rpc("invite", {})["code"]
+        code = alice.invite()["code"]
         with self.assertRaises(RpcError) as cm:
             alice.rpc("join", {"code": code})
         self.assertEqual(cm.exception.code, JSONRPC_APP_BASE + INVALID_ARGUMENT)
@@ -214,7 +214,7 @@ class PairingTest(IntegrationTest):
         # (A test hook: the test is skipped in a build without -DINMOST_TEST_HOOKS=ON.)
         bob = self.make_daemon("bob", env=clock_offset_env(7_200_000))
         self.assertIn("clock is shifted by 7200000 ms", bob.log_text())
-        code = alice.rpc("invite", {"expires_in_seconds": 3600})["code"]
+        code = alice.invite({"expires_in_seconds": 3600})["code"]
         with self.assertRaises(RpcError) as cm:
             bob.rpc("join", {"code": code})
         self.assertEqual(cm.exception.code_name, "expired", cm.exception)
@@ -225,7 +225,7 @@ class PairingTest(IntegrationTest):
         # The inviter enforces expiry too: carol's clock is two hours behind, so she
         # thinks a 1-second code is fresh; alice must still turn her away.
         carol = self.make_daemon("carol", env=clock_offset_env(-7_200_000))
-        invite = alice.rpc("invite", {"expires_in_seconds": 1})
+        invite = alice.invite({"expires_in_seconds": 1})
         expires_at = int(invite["expires_at_unix"])
         wait_for(lambda: time.time() > expires_at + 1.0, 10, "the 1-second invite to expire")
         with self.assertRaises(RpcError) as cm:

@@ -113,7 +113,7 @@ class ProxyTest(IntegrationTest):
         alice = self.make_daemon("alice", extra_args=[
             "--proxy", self.proxy.url, "--advertise", f"127.0.0.1:{harness.free_port()}"])
 
-        code = bob.rpc("invite", {})["code"]
+        code = bob.invite()["code"]
         joined = alice.rpc("join", {"code": code})
         self.assertEqual(joined["partner_fingerprint"], bob.status()["fingerprint"])
         wait_for(lambda: harness.link_up(alice, bob), 20, "the link to come up through the proxy")

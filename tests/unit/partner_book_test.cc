@@ -119,7 +119,8 @@ class PartnershipTest : public CorePairTest {
         p.partners, *link_,
         PartnerState{p.conversation, p.boundaries, p.files, p.envelopes, p.nudges, p.memories},
         a().identity(), p.events, pair_.clock(), log_,
-        [] { return std::vector<std::string>{"a.example:7433"}; });
+        [] { return std::vector<std::string>{"a.example:7433"}; },
+        [] { return Result<std::vector<std::string>>(std::vector<std::string>{"a.example:7433"}); });
   }
   Result<control::JoinReply> Join(const std::string& code) {
     control::JoinRequest request;

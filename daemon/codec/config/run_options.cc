@@ -89,8 +89,9 @@ po::options_description RunOptions(const std::string& default_listen) {
       "listen", po::value<std::string>()->default_value(default_listen),
       "where to accept the partner: HOST:PORT; [::] takes IPv6 and IPv4, port 0 picks one")(
       "advertise", po::value<std::vector<std::string>>()->composing(),
-      "HOST:PORT to tell the partner and put in invites (repeatable); default: the listen "
-      "address with a wildcard host replaced by 127.0.0.1")(
+      "HOST:PORT to tell the partner and put in invites (repeatable), used as given; "
+      "default: this machine's addresses another machine can reach, with the listen port "
+      "(never a loopback or link-local one)")(
       "log-level", po::value<std::string>()->default_value("info"),
       "debug, info, warning or error")("keepalive-ms", po::value<int64_t>()->default_value(10000),
                                        "send a keepalive when the link was idle this long")(

@@ -1,0 +1,33 @@
+// Which of this machine's addresses another machine could dial: the interfaces'
+// addresses (getifaddrs) and the test of one address (not loopback, not link-local,
+// not unspecified). It answers questions only: it must never connect, listen or
+// resolve a name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/peer/asio.h"
+
+namespace inmost::peer {
+
+// Whether a machine elsewhere could reach `address`: false for loopback (127.0.0.0/8,
+// ::1), link-local (169.254.0.0/16, fe80::/10) and unspecified (0.0.0.0, ::) addresses,
+// also when IPv4-mapped. Private (10/8, 192.168/16, fc00::/7) addresses count as
+// reachable: a partner on the same network reaches them.
+bool ReachableFromElsewhere(const boost::asio::ip::address& address);
+
+// "host:port" with `port` for every address of this machine's interfaces that are up
+// and ReachableFromElsewhere (IPv6 ones only with `with_ipv6`), IPv4 first, without
+// duplicates; empty when there is none (or getifaddrs fails).
+std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ipv6);
+
+// The addresses where a machine elsewhere could reach a listener bound to `listen`
+// ("host:port" as PartnerLink::listen_address gives it): for a wildcard host the
+// interfaces' reachable addresses with its port ([::]: IPv4 and IPv6, as the link
+// listens on both; 0.0.0.0: IPv4 only), for another host that
+// address if it is ReachableFromElsewhere; at most kMaxPartnerAddresses, maybe none.
+std::vector<std::string> ReachableAddressesOf(const std::string& listen);
+
+}  // namespace inmost::peer
