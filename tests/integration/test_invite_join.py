@@ -75,8 +75,9 @@ def no_invite_message(listen_address, wildcard=False):
              else f"this daemon listens only on {listen_address}")
     dial = f"127.0.0.1:{port}" if wildcard else listen_address
     return (f"no invite made: {where}, which your partner cannot reach from another machine. "
-            "Say where they can reach you: reach each other over Tor (advertise this daemon's "
-            f".onion address), or set 'advertise = HOST:{port}' in the daemon's config (a "
+            "Say where they can reach you: reach each other over Tor (install tor: this daemon "
+            "then runs its own onion service, option tor = auto), or set "
+            f"'advertise = HOST:{port}' in the daemon's config (a "
             "public address or a port forwarded to this machine), or, to try inmost on this "
             f"one machine, run 'inmost invite --address {dial}'")
 
