@@ -41,6 +41,19 @@ std::string PrintableAscii(std::string_view text) {
   return out;
 }
 
+// A reply line: {"jsonrpc":"2.0","id":<id_json>,"<member>":<value_json>}.
+std::string ReplyLine(std::string_view id_json, std::string_view member,
+                      std::string_view value_json) {
+  std::string line = R"({"jsonrpc":"2.0","id":)";
+  line += id_json;
+  line += R"(,")";
+  line += member;
+  line += R"(":)";
+  line += value_json;
+  line += '}';
+  return line;
+}
+
 JsonRpcError MakeError(int code, std::string message) {
   std::string_view name;
   switch (code) {
@@ -231,12 +244,7 @@ std::string JsonRpcReply(std::string_view id_json, const Response& response) {
   if (const FieldDescriptor* field = reflection->GetOneofFieldDescriptor(response, oneof)) {
     result = ToJson(reflection->GetMessage(response, field));
   }
-  std::string line = R"({"jsonrpc":"2.0","id":)";
-  line += id_json;
-  line += R"(,"result":)";
-  line += result;
-  line += '}';
-  return line;
+  return ReplyLine(id_json, "result", result);
 }
 
 std::string JsonRpcErrorReply(std::string_view id_json, const JsonRpcError& error) {
@@ -252,12 +260,7 @@ std::string JsonRpcErrorReply(std::string_view id_json, const JsonRpcError& erro
     error_json =
         R"({"code":)" + std::to_string(error.code) + R"json(,"message":"(unprintable)"})json";
   }
-  std::string line = R"({"jsonrpc":"2.0","id":)";
-  line += id_json;
-  line += R"(,"error":)";
-  line += error_json;
-  line += '}';
-  return line;
+  return ReplyLine(id_json, "error", error_json);
 }
 
 JsonRpcError JsonRpcApplicationError(const Status& status) {
