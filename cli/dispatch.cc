@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/exit_code.h"
+#include "inmost/version.h"
 
 namespace inmost::cli {
 namespace {
@@ -30,6 +31,14 @@ constexpr char kEpilogue[] =
     "  2  usage error: the command line is wrong, nothing was sent\n"
     "  3  the daemon is not running or could not be reached\n";
 
+// The options the overview answers by itself, without a command or a daemon.
+po::options_description OwnOptions() {
+  po::options_description own("");
+  own.add_options()("help,h", "Show this help.")("version",
+                                                 "Print the version and the git revision.");
+  return own;
+}
+
 void PrintOverview(std::ostream& out) {
   out << kOverview;
   for (const Command& command : Commands()) {
@@ -38,9 +47,7 @@ void PrintOverview(std::ostream& out) {
     out << "  " << name << command.summary << '\n';
   }
   out << '\n';
-  po::options_description help("");
-  help.add_options()("help,h", "Show this help.");
-  out << GlobalOptionsDescription() << help << '\n' << kEpilogue;
+  out << GlobalOptionsDescription() << OwnOptions() << '\n' << kEpilogue;
 }
 
 // The position of the command name in `args`: the first word that is neither a
@@ -62,7 +69,7 @@ size_t FindCommand(const std::vector<std::string>& args, const po::options_descr
 int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
            std::ostream& err) {
   po::options_description globals = GlobalOptionsDescription();
-  globals.add_options()("help,h", "Show this help.");
+  globals.add(OwnOptions());
   size_t command_at = FindCommand(args, globals);
   std::vector<std::string> global_args(args.begin(), args.begin() + static_cast<long>(command_at));
   if (!global_args.empty() && global_args.back() == "--") global_args.pop_back();
@@ -77,6 +84,10 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   }
   if (vm.count("help")) {
     PrintOverview(out);
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    out << "inmost " << BuildVersion() << '\n';
     return kExitOk;
   }
   if (command_at >= args.size()) {

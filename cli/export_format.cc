@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "cli/context.h"
+#include "cli/file_format.h"
 #include "cli/message_format.h"
 #include "cli/nudge_kind.h"
 #include "cli/text_format.h"
@@ -60,6 +61,13 @@ std::string UnopenedReason(const Envelope& envelope) {
   }
 }
 
+// "📎 photo.jpg (2.4 MiB, image/jpeg) — the caption", as history shows a file.
+std::string MarkdownFile(const control::Message& message) {
+  std::string body = MarkdownText(FormatAttachment(message.file()));
+  if (!message.text().empty()) body += " — " + MarkdownText(message.text());
+  return body;
+}
+
 // The message's line after its time: what was said, or what stands for it.
 std::string MarkdownBody(const control::Message& message) {
   if (IsForgotten(message)) return kForgottenText;
@@ -73,12 +81,14 @@ std::string MarkdownBody(const control::Message& message) {
       return kMomentText;
     case control::Message::QUESTION:
       return "❓ " + MarkdownText(message.text());
+    case control::Message::FILE:
+      return MarkdownFile(message);
     case control::Message::ENVELOPE:
       if (Unopened(message)) {
         return "✉ " + EnvelopeKindWords(envelope.kind()) + note + ' ' + UnopenedReason(envelope);
       }
-      return MarkdownText(message.text()) + " _(✉ " + EnvelopeKindWords(envelope.kind()) + note +
-             ", opened)_";
+      return (message.has_file() ? MarkdownFile(message) : MarkdownText(message.text())) + " _(✉ " +
+             EnvelopeKindWords(envelope.kind()) + note + ", opened)_";
     default:
       return MarkdownText(message.text());
   }
@@ -93,7 +103,8 @@ std::string MarkdownNotes(const control::Message& message) {
       add("scheduled for " + LocalTime(message.send_at_unix_ms(), kDateTimeFormat));
       break;
     case control::Message::CANCELLED:
-      add("cancelled: never sent");
+      add("cancelled: never sent; it was for " +
+          LocalTime(message.send_at_unix_ms(), kDateTimeFormat));
       break;
     case control::Message::NOT_DELIVERED:
       add("never delivered");

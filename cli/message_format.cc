@@ -14,8 +14,13 @@ int64_t MessageTimeUnixMs(const control::Message& message) {
   bool outgoing = message.direction() == control::Message::OUTGOING;
   int64_t at_ms = outgoing || message.received_at_unix_ms() == 0 ? message.sent_at_unix_ms()
                                                                  : message.received_at_unix_ms();
-  // A scheduled message has not been sent: it shows when it is to leave.
-  return at_ms != 0 ? at_ms : message.send_at_unix_ms();
+  if (at_ms != 0) return at_ms;
+  // A cancelled message never left: it shows when it was written (where the store
+  // recorded that). A scheduled one shows when it is to leave.
+  if (message.state() == control::Message::CANCELLED && message.written_at_unix_ms() != 0) {
+    return message.written_at_unix_ms();
+  }
+  return message.send_at_unix_ms();
 }
 
 std::string FormatReactions(const control::Message& message) {
@@ -244,7 +249,8 @@ std::string StateDescription(const control::Message& message, const char* time_f
       return text + ", cancel with: inmost cancel " + std::to_string(message.id());
     }
     case control::Message::CANCELLED:
-      return id + " cancelled: never sent";
+      return id + " cancelled: never sent; it was for " +
+             LocalTime(message.send_at_unix_ms(), kDateTimeFormat);
     default:
       break;
   }

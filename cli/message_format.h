@@ -17,7 +17,8 @@ inline constexpr char kMomentText[] = "✨ same moment: you both reached out";
 inline constexpr char kForgottenText[] = "(forgotten)";
 
 // When a message happened as its reader sees it: sent (yours), received (theirs),
-// or for a scheduled message that has not left, when it is to leave.
+// for a scheduled message that has not left, when it is to leave, and for one
+// cancelled, when it was written.
 int64_t MessageTimeUnixMs(const control::Message& message);
 
 // The reactions on a message: "[you: ❤ · them: 😂]", "[them: 😂]"; empty for none.

@@ -16,8 +16,9 @@ constexpr CommandUsage kUsage{
     "decrypted: into the current directory under its own name, or to --to PATH (a\n"
     "directory, where it gets its own name, or a file that does not exist yet). Its\n"
     "own name is made safe first: no leading dots, no invisible or direction-changing\n"
-    "characters, so it is saved as what it reads (history shows it as sent). It\n"
-    "never overwrites a file. The daemon writes it, so PATH must be a place the\n"
+    "characters, so it is saved as what it reads (history shows it as sent); when a\n"
+    "file of that name is there already, it is saved as 'name (1).ext', 'name (2).ext'\n"
+    "and so on. It never overwrites a file. The daemon writes it, so PATH must be a place the\n"
     "daemon's user may write to, on the daemon's machine. A sealed file can be saved\n"
     "once it has opened, and any file only once all of it has arrived.\n"};
 

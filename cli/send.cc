@@ -38,8 +38,8 @@ constexpr CommandUsage kUsage{
     "'inmost chat' open (--together). Until then 'inmost retract ID' withdraws it.\n"
     "With --send-at nothing of the message leaves this daemon before the time;\n"
     "'inmost cancel ID' cancels it until then. Use at most one of these five options.\n"
-    "With --urgent (alone or with any of them) your partner is told of it even in their\n"
-    "quiet hours; keep it for what cannot wait.\n"
+    "With --urgent a plain text (no --file, none of those five options) reaches your\n"
+    "partner even in their quiet hours; keep it for what cannot wait.\n"
     "\n"
     "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
     "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
@@ -98,7 +98,7 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
        "Keep the message here and send it at TIME; until then 'inmost cancel ID' "
        "cancels it.")
       ("urgent", po::bool_switch(),
-       "It reaches your partner even in their quiet hours.")
+       "A plain text that reaches your partner even in their quiet hours.")
       ("file", po::value<std::vector<std::string>>()->composing()->value_name("PATH"),
        "Send the file at PATH instead of a text (repeatable: one message per file).")
       ("caption", po::value<std::string>()->value_name("TEXT"),
@@ -125,6 +125,11 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
                     "--together and --send-at");
   }
   const std::string mode = modes.empty() ? std::string() : modes[0].substr(2);
+  if (vm["urgent"].as<bool>() && (!mode.empty() || vm.count("file"))) {
+    return context.ReportUsageError(kUsage,
+                                    "--urgent goes only with a plain text, not with " +
+                                        (mode.empty() ? std::string("--file") : "--" + mode));
+  }
   std::string note;
   if (vm.count("note")) {
     if (mode.empty() || mode == "send-at") {

@@ -33,6 +33,14 @@ Status ConnectionLost(const std::string& what) {
 }
 
 // Writes all of `data`; MSG_NOSIGNAL turns a closed peer into EPIPE, not SIGPIPE.
+// The daemon's error reply as a Status.
+Status ErrorStatus(const control::Error& error) {
+  Code code = static_cast<Code>(error.code());
+  // An error without a code would read as success; never let that happen.
+  if (code == Code::kOk) code = Code::kUnavailable;
+  return Status(code, error.message());
+}
+
 Status WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -185,13 +193,7 @@ void Client::Close() {
 
 Result<control::Response> Client::Call(const control::Request& request) {
   INMOST_ASSIGN_OR_RETURN(control::Response response, Exchange(request));
-  if (response.has_error()) {
-    const control::Error& error = response.error();
-    Code code = static_cast<Code>(error.code());
-    // An error without a code would read as success; never let that happen.
-    if (code == Code::kOk) code = Code::kUnavailable;
-    return Status(code, error.message());
-  }
+  if (response.has_error()) return ErrorStatus(response.error());
   return response;
 }
 
@@ -202,10 +204,18 @@ Result<uint64_t> Client::Post(const control::Request& request) {
 
   Status sent = WriteAll(fd_, Frame(numbered));
   if (!sent.ok()) {
-    // The daemon may have refused us with a line before closing; that says more.
+    // The daemon may have refused us (a line, or an error reply to a request over its
+    // size limit) before closing mid-write; that says more than a broken pipe.
     Result<bool> readable = WaitReadable(fd_, 0);
     if (readable.ok() && *readable) {
-      INMOST_RETURN_IF_ERROR(ReadServerMessage().status());
+      Result<control::ServerMessage> refusal = ReadServerMessage();
+      if (!refusal.ok()) return refusal.status();
+      if (refusal->has_response() && refusal->response().has_error()) {
+        Close();
+        refusal_ = std::move(*refusal->mutable_response());
+        refusal_->set_id(numbered.id());
+        return numbered.id();
+      }
     }
     Close();
     return sent;
@@ -214,22 +224,30 @@ Result<uint64_t> Client::Post(const control::Request& request) {
 }
 
 Result<control::Response> Client::ReadResponse() {
+  if (refusal_) {
+    control::Response refusal = std::move(*refusal_);
+    refusal_.reset();
+    return refusal;
+  }
   while (true) {
-    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
-    if (message.has_event()) {
-      buffered_events_.push_back(std::move(*message.mutable_event()));
+    Result<control::ServerMessage> message = ReadServerMessage();
+    if (!message.ok()) return message.status();
+    if (message->has_event()) {
+      buffered_events_.push_back(std::move(*message->mutable_event()));
       continue;
     }
-    if (message.has_response()) return std::move(*message.mutable_response());
+    if (message->has_response()) return std::move(*message->mutable_response());
   }
 }
 
 Result<control::Response> Client::Exchange(const control::Request& request) {
-  INMOST_ASSIGN_OR_RETURN(uint64_t id, Post(request));
+  Result<uint64_t> id = Post(request);
+  if (!id.ok()) return id.status();
   while (true) {
-    INMOST_ASSIGN_OR_RETURN(control::Response response, ReadResponse());
+    Result<control::Response> response = ReadResponse();
+    if (!response.ok()) return response.status();
     // Responses arrive in request order; one for another id cannot be ours.
-    if (response.id() == id) return response;
+    if (response->id() == *id) return response;
   }
 }
 
@@ -248,12 +266,14 @@ Result<control::Event> Client::NextEvent(int timeout_ms) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_ms = left.count() > 0 ? static_cast<int>(left.count()) : 0;
     }
-    INMOST_ASSIGN_OR_RETURN(bool readable, WaitReadable(fd_, wait_ms));
-    if (!readable) {
+    Result<bool> readable = WaitReadable(fd_, wait_ms);
+    if (!readable.ok()) return readable.status();
+    if (!*readable) {
       return Expired("no event within " + std::to_string(timeout_ms) + " ms");
     }
-    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
-    if (message.has_event()) return std::move(*message.mutable_event());
+    Result<control::ServerMessage> message = ReadServerMessage();
+    if (!message.ok()) return message.status();
+    if (message->has_event()) return std::move(*message->mutable_event());
     // A response nobody waits for (a Call that failed half-way): drop it.
   }
 }

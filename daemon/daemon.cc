@@ -117,12 +117,11 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       composer_(commit_, conversation_, files_, envelopes_),
       search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
-      partnership_(
-          partners_, link_,
-          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
-          identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
+      partnership_(partners_, link_,
+                   PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
+                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
-      control_(io, data_dir_.control_socket_path(), *this, events_, log) {}
+      control_(io, data_dir_.control_socket_path(), *this, events_, clock, log) {}
 
 Status Daemon::RegisterRoutes() {
   router_.OnRequest(

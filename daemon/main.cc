@@ -21,6 +21,7 @@
 #include "daemon/service_notify.h"
 #include "daemon/store/backup_archive.h"
 #include "inmost/secret_input.h"
+#include "inmost/version.h"
 
 namespace {
 
@@ -125,6 +126,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (command->verb == inmost::config::Command::Verb::kVersion) {
+    std::cout << "inmostd " << inmost::BuildVersion() << '\n';
+    return 0;
+  }
   if (command->verb == inmost::config::Command::Verb::kRestore) return Restore(*command);
 
   std::optional<inmost::crypto::SecretBytes> passphrase;

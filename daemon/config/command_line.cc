@@ -18,6 +18,7 @@ constexpr char kUsage[] =
     "usage: inmostd init [--data-dir DIR] [--passphrase-stdin]\n"
     "       inmostd run  [--data-dir DIR] [--listen HOST:PORT] [--config FILE] [options]\n"
     "       inmostd restore FILE [--data-dir DIR]\n"
+    "       inmostd --version\n"
     "\n"
     "inmostd keeps an end-to-end encrypted conversation with one partner.\n"
     "  init     creates the identity and the encrypted store in the data directory\n"
@@ -28,7 +29,12 @@ constexpr char kUsage[] =
     "           storage key file; the directory must not hold a store yet.\n"
     "\n"
     "The data directory defaults to $INMOST_DATA_DIR, else $XDG_DATA_HOME/inmost,\n"
-    "else ~/.local/share/inmost. Drive a running daemon with the `inmost` command.\n";
+    "else ~/.local/share/inmost. Drive a running daemon with the `inmost` command.\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  success; for run, stopped by SIGINT or SIGTERM\n"
+    "  1  failed (the message on standard error says why)\n"
+    "  2  usage error: the command line or config file is wrong, nothing was done\n";
 
 po::options_description CommonOptions() {
   po::options_description o("Options for init and run");
@@ -62,6 +68,10 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   if (argc < 2) return command;
   std::string verb = argv[1];
   if (verb == "--help" || verb == "-h" || verb == "help") return command;
+  if (verb == "--version" || verb == "version") {
+    command.verb = Command::Verb::kVersion;
+    return command;
+  }
   if (verb == "init") {
     command.verb = Command::Verb::kInit;
   } else if (verb == "run") {

@@ -14,7 +14,7 @@
 namespace inmost::config {
 
 struct Command {
-  enum class Verb { kHelp, kInit, kRun, kRestore };
+  enum class Verb { kHelp, kVersion, kInit, kRun, kRestore };
   Verb verb = Verb::kHelp;
   std::string help_text;    // For kHelp: what to print.
   std::string backup_file;  // For kRestore: the archive; its passphrase comes on stdin.

@@ -8,7 +8,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
@@ -18,6 +17,7 @@
 
 #include "daemon/codec/control/json_rpc.h"
 #include "daemon/control/control_session.h"
+#include "daemon/core/timer.h"
 
 namespace inmost::control {
 namespace {
@@ -49,12 +49,13 @@ std::string ErrnoText() {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_path,
-                             RequestHandler& handler, core::EventHub& hub, log::Logger& logger,
-                             ControlLimits limits)
+                             RequestHandler& handler, core::EventHub& hub, const core::Clock& clock,
+                             log::Logger& logger, ControlLimits limits)
     : io_(io),
       socket_path_(std::move(socket_path)),
       handler_(handler),
       hub_(hub),
+      clock_(clock),
       logger_(logger),
       limits_(limits),
       acceptor_(io) {
@@ -153,8 +154,8 @@ awaitable<void> ControlServer::AcceptLoop() {
       if (ec == asio::error::operation_aborted) co_return;
       // Most likely out of file descriptors: pause rather than spin.
       logger_.Warning("control socket: accept failed: " + ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(redirect_error(use_awaitable, ec));
+      core::Timer pause(io_, clock_);
+      co_await pause.WaitFor(std::chrono::milliseconds(100));
       if (!*alive || stopped_) co_return;
       continue;
     }
@@ -163,11 +164,11 @@ awaitable<void> ControlServer::AcceptLoop() {
       continue;
     }
     uint64_t id = next_session_id_++;
-    auto session =
-        std::make_shared<ControlSession>(id, std::move(socket), handler_, hub_, logger_, limits_,
-                                         output_budget_, [this, alive](uint64_t closed_id) {
-                                           if (*alive) sessions_.erase(closed_id);
-                                         });
+    auto session = std::make_shared<ControlSession>(id, std::move(socket), handler_, hub_, clock_,
+                                                    logger_, limits_, output_budget_,
+                                                    [this, alive](uint64_t closed_id) {
+                                                      if (*alive) sessions_.erase(closed_id);
+                                                    });
     sessions_.emplace(id, session);
     session->Start();
   }

@@ -14,6 +14,7 @@
 
 #include "daemon/control/control_limits.h"
 #include "daemon/control/request_handler.h"
+#include "daemon/core/clock.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/log/logger.h"
 #include "inmost/status.h"
@@ -24,12 +25,12 @@ class ControlSession;
 
 // Accepts control clients and runs one ControlSession per client. Every method must
 // be called on the io_context's thread (or before the io_context runs). The
-// handler, hub and logger must outlive the server.
+// handler, hub, clock (for its timeouts and pauses) and logger must outlive the server.
 class ControlServer {
  public:
   ControlServer(boost::asio::io_context& io, std::filesystem::path socket_path,
-                RequestHandler& handler, core::EventHub& hub, log::Logger& logger,
-                ControlLimits limits = {});
+                RequestHandler& handler, core::EventHub& hub, const core::Clock& clock,
+                log::Logger& logger, ControlLimits limits = {});
   ~ControlServer();  // Stops.
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -56,6 +57,7 @@ class ControlServer {
   const std::filesystem::path socket_path_;
   RequestHandler& handler_;
   core::EventHub& hub_;
+  const core::Clock& clock_;
   log::Logger& logger_;
   const ControlLimits limits_;
 

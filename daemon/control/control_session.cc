@@ -43,31 +43,32 @@ std::string EncodeResponse(const Response& response) {
 }
 
 Status TooLarge(size_t size, size_t limit) {
-  return ResourceExhausted("request of " + std::to_string(size) + " bytes exceeds the limit of " +
-                           std::to_string(limit) + " bytes");
+  return ResourceExhausted("this request is " + std::to_string(size) +
+                           " bytes, over inmostd's limit of " + std::to_string(limit) +
+                           " bytes; send something this large as a file (inmost send --file)");
 }
 
 }  // namespace
 
 ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handler,
-                               core::EventHub& hub, log::Logger& logger,
+                               core::EventHub& hub, const core::Clock& clock, log::Logger& logger,
                                const ControlLimits& limits, std::shared_ptr<OutputBudget> budget,
                                ClosedCallback on_closed)
     : id_(id),
       socket_(std::move(socket)),
       handler_(handler),
       hub_(hub),
+      clock_(clock),
       logger_(logger),
       limits_(limits),
       budget_(std::move(budget)),
       on_closed_(std::move(on_closed)),
       slot_signal_(socket_.get_executor()),
       write_signal_(socket_.get_executor()),
-      partial_timer_(socket_.get_executor()),
-      partial_deadline_(SteadyClock::time_point::max()) {
+      partial_timer_(socket_.get_executor(), clock),
+      partial_deadline_(core::SteadyTime::max()) {
   write_signal_.expires_at(SteadyClock::time_point::max());
   slot_signal_.expires_at(SteadyClock::time_point::max());
-  partial_timer_.expires_at(SteadyClock::time_point::max());
 }
 
 ControlSession::~ControlSession() {
@@ -124,7 +125,7 @@ void ControlSession::Stop() {
   socket_.close(ignored);
   write_signal_.cancel();
   slot_signal_.cancel();
-  partial_timer_.cancel();
+  partial_timer_.Cancel();
   logger_.Debug(Describe() + " disconnected");
   if (on_closed_) {
     ClosedCallback on_closed = std::move(on_closed_);
@@ -398,11 +399,9 @@ awaitable<void> ControlSession::WriteLoop() {
 
 awaitable<void> ControlSession::WatchPartialRequest() {
   while (!stopped_) {
-    partial_timer_.expires_at(partial_deadline_);
-    boost::system::error_code ec;
-    co_await partial_timer_.async_wait(redirect_error(use_awaitable, ec));
+    co_await partial_timer_.WaitUntil(partial_deadline_);
     if (stopped_) co_return;
-    if (SteadyClock::now() >= partial_deadline_) {
+    if (clock_.SteadyNow() >= partial_deadline_) {
       logger_.Warning(Describe() + " sent part of a request, then nothing for " +
                       std::to_string(limits_.partial_request_timeout.count()) +
                       " ms; disconnecting");
@@ -426,13 +425,13 @@ void ControlSession::StopSoon() {
 
 void ControlSession::ArmPartialDeadline() {
   if (input_.empty()) return;
-  partial_deadline_ = SteadyClock::now() + limits_.partial_request_timeout;
+  partial_deadline_ = clock_.SteadyNow() + limits_.partial_request_timeout;
   // The watchdog sleeps until the timer's old expiry; wake it to wait for the new one.
-  if (partial_deadline_ < partial_timer_.expiry()) partial_timer_.expires_at(partial_deadline_);
+  if (partial_deadline_ < partial_timer_.expiry()) partial_timer_.Cancel();
 }
 
 void ControlSession::DisarmPartialDeadline() {
-  partial_deadline_ = SteadyClock::time_point::max();
+  partial_deadline_ = core::SteadyTime::max();
 }
 
 std::string ControlSession::Describe() const {

@@ -17,7 +17,9 @@
 
 #include "daemon/control/control_limits.h"
 #include "daemon/control/request_handler.h"
+#include "daemon/core/clock.h"
 #include "daemon/core/event_hub.h"
+#include "daemon/core/timer.h"
 #include "daemon/log/logger.h"
 #include "proto/control.pb.h"
 
@@ -32,9 +34,10 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   // Called once, from Stop(), with the session's id.
   using ClosedCallback = std::function<void(uint64_t session_id)>;
 
-  // `budget` counts this session's queued output with every other session's.
+  // `budget` counts this session's queued output with every other session's; the
+  // partial-request deadline is on `clock`.
   ControlSession(uint64_t id, Socket socket, RequestHandler& handler, core::EventHub& hub,
-                 log::Logger& logger, const ControlLimits& limits,
+                 const core::Clock& clock, log::Logger& logger, const ControlLimits& limits,
                  std::shared_ptr<OutputBudget> budget, ClosedCallback on_closed);
   ~ControlSession();
   ControlSession(const ControlSession&) = delete;
@@ -102,6 +105,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   Socket socket_;
   RequestHandler& handler_;
   core::EventHub& hub_;
+  const core::Clock& clock_;
   log::Logger& logger_;
   const ControlLimits limits_;
   std::shared_ptr<OutputBudget> budget_;
@@ -127,8 +131,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   std::deque<std::string> output_;
   size_t output_bytes_ = 0;
   boost::asio::steady_timer write_signal_;
-  boost::asio::steady_timer partial_timer_;
-  std::chrono::steady_clock::time_point partial_deadline_;
+  core::Timer partial_timer_;
+  core::SteadyTime partial_deadline_;
   std::optional<uint64_t> subscription_;
   bool closing_ = false;   // Flushing queued output, then stopping.
   bool stopping_ = false;  // A StopSoon() is pending; queue nothing more.

@@ -55,7 +55,7 @@ Boundaries::Boundaries(asio::io_context& io, store::SealedStore& store, GroupCom
       channel_(channel),
       clock_(clock),
       log_(log),
-      quiet_timer_(io) {
+      quiet_timer_(io, clock) {
   events_.SetHold([this](const control::Event& event) { return Hold(event); });
 }
 
@@ -87,7 +87,7 @@ void Boundaries::Start() {
 
 void Boundaries::Stop() {
   stopped_ = true;
-  quiet_timer_.cancel();
+  quiet_timer_.Cancel();
   events_.SetHold(nullptr);
 }
 

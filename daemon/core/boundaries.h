@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <string>
 
@@ -19,6 +18,7 @@
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
+#include "daemon/core/timer.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
@@ -110,7 +110,7 @@ class Boundaries {
   PartnerChannel& channel_;
   const Clock& clock_;
   log::Logger& log_;
-  boost::asio::steady_timer quiet_timer_;
+  Timer quiet_timer_;
   bool stopped_ = false;
 
   records::BoundarySettings settings_;

@@ -118,9 +118,8 @@ void Boundaries::ArmQuietTimer() {
     // Quiet hours begin and end on a minute.
     wait = std::min(wait, std::chrono::milliseconds(60000 - now % 60000));
   }
-  quiet_timer_.expires_after(wait);
-  quiet_timer_.async_wait([this](const boost::system::error_code& error) {
-    if (error || stopped_) return;
+  quiet_timer_.AsyncWaitFor(wait, [this](bool fired) {
+    if (!fired || stopped_) return;
     CheckQuiet();
     ArmQuietTimer();
   });

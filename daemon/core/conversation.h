@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -26,6 +25,7 @@
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
 #include "daemon/core/stream_lineage.h"
+#include "daemon/core/timer.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
@@ -87,7 +87,7 @@ class Conversation {
   uint64_t unacknowledged() const;
   // Resumes once the partner has acknowledged everything sent (true), or after
   // `within` (false): woken by the acknowledgement itself, never by polling.
-  boost::asio::awaitable<bool> AllAcknowledged(std::chrono::steady_clock::duration within);
+  boost::asio::awaitable<bool> AllAcknowledged(SteadyDuration within);
   // Registers with `router` the messages, items and requests the conversation owns;
   // `partner_present` says whether the partner is here (for the history's views).
   void Register(Router& router, std::function<bool()> partner_present);
@@ -222,7 +222,7 @@ class Conversation {
   const Clock& clock_;
   log::Logger& log_;
   std::vector<ItemHandler> item_handlers_;
-  std::vector<boost::asio::steady_timer*> ack_waiters_;  // Cancelled when all is acked.
+  std::vector<Timer*> ack_waiters_;  // Cancelled when all is acked.
   bool send_read_receipts_ = true;
   std::vector<std::function<void()>> reloaded_;
   std::function<void(const records::HistoryEntry&)> erasing_;

@@ -32,6 +32,7 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   m.set_urgent(entry.urgent());
   m.set_forget(static_cast<control::Message::Forget>(entry.forget()));
   m.set_recovered(entry.recovered());
+  m.set_written_at_unix_ms(entry.written_at_unix_ms());
   if (!entry.notice().empty()) {
     m.set_kind(control::Message::NOTICE);
     m.set_text(entry.notice());

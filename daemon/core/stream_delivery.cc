@@ -290,7 +290,7 @@ void Conversation::OnAck(uint64_t up_to_seq) {
   }
   counters_.set_out_acked(up_to_seq);
   if (unacknowledged() == 0) {
-    for (auto* waiter : std::exchange(ack_waiters_, {})) waiter->cancel();
+    for (auto* waiter : std::exchange(ack_waiters_, {})) waiter->Cancel();
   }
   // Delivery marks need no fsync: lost in a crash, they come back with the re-sent
   // messages' acks.

@@ -6,12 +6,14 @@
 
 #include <chrono>
 
+#include "daemon/core/clock.h"
+
 namespace inmost::core {
 
 class TokenBucket {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-  using Duration = std::chrono::steady_clock::duration;
+  using TimePoint = SteadyTime;  // A Clock's SteadyNow() (clock.h).
+  using Duration = SteadyDuration;
 
   // Full at `now`: `burst` tokens (at least 1), refilled at `rate_per_second` (not
   // negative) up to `burst` again.

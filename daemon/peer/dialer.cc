@@ -9,22 +9,23 @@
 namespace inmost::peer {
 
 namespace asio = boost::asio;
-using SteadyClock = std::chrono::steady_clock;
 
 Dialer::Dialer(asio::io_context& io, const crypto::KeyPair& identity, Link& link,
-               HandshakingSockets& handshaking, log::Logger& logger, DialerOptions options)
+               HandshakingSockets& handshaking, const core::Clock& clock, log::Logger& logger,
+               DialerOptions options)
     : io_(io),
       identity_(identity),
       link_(link),
       handshaking_(handshaking),
+      clock_(clock),
       logger_(logger),
       options_(std::move(options)),
       backoff_(options_.backoff_initial, options_.backoff_max),
-      signal_(io) {}
+      wake_(io, clock) {}
 
 void Dialer::DialNow(std::shared_ptr<void> keep_alive) {
   if (stopped_) return;
-  next_dial_at_ = SteadyClock::now();
+  next_dial_at_ = clock_.SteadyNow();
   if (running_) {
     Wake();
     return;
@@ -34,7 +35,7 @@ void Dialer::DialNow(std::shared_ptr<void> keep_alive) {
 }
 
 void Dialer::AfterLoss() {
-  next_dial_at_ = SteadyClock::now() + backoff_.Next();
+  next_dial_at_ = clock_.SteadyNow() + backoff_.Next();
   Wake();
 }
 
@@ -45,14 +46,14 @@ void Dialer::AfterUp() {
 
 void Dialer::Stop() {
   stopped_ = true;
-  signal_.cancel();
+  wake_.Cancel();
 }
 
 asio::awaitable<void> Dialer::Loop(std::shared_ptr<void> /*keep_alive*/) {
   while (!stopped_) {
     std::optional<DialTarget> target = link_.DialTargetNow();
     if (!target) break;
-    const auto now = SteadyClock::now();
+    const auto now = clock_.SteadyNow();
     if (const auto fresh_due = link_.FreshSessionDue()) {
       if (now < *fresh_due) {
         co_await WaitForWake(*fresh_due);
@@ -60,7 +61,7 @@ asio::awaitable<void> Dialer::Loop(std::shared_ptr<void> /*keep_alive*/) {
       }
       Debug("re-handshaking for fresh session keys");
       if (!co_await DialRound(std::move(*target))) {
-        co_await WaitForWake(SteadyClock::now() + backoff_.Next());
+        co_await WaitForWake(clock_.SteadyNow() + backoff_.Next());
       }
       continue;
     }
@@ -70,15 +71,13 @@ asio::awaitable<void> Dialer::Loop(std::shared_ptr<void> /*keep_alive*/) {
     }
     const bool dialed = co_await DialRound(std::move(*target));
     // Not up despite the round (the session was refused or closed at once): back off.
-    if (!dialed && !link_.FreshSessionDue()) next_dial_at_ = SteadyClock::now() + backoff_.Next();
+    if (!dialed && !link_.FreshSessionDue()) next_dial_at_ = clock_.SteadyNow() + backoff_.Next();
   }
   running_ = false;
 }
 
-asio::awaitable<void> Dialer::WaitForWake(SteadyClock::time_point deadline) {
-  boost::system::error_code ec;
-  signal_.expires_at(deadline);
-  co_await signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+asio::awaitable<void> Dialer::WaitForWake(core::SteadyTime deadline) {
+  co_await wake_.WaitUntil(deadline);  // Fired or woken: the loop re-plans either way.
 }
 
 bool Dialer::StillTargets(const crypto::PublicKey& partner_key) const {
@@ -102,7 +101,7 @@ asio::awaitable<bool> Dialer::DialRound(DialTarget target) {
 
 asio::awaitable<Result<DialedConnection>> Dialer::Handshake(std::string candidate,
                                                             crypto::PublicKey partner_key) {
-  OutboundAttempt attempt(io_, handshaking_, options_.handshake_timeout);
+  OutboundAttempt attempt(io_, handshaking_, clock_, options_.handshake_timeout);
   auto timed_out = [&] {
     return Unavailable("no answer within " + std::to_string(options_.handshake_timeout.count()) +
                        " ms");

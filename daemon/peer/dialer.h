@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/clock.h"
+#include "daemon/core/timer.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
 #include "daemon/noise/handshake_state.h"
@@ -64,14 +66,15 @@ class Dialer {
     virtual std::optional<DialTarget> DialTargetNow() const = 0;
     // nullopt while no session is live; otherwise when the live one wants replacing by
     // a fresh one (time_point::max(): never, until woken).
-    virtual std::optional<std::chrono::steady_clock::time_point> FreshSessionDue() const = 0;
+    virtual std::optional<core::SteadyTime> FreshSessionDue() const = 0;
     // One session out: `connection` came from `candidate` and answered as the target.
     virtual void OnDialed(const std::string& candidate, DialedConnection connection) = 0;
   };
 
-  // `identity`, `link`, `handshaking` and `logger` must outlive the dialer.
+  // `identity`, `link`, `handshaking`, `clock` and `logger` must outlive the dialer.
   Dialer(boost::asio::io_context& io, const crypto::KeyPair& identity, Link& link,
-         HandshakingSockets& handshaking, log::Logger& logger, DialerOptions options);
+         HandshakingSockets& handshaking, const core::Clock& clock, log::Logger& logger,
+         DialerOptions options);
   Dialer(const Dialer&) = delete;
   Dialer& operator=(const Dialer&) = delete;
 
@@ -83,7 +86,7 @@ class Dialer {
   // A session became the live one: the backoff starts over, and the loop re-plans.
   void AfterUp();
   // Re-plan now: the target or the live session changed.
-  void Wake() { signal_.cancel(); }
+  void Wake() { wake_.Cancel(); }
   // No more rounds, link calls or logging; attempts under way fail as "stopped".
   void Stop();
 
@@ -94,7 +97,7 @@ class Dialer {
   boost::asio::awaitable<Result<DialedConnection>> Handshake(std::string candidate,
                                                              crypto::PublicKey partner_key);
   // Sleeps until `deadline` or Wake, whichever is first.
-  boost::asio::awaitable<void> WaitForWake(std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<void> WaitForWake(core::SteadyTime deadline);
   bool StillTargets(const crypto::PublicKey& partner_key) const;
   void Debug(const std::string& line) {
     if (!stopped_) logger_.Debug("peer: " + line);
@@ -104,12 +107,13 @@ class Dialer {
   const crypto::KeyPair& identity_;
   Link& link_;
   HandshakingSockets& handshaking_;
+  const core::Clock& clock_;
   log::Logger& logger_;
   const DialerOptions options_;
   Backoff backoff_;
-  boost::asio::steady_timer signal_;  // Timer as signal: cancelled to wake the loop.
+  core::Timer wake_;  // The loop's sleep until its next step; cancelled to wake it.
   bool running_ = false;
-  std::chrono::steady_clock::time_point next_dial_at_{};
+  core::SteadyTime next_dial_at_{};
   bool stopped_ = false;
 };
 

@@ -5,11 +5,11 @@
 namespace inmost::peer {
 
 OutboundAttempt::OutboundAttempt(boost::asio::io_context& io, HandshakingSockets& handshaking,
-                                 std::chrono::milliseconds timeout)
+                                 const core::Clock& clock, std::chrono::milliseconds timeout)
     : socket_(io),
       resolver_(io),
       tracked_(handshaking, socket_),
-      deadline_(io.get_executor(), timeout, [this] {
+      deadline_(io.get_executor(), clock, timeout, [this] {
         resolver_.cancel();
         CloseQuietly(socket_);
       }) {}

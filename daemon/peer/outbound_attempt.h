@@ -17,7 +17,7 @@ namespace inmost::peer {
 class OutboundAttempt {
  public:
   OutboundAttempt(boost::asio::io_context& io, HandshakingSockets& handshaking,
-                  std::chrono::milliseconds timeout);
+                  const core::Clock& clock, std::chrono::milliseconds timeout);
   OutboundAttempt(const OutboundAttempt&) = delete;
   OutboundAttempt& operator=(const OutboundAttempt&) = delete;
 

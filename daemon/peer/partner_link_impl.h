@@ -77,7 +77,7 @@ class PartnerLink::Impl final : public Session::Observer,
 
   // Dialer::Link
   std::optional<DialTarget> DialTargetNow() const override;
-  std::optional<std::chrono::steady_clock::time_point> FreshSessionDue() const override;
+  std::optional<core::SteadyTime> FreshSessionDue() const override;
   void OnDialed(const std::string& candidate, DialedConnection connection) override;
 
  private:
@@ -136,7 +136,7 @@ class PartnerLink::Impl final : public Session::Observer,
   // A refused handshake, logged at most once a second (with a count of the ones
   // left out), so that a flood of them cannot flood the log.
   void WarnRefused(const std::string& line) {
-    auto now = std::chrono::steady_clock::now();
+    const core::SteadyTime now = clock_.SteadyNow();
     if (now < next_refusal_log_) {
       ++refusals_not_logged_;
       return;
@@ -156,7 +156,7 @@ class PartnerLink::Impl final : public Session::Observer,
   const core::Clock& clock_;
   log::Logger& logger_;
   const LinkOptions options_;
-  std::chrono::steady_clock::time_point next_refusal_log_{};
+  core::SteadyTime next_refusal_log_{};
   uint64_t refusals_not_logged_ = 0;
 
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -14,7 +14,6 @@ namespace inmost::peer {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -97,8 +96,8 @@ asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self) 
     if (stopped_ || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       Warning("accept failed: " + ec.message());
-      asio::steady_timer pause(io_, kAcceptErrorPause);
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      core::Timer pause(io_, clock_);
+      co_await pause.WaitFor(kAcceptErrorPause);
       continue;
     }
     if (pending_handshakes() >= options_.max_pending_handshakes) {
@@ -115,7 +114,7 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
                                                        tcp::socket socket) {
   DecrementOnExit pending(pending_inbound_);
   TrackedSocket tracked(handshaking_, socket);
-  Deadline deadline(socket.get_executor(), options_.handshake_timeout,
+  Deadline deadline(socket.get_executor(), clock_, options_.handshake_timeout,
                     [&socket] { CloseQuietly(socket); });
   boost::system::error_code ec;
   const tcp::endpoint remote_endpoint = socket.remote_endpoint(ec);
@@ -136,7 +135,7 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
     Debug("dropped a hello from " + remote + ": " + hello.status().message());
     co_return;
   }
-  if (!rate_limiter_.Allow(remote_endpoint.address(), SteadyClock::now())) {
+  if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
     Debug("dropped a hello from " + remote + ": too many handshakes from that address");
     co_return;
   }

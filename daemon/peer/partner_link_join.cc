@@ -72,7 +72,7 @@ asio::awaitable<Result<core::Partner>> PartnerLink::Impl::Join(std::shared_ptr<I
 
 asio::awaitable<PartnerLink::Impl::JoinAttempt> PartnerLink::Impl::JoinAt(
     std::string address, const JoinRequest& request) {
-  OutboundAttempt attempt(io_, handshaking_, options_.handshake_timeout);
+  OutboundAttempt attempt(io_, handshaking_, clock_, options_.handshake_timeout);
   Status connected = co_await attempt.Connect(address, options_.proxy);
   if (!connected.ok()) co_return JoinAttempt{connected, attempt.timed_out()};
   wire::FrameDecoder decoder;

@@ -12,7 +12,6 @@ namespace inmost::peer {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<Session> PartnerLink::Impl::NewSession(tcp::socket socket,
                                                        wire::FrameDecoder decoder,
@@ -21,7 +20,7 @@ std::shared_ptr<Session> PartnerLink::Impl::NewSession(tcp::socket socket,
                                                        const crypto::PublicKey& initiator_key) {
   auto session = std::make_shared<Session>(std::move(socket), std::move(decoder), std::move(keys),
                                            role, initiator_key, next_session_id_++,
-                                           weak_from_this(), SessionOptionsFromLink());
+                                           weak_from_this(), clock_, SessionOptionsFromLink());
   sessions_.push_back(session);
   session->Start();
   return session;
@@ -206,11 +205,11 @@ std::optional<DialTarget> PartnerLink::Impl::DialTargetNow() const {
   return DialTarget{partner_->static_key, partner_->addresses};
 }
 
-std::optional<SteadyClock::time_point> PartnerLink::Impl::FreshSessionDue() const {
+std::optional<core::SteadyTime> PartnerLink::Impl::FreshSessionDue() const {
   if (!IsUp()) return std::nullopt;
   // Only the lower key re-handshakes, so the two sides never race to do it.
   if (!partner_ || !(identity_.public_key < partner_->static_key)) {
-    return SteadyClock::time_point::max();
+    return core::SteadyTime::max();
   }
   return live_->established_at() + options_.rehandshake_after;
 }

@@ -20,7 +20,7 @@ inline constexpr size_t kMaxTrackedSources = 4096;
 
 class HelloRateLimiter {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
+  using TimePoint = core::SteadyTime;  // A Clock's SteadyNow() (core/clock.h).
 
   HelloRateLimiter(double rate_per_second = kDefaultHelloRatePerSecond,
                    double burst = kDefaultHelloBurst, size_t max_sources = kMaxTrackedSources);

@@ -23,7 +23,7 @@ std::string Millis(std::chrono::milliseconds duration) {
 
 Session::Session(tcp::socket socket, wire::FrameDecoder decoder, noise::TransportKeys keys,
                  Role role, const crypto::PublicKey& initiator_key, uint64_t id,
-                 std::weak_ptr<Observer> observer, SessionOptions options)
+                 std::weak_ptr<Observer> observer, const core::Clock& clock, SessionOptions options)
     : socket_(std::move(socket)),
       decoder_(std::move(decoder)),
       keys_(std::move(keys)),
@@ -31,15 +31,16 @@ Session::Session(tcp::socket socket, wire::FrameDecoder decoder, noise::Transpor
       initiator_key_(initiator_key),
       id_(id),
       observer_(std::move(observer)),
+      clock_(clock),
       options_(options),
       read_buffer_(kSessionReadChunk),
       write_signal_(socket_.get_executor()),
-      watchdog_timer_(socket_.get_executor()) {}
+      watchdog_timer_(socket_.get_executor(), clock) {}
 
 void Session::Start() {
   if (started_) return;
   started_ = true;
-  const auto now = Clock::now();
+  const auto now = clock_.SteadyNow();
   started_at_ = now;
   last_received_ = now;
   last_sent_ = now;
@@ -93,7 +94,7 @@ bool Session::Send(const PeerMessage& message) {
   }
   queued_bytes_ += frame->size();
   write_queue_.push_back(std::move(*frame));
-  last_sent_ = Clock::now();
+  last_sent_ = clock_.SteadyNow();
   write_signal_.cancel();
   return true;
 }
@@ -103,7 +104,7 @@ void Session::Close(std::string reason) {
   open_ = false;
   CloseQuietly(socket_);
   write_signal_.cancel();
-  watchdog_timer_.cancel();
+  watchdog_timer_.Cancel();
   write_queue_.clear();
   queued_bytes_ = 0;
   // Posted, so that a Close inside Send never calls back into whoever called Send.
@@ -115,9 +116,9 @@ void Session::Close(std::string reason) {
 void Session::Retire(std::chrono::milliseconds linger) {
   if (!open_ || retired_) return;
   retired_ = true;
-  retire_deadline_ = Clock::now() + linger;
+  retire_deadline_ = clock_.SteadyNow() + linger;
   write_signal_.cancel();    // The writer flushes, then half-closes.
-  watchdog_timer_.cancel();  // The watchdog stops keepalives and enforces `linger`.
+  watchdog_timer_.Cancel();  // The watchdog stops keepalives and enforces `linger`.
 }
 
 asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> /*keep_alive*/) {
@@ -148,7 +149,7 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> /*keep_alive*/)
       Close("read failed: " + ec.message());
       co_return;
     }
-    last_received_ = Clock::now();
+    last_received_ = clock_.SteadyNow();
     decoder_.Feed(std::span<const uint8_t>(read_buffer_.data(), n));
   }
 }
@@ -180,7 +181,7 @@ bool Session::DrainFrames() {
     }
     if (!confirmed_) {
       confirmed_ = true;
-      established_at_ = Clock::now();
+      established_at_ = clock_.SteadyNow();
       observer->OnSessionConfirmed(*this);
       if (!open_) return false;
     }
@@ -235,15 +236,13 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> /*keep_alive*/
 
 asio::awaitable<void> Session::Watchdog(std::shared_ptr<Session> /*keep_alive*/) {
   while (open_) {
-    const auto now = Clock::now();
-    boost::system::error_code ec;
+    const auto now = clock_.SteadyNow();
     if (retired_) {
       if (now >= retire_deadline_) {
         Close(close_when_flushed_ ? *close_when_flushed_ : "retired");
         co_return;
       }
-      watchdog_timer_.expires_at(retire_deadline_);
-      co_await watchdog_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await watchdog_timer_.WaitUntil(retire_deadline_);
       continue;
     }
     if (!confirmed_ && now - started_at_ >= options_.confirm_timeout) {
@@ -262,8 +261,7 @@ asio::awaitable<void> Session::Watchdog(std::shared_ptr<Session> /*keep_alive*/)
     auto next =
         std::min(last_received_ + options_.dead_after, last_sent_ + options_.keepalive_interval);
     if (!confirmed_) next = std::min(next, started_at_ + options_.confirm_timeout);
-    watchdog_timer_.expires_at(next);
-    co_await watchdog_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await watchdog_timer_.WaitUntil(next);
   }
 }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/clock.h"
+#include "daemon/core/timer.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/noise/handshake_state.h"
@@ -65,10 +67,11 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   // `socket` is connected and `decoder` holds whatever arrived after the handshake.
-  // `initiator_key` is the static key of the side that sent message 1.
+  // `initiator_key` is the static key of the side that sent message 1. The watchdog's
+  // times are on `clock`, which must outlive the session.
   Session(boost::asio::ip::tcp::socket socket, wire::FrameDecoder decoder,
           noise::TransportKeys keys, Role role, const crypto::PublicKey& initiator_key, uint64_t id,
-          std::weak_ptr<Observer> observer, SessionOptions options);
+          std::weak_ptr<Observer> observer, const core::Clock& clock, SessionOptions options);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -95,16 +98,14 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t id() const { return id_; }
   Role role() const { return role_; }
   const crypto::PublicKey& initiator_key() const { return initiator_key_; }
-  // When the session was confirmed (initiator: when it started).
-  std::chrono::steady_clock::time_point established_at() const { return established_at_; }
+  // When the session was confirmed (initiator: when it started), on its clock.
+  core::SteadyTime established_at() const { return established_at_; }
   // Endpoints as "host:port", captured at Start.
   const std::string& local_address() const { return local_address_; }
   const std::string& remote_address() const { return remote_address_; }
   const boost::asio::ip::tcp::endpoint& local_endpoint() const { return local_endpoint_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   boost::asio::awaitable<void> ReadLoop(std::shared_ptr<Session> keep_alive);
   boost::asio::awaitable<void> WriteLoop(std::shared_ptr<Session> keep_alive);
   boost::asio::awaitable<void> Watchdog(std::shared_ptr<Session> keep_alive);
@@ -118,13 +119,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const crypto::PublicKey initiator_key_;
   const uint64_t id_;
   std::weak_ptr<Observer> observer_;
+  const core::Clock& clock_;
   const SessionOptions options_;
 
   std::vector<uint8_t> read_buffer_;
   std::deque<crypto::Bytes> write_queue_;  // Encoded frames.
   size_t queued_bytes_ = 0;
   boost::asio::steady_timer write_signal_;  // Cancelled to wake the writer.
-  boost::asio::steady_timer watchdog_timer_;
+  core::Timer watchdog_timer_;
 
   bool open_ = true;
   bool started_ = false;
@@ -132,11 +134,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool retired_ = false;
   uint64_t messages_sent_ = 0;
   uint64_t messages_received_ = 0;
-  Clock::time_point started_at_{};
-  Clock::time_point established_at_{};
-  Clock::time_point last_received_{};
-  Clock::time_point last_sent_{};
-  Clock::time_point retire_deadline_{};
+  core::SteadyTime started_at_{};
+  core::SteadyTime established_at_{};
+  core::SteadyTime last_received_{};
+  core::SteadyTime last_sent_{};
+  core::SteadyTime retire_deadline_{};
   // Set when the partner hung up while we still had frames queued: close once they are out.
   std::optional<std::string> close_when_flushed_;
   boost::asio::ip::tcp::endpoint local_endpoint_;

@@ -11,14 +11,13 @@ namespace inmost::peer {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Deadline::Deadline(const asio::any_io_executor& executor, std::chrono::milliseconds timeout,
-                   std::function<void()> on_expire)
-    : timer_(executor), state_(std::make_shared<State>()) {
+Deadline::Deadline(const asio::any_io_executor& executor, const core::Clock& clock,
+                   std::chrono::milliseconds timeout, std::function<void()> on_expire)
+    : timer_(executor, clock), state_(std::make_shared<State>()) {
   state_->on_expire = std::move(on_expire);
-  timer_.expires_after(timeout);
   // The handler holds the state, not `this`: it may run after this Deadline is gone.
-  timer_.async_wait([state = state_](const boost::system::error_code& ec) {
-    if (ec || !state->armed) return;
+  timer_.AsyncWaitFor(timeout, [state = state_](bool fired) {
+    if (!fired || !state->armed) return;
     state->armed = false;
     state->expired = true;
     state->on_expire();
@@ -27,7 +26,7 @@ Deadline::Deadline(const asio::any_io_executor& executor, std::chrono::milliseco
 
 Deadline::~Deadline() {
   Disarm();
-  timer_.cancel();
+  timer_.Cancel();
 }
 
 void Deadline::Disarm() {

@@ -11,6 +11,8 @@
 #include <span>
 #include <string>
 
+#include "daemon/core/clock.h"
+#include "daemon/core/timer.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/peer/asio.h"
 #include "daemon/wire/frame.h"
@@ -21,12 +23,13 @@ namespace inmost::peer {
 // Bytes asked of the socket per read during a handshake; handshake frames are small.
 inline constexpr size_t kHandshakeReadChunk = 4096;
 
-// Runs `on_expire` once if it is still armed when `timeout` has passed. Disarmed by
-// Disarm() or destruction, so it never calls back into a finished coroutine frame.
+// Runs `on_expire` once if it is still armed when `timeout` has passed on `clock`.
+// Disarmed by Disarm() or destruction, so it never calls back into a finished
+// coroutine frame.
 class Deadline {
  public:
-  Deadline(const boost::asio::any_io_executor& executor, std::chrono::milliseconds timeout,
-           std::function<void()> on_expire);
+  Deadline(const boost::asio::any_io_executor& executor, const core::Clock& clock,
+           std::chrono::milliseconds timeout, std::function<void()> on_expire);
   ~Deadline();
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
@@ -40,7 +43,7 @@ class Deadline {
     bool expired = false;
     std::function<void()> on_expire;
   };
-  boost::asio::steady_timer timer_;
+  core::Timer timer_;
   std::shared_ptr<State> state_;  // Shared with the timer's handler.
 };
 

@@ -12,6 +12,7 @@
 
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/durable_dir.h"
+#include "daemon/store/lock_holder.h"
 #include "daemon/store/migrations.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
@@ -182,7 +183,19 @@ Status SealedStore::OpenDbLocked(bool create) const {
   options.write_buffer_size = kWriteBufferBytes;
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir_.string(), &db);
-  if (!s.ok()) return FromLevelDb(s, "open the store at " + dir_.string());
+  if (!s.ok()) {
+    if (auto holder = FindLockHolder(dir_ / "LOCK")) {
+      const std::string pid = std::to_string(holder->pid);
+      if (holder->program == "inmostd") {
+        return FailedPrecondition("inmostd is already running with this data directory (pid " +
+                                  pid + "); stop it first or use another --data-dir");
+      }
+      return FailedPrecondition(
+          "the store at " + dir_.string() + " is in use by another program (pid " + pid + ", " +
+          (holder->program.empty() ? "unknown" : holder->program) + "); stop it first");
+    }
+    return FromLevelDb(s, "open the store at " + dir_.string());
+  }
   db_.reset(db);
   // Every open renames a new CURRENT into place, and LevelDB syncs the folder only for
   // a new MANIFEST, before that rename; a new store's folder is a new name in the

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "inmost/control.pb.h"
@@ -44,7 +45,9 @@ class Client {
 
   // Writes `request` without waiting for its response, so several requests can be
   // in flight (pipelining); returns the request's id. Read the responses, which
-  // come in request order, with ReadResponse().
+  // come in request order, with ReadResponse(). A request the daemon refuses
+  // before it has all of it (over its size limit) is answered all the same: its
+  // error response is the next ReadResponse(), and the connection is closed.
   Result<uint64_t> Post(const control::Request& request);
 
   // Blocks for the next response on this connection (events that arrive meanwhile
@@ -73,6 +76,7 @@ class Client {
   int fd_ = -1;
   uint64_t next_request_id_ = 1;
   std::deque<control::Event> buffered_events_;
+  std::optional<control::Response> refusal_;  // The answer to a request cut short.
 };
 
 }  // namespace inmost

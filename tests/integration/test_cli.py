@@ -248,6 +248,21 @@ class CliTest(IntegrationTest):
         self.assertExit(r, 1, "inmost unpair --yes while unpaired")
         self.assertTrue(alice.running())
 
+    def test_texts_too_long_are_refused_with_the_limit(self):
+        alice = self.make_daemon("alice")
+        # Over the text limit: the daemon's reason.
+        r = alice.cli("send", "-", input="x" * 200_000)
+        self.assertExit(r, 1, "inmost send - (200 KB)")
+        self.assertIn("60000", r.stderr)
+        # Over the request limit, so the daemon closes mid-write: still its reason,
+        # not the broken pipe the client saw.
+        r = alice.cli("send", "-", input="x" * 2_000_000)
+        self.assertExit(r, 1, "inmost send - (2 MB)")
+        self.assertIn("over inmostd's limit of 1048576 bytes; send something this large as "
+                      "a file", r.stderr)
+        self.assertNotIn("Broken pipe", r.stderr)
+        self.assertEqual(alice.status()["unacknowledged"], "0")  # Nothing was accepted.
+
     def test_unpair_needs_yes(self):
         alice = self.make_daemon("alice")
         bob = self.make_daemon("bob")
@@ -279,6 +294,38 @@ class DaemonCommandLineTest(IntegrationTest):
         self.assertExit(r, 2, "inmostd run --no-such-option")
         r = self.run_daemon("run", "--keepalive-ms", "0")
         self.assertExit(r, 2, "inmostd run --keepalive-ms 0")
+        # The help lists the exit codes it just gave (the README says it does).
+        r = self.run_daemon("--help")
+        exit_codes = r.stdout[r.stdout.index("Exit codes:"):]
+        for code in ("0  success", "1  failed", "2  usage error"):
+            self.assertIn(code, exit_codes)
+
+    def test_a_second_daemon_on_the_same_data_dir_names_the_first(self):
+        alice = self.make_daemon("alice")
+        r = self.run_daemon("run", "--data-dir", alice.data_dir, "--listen", "127.0.0.1:0")
+        self.assertExit(r, 1, "a second inmostd run on alice's data dir")
+        self.assertEqual(
+            r.stderr.strip().splitlines()[-1],
+            f"inmostd: inmostd is already running with this data directory "
+            f"(pid {alice.proc.pid}); stop it first or use another --data-dir")
+        self.assertEqual(alice.status()["paired"], False)  # The first keeps serving.
+
+    def test_version_names_the_release_and_the_revision(self):
+        with open(os.path.join(harness.ROOT, "CMakeLists.txt")) as f:
+            release = re.search(r"project\(inmost VERSION (\S+)", f.read()).group(1)
+        head = subprocess.run(["git", "-C", harness.ROOT, "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True)
+        revision = head.stdout.strip() if head.returncode == 0 else "unknown"
+        for program, args in (("inmostd", [harness.INMOSTD, "--version"]),
+                              ("inmostd", [harness.INMOSTD, "version"]),
+                              ("inmost", [INMOST, "--version"])):
+            r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+            self.assertExit(r, 0, " ".join([program] + args[1:]))
+            self.assertRegex(r.stdout, r"^%s %s \(git (%s(-modified)?)\)\n$"
+                             % (program, re.escape(release), re.escape(revision)))
+            self.assertEqual(r.stderr, "")
+        r = subprocess.run([INMOST, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertIn("--version", r.stdout)
 
     def test_data_dir_is_private(self):
         d = self.make_daemon("alice", start=False)  # init() checks the 0700 mode

@@ -795,13 +795,17 @@ class EnvelopeTest(IntegrationTest):
         first = random_body("scheduled")
         cancelled = random_body("cancelled")
         send_at = now_ms() + 4000
+        written_from = now_ms()
         s1 = alice.rpc("send", {"text": first, "send_at_unix_ms": send_at})["id"]
         s2_at = now_ms() + 4500
         s2 = alice.rpc("send", {"text": cancelled, "send_at_unix_ms": s2_at})["id"]
+        written_by = now_ms()
         for i, at in ((s1, send_at), (s2, s2_at)):
             m = alice.entry(i)
             self.assertEqual(m["state"], "SCHEDULED", m)
             self.assertEqual(str(m["send_at_unix_ms"]), str(at), m)
+            # When it was written: a cancelled one is shown then, not at its send time.
+            self.assertTrue(written_from <= int(m["written_at_unix_ms"]) <= written_by, m)
         alice.rpc("retract", {"id": s2})
         self.assertEqual(alice.entry(s2)["state"], "CANCELLED")
         self.assertIn(s1, ids(alice.rpc("envelopes", {})["messages"]))

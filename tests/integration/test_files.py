@@ -715,6 +715,12 @@ class FileTest(IntegrationTest):
         r = bob.cli("save", b_id, "--to", into)
         self.assertExit(r, 0, "inmost save ID --to DIR")
         self.assertEqual(sha256_file(os.path.join(into, "sunset.jpg")), sha)
+        # Again into the same folder: the name there is kept, this copy gets the next.
+        r = bob.cli("save", b_id, "--to", into)
+        self.assertExit(r, 0, "inmost save ID --to DIR, a second time")
+        self.assertIn("sunset (1).jpg", r.stdout)
+        self.assertEqual(sorted(os.listdir(into)), ["sunset (1).jpg", "sunset.jpg"])
+        self.assertEqual(sha256_file(os.path.join(into, "sunset (1).jpg")), sha)
 
     def test_surprising_names_are_saved_safely_and_shown_as_sent(self):
         """A partner's name that would hide the file (.bashrc) or read other than it is

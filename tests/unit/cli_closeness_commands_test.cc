@@ -314,8 +314,14 @@ TEST_F(CliClosenessCommands, UnpairSendStatus) {
   EXPECT_TRUE(LastRequest().send().urgent());
   EXPECT_EQ(LastRequest().send().text(), "call me");
   EXPECT_TRUE(OutHas("urgent")) << out_.str();
-  ASSERT_EQ(Cli({"send", "--urgent", "--gentle", "x"}), cli::kExitOk);
-  EXPECT_TRUE(LastRequest().send().urgent() && LastRequest().send().gentle());
+  // What the help says is what the daemon takes: only a plain text is urgent.
+  ExpectUsageError({"send", "--urgent", "--gentle", "x"},
+                   "--urgent goes only with a plain text, not with --gentle");
+  ExpectUsageError({"send", "--urgent", "--file", "/etc/hostname"},
+                   "--urgent goes only with a plain text, not with --file");
+  ASSERT_EQ(Cli({"send", "--help"}), cli::kExitOk);
+  EXPECT_TRUE(OutHas("With --urgent a plain text (no --file, none of those five options)"))
+      << out_.str();
   ASSERT_EQ(Cli({"send", "not urgent"}), cli::kExitOk);
   EXPECT_FALSE(LastRequest().send().urgent());
 

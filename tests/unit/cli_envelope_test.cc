@@ -394,8 +394,16 @@ TEST(CliEnvelopeFormat, ScheduledAndCancelled) {
   EXPECT_EQ(Format(scheduled),
             "[2027-02-15 09:00] you: good morning  (#20 scheduled for 2027-02-15 09:00 (in 1d "
             "1h), cancel with: inmost cancel 20)");
+  // Cancelled, it shows when it was written (if the store recorded it), not when it
+  // was to leave.
   scheduled.set_state(Message::CANCELLED);
-  EXPECT_EQ(Format(scheduled), "[2027-02-15 09:00] you: good morning  (#20 cancelled: never sent)");
+  EXPECT_EQ(Format(scheduled),
+            "[2027-02-15 09:00] you: good morning  (#20 cancelled: never sent; it was for "
+            "2027-02-15 09:00)");
+  scheduled.set_written_at_unix_ms(kNow - kHour);
+  EXPECT_EQ(Format(scheduled),
+            "[2027-02-14 07:00] you: good morning  (#20 cancelled: never sent; it was for "
+            "2027-02-15 09:00)");
 }
 
 TEST(CliEnvelopeFormat, ChatEvents) {

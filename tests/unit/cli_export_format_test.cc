@@ -121,6 +121,34 @@ TEST(CliExportFormat, Markdown) {
   ExpectNoUnreadBody(markdown);
 }
 
+TEST(CliExportFormat, FilesByNameAndCancelledMessagesWhenWritten) {
+  test::UtcTest utc;
+  Message photo = At(1, Message::INCOMING, kNow, "tonight");
+  photo.set_kind(Message::FILE);
+  photo.mutable_file()->set_name("sunset.jpg");
+  photo.mutable_file()->set_type("image/jpeg");
+  photo.mutable_file()->set_size(2516582);
+  photo.mutable_file()->set_bytes_done(2516582);
+  photo.mutable_file()->set_state(control::Attachment::RECEIVED);
+  // Written at 09:30, to leave next year, cancelled: it never left.
+  Message cancelled = At(2, Message::OUTGOING, 0, "happy new year");
+  cancelled.set_state(Message::CANCELLED);
+  cancelled.set_written_at_unix_ms(kNow + kHour + kHour / 2);
+  cancelled.set_send_at_unix_ms(1830297600000);  // 2028-01-01T00:00:00Z
+  Message later = At(3, Message::OUTGOING, kNow + 2 * kHour, "see you");
+  ExportOptions options;
+  options.exported_at_unix_ms = kNow + 4 * kHour;
+  std::string markdown = cli::RenderExport({photo, cancelled, later}, options);
+  EXPECT_NE(markdown.find("\n**Partner** 08:00 — 📎 sunset.jpg (2.4 MiB, image/jpeg) — tonight\n"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("\n**You** 09:30 — happy new year (cancelled: never sent; it was for "
+                          "2028-01-01 00:00)\n\n**You** 10:00 — see you\n"),
+            std::string::npos)
+      << markdown;
+  EXPECT_EQ(markdown.find("## 2028"), std::string::npos) << markdown;
+}
+
 TEST(CliExportFormat, Json) {
   test::UtcTest utc;
   std::string json = Render(ExportFormat::kJson);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "daemon/control/control_server.h"
+#include "daemon/core/clock.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/log/logger.h"
 #include "tests/unit/temp_dir.h"
@@ -47,8 +48,8 @@ class ControlServerFixture : public ::testing::Test {
 
   // Starts the server with `limits` and its io_context thread.
   void StartServer(control::ControlLimits limits = {}) {
-    server_ = std::make_unique<control::ControlServer>(io_, socket_path_, handler(), hub_, logger_,
-                                                       limits);
+    server_ = std::make_unique<control::ControlServer>(io_, socket_path_, handler(), hub_, clock_,
+                                                       logger_, limits);
     Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started.ToString();
     loop_ = std::thread([this] { io_.run(); });
@@ -95,6 +96,7 @@ class ControlServerFixture : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
   core::EventHub hub_;
+  core::SystemClock clock_;
   std::ostringstream log_;  // Written on the loop thread only; never read concurrently.
   log::Logger logger_{log_, log::Level::kDebug};
   std::unique_ptr<control::ControlServer> server_;

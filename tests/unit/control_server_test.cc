@@ -481,13 +481,13 @@ TEST_F(ControlServerTest, StaleSocketIsReplacedButALiveOneIsNot) {
   ASSERT_TRUE(client.WriteRequest(StatusRequestWithId(1)));
   EXPECT_TRUE(client.ReadFrame());
 
-  ControlServer second(io_, socket_path_, handler_, hub_, logger_);
+  ControlServer second(io_, socket_path_, handler_, hub_, clock_, logger_);
   EXPECT_EQ(second.Start().code(), Code::kAlreadyExists);
 }
 
 TEST_F(ControlServerTest, RefusesToReplaceAFileThatIsNotASocket) {
   { std::ofstream(socket_path_) << "precious"; }
-  ControlServer server(io_, socket_path_, handler_, hub_, logger_);
+  ControlServer server(io_, socket_path_, handler_, hub_, clock_, logger_);
   EXPECT_EQ(server.Start().code(), Code::kFailedPrecondition);
   EXPECT_TRUE(std::filesystem::is_regular_file(socket_path_));
 }

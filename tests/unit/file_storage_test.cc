@@ -114,6 +114,9 @@ ReceivedBlob MakeBlob(const std::filesystem::path& dir, const std::string& conte
   return made;
 }
 
+constexpr core::NameTaken kRefuse = core::NameTaken::kRefuse;
+constexpr core::NameTaken kNextFree = core::NameTaken::kNextFree;
+
 std::string ReadAll(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -125,14 +128,43 @@ TEST(ReceivedFile, SavesExactlyWhatWasSent) {
   for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7);
   ReceivedBlob blob = MakeBlob(dir.path(), content);
   auto to = dir.path() / "saved.bin";
-  ASSERT_TRUE(core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, to).ok());
+  auto saved = core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, to, kRefuse);
+  ASSERT_TRUE(saved.ok()) << saved.status().message();
+  EXPECT_EQ(*saved, to);
   EXPECT_EQ(ReadAll(to), content);
   struct stat st {};
   ASSERT_EQ(::stat(to.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   // Never over an existing file.
-  EXPECT_EQ(core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, to).code(),
-            Code::kAlreadyExists);
+  EXPECT_EQ(
+      core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, to, kRefuse).status().code(),
+      Code::kAlreadyExists);
+  EXPECT_EQ(ReadAll(to), content);
+}
+
+TEST(ReceivedFile, ItsOwnNameTakenGetsTheNextFreeNumber) {
+  test::TempDir dir;
+  ReceivedBlob blob = MakeBlob(dir.path(), "a photo of the sea");
+  const auto pic = dir.path() / "pic.png";
+  for (const char* expected : {"pic.png", "pic (1).png", "pic (2).png"}) {
+    auto saved = core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, pic, kNextFree);
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    EXPECT_EQ(*saved, dir.path() / expected);
+    EXPECT_EQ(ReadAll(*saved), "a photo of the sea");
+  }
+  // No extension, or a name that is all extension: the number goes at the end.
+  const auto notes = dir.path() / "notes";
+  for (const char* expected : {"notes", "notes (1)"}) {
+    auto saved = core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, notes, kNextFree);
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    EXPECT_EQ(*saved, dir.path() / expected);
+  }
+  const auto dotfile = dir.path() / ".profile";
+  ASSERT_TRUE(
+      core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, dotfile, kNextFree).ok());
+  auto second = core::SaveReceivedFile(blob.path, blob.key.span(), blob.record, dotfile, kNextFree);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(*second, dir.path() / ".profile (1)");
 }
 
 TEST(ReceivedFile, AWrongHashOrKeySavesNothing) {
@@ -141,14 +173,18 @@ TEST(ReceivedFile, AWrongHashOrKeySavesNothing) {
   auto to = dir.path() / "saved.bin";
   records::FileRecord tampered = blob.record;
   tampered.mutable_file_hash()->at(0) ^= 1;
-  EXPECT_EQ(core::SaveReceivedFile(blob.path, blob.key.span(), tampered, to).code(),
-            Code::kCorruption);
+  EXPECT_EQ(
+      core::SaveReceivedFile(blob.path, blob.key.span(), tampered, to, kRefuse).status().code(),
+      Code::kCorruption);
   EXPECT_FALSE(std::filesystem::exists(to));
   crypto::SecretBytes other = crypto::NewFileKey();
-  EXPECT_EQ(core::SaveReceivedFile(blob.path, other.span(), blob.record, to).code(),
-            Code::kAuthenticationFailed);
+  EXPECT_EQ(
+      core::SaveReceivedFile(blob.path, other.span(), blob.record, to, kRefuse).status().code(),
+      Code::kAuthenticationFailed);
   EXPECT_FALSE(std::filesystem::exists(to));
-  EXPECT_EQ(core::SaveReceivedFile(dir.path() / "gone", blob.key.span(), blob.record, to).code(),
+  EXPECT_EQ(core::SaveReceivedFile(dir.path() / "gone", blob.key.span(), blob.record, to, kRefuse)
+                .status()
+                .code(),
             Code::kNotFound);
 }
 

@@ -590,6 +590,7 @@ TEST_F(PartnerLinkTest, ExpiredInviteIsRefused) {
   EXPECT_EQ(refused.status().code(), Code::kPermissionDenied);
   EXPECT_TRUE(late_inviter.listener.paired.empty());
   EXPECT_TRUE(joiner.listener.paired.empty());
+  RemoveNode(late_inviter);  // Its timers wait on inviter_clock: gone before it.
 }
 
 TEST_F(PartnerLinkTest, PairingAbortsWhenTheInviterCannotMakeItDurable) {

@@ -27,7 +27,7 @@ Envelopes::Envelopes(asio::io_context& io, store::SealedStore& store, GroupCommi
       files_(files),
       clock_(clock),
       log_(log),
-      timer_(io) {
+      timer_(io, clock) {
   conversation_.AddReloadHook([this] { Reload(); });
 }
 
@@ -60,7 +60,7 @@ void Envelopes::Start() {
 
 void Envelopes::Stop() {
   stopped_ = true;
-  timer_.cancel();
+  timer_.Cancel();
 }
 
 control::EnvelopesReply Envelopes::Pending() const {

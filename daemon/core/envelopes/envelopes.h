@@ -9,7 +9,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -24,6 +23,7 @@
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
+#include "daemon/core/timer.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
@@ -149,7 +149,7 @@ class Envelopes {
   FileTransfers& files_;
   const Clock& clock_;
   log::Logger& log_;
-  boost::asio::steady_timer timer_;
+  Timer timer_;
   std::optional<QuestionOfTheDay> daily_;
 
   std::map<uint64_t, records::HistoryEntry> pending_;  // By history id.

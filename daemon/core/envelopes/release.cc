@@ -30,6 +30,7 @@ Result<control::SendReply> Envelopes::Schedule(const control::SendRequest& reque
   entry.set_state(HistoryEntry::SCHEDULED);
   entry.set_text(request.text());
   entry.set_send_at_unix_ms(request.send_at_unix_ms());
+  entry.set_written_at_unix_ms(clock_.NowUnixMs());
   Save(entry);
   ReleaseWhatIsDue();  // A time already past sends at once.
   control::SendReply reply;
@@ -124,14 +125,13 @@ void Envelopes::ArmTimer(std::chrono::milliseconds at_least) {
     if (at && (!next || *at < *next)) next = at;
   }
   if (!next) {
-    timer_.cancel();
+    timer_.Cancel();
     return;
   }
   auto wait = std::max(at_least,
                        std::chrono::milliseconds(std::max<int64_t>(0, *next - clock_.NowUnixMs())));
-  timer_.expires_after(std::min<std::chrono::milliseconds>(wait, kMaxTimerWait));
-  timer_.async_wait([this](const boost::system::error_code& error) {
-    if (!error) ReleaseWhatIsDue();
+  timer_.AsyncWaitFor(std::min<std::chrono::milliseconds>(wait, kMaxTimerWait), [this](bool fired) {
+    if (fired) ReleaseWhatIsDue();
   });
 }
 

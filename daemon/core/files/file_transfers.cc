@@ -39,13 +39,12 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       log_(log),
       files_dir_(std::move(files_dir)),
       limits_(limits),
-      rate_timer_(io),
+      rate_timer_(io, clock),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
   if (limits_.rate_bytes_per_second != 0) {
     // Bursts of a quarter of a second's bytes, and always room for two chunks.
     const double rate = static_cast<double>(limits_.rate_bytes_per_second);
-    rate_.emplace(rate, std::max(rate / 4, 2.0 * crypto::kSealedChunkSize),
-                  std::chrono::steady_clock::now());
+    rate_.emplace(rate, std::max(rate / 4, 2.0 * crypto::kSealedChunkSize), clock_.SteadyNow());
   }
   conversation_.AddReloadHook([this] { Reload(); });
   conversation_.SetEraseHook([this](const HistoryEntry& entry) {
@@ -159,7 +158,7 @@ void FileTransfers::Start() {
 
 void FileTransfers::Stop() {
   stopped_ = true;
-  rate_timer_.cancel();
+  rate_timer_.Cancel();
   sync_signal_.cancel();
 }
 
@@ -290,18 +289,24 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
         : key.status();
   }
   if (!to.is_absolute()) co_return InvalidArgument("give where to save it as an absolute path");
+  // Into a folder, under the file's own name: a name already there is kept, and
+  // this copy gets the next free one, as a browser's downloads do.
   std::error_code ec;
-  if (std::filesystem::is_directory(to, ec)) to /= SafeFileName(file.name());
+  NameTaken taken = NameTaken::kRefuse;
+  if (std::filesystem::is_directory(to, ec)) {
+    to /= SafeFileName(file.name());
+    taken = NameTaken::kNextFree;
+  }
 
   auto shared_key = std::make_shared<crypto::SecretBytes>(std::move(*key));
   const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
-  std::function<Status()> work = [shared_key, blob_path, to, file] {
-    return SaveReceivedFile(blob_path, shared_key->span(), file, to);
+  std::function<Result<std::filesystem::path>()> work = [shared_key, blob_path, to, file, taken] {
+    return SaveReceivedFile(blob_path, shared_key->span(), file, to, taken);
   };
-  Status saved = co_await background_.Run<Status>(work);
-  if (!saved.ok()) co_return saved;
+  auto saved = co_await background_.Run<Result<std::filesystem::path>>(work);
+  if (!saved.ok()) co_return saved.status();
   control::SaveReply reply;
-  reply.set_path(to.string());
+  reply.set_path(saved->string());
   reply.set_size(file.size());
   co_return reply;
 }

@@ -34,6 +34,7 @@
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
+#include "daemon/core/timer.h"
 #include "daemon/core/token_bucket.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/crypto/secret_bytes.h"
@@ -206,7 +207,7 @@ class FileTransfers {
   std::string last_sent_;  // Round robin: the transfer id that sent last.
   // Sending rate in bytes (none without a cap); the timer wakes Pump when it refills.
   std::optional<TokenBucket> rate_;
-  boost::asio::steady_timer rate_timer_;
+  Timer rate_timer_;
   boost::asio::steady_timer sync_signal_;  // Cancelled when a blob has chunks to sync.
   bool rate_timer_armed_ = false;
   bool stopped_ = false;

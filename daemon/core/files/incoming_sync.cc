@@ -52,7 +52,7 @@ void FileTransfers::OnIncomingSynced(const std::string& transfer_id, uint64_t ch
   }
   t.durable = chunks;
   const std::string file_hash = chunks == t.chunks ? t.file_hash : std::string();
-  const auto now = std::chrono::steady_clock::now();
+  const SteadyTime now = clock_.SteadyNow();
   const bool announce = now - t.last_progress >= kProgressInterval;
   if (announce) t.last_progress = now;
   UpdateEntry(

@@ -64,15 +64,15 @@ void FileTransfers::Pump() {
     Outgoing* transfer = NextToSend();
     if (transfer == nullptr) return;
     if (rate_) {
-      const auto now = std::chrono::steady_clock::now();
+      const SteadyTime now = clock_.SteadyNow();
       if (!rate_->TryTake(crypto::kSealedChunkSize, now)) {
         if (!rate_timer_armed_) {
           rate_timer_armed_ = true;
-          rate_timer_.expires_after(rate_->TimeUntil(crypto::kSealedChunkSize, now));
-          rate_timer_.async_wait([this](const boost::system::error_code& ec) {
-            rate_timer_armed_ = false;
-            if (!ec) Pump();
-          });
+          rate_timer_.AsyncWaitFor(rate_->TimeUntil(crypto::kSealedChunkSize, now),
+                                   [this](bool fired) {
+                                     rate_timer_armed_ = false;
+                                     if (fired) Pump();
+                                   });
         }
         return;
       }
@@ -136,7 +136,7 @@ Status FileTransfers::SendChunk(Outgoing& t) {
     // take this chunk at all.
     return channel_.IsUp() ? ResourceExhausted("a chunk does not fit the link") : Status::Ok();
   }
-  t.window.OnSent(t.next, std::chrono::steady_clock::now());
+  t.window.OnSent(t.next, clock_.SteadyNow());
   ++t.next;
   t.stats.set_chunks_sent(t.stats.chunks_sent() + 1);
   return Status::Ok();
@@ -164,7 +164,7 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
     t.acked = std::max(t.acked, stored);
   }
   t.received = std::max({t.received, t.acked, std::min(want.received(), t.chunks)});
-  const auto now = std::chrono::steady_clock::now();
+  const SteadyTime now = clock_.SteadyNow();
   t.window.OnArrived(t.received, now);
   if (now - t.last_progress >= kProgressInterval) {
     t.last_progress = now;

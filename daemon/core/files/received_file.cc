@@ -46,15 +46,44 @@ Status ReadReceivedFile(const std::filesystem::path& blob_path, std::span<const 
   return Status::Ok();
 }
 
-Status SaveReceivedFile(const std::filesystem::path& blob_path, std::span<const uint8_t> key,
-                        const records::FileRecord& file, const std::filesystem::path& to) {
-  store::UniqueFd out(
-      ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, store::kPrivateFileMode));
-  if (out.get() < 0) {
-    int err = errno;
-    if (err == EEXIST) return AlreadyExists(to.string() + " already exists; choose another name");
-    return IoError("cannot create " + store::DescribeFileError(to, err));
+namespace {
+
+// Enough for any folder a person keeps; past it the name is refused, not searched on.
+constexpr int kMaxNumberedNames = 1000;
+
+// "pic.png" -> "pic (n).png"; a name with no extension (or a dotfile) gets " (n)" at the end.
+std::filesystem::path Numbered(const std::filesystem::path& path, int n) {
+  std::filesystem::path name = path.stem();
+  name += " (" + std::to_string(n) + ")";
+  name += path.extension();
+  return path.parent_path() / name;
+}
+
+// Creates a new file at `to`, or at the first free numbered name beside it.
+Result<store::UniqueFd> CreateNew(std::filesystem::path& to, NameTaken taken) {
+  const std::filesystem::path asked = to;
+  for (int n = 1;; ++n) {
+    store::UniqueFd out(
+        ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, store::kPrivateFileMode));
+    if (out.get() >= 0) return out;
+    const int err = errno;
+    if (err != EEXIST) return IoError("cannot create " + store::DescribeFileError(to, err));
+    if (taken == NameTaken::kRefuse || n > kMaxNumberedNames) {
+      return AlreadyExists(asked.string() + " already exists; choose another name");
+    }
+    to = Numbered(asked, n);
   }
+}
+
+}  // namespace
+
+Result<std::filesystem::path> SaveReceivedFile(const std::filesystem::path& blob_path,
+                                               std::span<const uint8_t> key,
+                                               const records::FileRecord& file,
+                                               const std::filesystem::path& asked,
+                                               NameTaken taken) {
+  std::filesystem::path to = asked;
+  INMOST_ASSIGN_OR_RETURN(store::UniqueFd out, CreateNew(to, taken));
   Status status = ReadReceivedFile(blob_path, key, file, [&](std::string_view plaintext) {
     return store::WriteAll(out.get(), crypto::AsBytes(plaintext), to);
   });
@@ -69,8 +98,9 @@ Status SaveReceivedFile(const std::filesystem::path& blob_path, std::span<const 
     if (status.code() == Code::kCorruption) {
       return Corruption(status.message() + "; nothing was saved");
     }
+    return status;
   }
-  return status;
+  return to;
 }
 
 }  // namespace inmost::core

@@ -22,10 +22,19 @@ Status ReadReceivedFile(const std::filesystem::path& blob_path, std::span<const 
                         const records::FileRecord& file,
                         const std::function<Status(std::string_view plaintext)>& sink);
 
+// What a save does when its target name is taken.
+enum class NameTaken {
+  kRefuse,    // The caller chose the path: AlreadyExists.
+  kNextFree,  // The file's own name in a folder: "pic (1).png", "pic (2).png", ...
+};
+
 // Writes `file` decrypted and verified to `to`, a new file (mode 0600), synced along
-// with its folder.
-// AlreadyExists when `to` exists; on any error `to` is left absent.
-Status SaveReceivedFile(const std::filesystem::path& blob_path, std::span<const uint8_t> key,
-                        const records::FileRecord& file, const std::filesystem::path& to);
+// with its folder, and returns the path written (another name with kNextFree).
+// AlreadyExists when the name is taken (kRefuse) or no free one is found; on any
+// error nothing is left behind.
+Result<std::filesystem::path> SaveReceivedFile(const std::filesystem::path& blob_path,
+                                               std::span<const uint8_t> key,
+                                               const records::FileRecord& file,
+                                               const std::filesystem::path& to, NameTaken taken);
 
 }  // namespace inmost::core

@@ -11,11 +11,13 @@
 #include <deque>
 #include <map>
 
+#include "daemon/core/clock.h"
+
 namespace inmost::core {
 
 class SendWindow {
  public:
-  using Time = std::chrono::steady_clock::time_point;
+  using Time = SteadyTime;
 
   static constexpr uint64_t kMinChunks = 16;
   static constexpr uint64_t kMaxChunks = 256;

@@ -68,7 +68,7 @@ struct FileTransfers::Outgoing {
   std::optional<crypto::FileHash> hash;
   uint64_t hashed = 0;
   control::Transfer stats;
-  std::chrono::steady_clock::time_point last_progress{};
+  SteadyTime last_progress{};  // On the clock given to FileTransfers.
 };
 
 struct FileTransfers::Incoming {
@@ -86,7 +86,7 @@ struct FileTransfers::Incoming {
   std::string file_hash;                                     // The sender's, from the last chunk.
   uint64_t gap_want = std::numeric_limits<uint64_t>::max();  // Resend asked from here.
   control::Transfer stats;
-  std::chrono::steady_clock::time_point last_progress{};
+  SteadyTime last_progress{};  // On the clock given to FileTransfers.
 };
 
 }  // namespace inmost::core
