@@ -208,11 +208,10 @@ Result<uint64_t> Client::Post(const control::Request& request) {
     // size limit) before closing mid-write; that says more than a broken pipe.
     Result<bool> readable = WaitReadable(fd_, 0);
     if (readable.ok() && *readable) {
-      Result<control::ServerMessage> refusal = ReadServerMessage();
-      if (!refusal.ok()) return refusal.status();
-      if (refusal->has_response() && refusal->response().has_error()) {
+      INMOST_ASSIGN_OR_RETURN(control::ServerMessage refusal, ReadServerMessage());
+      if (refusal.has_response() && refusal.response().has_error()) {
         Close();
-        refusal_ = std::move(*refusal->mutable_response());
+        refusal_ = std::move(*refusal.mutable_response());
         refusal_->set_id(numbered.id());
         return numbered.id();
       }
@@ -230,24 +229,21 @@ Result<control::Response> Client::ReadResponse() {
     return refusal;
   }
   while (true) {
-    Result<control::ServerMessage> message = ReadServerMessage();
-    if (!message.ok()) return message.status();
-    if (message->has_event()) {
-      buffered_events_.push_back(std::move(*message->mutable_event()));
+    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
+    if (message.has_event()) {
+      buffered_events_.push_back(std::move(*message.mutable_event()));
       continue;
     }
-    if (message->has_response()) return std::move(*message->mutable_response());
+    if (message.has_response()) return std::move(*message.mutable_response());
   }
 }
 
 Result<control::Response> Client::Exchange(const control::Request& request) {
-  Result<uint64_t> id = Post(request);
-  if (!id.ok()) return id.status();
+  INMOST_ASSIGN_OR_RETURN(uint64_t id, Post(request));
   while (true) {
-    Result<control::Response> response = ReadResponse();
-    if (!response.ok()) return response.status();
+    INMOST_ASSIGN_OR_RETURN(control::Response response, ReadResponse());
     // Responses arrive in request order; one for another id cannot be ours.
-    if (response->id() == *id) return response;
+    if (response.id() == id) return response;
   }
 }
 
@@ -266,14 +262,12 @@ Result<control::Event> Client::NextEvent(int timeout_ms) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_ms = left.count() > 0 ? static_cast<int>(left.count()) : 0;
     }
-    Result<bool> readable = WaitReadable(fd_, wait_ms);
-    if (!readable.ok()) return readable.status();
-    if (!*readable) {
+    INMOST_ASSIGN_OR_RETURN(bool readable, WaitReadable(fd_, wait_ms));
+    if (!readable) {
       return Expired("no event within " + std::to_string(timeout_ms) + " ms");
     }
-    Result<control::ServerMessage> message = ReadServerMessage();
-    if (!message.ok()) return message.status();
-    if (message->has_event()) return std::move(*message->mutable_event());
+    INMOST_ASSIGN_OR_RETURN(control::ServerMessage message, ReadServerMessage());
+    if (message.has_event()) return std::move(*message.mutable_event());
     // A response nobody waits for (a Call that failed half-way): drop it.
   }
 }

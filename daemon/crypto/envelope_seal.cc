@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "daemon/crypto/bytes.h"
+#include "daemon/crypto/hash.h"
 
 namespace inmost::crypto {
 namespace {
@@ -26,15 +27,9 @@ std::string NewEnvelopeId() {
 
 std::string Commitment(std::string_view envelope_id, std::span<const uint8_t> key,
                        std::string_view body) {
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, kCommitmentSize);
-  crypto_generichash_update(&state, Ptr(kCommitmentLabel), kCommitmentLabel.size());
-  crypto_generichash_update(&state, Ptr(envelope_id), envelope_id.size());
-  crypto_generichash_update(&state, key.data(), key.size());
-  crypto_generichash_update(&state, Ptr(body), body.size());
   std::string out(kCommitmentSize, '\0');
-  crypto_generichash_final(&state, reinterpret_cast<uint8_t*>(out.data()), out.size());
-  sodium_memzero(&state, sizeof state);
+  Blake2b(std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()),
+          {AsBytes(kCommitmentLabel), AsBytes(envelope_id), key, AsBytes(body)});
   return out;
 }
 

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "daemon/crypto/bytes.h"
+#include "daemon/crypto/hash.h"
 #include "daemon/identity/ascii.h"
 #include "daemon/identity/base32.h"
 
@@ -63,13 +65,8 @@ Status Incomplete() {
 
 std::array<uint8_t, kChecksumSize> Checksum(std::span<const uint8_t> payload) {
   std::array<uint8_t, kChecksumHashSize> hash{};
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, hash.size());
-  crypto_generichash_update(&state, reinterpret_cast<const uint8_t*>(kChecksumLabel.data()),
-                            kChecksumLabel.size());
-  crypto_generichash_update(&state, payload.data(), payload.size());
-  crypto_generichash_final(&state, hash.data(), hash.size());
-  sodium_memzero(&state, sizeof(state));  // The state absorbed the secret.
+  // Blake2b wipes its state, which absorbed the secret.
+  crypto::Blake2b(hash, {crypto::AsBytes(kChecksumLabel), payload});
   std::array<uint8_t, kChecksumSize> out{};
   std::copy_n(hash.begin(), kChecksumSize, out.begin());
   return out;

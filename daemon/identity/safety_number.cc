@@ -8,6 +8,10 @@
 #include <cstdio>
 #include <string_view>
 
+#include "daemon/crypto/bytes.h"
+#include "daemon/crypto/hash.h"
+#include "daemon/identity/ascii.h"
+
 namespace inmost::identity {
 namespace {
 
@@ -20,16 +24,6 @@ constexpr size_t kChunkBytes = 5;  // 40 bits, well above 10^5 so the bias is ne
 constexpr uint64_t kChunkModulus = 100000;
 constexpr size_t kDigitsPerGroup = 5;
 
-// out = BLAKE2b-512(first || second), one round of the iteration.
-void Hash(std::span<const uint8_t> first, std::span<const uint8_t> second,
-          std::array<uint8_t, kHashSize>& out) {
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, out.size());
-  crypto_generichash_update(&state, first.data(), first.size());
-  crypto_generichash_update(&state, second.data(), second.size());
-  crypto_generichash_final(&state, out.data(), out.size());
-}
-
 // The 30-digit half that `key` contributes.
 std::string HalfFor(const crypto::PublicKey& key) {
   // The starting value: version, label and key, as Signal starts from its version,
@@ -41,10 +35,10 @@ std::string HalfFor(const crypto::PublicKey& key) {
   seed.append(reinterpret_cast<const char*>(key.data()), key.size());
 
   std::array<uint8_t, kHashSize> hash{};
-  Hash({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()}, key, hash);
+  crypto::Blake2b(hash, {crypto::AsBytes(seed), key});
   for (int i = 1; i < kSafetyNumberIterations; ++i) {
     std::array<uint8_t, kHashSize> next{};
-    Hash(hash, key, next);
+    crypto::Blake2b(next, {hash, key});
     hash = next;
   }
 
@@ -65,15 +59,7 @@ std::string SafetyNumber(const crypto::PublicKey& a, const crypto::PublicKey& b)
   std::string first = HalfFor(a);
   std::string second = HalfFor(b);
   if (second < first) std::swap(first, second);
-  const std::string digits = first + second;
-
-  std::string out;
-  out.reserve(digits.size() + digits.size() / kDigitsPerGroup);
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && i % kDigitsPerGroup == 0) out.push_back(' ');
-    out.push_back(digits[i]);
-  }
-  return out;
+  return Grouped(first + second, kDigitsPerGroup);
 }
 
 }  // namespace inmost::identity

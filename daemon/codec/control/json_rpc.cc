@@ -41,6 +41,19 @@ std::string PrintableAscii(std::string_view text) {
   return out;
 }
 
+// A reply line: {"jsonrpc":"2.0","id":<id_json>,"<member>":<value_json>}.
+std::string ReplyLine(std::string_view id_json, std::string_view member,
+                      std::string_view value_json) {
+  std::string line = R"({"jsonrpc":"2.0","id":)";
+  line += id_json;
+  line += R"(,")";
+  line += member;
+  line += R"(":)";
+  line += value_json;
+  line += '}';
+  return line;
+}
+
 JsonRpcError MakeError(int code, std::string message) {
   std::string_view name;
   switch (code) {
