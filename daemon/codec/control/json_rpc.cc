@@ -139,17 +139,6 @@ const Value* Member(const Struct& object, const std::string& name) {
   return it == object.fields().end() ? nullptr : &it->second;
 }
 
-// One JSON-RPC 2.0 reply line: {"jsonrpc":"2.0","id":ID,"MEMBER":JSON}.
-std::string ReplyLine(std::string_view id_json, std::string_view member, std::string_view json) {
-  std::string line = R"({"jsonrpc":"2.0","id":)";
-  line += id_json;
-  line += ",\"";
-  line += member;
-  line += "\":";
-  line += json;
-  line += '}';
-  return line;
-}
 
 }  // namespace
 
