@@ -13,6 +13,7 @@ Nothing here sleeps to synchronise: wait_for() polls a predicate until a deadlin
 """
 
 import atexit
+import base64
 import json
 import os
 import random
@@ -627,6 +628,36 @@ def store_probe(*args, check=True, timeout=60):
         raise AssertionError(f"inmost_store_probe {' '.join(str(a) for a in args)} exited "
                              f"{r.returncode}: {r.stderr.decode(errors='replace').strip()}")
     return r
+
+
+def invite_addresses(code):
+    """The addresses an invite code carries (daemon/identity/invite_code.h, format 1)."""
+    body = code[len("inmost1-"):].upper()
+    raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    assert raw[0] == 1, "invite format version 1 expected"
+    at = 1 + 32 + 32 + 8
+    count = raw[at]
+    at += 1
+    addresses = []
+    for _ in range(count):
+        length = raw[at]
+        addresses.append(raw[at + 1:at + 1 + length].decode("ascii"))
+        at += 1 + length
+    return addresses
+
+
+def require_tor(test):
+    """Skips `test` loudly without tor and tor-gencert (the private Tor network needs
+    both); in CI (CI=true) fails it instead, since scripts/setup installs them there."""
+    missing = [tool for tool in ("tor", "tor-gencert") if shutil.which(tool) is None]
+    if not missing:
+        return
+    reason = f"{' and '.join(missing)} not installed (scripts/setup installs the tor package)"
+    if os.environ.get("CI"):
+        test.fail(f"{reason}: the Tor tests may not be skipped in CI")
+    sys.stderr.write(f"\n*** SKIPPED {test.id()}: {reason} ***\n")
+    sys.stderr.flush()
+    test.skipTest(reason)
 
 
 def pair(a, b, timeout=20.0):

@@ -10,7 +10,6 @@
 - The inviter logs exactly one line for each join it refuses, without secrets.
 """
 
-import base64
 import ipaddress
 import re
 import shutil
@@ -30,22 +29,6 @@ ASK_FOR_A_NEW_CODE = "Ask your partner for a new code ('inmost invite') and join
 CHECK_REACHABLE = ("Check that your partner's daemon runs and can be reached from here at "
                    "one of these addresses.")
 FIRST_LINE = "could not join; at each address in the invite:"
-
-
-def invite_addresses(code):
-    """The addresses an invite code carries (daemon/identity/invite_code.h)."""
-    body = code[len("inmost1-"):].upper()
-    raw = base64.b32decode(body + "=" * (-len(body) % 8))
-    assert raw[0] == 1, "invite format version 1 expected"
-    at = 1 + 32 + 32 + 8
-    count = raw[at]
-    at += 1
-    addresses = []
-    for _ in range(count):
-        length = raw[at]
-        addresses.append(raw[at + 1:at + 1 + length].decode("ascii"))
-        at += 1 + length
-    return addresses
 
 
 def reachable_interface_addresses(with_ipv6):
@@ -141,12 +124,12 @@ class InviteJoinTest(IntegrationTest):
         self.assertExit(r, 0, "inmost invite --address")
         code = re.search(r'"code":"(inmost1-[a-z2-7]+)"', r.stdout).group(1)
         harness.remember_secret(code)
-        self.assertEqual(invite_addresses(code), [alice.listen_address])
+        self.assertEqual(harness.invite_addresses(code), [alice.listen_address])
 
         # So it is through the daemon's advertise option.
         advertised = f"127.0.0.1:{harness.free_port()}"
         bob = self.make_daemon("bob", extra_args=["--advertise", advertised])
-        self.assertEqual(invite_addresses(bob.rpc("invite", {})["code"]), [advertised])
+        self.assertEqual(harness.invite_addresses(bob.rpc("invite", {})["code"]), [advertised])
 
     def test_wildcard_listener_invites_with_the_machines_reachable_addresses(self):
         hosts = ["0.0.0.0"] + (["[::]"] if socket.has_ipv6 else [])
@@ -156,7 +139,7 @@ class InviteJoinTest(IntegrationTest):
                 port = d.listen_address.rsplit(":", 1)[1]
                 expected = reachable_interface_addresses(with_ipv6=host == "[::]")
                 try:
-                    carried = invite_addresses(d.rpc("invite", {})["code"])
+                    carried = harness.invite_addresses(d.rpc("invite", {})["code"])
                 except RpcError as e:
                     self.assertEqual(e.code_name, "failed_precondition", e)
                     self.assertEqual(e.message, no_invite_message(d.listen_address, True))

@@ -12,7 +12,6 @@ scripts/setup installs tor there.
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -50,15 +49,7 @@ def hashed_password(password):
 class TorControllerTest(unittest.TestCase):
 
     def setUp(self):
-        missing = [tool for tool in ("tor", "tor-gencert") if shutil.which(tool) is None]
-        if missing:
-            reason = (f"{' and '.join(missing)} not installed (scripts/setup installs the tor "
-                      "package)")
-            if os.environ.get("CI"):
-                self.fail(f"{reason}: the Tor tests may not be skipped in CI")
-            sys.stderr.write(f"\n*** SKIPPED {self.id()}: {reason} ***\n")
-            sys.stderr.flush()
-            self.skipTest(reason)
+        harness.require_tor(self)
         if not os.access(PROBE, os.X_OK):
             self.fail(f"{PROBE} is missing; build first or set INMOST_BIN_DIR")
 

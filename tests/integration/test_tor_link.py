@@ -12,10 +12,8 @@ Without tor this test prints SKIPPED loudly; in CI (CI=true) it fails instead, s
 scripts/setup installs tor there.
 """
 
-import base64
 import hashlib
 import os
-import shutil
 import signal
 import sys
 import time
@@ -33,23 +31,6 @@ PUBLISHED_TIMEOUT = 180.0
 # Through Tor a message takes a rendezvous circuit, then a few hundred ms.
 ARRIVE = 90.0
 FILE_BYTES = 3 * 1024 * 1024
-INVITE_PREFIX = "inmost1-"
-CHECKSUM_BYTES = 4
-
-
-def invite_addresses(code):
-    """The addresses in an invite code (daemon/identity/invite_code.h, format 1)."""
-    body = code[len(INVITE_PREFIX):].upper()
-    raw = base64.b32decode(body + "=" * (-len(body) % 8))[:-CHECKSUM_BYTES]
-    at = 1 + 32 + 32 + 8
-    count = raw[at]
-    at += 1
-    addresses = []
-    for _ in range(count):
-        length = raw[at]
-        addresses.append(raw[at + 1:at + 1 + length].decode("ascii"))
-        at += 1 + length
-    return addresses
 
 
 def tor_status(d):
@@ -89,15 +70,7 @@ class TorLinkTest(IntegrationTest):
 
     def setUp(self):
         super().setUp()
-        missing = [tool for tool in ("tor", "tor-gencert") if shutil.which(tool) is None]
-        if missing:
-            reason = (f"{' and '.join(missing)} not installed (scripts/setup installs the tor "
-                      "package)")
-            if os.environ.get("CI"):
-                self.fail(f"{reason}: the Tor tests may not be skipped in CI")
-            sys.stderr.write(f"\n*** SKIPPED {self.id()}: {reason} ***\n")
-            sys.stderr.flush()
-            self.skipTest(reason)
+        harness.require_tor(self)
 
     def tor_daemon(self, name, torrc):
         d = self.make_daemon(name, start=False)
@@ -127,7 +100,7 @@ class TorLinkTest(IntegrationTest):
 
         # The invite holds the onion address alone: no IP address ever leaves.
         code = alice.rpc("invite", {})["code"]
-        self.assertEqual(invite_addresses(code), [a_tor["onion_address"]])
+        self.assertEqual(harness.invite_addresses(code), [a_tor["onion_address"]])
         bob.rpc("join", {"code": code}, timeout=2 * ARRIVE)
         wait_for(lambda: harness.link_up(alice, bob), ARRIVE, "the link up through Tor")
         wait_for(lambda: alice.status()["partner_addresses"] == [b_tor["onion_address"]], ARRIVE,
