@@ -27,6 +27,15 @@ constexpr char kDebianTorGroupHint[] =
     "; to use the system's Tor, add yourself to the group debian-tor (sudo adduser $USER "
     "debian-tor) and log in again, or set tor = launch";
 
+// Whether a failed Authenticate means that what answers at the control port does not
+// speak Tor's control protocol with us (it closed, stalled, sent something that is not
+// a reply or too much of one) rather than that Tor refused us: Tor's group hint, or
+// "refused", would then mislead.
+bool CannotTalk(const Status& status) {
+  return status.code() == Code::kUnavailable || status.code() == Code::kCorruption ||
+         status.code() == Code::kResourceExhausted;
+}
+
 // The first address of GETINFO net/listeners/socks: "\"127.0.0.1:9050\" ..." -> 127.0.0.1:9050.
 std::string FirstListener(const std::string& value) {
   std::string first = value.substr(0, value.find(' '));
@@ -98,6 +107,7 @@ struct OnionHost::Run {
   uint16_t virtual_port = 0;
   std::string target;
   std::string service_id;
+  std::string control_address;  // The attempt's control port, once connected.
   TorState state;
   bool stopped = false;
 };
@@ -156,6 +166,7 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Reach(TorController& tor) {
   if (try_system) {
     system_status = co_await tor.Connect(options.control);
     if (system_status.ok()) {
+      control_address = options.control;
       Change([](TorState& s) { s.source = "system"; });
       co_return End{Status::Ok()};
     }
@@ -177,6 +188,7 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Reach(TorController& tor) {
   Info("launched tor (pid " + std::to_string(process.pid()) + "), control port " + *address);
   Status connected = co_await tor.Connect(*address);
   if (!connected.ok()) co_return End{connected};
+  control_address = *address;
   Change([](TorState& s) { s.source = "launched"; });
   co_return End{Status::Ok()};
 }
@@ -185,6 +197,10 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
   // A default argument is a braced temporary too (see below): named.
   const AuthOptions automatic;
   Status authenticated = co_await tor.Authenticate(automatic);
+  if (!authenticated.ok() && CannotTalk(authenticated)) {
+    co_return End{Unavailable("cannot talk to Tor's control port at " + control_address + ": " +
+                              authenticated.message())};
+  }
   if (!authenticated.ok()) {
     std::string why = "Tor refused us: " + authenticated.message();
     if (state.source == "system") why += kDebianTorGroupHint;
