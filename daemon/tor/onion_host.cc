@@ -23,6 +23,8 @@ constexpr std::chrono::milliseconds kRetryMax{60'000};
 // An idle control connection is only waited on; Stop or Tor's end closes it.
 constexpr std::chrono::hours kEventWait{1};
 constexpr int kBootstrapDone = 100;
+// How long a launched tor whose control connection closed may take to be seen exiting.
+constexpr std::chrono::milliseconds kExitGrace{2000};
 constexpr char kDebianTorGroupHint[] =
     "; to use the system's Tor, add yourself to the group debian-tor (sudo adduser $USER "
     "debian-tor) and log in again, or set tor = launch";
@@ -259,8 +261,10 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
     if (stopped) break;
     if (!event.ok()) {
       if (state.source == "launched") {
-        Status exited = co_await process.WaitForExit();
-        co_return End{exited};
+        // A killed tor closes the connection as it exits; a tor that only stopped
+        // answering is still running, and the retry stops it.
+        std::optional<Status> exited = co_await process.ExitWithin(kExitGrace);
+        if (exited) co_return End{*exited};
       }
       co_return End{Unavailable("lost Tor's control port: " + event.status().message())};
     }

@@ -4,12 +4,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -34,6 +31,8 @@ constexpr std::chrono::milliseconds kPortFilePoll{50};
 constexpr uintmax_t kCookieBytes = 32;
 // Stop(): how long tor gets after SIGTERM before SIGKILL.
 constexpr std::chrono::milliseconds kStopGrace{5000};
+// How often ExitWithin looks whether the child has exited.
+constexpr std::chrono::milliseconds kExitPoll{20};
 
 std::string ReadSmallFile(const fs::path& path) {
   std::ifstream in(path);
@@ -136,8 +135,6 @@ asio::awaitable<Result<std::string>> TorProcess::Start(const TorLaunch& launch) 
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) co_return Unavailable("cannot start " + binary + ": " + std::strerror(spawned));
   pid_ = pid;
-  // Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage: the system call.
-  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
 
   core::Timer poll(io_, clock_);
   const auto deadline = clock_.SteadyNow() + kControlPortTimeout;
@@ -156,15 +153,13 @@ asio::awaitable<Result<std::string>> TorProcess::Start(const TorLaunch& launch) 
   }
 }
 
-asio::awaitable<Status> TorProcess::WaitForExit() {
-  if (pid_ > 0 && pidfd_ >= 0) {
-    // A pidfd turns readable when the process exits (pidfd_open(2)).
-    asio::posix::stream_descriptor watch(io_, dup(pidfd_));
-    boost::system::error_code ec;
-    co_await watch.async_wait(asio::posix::descriptor_base::wait_read,
-                              asio::redirect_error(asio::use_awaitable, ec));
+asio::awaitable<std::optional<Status>> TorProcess::ExitWithin(std::chrono::milliseconds bound) {
+  core::Timer poll(io_, clock_);
+  const auto deadline = clock_.SteadyNow() + bound;
+  while (!Reap()) {
+    if (clock_.SteadyNow() >= deadline) co_return std::nullopt;
+    co_await poll.WaitFor(kExitPoll);
   }
-  if (pid_ > 0 && !Reap()) co_return Unavailable("tor is still running");
   co_return Unavailable(LastLogProblem());
 }
 
@@ -174,8 +169,6 @@ bool TorProcess::Reap() {
   if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
   exit_status_ = status;
   pid_ = -1;
-  if (pidfd_ >= 0) close(pidfd_);
-  pidfd_ = -1;
   return true;
 }
 
@@ -191,8 +184,6 @@ void TorProcess::Stop() {
       waitpid(pid_, &status, 0);
       exit_status_ = status;
       pid_ = -1;
-      if (pidfd_ >= 0) close(pidfd_);
-      pidfd_ = -1;
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "daemon/core/clock.h"
@@ -44,9 +45,10 @@ class TorProcess {
   // (with the last error line of its log) or is not ready within kControlPortTimeout.
   boost::asio::awaitable<Result<std::string>> Start(const TorLaunch& launch);
 
-  // Waits until the child exits and says how ("tor exited with status 1: <its last
-  // error>"); at once if none runs.
-  boost::asio::awaitable<Status> WaitForExit();
+  // How the child ended ("tor exited with status 1: <its last error>") if it exits
+  // within `bound` (it may be just exiting when its control connection closes), or
+  // nullopt while it still runs; at once when none runs.
+  boost::asio::awaitable<std::optional<Status>> ExitWithin(std::chrono::milliseconds bound);
 
   // SIGTERM to the child, reaped within a few seconds (then SIGKILL). Idempotent.
   void Stop();
@@ -64,7 +66,6 @@ class TorProcess {
   const core::Clock& clock_;
   std::filesystem::path dir_;
   pid_t pid_ = -1;
-  int pidfd_ = -1;
   int exit_status_ = 0;  // From waitpid, once reaped.
 };
 
