@@ -97,6 +97,18 @@ def listening_sockets(pid):
     return found
 
 
+def statuses_for_a_while(d):
+    """d's Tor status, asked at least 20 times over at least QUIET_WINDOW seconds."""
+    started = time.monotonic()
+    answers = []
+
+    def watched():
+        answers.append(tor_status(d))
+        return len(answers) >= 20 and time.monotonic() - started >= QUIET_WINDOW
+    wait_for(watched, QUIET_WINDOW + 20.0, "status to answer for a while", interval=0.1)
+    return answers
+
+
 class FakeControlPort:
     """A stand-in for Tor's control port on 127.0.0.1: it accepts connections, counts
     them, records the command lines it gets and answers each as `respond(line)` says:
@@ -251,13 +263,7 @@ class TorFaultsTest(IntegrationTest):
         self.assertFalse(tor["published"])
         self.assertFalse(tor["tor_only"])
         # A while later, many status answers on: the same, and said once in the log.
-        started = time.monotonic()
-        answers = []
-
-        def watched():
-            answers.append(tor_status(d))
-            return len(answers) >= 20 and time.monotonic() - started >= QUIET_WINDOW
-        wait_for(watched, QUIET_WINDOW + 20.0, "status to answer for a while", interval=0.1)
+        answers = statuses_for_a_while(d)
         self.assertTrue(all(a == tor for a in answers), answers)
         self.assertEqual(warn_lines(d), [NOT_INSTALLED])
         self.assertEqual(d.log_text().count(NOT_INSTALLED), 1)
@@ -385,13 +391,7 @@ class TorFaultsTest(IntegrationTest):
         # Final: not tried again. Each attempt would chmod the tor directory (its ctime).
         tor_dir = os.path.join(d.data_dir, "tor")
         ctime = os.stat(tor_dir).st_ctime_ns
-        started = time.monotonic()
-        answers = []
-
-        def watched():
-            answers.append(tor_status(d))
-            return len(answers) >= 20 and time.monotonic() - started >= QUIET_WINDOW
-        wait_for(watched, QUIET_WINDOW + 20.0, "status to answer for a while", interval=0.1)
+        answers = statuses_for_a_while(d)
         self.assertTrue(all(a == tor for a in answers), answers)
         self.assertEqual(os.stat(tor_dir).st_ctime_ns, ctime, "tor = launch was tried again")
         self.assertEqual(warn_lines(d), [detail])
