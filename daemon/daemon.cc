@@ -119,10 +119,11 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       composer_(commit_, conversation_, files_, envelopes_),
       search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
-      partnership_(partners_, link_,
-                   PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
-                   identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
-                   [this] { return InviteAddresses(); }),
+      partnership_(
+          partners_, link_,
+          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
+          identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
+          [this] { return InviteAddresses(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
       control_(io, data_dir_.control_socket_path(), *this, events_, clock, log),
       onion_key_(*db_),
@@ -198,15 +199,16 @@ void Daemon::Stop() {
 }
 
 void Daemon::StartOnionService() {
-  auto listen = peer::ParseHostPort(link_.listen_address());
-  if (!listen.ok()) return;
-  // The onion's port is always the default one, so its address stays the same whatever
-  // the listen port; it leads to the listener, a wildcard one reached on loopback.
-  auto literal = peer::ParseIpLiteral(listen->host);
-  const std::string target = literal && !literal->is_unspecified()
-                                 ? link_.listen_address()
-                                 : "127.0.0.1:" + std::to_string(listen->port);
-  onion_.Start(kDefaultPeerPort, target);
+  if (options_.tor.mode == tor::TorMode::kOff) return;  // No listener nobody uses.
+  // The onion leads to a listener of its own, so the link knows which sessions came
+  // through Tor (and prefers a direct one). Its port is always the default one, so
+  // the address stays the same whatever the listen port.
+  auto target = link_.ListenForTor();
+  if (!target.ok()) {
+    log_.Warning("tor: no onion service: " + target.status().message());
+    return;
+  }
+  onion_.Start(kDefaultPeerPort, *target);
 }
 
 void Daemon::OnTorState(const tor::TorState& state) {
@@ -252,8 +254,8 @@ Result<std::vector<std::string>> Daemon::InviteAddresses() const {
   const std::string listen = link_.listen_address();
   if (!options_.tor.only) {
     // The advertise option is an explicit choice, loopback or not.
-    addresses = options_.advertise.empty() ? peer::ReachableAddressesOf(listen)
-                                           : options_.advertise;
+    addresses =
+        options_.advertise.empty() ? peer::ReachableAddressesOf(listen) : options_.advertise;
   }
   if (!onion_address_.empty()) addresses.push_back(onion_address_);
   if (!addresses.empty()) return addresses;
@@ -272,7 +274,8 @@ Result<std::vector<std::string>> Daemon::InviteAddresses() const {
       "no invite made: " + where +
       ", which your partner cannot reach from another machine. Say where they can reach "
       "you: reach each other over Tor (install tor: this daemon then runs its own onion "
-      "service, option tor = auto), or set 'advertise = HOST:" + port +
+      "service, option tor = auto), or set 'advertise = HOST:" +
+      port +
       "' in the daemon's config (a public address or a port forwarded to this machine), "
       "or, to try inmost on this one machine, run 'inmost invite --address " +
       DialableAddress(listen) + "'");

@@ -1,18 +1,23 @@
 // The dialer: the one place that turns the partner's candidate addresses into one
-// session. It tries the candidates in order, each under handshake_timeout, waits out an
-// exponential backoff (backoff.h) between failed rounds, and hands the first connection
-// whose Noise KK handshake completes to the link. It must never dial anyone but the
-// partner, never keep a connection the link did not ask for, and never log keys.
+// session. It dials the candidates as RFC 8305 does (section 5, "Connection Attempt
+// Delay"): the first at once, each next one kAttemptDelay later or as soon as every
+// earlier one failed, all of them racing; the first connection whose Noise KK handshake
+// completes goes to the link and the others are closed. It waits out an exponential
+// backoff (backoff.h) between failed rounds. It must never dial anyone but the
+// partner, never hand the link two connections from one round, never keep a connection
+// the link did not ask for, and never log keys.
 //
-// Where candidates come from is the link's business: today the partner's addresses,
-// the one that worked last first, direct ones before onion ones (route.h); later LAN
-// and router-mapped addresses join the list, and the dialer stays the same.
+// Where candidates come from is the link's business: the partner's addresses, direct
+// ones before onion ones (route.h), the one that worked last first in its group.
 //
 // When it dials (its whole schedule):
 //   - no live session: at once after DialNow, else when the backoff after the last
 //     failed round or the last loss (AfterLoss) has passed;
 //   - a live session: when the link's FreshSessionDue comes (periodic fresh keys),
-//     retrying after a backoff if that round fails.
+//     retrying after a backoff if that round fails;
+//   - a live session through Tor: the partner's direct addresses alone, every
+//     direct_retry_interval and at once after TryDirectNow, so the link moves to a
+//     direct path as soon as one works (the link prefers it, partner_link.h).
 #pragma once
 
 #include <chrono>
@@ -48,9 +53,14 @@ struct DialedConnection {
   noise::TransportKeys keys;
 };
 
+// RFC 8305, section 5: how long one attempt runs alone before the next one starts.
+inline constexpr std::chrono::milliseconds kAttemptDelay{250};
+
 struct DialerOptions {
   std::chrono::milliseconds backoff_initial{250};  // Between failed rounds: doubles up
   std::chrono::milliseconds backoff_max{30000};    // to backoff_max, +-25% jitter.
+  // While the live session runs through Tor: how often to try the direct addresses.
+  std::chrono::milliseconds direct_retry_interval{std::chrono::minutes(1)};
 };
 
 class Dialer {
@@ -66,6 +76,8 @@ class Dialer {
     // nullopt while no session is live; otherwise when the live one wants replacing by
     // a fresh one (time_point::max(): never, until woken).
     virtual std::optional<core::SteadyTime> FreshSessionDue() const = 0;
+    // Whether the live session runs through Tor (false while none is live).
+    virtual bool LiveThroughTor() const = 0;
     // One session out: `connection` came from `candidate` and answered as the target.
     virtual void OnDialed(const std::string& candidate, DialedConnection connection) = 0;
     // How to reach `candidate` (directly or through which proxy, and how long its
@@ -87,17 +99,29 @@ class Dialer {
   void AfterLoss();
   // A session became the live one: the backoff starts over, and the loop re-plans.
   void AfterUp();
+  // The partner told a direct address we did not know: if the live session runs
+  // through Tor, try the direct addresses now rather than at the next interval.
+  void TryDirectNow() {
+    next_direct_try_ = {};
+    Wake();
+  }
   // Re-plan now: the target or the live session changed.
   void Wake() { wake_.Cancel(); }
   // No more rounds, link calls or logging; attempts under way fail as "stopped".
   void Stop();
 
  private:
+  struct Race;  // One round's attempts (dialer.cc).
+
   boost::asio::awaitable<void> Loop(std::shared_ptr<void> keep_alive);
-  // One round: the candidates in order until one completes. True when one did.
-  boost::asio::awaitable<bool> DialRound(DialTarget target);
+  // One round: the candidates raced (see the top), until one completes or all failed.
+  // True when one completed and went to the link.
+  boost::asio::awaitable<bool> DialRound(DialTarget target, std::shared_ptr<void> keep_alive);
+  // One attempt of `race`: its outcome is recorded there, and the round woken.
+  boost::asio::awaitable<void> RaceOne(std::shared_ptr<Race> race, std::string candidate);
   boost::asio::awaitable<Result<DialedConnection>> Handshake(std::string candidate,
-                                                             crypto::PublicKey partner_key);
+                                                             crypto::PublicKey partner_key,
+                                                             Race& race);
   // Sleeps until `deadline` or Wake, whichever is first.
   boost::asio::awaitable<void> WaitForWake(core::SteadyTime deadline);
   bool StillTargets(const crypto::PublicKey& partner_key) const;
@@ -116,6 +140,7 @@ class Dialer {
   core::Timer wake_;  // The loop's sleep until its next step; cancelled to wake it.
   bool running_ = false;
   core::SteadyTime next_dial_at_{};
+  core::SteadyTime next_direct_try_{};  // While the live session runs through Tor.
   bool stopped_ = false;
 };
 

@@ -9,10 +9,12 @@ OutboundAttempt::OutboundAttempt(boost::asio::io_context& io, HandshakingSockets
     : socket_(io),
       resolver_(io),
       tracked_(handshaking, socket_),
-      deadline_(io.get_executor(), clock, timeout, [this] {
-        resolver_.cancel();
-        CloseQuietly(socket_);
-      }) {}
+      deadline_(io.get_executor(), clock, timeout, [this] { Abort(); }) {}
+
+void OutboundAttempt::Abort() {
+  resolver_.cancel();
+  CloseQuietly(socket_);
+}
 
 boost::asio::awaitable<Status> OutboundAttempt::Connect(const std::string& address,
                                                         const std::string& proxy) {

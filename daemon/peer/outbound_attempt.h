@@ -25,6 +25,9 @@ class OutboundAttempt {
   // (socket_io.h). Unavailable with the reason on failure.
   boost::asio::awaitable<Status> Connect(const std::string& address, const std::string& proxy);
 
+  // Closes the socket now (another attempt won): every later step fails.
+  void Abort();
+
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   // Whether the deadline closed the socket: every later failure is then a timeout.
   bool timed_out() const { return deadline_.expired(); }

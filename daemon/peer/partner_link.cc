@@ -32,6 +32,7 @@ PartnerLink::Impl::Impl(asio::io_context& io, const crypto::KeyPair& identity,
       logger_(logger),
       options_(options),
       acceptor_(io),
+      tor_acceptor_(io),
       routes_{.proxy = options.proxy,
               .tor_socks = "",
               .tor_only = options.tor_only,
@@ -69,6 +70,7 @@ void PartnerLink::Impl::Stop() {
   stopped_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  tor_acceptor_.close(ec);
   for (tcp::socket* socket : handshaking_) CloseQuietly(*socket);
   const auto sessions = std::exchange(sessions_, {});
   for (const auto& session : sessions) session->Close("stopped");
@@ -113,6 +115,9 @@ Status PartnerLink::Listen(const std::string& host_port) {
 }
 std::string PartnerLink::listen_address() const {
   return impl_->listen_address();
+}
+Result<std::string> PartnerLink::ListenForTor() {
+  return impl_->ListenForTor();
 }
 void PartnerLink::SetAdvertisedAddresses(std::vector<std::string> addresses) {
   impl_->SetAdvertisedAddresses(std::move(addresses));

@@ -32,6 +32,9 @@
 //      public key (bytewise) wins, and with the same initiator the newer one;
 //    - otherwise the newer wins (the partner evidently lost the old one, e.g. it
 //      restarted before we noticed the old connection was dead).
+//    Before both: a session through Tor (dialled to an onion address, or come in on
+//    the Tor listener) loses to one that is not, so the link moves to a direct path
+//    as soon as one works (the dialer keeps trying them, dialer.h).
 //    The losing session is retired, not cut (session.h): it drains what the partner
 //    already sent, so switching sessions loses no message in flight.
 //    The side with the lower key opens a fresh KK session every rehandshake_after,
@@ -119,6 +122,9 @@ class PartnerLink : public core::PartnerChannel {
   Status Listen(const std::string& host_port);
   // The actual "host:port" after Listen, or "" when not listening.
   std::string listen_address() const;
+  // Opens a second listener on loopback, for this daemon's onion service alone, so a
+  // session that came in through Tor is known as one. Its "127.0.0.1:port".
+  Result<std::string> ListenForTor();
   // Addresses to tell the partner (Addresses on link up, pair_welcome). Without them the
   // link advertises its listen address, or, when listening on every interface, the
   // local address of the connection with the listen port.

@@ -47,6 +47,7 @@ class PartnerLink::Impl final : public Session::Observer,
 
   Status Listen(const std::string& host_port);
   std::string listen_address() const;
+  Result<std::string> ListenForTor();
   void SetAdvertisedAddresses(std::vector<std::string> addresses) {
     advertised_ = SanitizeAddresses(addresses);
     TellAddresses();
@@ -84,6 +85,7 @@ class PartnerLink::Impl final : public Session::Observer,
   // Dialer::Link
   std::optional<DialTarget> DialTargetNow() const override;
   std::optional<core::SteadyTime> FreshSessionDue() const override;
+  bool LiveThroughTor() const override { return IsUp() && live_->through_tor(); }
   Result<Route> RouteTo(const std::string& candidate) const override {
     return peer::RouteTo(routes_, candidate);
   }
@@ -97,13 +99,19 @@ class PartnerLink::Impl final : public Session::Observer,
   };
 
   // Inbound (partner_link_inbound.cc).
-  boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Impl> self);
+  // Opens `acceptor` on `endpoint` and starts accepting; `through_tor` for the Tor one.
+  Status Open(boost::asio::ip::tcp::acceptor& acceptor,
+              const boost::asio::ip::tcp::endpoint& endpoint, const std::string& what,
+              bool through_tor);
+  boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Impl> self,
+                                          boost::asio::ip::tcp::acceptor& acceptor,
+                                          bool through_tor);
   boost::asio::awaitable<void> HandleInbound(std::shared_ptr<Impl> keep_alive,
-                                             boost::asio::ip::tcp::socket socket);
+                                             boost::asio::ip::tcp::socket socket, bool through_tor);
   boost::asio::awaitable<void> RespondSession(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               TrackedSocket& tracked, std::string remote,
-                                              crypto::Bytes message1);
+                                              crypto::Bytes message1, bool through_tor);
   boost::asio::awaitable<void> RespondPairing(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               std::string remote, crypto::Bytes message1);
@@ -119,9 +127,11 @@ class PartnerLink::Impl final : public Session::Observer,
   void Adopt(const std::shared_ptr<Session>& session);
   // Whether `candidate`, confirmed after `current`, should replace it.
   bool Prefer(const Session& candidate, const Session& current) const;
+  // `remote_name` (through Tor: the onion, or "Tor") replaces the TCP peer's address.
   std::shared_ptr<Session> NewSession(boost::asio::ip::tcp::socket socket,
                                       wire::FrameDecoder decoder, noise::TransportKeys keys,
-                                      Session::Role role, const crypto::PublicKey& initiator_key);
+                                      Session::Role role, const crypto::PublicKey& initiator_key,
+                                      std::string remote_name);
   std::shared_ptr<Session> Find(const Session& session) const;
   void CloseAllSessions(const std::string& reason);
   bool HasUnconfirmedSession() const;
@@ -193,6 +203,7 @@ class PartnerLink::Impl final : public Session::Observer,
   uint64_t refused_joins_not_logged_ = 0;
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor tor_acceptor_;  // Where our onion service leads.
   std::vector<std::string> advertised_;
   std::string onion_address_;
   RoutePolicy routes_;

@@ -24,6 +24,10 @@ namespace {
 // one instead of spinning.
 constexpr std::chrono::milliseconds kAcceptErrorPause{100};
 
+// What a session that came in through our onion service shows as the partner's address:
+// Tor hides where the partner is.
+constexpr char kThroughTor[] = "through Tor";
+
 // Decrements a counter when a coroutine leaves its scope, however it leaves. The
 // increment happens before the coroutine is spawned, so a burst of accepts is counted
 // before any of their coroutines has run.
@@ -60,27 +64,45 @@ Status PartnerLink::Impl::Listen(const std::string& host_port) {
     endpoint = results.begin()->endpoint();
   }
 
+  INMOST_RETURN_IF_ERROR(Open(acceptor_, endpoint, host_port, /*through_tor=*/false));
+  Info("listening on " + listen_address());
+  return Status::Ok();
+}
+
+Result<std::string> PartnerLink::Impl::ListenForTor() {
+  if (stopped_) return FailedPrecondition("the peer link is stopped");
+  if (tor_acceptor_.is_open()) return FailedPrecondition("already listening for Tor");
+  const tcp::endpoint loopback(asio::ip::address_v4::loopback(), 0);
+  INMOST_RETURN_IF_ERROR(Open(tor_acceptor_, loopback, "127.0.0.1:0", /*through_tor=*/true));
+  boost::system::error_code ec;
+  const auto endpoint = tor_acceptor_.local_endpoint(ec);
+  if (ec) return IoError("cannot read the Tor listener's address: " + ec.message());
+  return FormatEndpoint(endpoint);
+}
+
+Status PartnerLink::Impl::Open(tcp::acceptor& acceptor, const tcp::endpoint& endpoint,
+                               const std::string& what, bool through_tor) {
+  boost::system::error_code ec;
   auto fail = [&](const std::string& step) {
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    return IoError("cannot listen on " + host_port + ": " + step + ": " + ec.message());
+    acceptor.close(ignored);
+    return IoError("cannot listen on " + what + ": " + step + ": " + ec.message());
   };
-  acceptor_.open(endpoint.protocol(), ec);
+  acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (ec) return fail("reuse_address");
   if (endpoint.address().is_v6()) {
     // "[::]" also takes IPv4 connections; systems that refuse keep IPv6 only.
     boost::system::error_code ignored;
-    acceptor_.set_option(asio::ip::v6_only(false), ignored);
+    acceptor.set_option(asio::ip::v6_only(false), ignored);
   }
-  acceptor_.bind(endpoint, ec);
+  acceptor.bind(endpoint, ec);
   if (ec) return fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
-
-  asio::co_spawn(io_, AcceptLoop(shared_from_this()), RethrowCoroutineException);
-  Info("listening on " + listen_address());
+  asio::co_spawn(io_, AcceptLoop(shared_from_this(), acceptor, through_tor),
+                 RethrowCoroutineException);
   return Status::Ok();
 }
 
@@ -91,11 +113,12 @@ std::string PartnerLink::Impl::listen_address() const {
   return ec ? "" : FormatEndpoint(endpoint);
 }
 
-asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self) {
-  while (!stopped_ && acceptor_.is_open()) {
+asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self,
+                                                    tcp::acceptor& acceptor, bool through_tor) {
+  while (!stopped_ && acceptor.is_open()) {
     boost::system::error_code ec;
     tcp::socket socket =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (stopped_ || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       Warning("accept failed: " + ec.message());
@@ -118,12 +141,13 @@ asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self) 
       continue;
     }
     ++pending_inbound_;  // HandleInbound decrements.
-    asio::co_spawn(io_, HandleInbound(self, std::move(socket)), RethrowCoroutineException);
+    asio::co_spawn(io_, HandleInbound(self, std::move(socket), through_tor),
+                   RethrowCoroutineException);
   }
 }
 
 asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*keep_alive*/,
-                                                       tcp::socket socket) {
+                                                       tcp::socket socket, bool through_tor) {
   DecrementOnExit pending(pending_inbound_);
   TrackedSocket tracked(handshaking_, socket);
   Deadline deadline(socket.get_executor(), clock_, options_.handshake_timeout,
@@ -156,7 +180,8 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
     co_return;
   }
   if (hello->type == HelloType::kSession) {
-    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(hello->message));
+    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(hello->message),
+                            through_tor);
   } else {
     co_await RespondPairing(socket, decoder, deadline, remote, std::move(hello->message));
   }
@@ -165,8 +190,8 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
 asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
                                                         wire::FrameDecoder& decoder,
                                                         Deadline& deadline, TrackedSocket& tracked,
-                                                        std::string remote,
-                                                        crypto::Bytes message1) {
+                                                        std::string remote, crypto::Bytes message1,
+                                                        bool through_tor) {
   if (!partner_) {
     Debug("refused a session from " + remote + ": not paired");
     co_return;
@@ -186,8 +211,9 @@ asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
   if (!partner_ || partner_->static_key != partner_key) co_return;  // Unpaired meanwhile.
   deadline.Disarm();
   tracked.Release();
-  auto session = NewSession(std::move(socket), std::move(decoder), std::move(response->keys),
-                            Session::Role::kResponder, partner_key);
+  auto session =
+      NewSession(std::move(socket), std::move(decoder), std::move(response->keys),
+                 Session::Role::kResponder, partner_key, through_tor ? kThroughTor : std::string());
   Debug("session " + std::to_string(session->id()) + " from " + remote +
         " awaits key confirmation");
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "daemon/codec/tor/tor_options.h"
 #include "daemon/peer/address.h"
 #include "daemon/peer/partner_link_impl.h"
 
@@ -13,14 +14,15 @@ namespace inmost::peer {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::shared_ptr<Session> PartnerLink::Impl::NewSession(tcp::socket socket,
-                                                       wire::FrameDecoder decoder,
-                                                       noise::TransportKeys keys,
-                                                       Session::Role role,
-                                                       const crypto::PublicKey& initiator_key) {
+std::shared_ptr<Session> PartnerLink::Impl::NewSession(
+    tcp::socket socket, wire::FrameDecoder decoder, noise::TransportKeys keys, Session::Role role,
+    const crypto::PublicKey& initiator_key, std::string remote_name) {
+  SessionOptions options = SessionOptionsFromLink();
+  options.through_tor = !remote_name.empty();
+  options.remote_name = std::move(remote_name);
   auto session = std::make_shared<Session>(std::move(socket), std::move(decoder), std::move(keys),
                                            role, initiator_key, next_session_id_++,
-                                           weak_from_this(), clock_, SessionOptionsFromLink());
+                                           weak_from_this(), clock_, std::move(options));
   sessions_.push_back(session);
   session->Start();
   return session;
@@ -43,6 +45,9 @@ std::shared_ptr<Session> PartnerLink::Impl::Find(const Session& session) const {
 }
 
 bool PartnerLink::Impl::Prefer(const Session& candidate, const Session& current) const {
+  // Both sides know which sessions run through Tor (dialled to an onion, or in on the
+  // Tor listener), so both keep the direct one: faster, and Tor stays the fallback.
+  if (candidate.through_tor() != current.through_tor()) return current.through_tor();
   const auto gap = candidate.established_at() - current.established_at();
   // Long after the current one settled: the partner dialed because it lost that one.
   if (gap >= options_.handshake_timeout) return true;
@@ -96,6 +101,12 @@ void PartnerLink::Impl::OnSessionMessage(Session& session, const PeerMessage& me
       const auto& list = message.addresses().addresses();
       auto addresses = SanitizeAddresses(std::vector<std::string>(list.begin(), list.end()));
       if (partner_ && !addresses.empty()) {
+        const bool new_direct =
+            std::any_of(addresses.begin(), addresses.end(), [&](const std::string& address) {
+              return !tor::IsOnionAddress(address) &&
+                     std::find(partner_->addresses.begin(), partner_->addresses.end(), address) ==
+                         partner_->addresses.end();
+            });
         // Dial the new addresses first, keeping the known ones as fallbacks.
         std::vector<std::string> merged = addresses;
         for (const auto& known : partner_->addresses) {
@@ -106,6 +117,8 @@ void PartnerLink::Impl::OnSessionMessage(Session& session, const PeerMessage& me
         merged.resize(std::min(merged.size(), kMaxPartnerAddresses));
         partner_->addresses = std::move(merged);
         listener_.OnPartnerAddresses(partner_->addresses);
+        // A way around Tor may have opened: try it now, not at the next interval.
+        if (new_direct) dialer_.TryDirectNow();
       }
       return;
     }
@@ -168,8 +181,8 @@ bool PartnerLink::Impl::SendToPartner(const PeerMessage& message) {
 }
 
 std::vector<std::string> PartnerLink::Impl::AdvertisedAddresses(const tcp::endpoint& local) const {
-  std::vector<std::string> addresses = routes_.tor_only ? std::vector<std::string>{}
-                                                        : DirectAddresses(local);
+  std::vector<std::string> addresses =
+      routes_.tor_only ? std::vector<std::string>{} : DirectAddresses(local);
   if (!onion_address_.empty()) addresses.push_back(onion_address_);
   return addresses;
 }
@@ -226,9 +239,10 @@ std::optional<core::SteadyTime> PartnerLink::Impl::FreshSessionDue() const {
 }
 
 void PartnerLink::Impl::OnDialed(const std::string& candidate, DialedConnection connection) {
-  auto session =
-      NewSession(std::move(connection.socket), std::move(connection.decoder),
-                 std::move(connection.keys), Session::Role::kInitiator, identity_.public_key);
+  // Through Tor, the TCP peer is Tor's SOCKS port: show the onion instead.
+  auto session = NewSession(std::move(connection.socket), std::move(connection.decoder),
+                            std::move(connection.keys), Session::Role::kInitiator,
+                            identity_.public_key, tor::IsOnionAddress(candidate) ? candidate : "");
   Adopt(session);
   PreferAddress(candidate);
 }

@@ -15,19 +15,24 @@ Result<Route> RouteTo(const RoutePolicy& policy, const std::string& address) {
   }
   if (!onion) return Route{"", policy.direct_timeout};
   if (policy.tor_socks.empty()) {
-    return Unavailable("cannot reach " + address + ": this daemon's Tor is not ready (see the "
+    return Unavailable("cannot reach " + address +
+                       ": this daemon's Tor is not ready (see the "
                        "Tor line of `inmost status`)");
   }
   return Route{policy.tor_socks, kOnionHandshakeTimeout};
 }
 
+std::vector<std::string> DirectCandidates(const std::vector<std::string>& candidates) {
+  std::vector<std::string> direct;
+  for (const auto& c : candidates) {
+    if (!tor::IsOnionAddress(c)) direct.push_back(c);
+  }
+  return direct;
+}
+
 std::vector<std::string> DialOrder(const std::vector<std::string>& candidates, bool tor_only) {
   std::vector<std::string> ordered;
-  if (!tor_only) {
-    for (const auto& c : candidates) {
-      if (!tor::IsOnionAddress(c)) ordered.push_back(c);
-    }
-  }
+  if (!tor_only) ordered = DirectCandidates(candidates);
   for (const auto& c : candidates) {
     if (tor::IsOnionAddress(c)) ordered.push_back(c);
   }

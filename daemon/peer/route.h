@@ -37,6 +37,9 @@ Result<Route> RouteTo(const RoutePolicy& policy, const std::string& address);
 // ones, each group in its given order; under tor-only, the onion ones alone.
 std::vector<std::string> DialOrder(const std::vector<std::string>& candidates, bool tor_only);
 
+// The direct (not onion) ones of `candidates`, in their order.
+std::vector<std::string> DirectCandidates(const std::vector<std::string>& candidates);
+
 // Whether a listen address ("127.0.0.1:7433", "[::1]:0", "localhost:7433") accepts
 // only from this machine.
 bool IsLoopbackListen(const std::string& host_port);

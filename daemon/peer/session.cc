@@ -49,6 +49,7 @@ void Session::Start() {
   if (!ec) local_address_ = FormatEndpoint(local_endpoint_);
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = FormatEndpoint(remote);
+  if (!options_.remote_name.empty()) remote_address_ = options_.remote_name;
   // The writer already gathers queued frames into one write; Nagle would only hold
   // a second burst back until the partner's delayed ACK (about 40 ms).
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);

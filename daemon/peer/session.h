@@ -44,6 +44,8 @@ struct SessionOptions {
   std::chrono::milliseconds confirm_timeout{5000};      // Responder: first message within this.
   uint64_t rekey_after_messages = 1 << 16;              // 0: never rekey.
   size_t max_queued_bytes = kMaxQueuedBytes;
+  bool through_tor = false;  // The connection runs through Tor (an onion service).
+  std::string remote_name;   // Shown instead of the TCP peer's "host:port" when set.
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -104,6 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& local_address() const { return local_address_; }
   const std::string& remote_address() const { return remote_address_; }
   const boost::asio::ip::tcp::endpoint& local_endpoint() const { return local_endpoint_; }
+  bool through_tor() const { return options_.through_tor; }
 
  private:
   boost::asio::awaitable<void> ReadLoop(std::shared_ptr<Session> keep_alive);

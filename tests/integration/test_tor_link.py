@@ -6,7 +6,9 @@ listens on loopback only, and its invite and the addresses it tells its partner 
 only its .onion address. They pair by that invite, exchange messages both ways, a sealed
 envelope opens, a file of a few MB arrives whole; one daemon restarts and comes back on
 the same onion address; its tor is killed under it and the link returns by itself, with
-every message sent meanwhile arriving exactly once.
+every message sent meanwhile arriving exactly once. And two daemons that can reach each
+other only through Tor at first move to a direct path as soon as one appears, losing and
+repeating nothing.
 
 Without tor this test prints SKIPPED loudly; in CI (CI=true) it fails instead, since
 scripts/setup installs tor there.
@@ -68,26 +70,50 @@ def texts(d, direction):
 
 class TorLinkTest(IntegrationTest):
 
+    # One private network for the tests of this class, started by the first that needs it.
+    net = None
+    network_ready = 0.0
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.net is not None:
+            cls.net.stop()
+            cls.net = None
+
     def setUp(self):
         super().setUp()
         harness.require_tor(self)
 
-    def tor_daemon(self, name, torrc):
+    def torrc(self):
+        """The tor-torrc file that joins the private network, starting it if need be."""
+        cls = type(self)
+        if cls.net is None:
+            began = time.monotonic()
+            net = tor_privnet.PrivateTorNetwork(
+                key_cache=KEY_CACHE, port_picker=lambda n: [harness.free_port() for _ in range(n)])
+            try:
+                net.start()
+            except BaseException:
+                net.stop()
+                raise
+            cls.net = net
+            cls.network_ready = time.monotonic() - began
+        torrc = os.path.join(cls.net.root, "client-lines.torrc")
+        with open(torrc, "w") as f:
+            f.write("\n".join(cls.net.client_torrc_lines()) + "\n")
+        return torrc
+
+    def tor_daemon(self, name, torrc, tor_only=True, extra_args=None):
         d = self.make_daemon(name, start=False)
-        d.tor_args = ["--tor", "launch", "--tor-torrc", torrc, "--tor-only", "on"]
-        d.start()
+        d.tor_args = ["--tor", "launch", "--tor-torrc", torrc,
+                      "--tor-only", "on" if tor_only else "off"]
+        d.start(extra_args=extra_args)
         return d
 
     def test_two_daemons_through_tor_alone(self):
         began = time.monotonic()
-        net = tor_privnet.PrivateTorNetwork(
-            key_cache=KEY_CACHE, port_picker=lambda n: [harness.free_port() for _ in range(n)])
-        self.addCleanup(net.stop)
-        net.start()
+        torrc = self.torrc()
         network_ready = time.monotonic() - began
-        torrc = os.path.join(net.root, "client-lines.torrc")
-        with open(torrc, "w") as f:
-            f.write("\n".join(net.client_torrc_lines()) + "\n")
 
         alice = self.tor_daemon("alice", torrc)
         bob = self.tor_daemon("bob", torrc)
@@ -165,6 +191,51 @@ class TorLinkTest(IntegrationTest):
         sys.stderr.write(f"tor link test: network ready after {network_ready:.1f} s, both onions "
                          f"published {published_after:.1f} s later, all done after "
                          f"{time.monotonic() - began:.1f} s\n")
+
+    def test_a_link_through_tor_moves_to_a_direct_path_when_one_appears(self):
+        torrc = self.torrc()
+        # Each tells the other a direct address where nothing listens, so they meet
+        # through Tor; then bob tells his real one (SIGHUP re-reads his config file).
+        configs = {}
+        daemons = {}
+        for name in ("alice", "bob"):
+            configs[name] = os.path.join(harness.BIN_DIR, f"tor-direct-{name}-{os.getpid()}.conf")
+            self.addCleanup(lambda path=configs[name]: os.path.exists(path) and os.remove(path))
+            with open(configs[name], "w") as f:
+                f.write(f"advertise = 127.0.0.1:{harness.free_port()}\n")
+            daemons[name] = self.tor_daemon(name, torrc, tor_only=False,
+                                            extra_args=["--config", configs[name]])
+        alice, bob = daemons["alice"], daemons["bob"]
+        a_tor = wait_for(lambda: published(alice), PUBLISHED_TIMEOUT, "alice's onion published")
+        wait_for(lambda: published(bob), PUBLISHED_TIMEOUT, "bob's onion published")
+        code = alice.rpc("invite", {})["code"]
+        self.assertIn(a_tor["onion_address"], harness.invite_addresses(code))
+        bob.rpc("join", {"code": code}, timeout=2 * ARRIVE)
+        wait_for(lambda: harness.link_up(alice, bob), ARRIVE, "the link up through Tor")
+        self.assertRegex(alice.log_text(), r"link up: session \d+ with the partner at "
+                         r"(through Tor|[a-z2-7]{56}\.onion:\d+)")
+        alice.send("through tor first")
+        bob.wait_find(lambda m: m.get("text") == "through tor first", ARRIVE, "the first text")
+
+        # Bob's real address appears; alice moves to it, and what she sends as it happens
+        # arrives exactly once.
+        bob_direct = bob.status()["listen_address"]
+        with open(configs["bob"], "w") as f:
+            f.write(f"advertise = {bob_direct}\n")
+        bob.proc.send_signal(signal.SIGHUP)
+        moving = [f"while moving {i}" for i in range(10)]
+        for text in moving:
+            alice.send(text)
+        wait_for(lambda: f"with the partner at {bob_direct}" in alice.log_text(), ARRIVE,
+                 "alice's link to move to bob's direct address")
+        wait_for(lambda: all(t in texts(bob, "INCOMING") for t in moving), ARRIVE,
+                 "what alice sent while the link moved")
+        received = texts(bob, "INCOMING")
+        for text in moving:
+            self.assertEqual(received.count(text), 1, f"{text!r} arrived {received.count(text)}x")
+        alice.send("direct now")
+        bob.wait_find(lambda m: m.get("text") == "direct now", ARRIVE, "a text on the direct path")
+        self.assertTrue(harness.link_up(alice, bob))
 
 
 if __name__ == "__main__":
