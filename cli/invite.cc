@@ -24,7 +24,11 @@ constexpr CommandUsage kUsage{
     "loopback (127.0.0.1, ::1) or link-local address unless you name one: when the\n"
     "daemon has no other, no invite is made and the error says what to do: reach\n"
     "each other over Tor, set 'advertise = HOST:PORT' in the daemon's config, or, to\n"
-    "try inmost with two daemons on one machine, pass --address 127.0.0.1:PORT.\n"};
+    "try inmost with two daemons on one machine, pass --address 127.0.0.1:PORT.\n"
+    "\n"
+    "With Tor (option tor), the code also holds this daemon's onion address. While Tor\n"
+    "is still starting or publishing it, this waits up to 30 s for it; if that is not\n"
+    "enough, the code is made anyway and a note on standard error says what it holds.\n"};
 
 }  // namespace
 
@@ -71,6 +75,8 @@ int RunInvite(CommandContext& context, const CommandArgs& args) {
     }
     out << "Your partner runs:  inmost join " << reply.code() << '\n'
         << "Then compare the safety number ('inmost status') over a channel you trust.\n";
+    // What the code lacks (a published onion address) matters before it is handed on.
+    if (!reply.note().empty()) context.err() << "inmost: " << TerminalSafe(reply.note()) << '\n';
   });
 }
 

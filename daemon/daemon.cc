@@ -1,7 +1,9 @@
 #include "daemon/daemon.h"
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 
+#include "daemon/core/timer.h"
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
 #include "daemon/peer/address.h"
@@ -14,6 +16,31 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view kIdentityKey = "identity/static_private";
+// How long an invite waits for Tor to publish the onion service (a launched tor joins
+// the network and publishes in 10-40 s): long enough for a usual start, short enough
+// for someone at the prompt, who is told when it was not enough.
+constexpr std::chrono::seconds kInviteWaitsForOnion{30};
+// What an invite holds without a published onion address, for the user to know before
+// handing it on (InviteReply.note).
+std::string InviteNote(bool has_onion, bool waited, bool tor_only) {
+  const std::string when =
+      waited ? " within " + std::to_string(kInviteWaitsForOnion.count()) + " s" : " yet";
+  if (!has_onion) {
+    return "this invite holds only direct addresses: Tor has made no onion service for this "
+           "daemon" +
+           when +
+           ", so your partner can join only where one of them reaches you "
+           "(the same network, or a forwarded port). Make a new invite once `inmost status` "
+           "shows the onion address published";
+  }
+  return "Tor has not published this daemon's onion service" + when +
+         ": the invite holds its onion address, which reaches you once `inmost status` shows "
+         "it published; " +
+         (tor_only ? std::string("until then your partner's join cannot reach you")
+                   : std::string("until then your partner can join only through the direct "
+                                 "addresses in it"));
+}
+
 // "[::]:7433" and "0.0.0.0:7433" accept from anywhere but cannot be dialled.
 std::string DialableAddress(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -123,7 +150,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
           partners_, link_,
           PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
           identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
-          [this] { return InviteAddresses(); }),
+          [this] { return InviteAddressesOnceOnionIsOut(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
       control_(io, data_dir_.control_socket_path(), *this, events_, clock, log),
       onion_key_(*db_),
@@ -195,6 +222,7 @@ void Daemon::Stop() {
   commit_.FlushNow();
   control_.Stop();
   onion_.Stop();
+  for (core::Timer* waiter : onion_waiters_) waiter->Cancel();  // They see stopped_.
   link_.Stop();
 }
 
@@ -217,6 +245,33 @@ void Daemon::OnTorState(const tor::TorState& state) {
     onion_address_ = state.onion_address;
     link_.SetOnionAddress(onion_address_);
   }
+  for (core::Timer* waiter : onion_waiters_) waiter->Cancel();  // Each looks again.
+}
+
+bool Daemon::OnionOnItsWay() const {
+  const tor::TorState& tor = onion_.state();
+  using Phase = tor::TorState::Phase;
+  return options_.tor.mode != tor::TorMode::kOff && !tor.published &&
+         (tor.phase == Phase::kStarting || tor.phase == Phase::kBootstrapping ||
+          tor.phase == Phase::kReady);
+}
+
+asio::awaitable<Result<InviteAddressing>> Daemon::InviteAddressesOnceOnionIsOut() {
+  const bool waited = OnionOnItsWay();
+  if (waited) {
+    core::Timer timer(io_, clock_);
+    onion_waiters_.push_back(&timer);
+    const core::SteadyTime deadline = clock_.SteadyNow() + kInviteWaitsForOnion;
+    while (!stopped_ && OnionOnItsWay() && clock_.SteadyNow() < deadline) {
+      co_await timer.WaitUntil(deadline);
+    }
+    std::erase(onion_waiters_, &timer);
+  }
+  INMOST_CO_ASSIGN_OR_RETURN(std::vector<std::string> addresses, InviteAddresses());
+  InviteAddressing where{std::move(addresses), ""};
+  if (options_.tor.mode == tor::TorMode::kOff || onion_.state().published) co_return where;
+  where.note = InviteNote(!onion_address_.empty(), waited, options_.tor.only);
+  co_return where;
 }
 
 Status Daemon::SetQuietHours(const std::string& window) {

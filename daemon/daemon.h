@@ -126,6 +126,12 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // never a loopback or link-local one unasked, so FailedPrecondition, saying what to
   // do, when there is no other.
   Result<std::vector<std::string>> InviteAddresses() const;
+  // InviteAddresses once Tor has published the onion service, when Tor is on its way
+  // to it (waits at most kInviteWaitsForOnion), with a note when the invite then holds
+  // no published onion address.
+  boost::asio::awaitable<Result<InviteAddressing>> InviteAddressesOnceOnionIsOut();
+  // Whether our Tor is starting, bootstrapping or publishing: worth waiting for.
+  bool OnionOnItsWay() const;
   void Publish(control::Event event);
   // Publishes the onion service for the listener (unless tor = off).
   void StartOnionService();
@@ -159,6 +165,7 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   StoredOnionKey onion_key_;
   tor::OnionHost onion_;
   std::string onion_address_;  // Kept once known: it never changes, even while Tor restarts.
+  std::vector<core::Timer*> onion_waiters_;  // Invites waiting for Tor; woken at each change.
   bool stopped_ = false;
 };
 

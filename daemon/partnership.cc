@@ -17,7 +17,7 @@ Partnership::Partnership(core::PartnerBook& partners, peer::PartnerLink& link, P
                          const crypto::KeyPair& identity, core::EventHub& events,
                          const core::Clock& clock, log::Logger& log,
                          std::function<std::vector<std::string>()> advertised,
-                         std::function<Result<std::vector<std::string>>()> for_invite)
+                         InviteAddresser for_invite)
     : partners_(partners),
       link_(link),
       parts_(parts),
@@ -32,10 +32,11 @@ void Partnership::Register(core::Router& router) {
   using control::Request;
   using control::Response;
   using core::Sync;
-  router.OnRequest(
-      Request::kInvite, "partnership", Sync::kNone,
-      [this](const Request& request) { return MakeInvite(request.invite()); },
-      &Response::mutable_invite);
+  router.OnRequest(Request::kInvite, "partnership", Sync::kNone,
+                   [this](const Request& request) -> boost::asio::awaitable<Result<Response>> {
+                     auto reply = co_await MakeInvite(request.invite());
+                     co_return core::ReplyAs(std::move(reply), &Response::mutable_invite);
+                   });
   router.OnRequest(Request::kJoin, "partnership", Sync::kNone,
                    [this](const Request& request) -> boost::asio::awaitable<Result<Response>> {
                      auto reply = co_await Join(request.join());
@@ -85,20 +86,31 @@ void Partnership::SetPartnerForQuestions(const std::optional<core::Partner>& par
   parts_.envelopes.SetQuestionOfTheDay(std::move(*daily));
 }
 
-Result<control::InviteReply> Partnership::MakeInvite(const control::InviteRequest& request) {
-  int64_t seconds = request.expires_in_seconds() == 0
-                        ? kDefaultInviteSeconds
-                        : static_cast<int64_t>(request.expires_in_seconds());
-  if (seconds > kMaxInviteSeconds) return InvalidArgument("an invite may last at most 30 days");
+boost::asio::awaitable<Result<control::InviteReply>> Partnership::MakeInvite(
+    const control::InviteRequest& request) {
+  const int64_t seconds = request.expires_in_seconds() == 0
+                              ? kDefaultInviteSeconds
+                              : static_cast<int64_t>(request.expires_in_seconds());
+  if (seconds > kMaxInviteSeconds) co_return InvalidArgument("an invite may last at most 30 days");
   if (partners_.partner()) {
-    return FailedPrecondition("already paired; run `inmost unpair --yes` first");
+    co_return FailedPrecondition("already paired; run `inmost unpair --yes` first");
   }
   std::vector<std::string> addresses(request.addresses().begin(), request.addresses().end());
-  if (addresses.empty()) {
-    // Explicit addresses may be anything valid (a loopback one for a test on one
-    // machine); the default never carries one only this machine can dial.
-    INMOST_ASSIGN_OR_RETURN(addresses, for_invite_());
+  if (!addresses.empty()) co_return Issue(addresses, seconds);
+  // Explicit addresses may be anything valid (a loopback one for a test on one
+  // machine); the default never carries one only this machine can dial.
+  INMOST_CO_ASSIGN_OR_RETURN(InviteAddressing where, co_await for_invite_());
+  // That may have waited for Tor, and a join of ours may have paired meanwhile.
+  if (partners_.partner()) {
+    co_return FailedPrecondition("already paired; run `inmost unpair --yes` first");
   }
+  auto reply = Issue(where.addresses, seconds);
+  if (reply.ok()) reply->set_note(where.note);
+  co_return reply;
+}
+
+Result<control::InviteReply> Partnership::Issue(const std::vector<std::string>& addresses,
+                                                int64_t seconds) {
   for (const auto& a : addresses) INMOST_RETURN_IF_ERROR(identity::ValidateAddress(a));
 
   int64_t expires_at = clock_.NowUnixMs() / 1000 + seconds;

@@ -24,6 +24,15 @@
 
 namespace inmost {
 
+// Where an invite made without explicit addresses reaches us, and what the user should
+// know about that (InviteReply.note): empty, or why it holds less than it could.
+struct InviteAddressing {
+  std::vector<std::string> addresses;
+  std::string note;
+};
+// Gives InviteAddressing, or why an invite cannot be made; it may wait (for Tor).
+using InviteAddresser = std::function<boost::asio::awaitable<Result<InviteAddressing>>()>;
+
 // The parts whose state belongs to one partner.
 struct PartnerState {
   core::Conversation& conversation;
@@ -37,12 +46,12 @@ struct PartnerState {
 class Partnership {
  public:
   // `advertised` gives the addresses to tell the inviter when we join; `for_invite`
-  // those an invite carries when the request names none, or why there are none. All
-  // references must outlive this object.
+  // those an invite carries when the request names none (with a note for the user), or
+  // why there are none. All references must outlive this object.
   Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
               const crypto::KeyPair& identity, core::EventHub& events, const core::Clock& clock,
               log::Logger& log, std::function<std::vector<std::string>()> advertised,
-              std::function<Result<std::vector<std::string>>()> for_invite);
+              InviteAddresser for_invite);
 
   // Registers the invite, join, unpair and partner-addresses requests with `router`.
   void Register(core::Router& router);
@@ -52,7 +61,8 @@ class Partnership {
   // The question of the day for `partner` (nullopt: not paired).
   void SetPartnerForQuestions(const std::optional<core::Partner>& partner);
 
-  Result<control::InviteReply> MakeInvite(const control::InviteRequest& request);
+  boost::asio::awaitable<Result<control::InviteReply>> MakeInvite(
+      const control::InviteRequest& request);
   boost::asio::awaitable<Result<control::JoinReply>> Join(const control::JoinRequest& request);
   boost::asio::awaitable<Result<control::UnpairReply>> Unpair(
       const control::UnpairRequest& request);
@@ -68,7 +78,10 @@ class Partnership {
   const core::Clock& clock_;
   log::Logger& log_;
   std::function<std::vector<std::string>()> advertised_;
-  std::function<Result<std::vector<std::string>>()> for_invite_;
+  InviteAddresser for_invite_;
+
+  // The invite for `addresses`, valid `seconds`, replacing any earlier one.
+  Result<control::InviteReply> Issue(const std::vector<std::string>& addresses, int64_t seconds);
 };
 
 }  // namespace inmost

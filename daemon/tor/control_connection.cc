@@ -184,7 +184,9 @@ asio::awaitable<Status> ConnectTcp(State& s, const std::string& address) {
   } else {
     auto resolved = co_await s.resolver.async_resolve(
         parsed->host, std::to_string(parsed->port), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Unavailable("cannot resolve " + address + ": " + ec.message());
+    if (ec) {
+      co_return Unavailable("cannot resolve tor's control port " + address + ": " + ec.message());
+    }
     for (const auto& entry : resolved) endpoints.push_back(entry.endpoint());
   }
   for (const tcp::endpoint& endpoint : endpoints) {

@@ -38,6 +38,17 @@ bool CannotTalk(const Status& status) {
          status.code() == Code::kResourceExhausted;
 }
 
+// Why there is no onion service when the stored key does not load. A new key would
+// change the .onion address the partner knows, and the partner could no longer reach
+// us there: the damaged one is left as it is, for a backup to bring back.
+std::string DamagedKey(const Status& why) {
+  return "the onion service's key in the store is damaged (" + why.message() +
+         "): no onion service, so your partner cannot reach this daemon through Tor (direct "
+         "addresses still work). No new key is made, as it would change the .onion address "
+         "your partner knows: restore a backup of this data directory (inmostd restore) to "
+         "get the key back";
+}
+
 // The first address of GETINFO net/listeners/socks: "\"127.0.0.1:9050\" ..." -> 127.0.0.1:9050.
 std::string FirstListener(const std::string& value) {
   std::string first = value.substr(0, value.find(' '));
@@ -90,6 +101,10 @@ struct OnionHost::Run {
   asio::awaitable<End> Attempt();
   asio::awaitable<End> Reach(TorController& controller);
   asio::awaitable<End> Serve(TorController& controller);
+  // Follows Tor's events on the connection until it ends or the host stops.
+  asio::awaitable<End> Follow(TorController& controller);
+  // No onion service (`why`), but Tor stays: its SOCKS port reaches the partner's onion.
+  void NoService(const std::string& why, const std::string& socks, int progress);
   void OnEvent(const ControlReply& event);
   void Change(const std::function<void(TorState&)>& edit);
   void Info(const std::string& line) {
@@ -111,6 +126,7 @@ struct OnionHost::Run {
   std::string service_id;
   std::string control_address;  // The attempt's control port, once connected.
   TorState state;
+  std::string no_service;  // Why this Tor carries no onion service of ours, if so.
   bool stopped = false;
 };
 
@@ -133,8 +149,8 @@ asio::awaitable<void> OnionHost::Run::Loop() {
     controller = nullptr;
     if (stopped) break;
     Change([&](TorState& s) {
-      s.phase = end.final && end.why.code() == Code::kNotFound ? Phase::kUnavailable
-                                                               : Phase::kFailed;
+      s.phase =
+          end.final && end.why.code() == Code::kNotFound ? Phase::kUnavailable : Phase::kFailed;
       s.detail = end.why.message();
       s.published = false;
       s.socks.clear();
@@ -159,9 +175,11 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Attempt() {
 }
 
 asio::awaitable<OnionHost::Run::End> OnionHost::Run::Reach(TorController& tor) {
+  // A new attempt: the last one's failure is no longer why anything is so.
   Change([](TorState& s) {
     s.phase = Phase::kStarting;
     s.progress = 0;
+    s.detail.clear();
   });
   const bool try_system = options.mode == TorMode::kSystem || options.mode == TorMode::kAuto;
   Status system_status = Unavailable("not tried");
@@ -172,8 +190,8 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Reach(TorController& tor) {
       Change([](TorState& s) { s.source = "system"; });
       co_return End{Status::Ok()};
     }
-    std::string why = "cannot reach Tor's control port at " + options.control + ": " +
-                      system_status.message();
+    // Connect's errors name the control port and its address already.
+    std::string why = system_status.message();
     if (system_status.code() == Code::kPermissionDenied) why += kDebianTorGroupHint;
     if (options.mode == TorMode::kSystem) co_return End{Unavailable(why)};
     if (!stopped) logger.Debug("tor: " + why + "; launching a tor of our own");
@@ -217,8 +235,9 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
   if (!listeners.ok()) co_return End{listeners.status()};
   const std::string socks = FirstListener((*listeners)["net/listeners/socks"]);
   if (socks.empty()) {
-    co_return End{FailedPrecondition("this Tor has no SOCKS port to reach the partner's onion "
-                                     "service through (set SocksPort in its torrc)")};
+    co_return End{
+        FailedPrecondition("this Tor has no SOCKS port to reach the partner's onion "
+                           "service through (set SocksPort in its torrc)")};
   }
   auto phase = co_await tor.GetBootstrapPhase();
   if (!phase.ok()) co_return End{phase.status()};
@@ -226,9 +245,8 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
 
   auto kept = vault.Load();
   if (!kept.ok()) {
-    co_return End{Corruption("the onion service's key in the store is damaged (" +
-                             kept.status().message() + "); not publishing an onion service"),
-                  /*final=*/true};
+    NoService(DamagedKey(kept.status()), socks, phase->progress);
+    co_return co_await Follow(tor);
   }
   AddOnionRequest request;
   if (kept->has_value()) request.key = &**kept;
@@ -255,7 +273,23 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
   });
   Info("onion service " + state.onion_address + " added; Tor bootstrap at " +
        std::to_string(progress) + "%");
+  co_return co_await Follow(tor);
+}
 
+void OnionHost::Run::NoService(const std::string& why, const std::string& socks, int progress) {
+  // Said once per run of the daemon, not at every reconnection to Tor.
+  if (why != no_service) logger.Warning("tor: " + why);
+  no_service = why;
+  Change([&](TorState& s) {
+    s.phase = Phase::kFailed;
+    s.detail = why;
+    s.socks = socks;  // Tor still carries our dials to the partner's onion.
+    s.progress = progress;
+    s.published = false;
+  });
+}
+
+asio::awaitable<OnionHost::Run::End> OnionHost::Run::Follow(TorController& tor) {
   while (!stopped) {
     auto event = co_await tor.NextEvent(kEventWait);
     if (stopped) break;
@@ -287,6 +321,7 @@ void OnionHost::Run::OnEvent(const ControlReply& event) {
     }
     Change([&](TorState& s) {
       s.progress = phase->progress;
+      if (!no_service.empty()) return;  // Still failed, for the reason it gave.
       s.detail = phase->warning.empty() ? phase->summary : phase->warning;
       s.phase = phase->progress >= kBootstrapDone ? Phase::kReady : Phase::kBootstrapping;
     });

@@ -15,10 +15,14 @@
 //       Replaces the content key of our outgoing envelope with history id HISTORY_ID
 //       ("ek/<envelope id>") with a new random key: a sender that changes its answer
 //       after committing to it.
+//   inmost_store_probe damage-record DATA_DIR KEY
+//       Flips one bit of the sealed value stored under KEY (e.g. tor/onion_service_key),
+//       straight in LevelDB, so it no longer opens: a record damaged on disk.
 //
 // The daemon must be stopped: LevelDB is locked while it runs. Exit status 0 on
 // success, 1 on an error (explained on standard error), 2 on a usage error.
 #include <google/protobuf/util/json_util.h>
+#include <leveldb/db.h>
 
 #include <charconv>
 #include <cstdint>
@@ -48,7 +52,8 @@ constexpr char kUsage[] =
     "usage: inmost_store_probe dump DATA_DIR\n"
     "       inmost_store_probe entry DATA_DIR HISTORY_ID\n"
     "       inmost_store_probe has-key DATA_DIR HISTORY_ID\n"
-    "       inmost_store_probe tamper-key DATA_DIR HISTORY_ID\n";
+    "       inmost_store_probe tamper-key DATA_DIR HISTORY_ID\n"
+    "       inmost_store_probe damage-record DATA_DIR KEY\n";
 constexpr std::string_view kEnvelopeKeyPrefix = "ek/";
 constexpr size_t kContentKeySize = 32;
 
@@ -131,6 +136,27 @@ int TamperKey(SealedStore& db, uint64_t history_id) {
   return 0;
 }
 
+// Bypasses SealedStore on purpose: it would never write a value that does not open.
+int DamageRecord(const std::string& data_dir, const std::string& key) {
+  inmost::store::DataDir dir(data_dir);
+  leveldb::DB* raw = nullptr;
+  leveldb::Status opened = leveldb::DB::Open(leveldb::Options(), dir.store_path().string(), &raw);
+  if (!opened.ok()) return Fail(inmost::IoError("cannot open the store: " + opened.ToString()));
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::string sealed;
+  leveldb::Status read = db->Get(leveldb::ReadOptions(), key, &sealed);
+  if (!read.ok()) return Fail(inmost::NotFound("cannot read " + key + ": " + read.ToString()));
+  if (sealed.empty()) return Fail(inmost::FailedPrecondition(key + " holds an empty value"));
+  sealed.back() = static_cast<char>(sealed.back() ^ 0x01);  // In the authentication tag.
+  leveldb::WriteOptions synced;
+  synced.sync = true;
+  leveldb::Status written = db->Put(synced, key, sealed);
+  if (!written.ok())
+    return Fail(inmost::IoError("cannot write " + key + ": " + written.ToString()));
+  std::cout << "damaged " << key << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -140,6 +166,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const std::string data_dir = argv[2];
+  if (command == "damage-record" && argc == 4) return DamageRecord(data_dir, argv[3]);
   if (command == "dump" && argc == 3) {
     auto db = OpenStore(data_dir);
     if (!db.ok()) return Fail(db.status());

@@ -120,7 +120,13 @@ class PartnershipTest : public CorePairTest {
         PartnerState{p.conversation, p.boundaries, p.files, p.envelopes, p.nudges, p.memories},
         a().identity(), p.events, pair_.clock(), log_,
         [] { return std::vector<std::string>{"a.example:7433"}; },
-        [] { return Result<std::vector<std::string>>(std::vector<std::string>{"a.example:7433"}); });
+        []() -> boost::asio::awaitable<Result<InviteAddressing>> {
+          std::vector<std::string> addresses = {"a.example:7433"};
+          co_return InviteAddressing{std::move(addresses), ""};
+        });
+  }
+  Result<control::InviteReply> Invite(const control::InviteRequest& request) {
+    return RunOn<control::InviteReply>(a(), [&] { return partnership_->MakeInvite(request); });
   }
   Result<control::JoinReply> Join(const std::string& code) {
     control::JoinRequest request;
@@ -147,7 +153,7 @@ TEST_F(PartnershipTest, AnInviteExpiresOnItsSecondToTheMillisecond) {
   const int64_t now_s = pair_.clock().NowUnixMs() / 1000;
   control::InviteRequest request;
   request.set_expires_in_seconds(60);
-  auto invite = partnership_->MakeInvite(request);
+  auto invite = Invite(request);
   ASSERT_TRUE(invite.ok()) << invite.status().ToString();
   EXPECT_EQ(invite->expires_at_unix(), now_s + 60);
   EXPECT_TRUE(a()->partners.LoadInvite()->has_value());
@@ -160,9 +166,9 @@ TEST_F(PartnershipTest, AnInviteExpiresOnItsSecondToTheMillisecond) {
   EXPECT_EQ(Join(invite->code()).status().code(), Code::kExpired);
 
   request.set_expires_in_seconds(30 * 24 * 3600);
-  EXPECT_TRUE(partnership_->MakeInvite(request).ok());
+  EXPECT_TRUE(Invite(request).ok());
   request.set_expires_in_seconds(30 * 24 * 3600 + 1);
-  EXPECT_EQ(partnership_->MakeInvite(request).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Invite(request).status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(PartnershipTest, UnpairingForgetsThePartnerAndKeepsTheHistory) {
@@ -170,7 +176,7 @@ TEST_F(PartnershipTest, UnpairingForgetsThePartnerAndKeepsTheHistory) {
   pair_.Settle();
   EXPECT_EQ(Unpair(false, false).status().code(), Code::kInvalidArgument);
   control::InviteRequest invite;
-  EXPECT_EQ(partnership_->MakeInvite(invite).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(Invite(invite).status().code(), Code::kFailedPrecondition);
   ASSERT_TRUE(Unpair(true, false).ok());
   EXPECT_FALSE(a()->partners.partner().has_value());
   EXPECT_EQ(a().Texts(Message::INCOMING), std::vector<std::string>{"kept"});
