@@ -3,17 +3,14 @@
 tor = auto with no tor binary and no control port; tor = system at fake control ports
 on 127.0.0.1 that send garbage, a line over 16 KiB or close at once, or refuse to
 authenticate; tor = launch with a tor-torrc that cannot be read; tor-only with a dead
-control port; the command lines that tor-only refuses; and an onion key in the store
-that is damaged. Each case checks the exact state and detail that `status` shows, the
+control port; and the command lines that tor-only refuses (a damaged onion key, which
+needs a real tor, is in test_tor_offline.py). Each case checks the exact state and detail that `status` shows, the
 daemon's log (its WARN line said once, not at every retry), and that the daemon keeps
 serving.
 
 No traffic leaves loopback. The daemons run with a PATH that holds no tor (or a fake one
 that only records that it ran and exits), the control ports are Python servers on
 127.0.0.1, and the launch case fails on its tor-torrc before anything could be started.
-Only the damaged-key case starts a real tor, whose one directory authority is a dead
-port on 127.0.0.1: it makes the onion key and answers on its control port, and reaches
-no network.
 """
 
 import os
@@ -30,7 +27,7 @@ import unittest
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import INMOSTD, IntegrationTest, RpcError, pair, store_probe, wait_for  # noqa: E402
+from harness import INMOSTD, IntegrationTest, RpcError, pair, wait_for  # noqa: E402
 
 NOT_INSTALLED = "not installed (apt install tor); reachable only on direct addresses"
 # kDebianTorGroupHint in daemon/tor/onion_host.cc.
@@ -47,16 +44,6 @@ STATE_DEADLINE = 10.0 * harness.SLOWDOWN
 # How long a final failure is watched for a retry that must not come (the first retry
 # of a non-final one comes after about 1 s, the second about 2 s later).
 QUIET_WINDOW = 3.0
-# A launched tor answers on its control port and takes the onion key within seconds.
-LAUNCH_DEADLINE = 60.0 * harness.SLOWDOWN
-ONION_KEY_RECORD = "tor/onion_service_key"  # kOnionKeyRecord in daemon/stored_onion_key.cc.
-# DamagedKey in daemon/tor/onion_host.cc, after the store's own reason.
-DAMAGED_KEY = (
-    "the onion service's key in the store is damaged (stored record 'tor/onion_service_key' "
-    "fails authentication: the store is damaged or was tampered with): no onion service, so "
-    "your partner cannot reach this daemon through Tor (direct addresses still work). No new "
-    "key is made, as it would change the .onion address your partner knows: restore a backup "
-    "of this data directory (inmostd restore) to get the key back")
 WARN_TOR = re.compile(r" WARN tor: (.*)$", re.M)
 
 
@@ -441,49 +428,7 @@ class TorFaultsTest(IntegrationTest):
             self.assertIn(ip, ("127.0.0.1", "::1"), listening)
         self.assert_keeps_serving(d, retried=True)
 
-    # ---- 6. an onion key in the store that is damaged -----------------------------------
-
-    def test_damaged_onion_key_is_said_and_never_replaced(self):
-        harness.require_tor(self)
-        torrc = os.path.join(self.scratch, "offline.torrc")
-        with open(torrc, "w") as f:
-            # One directory authority, on a loopback port where nothing listens: tor opens
-            # its SOCKS port and makes the key (locally), and reaches nothing. (With
-            # DisableNetwork it would open no SOCKS port, which the daemon needs.)
-            f.write("DirAuthority nowhere orport=9 no-v2 v3ident=" + "0" * 40 + " 127.0.0.1:9 "
-                    + " ".join(["0000"] * 10) + "\nUseDefaultFallbackDirs 0\n")
-        d = self.make_daemon("damaged", start=False)
-        d.tor_args = ["--tor", "launch", "--tor-torrc", torrc]
-        d.start()
-        onion = wait_for(lambda: tor_status(d)["onion_address"], LAUNCH_DEADLINE,
-                         "damaged: tor made the onion key")
-        d.stop()
-        store_probe("damage-record", d.data_dir, ONION_KEY_RECORD)
-
-        d.start()
-        tor = self.wait_tor_state(d, "failed", "the onion key does not open")
-        self.assertEqual(tor["detail"], DAMAGED_KEY)
-        self.assertEqual(tor["source"], "launched")
-        self.assertEqual(tor["onion_address"], "")
-        self.assertFalse(tor["published"])
-        # Failed for good on this run: said once, and not flipped back by Tor's events.
-        answers = statuses_for_a_while(d)
-        self.assertTrue(all(a == tor for a in answers), answers)
-        second_run = d.log_text().split("--- harness: start #2")[1]
-        self.assertEqual(WARN_TOR.findall(second_run), [DAMAGED_KEY])
-        self.assertNotIn("made the onion service's key", second_run)
-        # Its direct paths serve: it pairs, and messages go both ways.
-        self.assert_exchanges_messages(d)
-
-        # The damaged record is the old key, not a new one in its place: undoing the
-        # damage brings back the same .onion address.
-        d.stop()
-        store_probe("damage-record", d.data_dir, ONION_KEY_RECORD)
-        d.start()
-        self.assertEqual(wait_for(lambda: tor_status(d)["onion_address"], LAUNCH_DEADLINE,
-                                  "damaged: the old key serves again"), onion)
-
-    # ---- 7. command lines tor-only refuses ----------------------------------------------
+    # ---- 6. command lines tor-only refuses ----------------------------------------------
 
     def run_refused(self, args):
         data_dir = os.path.join(self.scratch, "data")
