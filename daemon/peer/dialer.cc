@@ -73,7 +73,12 @@ asio::awaitable<void> Dialer::Loop(std::shared_ptr<void> keep_alive) {
       }
       if (now >= *fresh_due) {
         Debug("re-handshaking for fresh session keys");
-        if (!co_await DialRound(std::move(*target), keep_alive)) {
+        // A session through Tor would lose to the direct live one (partner_link.h).
+        if (!link_.LiveThroughTor() && !direct.candidates.empty()) target = std::move(direct);
+        co_await DialRound(std::move(*target), keep_alive);
+        // Not replaced (the round failed, or its session lost): back off, not again.
+        const auto still_due = link_.FreshSessionDue();
+        if (still_due && *still_due <= clock_.SteadyNow()) {
           co_await WaitForWake(clock_.SteadyNow() + backoff_.Next());
         }
         continue;
@@ -168,6 +173,7 @@ asio::awaitable<bool> Dialer::DialRound(DialTarget target, std::shared_ptr<void>
     const core::SteadyTime wake_at = all_started ? core::SteadyTime::max() : next_start;
     co_await race->progress.WaitUntil(wake_at);
   }
+  if (!StillTargets(target.partner_key)) co_return false;  // Stopped or unpaired meanwhile.
   link_.OnDialed(race->winner->first, std::move(race->winner->second));
   co_return true;
 }
