@@ -127,7 +127,8 @@ class PartnerLink::Impl final : public Session::Observer,
   void Adopt(const std::shared_ptr<Session>& session);
   // Whether `candidate`, confirmed after `current`, should replace it.
   bool Prefer(const Session& candidate, const Session& current) const;
-  // `remote_name` (through Tor: the onion, or "Tor") replaces the TCP peer's address.
+  // A non-empty `remote_name` marks a session through Tor (the onion we dialled, or
+  // "through Tor" for one in on the Tor listener) and replaces the TCP peer's address.
   std::shared_ptr<Session> NewSession(boost::asio::ip::tcp::socket socket,
                                       wire::FrameDecoder decoder, noise::TransportKeys keys,
                                       Session::Role role, const crypto::PublicKey& initiator_key,
