@@ -348,6 +348,10 @@ class Daemon:
         # No Tor unless a test asks (test_tor_link.py, on its private Tor network): a
         # daemon's default, tor = auto, would launch a tor that looks for the real one.
         self.tor_args = ["--tor", "off"]
+        # Nor a home router or LAN beacons unless a test asks, in network namespaces it
+        # made (tests/tools/netns.py): UPnP's SSDP search and the beacons are multicast,
+        # which must not leave this machine.
+        self.reach_args = ["--port-mapping", "off", "--lan-discovery", "off"]
         self.proc = None
         self.advertises = False  # started with --advertise or --config (see invite())
         self.listen_address = None
@@ -389,7 +393,8 @@ class Daemon:
             listen = self.listen_address
         args = self.command_prefix + [
             INMOSTD, "run", "--data-dir", self.data_dir, "--listen", listen,
-            "--log-level", "debug"] + self.link_args + self.tor_args + self.extra_args + list(
+                        "--log-level", "debug"] + self.link_args + self.tor_args + self.reach_args + (
+                self.extra_args) + list(
                 extra_args or [])
         self.advertises = "--advertise" in args or "--config" in args
         self._log_note(f"start #{self.starts}: {' '.join(args)}")
