@@ -51,6 +51,12 @@ std::string DialableAddress(const std::string& listen) {
   return listen;
 }
 
+// The port of a listen address ("[::]:7433"), which is always well formed.
+uint16_t ListenPort(const std::string& listen) {
+  auto parsed = peer::ParseHostPort(listen);
+  return parsed.ok() ? parsed->port : 0;
+}
+
 }  // namespace
 
 Status InitDataDir(const std::filesystem::path& data_dir, const crypto::SecretBytes* passphrase,
@@ -155,7 +161,22 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       control_(io, data_dir_.control_socket_path(), *this, events_, clock, log),
       onion_key_(*db_),
       onion_(io, clock, log, options_.tor, data_dir_.tor_path(), onion_key_,
-             [this](const tor::TorState& state) { OnTorState(state); }) {}
+             [this](const tor::TorState& state) { OnTorState(state); }),
+      port_mapping_(io, clock, log, background_, options_.port_mapping,
+                    [this] { own_addresses_.Check(); }),
+      lan_(
+          io, clock, log, identity_, options_.lan,
+          [this]() -> std::optional<crypto::PublicKey> {
+            if (const auto& partner = partners_.partner()) return partner->static_key;
+            return std::nullopt;
+          },
+          [this] { return link_.IsUp(); },
+          [this](const std::string& address) { return link_.PartnerSeenAt(address); }),
+      own_addresses_(io, clock, log, options_.address_check_interval,
+                     [this] { return DirectAddresses(); },
+                     [this](const std::vector<std::string>& addresses) {
+                       link_.SetAdvertisedAddresses(addresses);
+                     }) {}
 
 Status Daemon::RegisterRoutes() {
   router_.OnRequest(
@@ -186,9 +207,13 @@ Daemon::~Daemon() {
 
 Status Daemon::Start() {
   INMOST_RETURN_IF_ERROR(link_.Listen(options_.listen));
-  // What the partner is told (on pairing and on every link up) must be dialable.
-  link_.SetAdvertisedAddresses(options_.advertise);
+  // What the partner is told (on pairing, on every link up, and at once when it
+  // changes) must be dialable.
+  own_addresses_.Start();
   INMOST_RETURN_IF_ERROR(control_.Start());
+  const uint16_t port = ListenPort(link_.listen_address());
+  port_mapping_.Start(port);
+  lan_.Start(port);
   StartOnionService();
   link_.SetPartner(partners_.partner());
   // The hub may report presence from inside Publish: act on it afterwards.
@@ -222,6 +247,9 @@ void Daemon::Stop() {
   commit_.FlushNow();
   control_.Stop();
   onion_.Stop();
+  own_addresses_.Stop();
+  lan_.Stop();
+  port_mapping_.Stop();  // Its release runs in the background, the io_context with it.
   for (core::Timer* waiter : onion_waiters_) waiter->Cancel();  // They see stopped_.
   link_.Stop();
 }
@@ -286,7 +314,7 @@ Status Daemon::SetQuietHours(const std::string& window) {
 
 void Daemon::SetAdvertisedAddresses(std::vector<std::string> addresses) {
   options_.advertise = std::move(addresses);
-  link_.SetAdvertisedAddresses(options_.advertise);
+  own_addresses_.Check();
 }
 
 std::vector<std::string> Daemon::AdvertisedAddresses() const {
@@ -298,10 +326,22 @@ std::vector<std::string> Daemon::AdvertisedAddresses() const {
 
 std::vector<std::string> Daemon::DirectAddresses() const {
   if (!options_.advertise.empty()) return options_.advertise;
-  const std::string listen = link_.listen_address();
-  auto reachable = peer::ReachableAddressesOf(listen);
+  auto reachable = ReachableAddresses();
   if (!reachable.empty()) return reachable;
-  return {DialableAddress(listen)};
+  return {DialableAddress(link_.listen_address())};
+}
+
+std::vector<std::string> Daemon::ReachableAddresses() const {
+  std::vector<std::string> addresses;
+  // First: it reaches this daemon from anywhere, where a private address would not.
+  if (auto external = port_mapping_.external_address()) addresses.push_back(*external);
+  for (auto& address : peer::ReachableAddressesOf(link_.listen_address())) {
+    if (addresses.size() == peer::kMaxPartnerAddresses) break;
+    if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+      addresses.push_back(std::move(address));
+    }
+  }
+  return addresses;
 }
 
 Result<std::vector<std::string>> Daemon::InviteAddresses() const {
@@ -309,8 +349,7 @@ Result<std::vector<std::string>> Daemon::InviteAddresses() const {
   const std::string listen = link_.listen_address();
   if (!options_.tor.only) {
     // The advertise option is an explicit choice, loopback or not.
-    addresses =
-        options_.advertise.empty() ? peer::ReachableAddressesOf(listen) : options_.advertise;
+    addresses = options_.advertise.empty() ? ReachableAddresses() : options_.advertise;
   }
   if (!onion_address_.empty()) addresses.push_back(onion_address_);
   if (!addresses.empty()) return addresses;
@@ -377,6 +416,11 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   tor_status->set_onion_address(tor.onion_address);
   tor_status->set_published(tor.published);
   tor_status->set_tor_only(options_.tor.only);
+  *reply.mutable_port_mapping() = port_mapping_.Status();
+  *reply.mutable_lan() = lan_.Status();
+  if (!options_.tor.only) {
+    for (const auto& address : own_addresses_.current()) reply.add_own_addresses(address);
+  }
   return reply;
 }
 
@@ -398,6 +442,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   envelopes_.OnLinkDown();
   boundaries_.OnLinkDown();
   files_.OnLinkDown();
+  lan_.Wake();  // Beacons again, at once.
 }
 
 void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
@@ -405,7 +450,9 @@ void Daemon::OnPeerMessage(const peer::PeerMessage& message) {
 }
 
 Status Daemon::OnPaired(const core::Partner& partner) {
-  return partnership_.OnPaired(partner);
+  Status paired = partnership_.OnPaired(partner);
+  lan_.Wake();  // Derives the new pair's beacon secret.
+  return paired;
 }
 
 void Daemon::OnPartnerAddresses(const std::vector<std::string>& addresses) {

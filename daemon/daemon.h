@@ -35,6 +35,9 @@
 #include "daemon/log/logger.h"
 #include "daemon/partnership.h"
 #include "daemon/peer/partner_link.h"
+#include "daemon/reach/lan_discovery.h"
+#include "daemon/reach/own_addresses.h"
+#include "daemon/reach/port_mapping.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
@@ -67,6 +70,11 @@ struct DaemonOptions {
   // The Tor of the onion service (tor/onion_host.h); off unless asked. `tor.only` and
   // `link.tor_only` go together (command_line.cc sets both).
   tor::TorOptions tor;
+  // Direct paths without setup (issue 19), both off unless asked, as Tor is.
+  reach::PortMappingOptions port_mapping;
+  reach::LanDiscoveryOptions lan;
+  // How often to look for a change of this machine's own addresses.
+  std::chrono::milliseconds address_check_interval{30000};
 };
 
 // Creates a new data directory at `data_dir`: mode 0700, a storage key (a 0600 key
@@ -117,10 +125,12 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   // Where we say we listen when we join (told to the inviter): DirectAddresses (none
   // under tor-only), then the onion address once Tor has made it.
   std::vector<std::string> AdvertisedAddresses() const;
-  // The advertise option, else the addresses another machine could reach
-  // (peer/local_addresses.h), else the listen address (a loopback one suits only one
-  // machine).
+  // The advertise option, else ReachableAddresses, else the listen address (a
+  // loopback one suits only one machine).
   std::vector<std::string> DirectAddresses() const;
+  // The router's external address while it forwards the listen port, then the
+  // addresses of this machine another one could reach (peer/local_addresses.h).
+  std::vector<std::string> ReachableAddresses() const;
   // What an invite carries when the request names no address: the advertise option,
   // else the reachable addresses (neither under tor-only), then the onion address;
   // never a loopback or link-local one unasked, so FailedPrecondition, saying what to
@@ -164,6 +174,9 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   control::ControlServer control_;
   StoredOnionKey onion_key_;
   tor::OnionHost onion_;
+  reach::PortMapping port_mapping_;
+  reach::LanDiscovery lan_;
+  reach::OwnAddresses own_addresses_;
   std::string onion_address_;  // Kept once known: it never changes, even while Tor restarts.
   std::vector<core::Timer*> onion_waiters_;  // Invites waiting for Tor; woken at each change.
   bool stopped_ = false;

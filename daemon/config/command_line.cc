@@ -135,6 +135,12 @@ Result<Command> ParseCommandLine(int argc, const char* const* argv,
   command.daemon.incoming = run.incoming;
   command.daemon.tor = run.tor;
   command.daemon.link.tor_only = run.tor.only;
+  // Under tor-only nothing may say where this machine is: no router, no beacons.
+  command.daemon.port_mapping.enabled = run.port_mapping && !run.tor.only;
+  command.daemon.port_mapping.check_interval = run.address_check_interval;
+  command.daemon.address_check_interval = run.address_check_interval;
+  command.daemon.lan.enabled = run.lan_discovery && !run.tor.only;
+  command.daemon.lan.interval = run.lan_beacon_interval;
   if (run.tor.only) {
     // Nothing may reach this daemon but through its onion service.
     if (vm["listen"].defaulted()) {

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "daemon/peer/address.h"
 
@@ -26,6 +28,77 @@ bool ReachableFromElsewhere(const asio::ip::address& address) {
   const auto bytes = v4.to_bytes();
   const bool link_local = bytes[0] == 169 && bytes[1] == 254;
   return !v4.is_loopback() && !link_local && !v4.is_unspecified();
+}
+
+namespace {
+
+// Flags of /proc/net/if_inet6 (linux/if_addr.h) that make an address short-lived.
+constexpr unsigned kIfaTemporary = 0x01;
+constexpr unsigned kIfaDadFailed = 0x08;
+constexpr unsigned kIfaDeprecated = 0x20;
+constexpr unsigned kIfaTentative = 0x40;
+constexpr unsigned kShortLived = kIfaTemporary | kIfaDadFailed | kIfaDeprecated | kIfaTentative;
+
+std::vector<asio::ip::address_v6> ShortLivedIPv6AddressesNow() {
+  std::ifstream file("/proc/net/if_inet6");
+  if (!file) return {};
+  std::stringstream text;
+  text << file.rdbuf();
+  return ShortLivedIPv6Addresses(text.str());
+}
+
+}  // namespace
+
+std::vector<asio::ip::address_v6> ShortLivedIPv6Addresses(std::string_view table) {
+  // Each line: 32 hex digits of address, then interface index, prefix length, scope
+  // and flags in hex, then the interface's name.
+  std::vector<asio::ip::address_v6> found;
+  std::istringstream lines{std::string(table)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string hex, index, prefix, scope, flags;
+    if (!(fields >> hex >> index >> prefix >> scope >> flags) || hex.size() != 32) continue;
+    asio::ip::address_v6::bytes_type bytes{};
+    bool valid = true;
+    for (size_t i = 0; i < bytes.size() && valid; ++i) {
+      const std::string pair = hex.substr(2 * i, 2);
+      valid = pair.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+      if (valid) bytes[i] = static_cast<uint8_t>(std::stoul(pair, nullptr, 16));
+    }
+    if (!valid || flags.empty() || flags.size() > 8 ||
+        flags.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      continue;
+    }
+    if (std::stoul(flags, nullptr, 16) & kShortLived) found.emplace_back(bytes);
+  }
+  return found;
+}
+
+std::vector<LanInterface> LanInterfaces() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return {};
+  std::vector<LanInterface> found;
+  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    const unsigned flags = entry->ifa_flags;
+    if ((flags & IFF_UP) == 0 || (flags & IFF_LOOPBACK) != 0) continue;
+    if ((flags & (IFF_BROADCAST | IFF_MULTICAST)) == 0) continue;
+    auto v4 = [](const sockaddr* address) {
+      sockaddr_in in{};
+      std::memcpy(&in, address, sizeof in);
+      asio::ip::address_v4::bytes_type bytes{};
+      std::memcpy(bytes.data(), &in.sin_addr, bytes.size());
+      return asio::ip::address_v4(bytes);
+    };
+    LanInterface lan{v4(entry->ifa_addr), std::nullopt};
+    if ((flags & IFF_BROADCAST) != 0 && entry->ifa_broadaddr != nullptr) {
+      lan.broadcast = v4(entry->ifa_broadaddr);
+    }
+    if (ReachableFromElsewhere(lan.address)) found.push_back(lan);
+  }
+  ::freeifaddrs(list);
+  return found;
 }
 
 std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ipv6) {
@@ -49,6 +122,13 @@ std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ip
     }
   }
   ::freeifaddrs(list);
+  if (with_ipv6) {
+    const auto short_lived = ShortLivedIPv6AddressesNow();
+    std::erase_if(found, [&](const asio::ip::address& a) {
+      return a.is_v6() &&
+             std::find(short_lived.begin(), short_lived.end(), a.to_v6()) != short_lived.end();
+    });
+  }
   std::stable_partition(found.begin(), found.end(),
                         [](const asio::ip::address& a) { return a.is_v4(); });
   std::vector<std::string> addresses;

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/peer/asio.h"
@@ -18,10 +20,25 @@ namespace inmost::peer {
 // reachable: a partner on the same network reaches them.
 bool ReachableFromElsewhere(const boost::asio::ip::address& address);
 
+// The IPv6 addresses that /proc/net/if_inet6's text `table` marks as temporary
+// (privacy addresses, RFC 8981), deprecated, tentative or failed duplicate address
+// detection: none of them is an address to give the partner, which keeps dialling
+// what it was told long after such an address is gone.
+std::vector<boost::asio::ip::address_v6> ShortLivedIPv6Addresses(std::string_view table);
+
 // "host:port" with `port` for every address of this machine's interfaces that are up
-// and ReachableFromElsewhere (IPv6 ones only with `with_ipv6`), IPv4 first, without
-// duplicates; empty when there is none (or getifaddrs fails).
+// and ReachableFromElsewhere (IPv6 ones only with `with_ipv6`, and never a
+// ShortLivedIPv6Addresses one), IPv4 first, without duplicates; empty when there is
+// none (or getifaddrs fails).
 std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ipv6);
+
+// An IPv4 interface that is up, not loopback, and can broadcast or multicast: where
+// the LAN beacons go (reach/lan_discovery.h).
+struct LanInterface {
+  boost::asio::ip::address_v4 address;
+  std::optional<boost::asio::ip::address_v4> broadcast;
+};
+std::vector<LanInterface> LanInterfaces();
 
 // The addresses where a machine elsewhere could reach a listener bound to `listen`
 // ("host:port" as PartnerLink::listen_address gives it): for a wildcard host the

@@ -64,6 +64,19 @@ void PartnerLink::Impl::SetTorSocks(std::string socks) {
   if (!routes_.tor_socks.empty() && partner_ && !IsUp()) dialer_.DialNow(shared_from_this());
 }
 
+bool PartnerLink::Impl::PartnerSeenAt(const std::string& address) {
+  if (stopped_ || !partner_ || IsUp()) return false;
+  auto sane = SanitizeAddresses({address});
+  if (sane.empty()) return false;
+  auto& addresses = partner_->addresses;
+  std::erase(addresses, sane.front());
+  addresses.insert(addresses.begin(), sane.front());
+  if (addresses.size() > kMaxPartnerAddresses) addresses.resize(kMaxPartnerAddresses);
+  listener_.OnPartnerAddresses(addresses);
+  dialer_.DialNow(shared_from_this());
+  return true;
+}
+
 void PartnerLink::Impl::Stop() {
   if (stopped_) return;
   Info("stopping");
@@ -127,6 +140,9 @@ void PartnerLink::SetOnionAddress(std::string address) {
 }
 void PartnerLink::SetTorSocks(std::string socks) {
   impl_->SetTorSocks(std::move(socks));
+}
+bool PartnerLink::PartnerSeenAt(const std::string& address) {
+  return impl_->PartnerSeenAt(address);
 }
 void PartnerLink::SetPartner(std::optional<core::Partner> partner) {
   impl_->SetPartner(std::move(partner));

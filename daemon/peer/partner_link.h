@@ -136,6 +136,11 @@ class PartnerLink : public core::PartnerChannel {
   // dialled through it, unless `proxy` takes every dial. Dials at once when set.
   void SetTorSocks(std::string socks);
 
+  // The partner was seen at "host:port" (a LAN beacon, reach/lan_discovery.h): while the
+  // link is down, that address goes first among the partner's (and to the store) and
+  // the dialer dials at once. Whether it did; false when up, stopped or unpaired.
+  bool PartnerSeenAt(const std::string& address);
+
   // The partner to keep a session with: starts dialing. nullopt = unpaired: closes the
   // session and refuses sessions. A different key closes the old partner's sessions.
   void SetPartner(std::optional<core::Partner> partner);

@@ -57,6 +57,7 @@ class PartnerLink::Impl final : public Session::Observer,
     TellAddresses();
   }
   void SetTorSocks(std::string socks);
+  bool PartnerSeenAt(const std::string& address);
   void SetPartner(std::optional<core::Partner> partner);
   void SetInvite(std::optional<PendingInvite> invite) {
     if (stopped_) return;

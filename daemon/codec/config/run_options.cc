@@ -109,6 +109,18 @@ po::options_description RunOptions(const std::string& default_listen) {
       "socks5://HOST:PORT, e.g. Tor's socks5://127.0.0.1:9050; host names, .onion ones too, "
       "are resolved by the proxy, never locally, and there is no direct fallback. Incoming "
       "connections are unaffected")(
+      "port-mapping", po::value<std::string>()->value_name("auto|off")->default_value("auto"),
+      "ask the home router (UPnP-IGD, else NAT-PMP) to forward the listen port, and tell the "
+      "partner the router's external address; the mapping is renewed while the daemon runs "
+      "and dropped when it stops. Off under --tor-only")(
+      "lan-discovery", po::value<std::string>()->value_name("on|off")->default_value("on"),
+      "while the link is down, find the partner on the same network with beacons only the "
+      "partner can recognise (UDP port 7434, multicast and broadcast). Off under --tor-only")(
+      "address-check-ms", po::value<int64_t>()->default_value(30000),
+      "how often to check this machine's addresses and the router's mapping, telling the "
+      "partner at once when they changed")(
+      "lan-beacon-ms", po::value<int64_t>()->default_value(20000),
+      "how often a LAN beacon goes out while the link is down")(
       "tor", po::value<std::string>()->value_name("MODE")->default_value("auto"),
       "how to get the Tor that runs this daemon's onion service, the address that reaches it "
       "from anywhere: system (a running Tor's control port, --tor-control), launch (start tor "
@@ -178,9 +190,23 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   auto keepalive = positive_ms("keepalive-ms");
   auto dead_after = positive_ms("dead-after-ms");
   auto backoff_max = positive_ms("backoff-max-ms");
-  for (auto* r : {&keepalive, &dead_after, &backoff_max}) {
+  auto address_check = positive_ms("address-check-ms");
+  auto lan_beacon = positive_ms("lan-beacon-ms");
+  for (auto* r : {&keepalive, &dead_after, &backoff_max, &address_check, &lan_beacon}) {
     if (!r->ok()) return r->status();
   }
+  settings.address_check_interval = *address_check;
+  settings.lan_beacon_interval = *lan_beacon;
+  const std::string& port_mapping = vm["port-mapping"].as<std::string>();
+  if (port_mapping != "auto" && port_mapping != "off") {
+    return InvalidArgument("--port-mapping must be auto or off");
+  }
+  settings.port_mapping = port_mapping == "auto";
+  const std::string& lan_discovery = vm["lan-discovery"].as<std::string>();
+  if (lan_discovery != "on" && lan_discovery != "off") {
+    return InvalidArgument("--lan-discovery must be on or off");
+  }
+  settings.lan_discovery = lan_discovery == "on";
   int64_t rehandshake = vm["rehandshake-s"].as<int64_t>();
   if (rehandshake <= 0 || rehandshake > 3600) {
     return InvalidArgument("--rehandshake-s must be between 1 and 3600");

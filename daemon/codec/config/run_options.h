@@ -36,6 +36,10 @@ struct RunSettings {
   uint64_t transfer_rate_bytes_per_second = 0;  // --transfer-rate; 0: unlimited.
   core::IncomingLimits incoming;                // --incoming-*
   tor::TorOptions tor;                          // --tor, --tor-control, --tor-torrc, --tor-only
+  bool port_mapping = true;                     // --port-mapping auto
+  bool lan_discovery = true;                    // --lan-discovery on
+  std::chrono::milliseconds address_check_interval{0};  // --address-check-ms
+  std::chrono::milliseconds lan_beacon_interval{0};     // --lan-beacon-ms
 };
 
 // A size as the options take it: a byte count ("1048576"), or a whole number with

@@ -1,0 +1,69 @@
+// The home router's port mapping (`port-mapping = auto`): asks the router, by UPnP-IGD
+// or NAT-PMP, to forward the daemon's listen port, keeps the lease (lease_keeper.h)
+// with a round every check interval, and drops the mapping on a clean stop. The
+// router's calls block, so each round runs on a thread of its own (core::BackgroundWork)
+// and only its result comes back to the io thread. It never dials, listens, or
+// decides what the partner is told: it says when the external address changed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "control.pb.h"
+#include "daemon/core/background_work.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/timer.h"
+#include "daemon/log/logger.h"
+#include "daemon/reach/lease_keeper.h"
+
+namespace inmost::reach {
+
+struct PortMappingOptions {
+  bool enabled = false;                          // port-mapping = auto; a daemon built
+                                                 // in code asks for it explicitly.
+  std::chrono::milliseconds check_interval{30000};  // Is the mapping still there?
+  std::chrono::seconds lease{3600};                 // Asked of the router; renewed at half.
+  std::chrono::milliseconds discover_timeout{2000};  // Per protocol, per search.
+};
+
+class PortMapping {
+ public:
+  // `on_change` runs on the io thread whenever external_address() changes. `io`,
+  // `clock`, `log` and `background` must outlive the mapping, and the io_context must
+  // run until a Stop's release has finished.
+  PortMapping(boost::asio::io_context& io, const core::Clock& clock, log::Logger& log,
+              core::BackgroundWork& background, PortMappingOptions options,
+              std::function<void()> on_change);
+
+  // Starts keeping TCP port `internal_port` forwarded (nothing when disabled).
+  void Start(uint16_t internal_port);
+  // Ends the rounds and asks the router to drop the mapping, in the background.
+  void Stop();
+
+  // "IP:PORT" the router forwards to this daemon, while it does.
+  std::optional<std::string> external_address() const;
+  control::PortMappingStatus Status() const;
+
+ private:
+  boost::asio::awaitable<void> Loop();
+  // Takes a round's outcome on the io thread: logs its news, reports a change.
+  void Apply(const MappingState& state);
+
+  boost::asio::io_context& io_;
+  const core::Clock& clock_;
+  log::Logger& log_;
+  core::BackgroundWork& background_;
+  const PortMappingOptions options_;
+  std::function<void()> on_change_;
+  std::unique_ptr<LeaseKeeper> keeper_;  // Touched by one round's thread at a time.
+  core::Timer next_round_;
+  MappingState state_;  // The io thread's copy of the last round's outcome.
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace inmost::reach
