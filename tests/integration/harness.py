@@ -701,13 +701,15 @@ class IntegrationTest(unittest.TestCase):
                           "(scripts/test configures its builds so)")
 
     def make_daemon(self, name, start=True, extra_args=None, link_args=None, env=None,
-                    listen_host="127.0.0.1"):
+                    listen_host="127.0.0.1", command_prefix=None):
         """A new daemon, initialised and (unless start=False) started; env is added to
         its environment (a test hook's variables skip the test without test hooks);
-        it listens on listen_host and a free port."""
+        it listens on listen_host and a free port; command_prefix wraps it (e.g.
+        ["ip", "netns", "exec", NS] runs it in a network namespace)."""
         if any(key.startswith("INMOST_TEST_") for key in env or {}):
             self.require_test_hooks()
-        d = Daemon(name, extra_args=extra_args, link_args=link_args, listen_host=listen_host)
+        d = Daemon(name, extra_args=extra_args, link_args=link_args, listen_host=listen_host,
+                   command_prefix=command_prefix)
         d.env = dict(env or {})
         self._daemons.append(d)
         self.addCleanup(self._check_and_stop, d)

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""The home router's port mapping (issue 19), in network namespaces (tests/tools/netns.py):
+daemon A at home (198.51.100.2) behind a router (198.51.100.1 | 5.6.7.1) that masquerades,
+forwards nothing from the internet unless asked, and runs miniupnpd; daemon B on the
+internet (5.6.7.2), which has no route to the home network. A asks the router to forward
+its port (UPnP-IGD, or NAT-PMP when the router offers only that), B joins A's invite
+through the mapping and they exchange messages. Then the router restarts and forgets the
+mapping (A makes it again), the router's external address changes (B learns A's new one
+over the link), both daemons restart and find each other from their stored addresses, and
+a clean stop removes the mapping. A port another device holds on the router gets A
+another external port.
+
+Needs root (network namespaces) and nftables, miniupnpd-nftables, miniupnpc and natpmpc;
+without them this test prints SKIPPED loudly, and in CI (CI=true) it fails instead.
+"""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402
+from harness import IntegrationTest, invite_addresses, wait_for  # noqa: E402
+
+sys.path.insert(0, os.path.join(harness.ROOT, "tests", "tools"))
+import netns  # noqa: E402
+
+TOOLS = ("ip", "nft", "ss", "sysctl", "miniupnpd", "upnpc", "natpmpc")
+HomeRouter = netns.HomeRouter
+CHECK_MS = 300  # --address-check-ms: how often A rechecks its addresses and its mapping
+MAP_TIMEOUT = 20.0 * harness.SLOWDOWN
+LINK_TIMEOUT = 30.0 * harness.SLOWDOWN
+NEW_EXTERNAL = "5.6.7.3"
+NEIGHBOUR = "198.51.100.3"  # another device at home, holding a port on the router
+
+
+def port_of(address):
+    return int(address.rsplit(":", 1)[1])
+
+
+def mapping(d):
+    return d.status().get("port_mapping") or {}
+
+
+class PortMappingTest(IntegrationTest):
+
+    def setUp(self):
+        super().setUp()
+        netns.require_root_and_tools(self, TOOLS)
+        self.net = HomeRouter()
+        # Registered before any daemon, so it runs after they have stopped.
+        self.addCleanup(self.net.close)
+        self.router_log = ""
+        self.addCleanup(self.keep_router_log)  # runs before net.close
+
+    def keep_router_log(self):
+        self.router_log = self.net.miniupnpd_log()
+
+    def run(self, result=None):
+        result = result if result is not None else self.defaultTestResult()
+        before = len(result.failures) + len(result.errors)
+        try:
+            return super().run(result)
+        finally:
+            log = getattr(self, "router_log", "")
+            if len(result.failures) + len(result.errors) > before and log:
+                tail = log.splitlines()[-40:]
+                sys.stderr.write(f"\n---- last {len(tail)} lines of miniupnpd's log ----\n"
+                                 + "\n".join(tail) + "\n")
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    def home_daemon(self, name="alice", port=None):
+        """A daemon at home that maps its port (port-mapping = auto); on `port` if given."""
+        d = self.make_daemon(name, start=False, command_prefix=self.net.prefix("home"),
+                             listen_host="0.0.0.0")
+        d.reach_args = ["--port-mapping", "auto", "--lan-discovery", "off",
+                        "--address-check-ms", str(CHECK_MS)]
+        if port is not None:
+            d.listen_address = f"0.0.0.0:{port}"
+        d.start(same_port=port is not None)
+        return d
+
+    def internet_daemon(self, name="bob"):
+        """A daemon on the internet side, on 5.6.7.2 (no router there: its mapping finds
+        none)."""
+        d = self.make_daemon(name, start=False, command_prefix=self.net.prefix("internet"),
+                             listen_host=HomeRouter.INTERNET)
+        d.reach_args = ["--port-mapping", "auto", "--lan-discovery", "off",
+                        "--address-check-ms", str(CHECK_MS)]
+        d.start()
+        return d
+
+    def wait_mapped(self, d, protocol, external_ip, what):
+        """Waits until d's status shows its port mapped by `protocol` on external_ip, and
+        the router forwards that port to d; returns the status's port_mapping."""
+        def mapped():
+            status = d.status()
+            pm = status.get("port_mapping") or {}
+            external = pm.get("external_address", "")
+            return pm if (pm.get("state") == "mapped" and external.startswith(external_ip + ":")
+                          and external in status.get("own_addresses", [])) else None
+        pm = wait_for(mapped, MAP_TIMEOUT, f"{d.name}: {what} (and tells its partner)",
+                      interval=0.1)
+        self.assertEqual(pm["protocol"], protocol, pm)
+        self.assertEqual(pm["internal_address"], f"{HomeRouter.HOME}:{port_of(d.listen_address)}",
+                         pm)
+        self.assertGreater(int(pm.get("lease_left_seconds", 0)), 0, pm)
+        self.assertIn(("TCP", port_of(pm["external_address"]), HomeRouter.HOME,
+                       port_of(d.listen_address)), self.net.nft_mappings())
+        return pm
+
+    def join(self, a, b, external):
+        """b joins a's invite, which names the external address (the only one b reaches);
+        waits until both are paired with the link up."""
+        code = a.rpc("invite", {})["code"]
+        self.assertIn(external, invite_addresses(code))
+        self.assertFalse(netns.tcp_connects(self.net.ns["internet"], HomeRouter.HOME,
+                                            port_of(a.listen_address), timeout=0.5),
+                         "the internet reaches the home network without the mapping")
+        b.rpc("join", {"code": code})
+        self.wait_link(a, b, "paired with the link up through the mapping")
+
+    def wait_link(self, a, b, what):
+        wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
+                 LINK_TIMEOUT, f"{a.name} and {b.name} {what}", interval=0.1)
+
+    def exchange(self, a, b, tag):
+        for sender, receiver in ((a, b), (b, a)):
+            text = f"{tag}: from {sender.name} to {receiver.name}"
+            sender.send(text)
+            receiver.wait_find(lambda m: m["text"] == text and m["direction"] == "INCOMING",
+                               LINK_TIMEOUT, f"{receiver.name} receives {text!r}")
+
+    def assert_mapping_removed(self, d, external_port, upnp=True):
+        """d (stopped) left no mapping on the router: none in its nftables chain, nor (with
+        UPnP on) in what `upnpc -l` lists."""
+        internal = port_of(d.listen_address)
+        left = [m for m in self.net.nft_mappings() if m[3] == internal or m[1] == external_port]
+        self.assertEqual(left, [], f"{d.name} stopped and its mapping is still on the router")
+        if upnp:
+            left = [m for m in self.net.upnpc_mappings() if m[3] == internal]
+            self.assertEqual(left, [], f"{d.name} stopped and upnpc -l still lists its mapping")
+
+    # ---- the harness itself ------------------------------------------------------------
+
+    def test_the_router_maps_ports_for_upnpc_and_natpmpc(self):
+        """The topology, before any daemon: miniupnpd maps for upnpc and natpmpc, and only
+        a mapping lets the internet reach a server at home."""
+        self.net.start_miniupnpd()
+        internet = self.net.ns["internet"]
+        server = netns.socket_in(self.net.ns["home"])
+        self.addCleanup(server.close)
+        server.bind(("0.0.0.0", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        self.assertFalse(netns.tcp_connects(internet, HomeRouter.HOME, port, timeout=0.5))
+        self.assertFalse(netns.tcp_connects(internet, HomeRouter.ROUTER_WAN, port, timeout=0.5))
+        self.net.run("home", ["upnpc", "-e", "check", "-a", HomeRouter.HOME, port, port, "TCP"])
+        self.assertIn(("TCP", port, HomeRouter.HOME, port), self.net.nft_mappings())
+        self.assertTrue(netns.tcp_connects(internet, HomeRouter.ROUTER_WAN, port))
+        self.net.restart_miniupnpd_forgetting(upnp=False)
+        self.assertEqual(self.net.nft_mappings(), [])
+        self.assertFalse(netns.tcp_connects(internet, HomeRouter.ROUTER_WAN, port, timeout=0.5))
+        out = self.net.run("home", ["natpmpc", "-a", port, port, "tcp", "60"]).stdout
+        self.assertIn(f"Mapped public port {port} protocol TCP to local port {port}", out)
+        self.net.change_external_address(NEW_EXTERNAL)
+        self.assertIn(f"Public IP address : {NEW_EXTERNAL}",
+                      self.net.run("home", ["natpmpc"]).stdout)
+        self.assertTrue(netns.tcp_connects(internet, NEW_EXTERNAL, port))
+
+    # ---- the daemons -------------------------------------------------------------------
+
+    def test_upnp_mapping_through_router_restart_address_change_and_full_restart(self):
+        self.net.start_miniupnpd()
+        a = self.home_daemon()
+        pm = self.wait_mapped(a, "UPnP-IGD", HomeRouter.ROUTER_WAN, "maps its port by UPnP")
+        external_port = port_of(pm["external_address"])
+        self.assertEqual(external_port, port_of(a.listen_address),
+                         "a free port is mapped to the same external port")
+        b = self.internet_daemon()
+        self.join(a, b, pm["external_address"])
+        self.exchange(a, b, "through the UPnP mapping")
+
+        # The router restarts and forgets every mapping: A maps its port again, and a new
+        # connection from the internet reaches it.
+        self.net.restart_miniupnpd_forgetting()
+        self.assertEqual(self.net.nft_mappings(), [])
+        wait_for(lambda: [m for m in self.net.nft_mappings()
+                          if m[2:] == (HomeRouter.HOME, port_of(a.listen_address))],
+                 MAP_TIMEOUT, "alice maps its port again after the router forgot it",
+                 interval=0.1)
+        pm = self.wait_mapped(a, "UPnP-IGD", HomeRouter.ROUTER_WAN, "mapped again")
+        self.assertTrue(netns.tcp_connects(self.net.ns["internet"], HomeRouter.ROUTER_WAN,
+                                           port_of(pm["external_address"])),
+                        "a new connection through the renewed mapping")
+
+        # The router's external address changes: A notices it and tells B over the link
+        # (A reaches B on 5.6.7.2 whenever B cannot reach A).
+        self.net.change_external_address(NEW_EXTERNAL)
+        pm = self.wait_mapped(a, "UPnP-IGD", NEW_EXTERNAL, "sees the new external address")
+        new_address = pm["external_address"]
+        wait_for(lambda: new_address in b.status()["partner_addresses"], LINK_TIMEOUT,
+                 f"bob learns alice's new address {new_address} over the link", interval=0.1)
+        self.wait_link(a, b, "linked again after the address change")
+        self.exchange(a, b, "after the external address changed")
+
+        # Both stop; A's clean stop removes its mapping. Started again on the same ports,
+        # they find each other from the addresses they stored.
+        b.stop()
+        a.stop()
+        self.assert_mapping_removed(a, port_of(pm["external_address"]))
+        a.start(same_port=True)
+        b.start(same_port=True)
+        self.wait_mapped(a, "UPnP-IGD", NEW_EXTERNAL, "maps its port after its restart")
+        self.wait_link(a, b, "linked from stored addresses after both restarted")
+        self.exchange(a, b, "after both daemons restarted")
+
+        # B's side has no router: its status says so, with a reason.
+        pm_b = wait_for(lambda: mapping(b).get("state") == "none" and mapping(b), MAP_TIMEOUT,
+                        "bob: no router found")
+        self.assertTrue(pm_b.get("reason"), pm_b)
+        self.assertFalse(pm_b.get("external_address"), pm_b)
+
+    def test_nat_pmp_only(self):
+        self.net.start_miniupnpd(upnp=False)
+        a = self.home_daemon()
+        pm = self.wait_mapped(a, "NAT-PMP", HomeRouter.ROUTER_WAN, "maps its port by NAT-PMP")
+        b = self.internet_daemon()
+        self.join(a, b, pm["external_address"])
+        self.exchange(a, b, "through the NAT-PMP mapping")
+        a.stop()
+        self.assert_mapping_removed(a, port_of(pm["external_address"]), upnp=False)
+
+    def test_a_port_taken_on_the_router_gets_another(self):
+        # Another device at home holds A's listen port as its external port. (The router
+        # runs without secure mode so that upnpc at home may map for that device: in
+        # secure mode a mapping from A's own address would simply be replaced.)
+        self.net.start_miniupnpd(secure=False)
+        port = harness.free_port()
+        self.net.run("home", ["upnpc", "-e", "other device", "-a", NEIGHBOUR, port, port, "TCP"])
+        taken = ("TCP", port, NEIGHBOUR, port)
+        self.assertIn(taken, self.net.nft_mappings())
+        a = self.home_daemon(port=port)
+        pm = self.wait_mapped(a, "UPnP-IGD", HomeRouter.ROUTER_WAN, "maps another port")
+        self.assertNotEqual(port_of(pm["external_address"]), port, pm)
+        self.assertIn(taken, self.net.nft_mappings(), "the other device's mapping stays")
+        b = self.internet_daemon()
+        self.join(a, b, pm["external_address"])
+        self.exchange(a, b, "through another external port")
+        a.stop()
+        self.assertEqual([m for m in self.net.nft_mappings() if m[2] == HomeRouter.HOME], [],
+                         "alice stopped and its mapping is still on the router")
+        self.assertIn(taken, self.net.nft_mappings(), "a clean stop removes only its own")
+
+
+if __name__ == "__main__":
+    harness.main()
