@@ -97,6 +97,9 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   Status Start();
   // Finishes in-flight writes and closes every socket; the io_context then runs dry.
   void Stop();
+  // Calls `done` on the io thread once what Stop left to finish in the background has
+  // finished: the home router asked to drop the port mapping.
+  void WhenStopped(std::function<void()> done) { port_mapping_.WhenReleased(std::move(done)); }
   // Where the partner should reach us from now on (empty: the default, see
   // AdvertisedAddresses); the partner is told at once when the link is up.
   void SetAdvertisedAddresses(std::vector<std::string> addresses);

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -24,6 +25,9 @@
 #include "inmost/version.h"
 
 namespace {
+
+// How long a stopping daemon waits for the home router to drop its port mapping.
+constexpr std::chrono::seconds kStopWaitsForRouter{5};
 
 // Keys live in this process's memory: never let them reach a core file.
 void DisableCoreDumps() {
@@ -177,6 +181,7 @@ int main(int argc, char** argv) {
   };
   await_hangup();
 
+  boost::asio::steady_timer stop_deadline(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -184,7 +189,10 @@ int main(int argc, char** argv) {
     inmost::NotifyServiceManager("STOPPING=1");
     (*daemon)->Stop();
     hangups.cancel();
-    io.stop();
+    // The router is asked to drop the port mapping first, for a few seconds at most.
+    (*daemon)->WhenStopped([&io] { io.stop(); });
+    stop_deadline.expires_after(kStopWaitsForRouter);
+    stop_deadline.async_wait([&io](const boost::system::error_code&) { io.stop(); });
   });
   io.run();
   log.Info("stopped");

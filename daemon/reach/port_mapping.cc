@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <utility>
 
 namespace inmost::reach {
@@ -33,6 +34,14 @@ void PortMapping::Stop() {
   next_round_.Cancel();
 }
 
+void PortMapping::WhenReleased(std::function<void()> done) {
+  if (!started_ || finished_) {
+    asio::post(io_, std::move(done));
+    return;
+  }
+  when_released_.push_back(std::move(done));
+}
+
 asio::awaitable<void> PortMapping::Loop() {
   LeaseKeeper* keeper = keeper_.get();
   const core::Clock* clock = &clock_;
@@ -49,6 +58,8 @@ asio::awaitable<void> PortMapping::Loop() {
     return keeper->state();
   };
   Apply(co_await background_.Run(release));
+  finished_ = true;
+  for (auto& done : std::exchange(when_released_, {})) done();
 }
 
 void PortMapping::Apply(const MappingState& state) {

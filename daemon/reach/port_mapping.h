@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "control.pb.h"
 #include "daemon/core/background_work.h"
@@ -43,6 +44,9 @@ class PortMapping {
   void Start(uint16_t internal_port);
   // Ends the rounds and asks the router to drop the mapping, in the background.
   void Stop();
+  // Calls `done` on the io thread once Stop's release has finished (at once when there
+  // is none under way).
+  void WhenReleased(std::function<void()> done);
 
   // "IP:PORT" the router forwards to this daemon, while it does.
   std::optional<std::string> external_address() const;
@@ -62,8 +66,10 @@ class PortMapping {
   std::unique_ptr<LeaseKeeper> keeper_;  // Touched by one round's thread at a time.
   core::Timer next_round_;
   MappingState state_;  // The io thread's copy of the last round's outcome.
+  std::vector<std::function<void()>> when_released_;
   bool started_ = false;
   bool stopped_ = false;
+  bool finished_ = false;  // The loop has ended: nothing left to release.
 };
 
 }  // namespace inmost::reach
