@@ -17,7 +17,9 @@ constexpr CommandUsage kUsage{
     "what messages sent with --together wait for), what you show your partner and\n"
     "what they show you ('inmost presence'), their boundaries, whether you are quiet\n"
     "('inmost quiet'), how many sent messages the partner has not yet stored, and\n"
-    "this daemon's Tor: its state and the onion address your partner reaches you at.\n"};
+    "this daemon's Tor: its state and the onion address your partner reaches you at,\n"
+    "and the direct paths: the addresses your partner is told, the home router's port\n"
+    "mapping (option port-mapping) and the beacons on the local network (lan-discovery).\n"};
 
 // "ready, launched tor; onion abc...xyz.onion:7433 (published)".
 std::string TorLine(const control::TorStatus& tor) {
@@ -42,6 +44,49 @@ void PrintTor(std::ostream& out, const control::TorStatus& tor) {
     out << FieldLine("Onion address", TerminalSafe(tor.onion_address()) +
                                           (tor.published() ? " (published)"
                                                            : " (not yet published)"))
+        << '\n';
+  }
+}
+
+// "UPnP-IGD: 5.6.7.1:7433 to 192.168.1.20:7433, lease 58 min left", or why none.
+std::string PortMappingLine(const control::PortMappingStatus& mapping) {
+  const std::string& state = mapping.state();
+  if (state == "mapped") {
+    std::string line = TerminalSafe(mapping.protocol()) + ": " +
+                       TerminalSafe(mapping.external_address()) + " to " +
+                       TerminalSafe(mapping.internal_address());
+    if (mapping.lease_left_seconds() > 0) {
+      line += ", lease " + FormatCountdown(int64_t{mapping.lease_left_seconds()} * 1000) + " left";
+    }
+    return line;
+  }
+  if (state == "searching") return "asking the router";
+  if (state == "off") return "off";
+  return "none: " + TerminalSafe(mapping.reason());
+}
+
+void PrintDirectPaths(std::ostream& out, const control::StatusReply& status) {
+  if (status.own_addresses_size() > 0) {
+    std::string addresses;
+    for (int i = 0; i < status.own_addresses_size(); ++i) {
+      addresses += (i > 0 ? ", " : "") + TerminalSafe(status.own_addresses(i));
+    }
+    out << FieldLine("Reachable at", addresses) << '\n';
+  }
+  // An older daemon says nothing of these: no lines rather than "off".
+  if (!status.port_mapping().state().empty()) {
+    out << FieldLine("Port mapping", PortMappingLine(status.port_mapping())) << '\n';
+  }
+  const control::LanDiscoveryStatus& lan = status.lan();
+  if (lan.state() == "on") {
+    out << FieldLine("LAN discovery", "on (" + std::to_string(lan.sent()) + " beacons sent, " +
+                                          std::to_string(lan.recognised()) +
+                                          " of your partner's seen)")
+        << '\n';
+  } else if (!lan.state().empty()) {
+    out << FieldLine("LAN discovery", lan.state() == "failed"
+                                          ? "failed: " + TerminalSafe(lan.detail())
+                                          : TerminalSafe(lan.state()))
         << '\n';
   }
 }
@@ -105,6 +150,7 @@ void PrintStatus(std::ostream& out, const control::StatusReply& status) {
   if (!status.listen_address().empty()) {
     out << FieldLine("Listening on", status.listen_address()) << '\n';
   }
+  PrintDirectPaths(out, status);
   PrintTor(out, status.tor());
 }
 

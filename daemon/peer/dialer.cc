@@ -154,7 +154,7 @@ class RunningAttempt {
 
 asio::awaitable<bool> Dialer::DialRound(DialTarget target, std::shared_ptr<void> keep_alive) {
   auto race = std::make_shared<Race>(io_, clock_, target.partner_key, std::move(keep_alive));
-  const std::vector<std::string>& candidates = target.candidates;
+  const std::vector<std::string> candidates = history_.Pick(target.candidates, clock_.SteadyNow());
   core::SteadyTime next_start = clock_.SteadyNow();
   while (!race->winner) {
     if (!StillTargets(target.partner_key)) {
@@ -179,13 +179,16 @@ asio::awaitable<bool> Dialer::DialRound(DialTarget target, std::shared_ptr<void>
 }
 
 asio::awaitable<void> Dialer::RaceOne(std::shared_ptr<Race> race, std::string candidate) {
+  const core::SteadyTime started = clock_.SteadyNow();
   auto connection = co_await Handshake(candidate, race->partner_key, *race);
   ++race->ended;
   if (!race->over) {
     if (connection.ok()) {
+      history_.Succeeded(candidate);
       race->winner.emplace(candidate, std::move(*connection));
       race->Decide();
     } else {
+      history_.Failed(candidate, started);
       Debug("dialing the partner at " + candidate + " failed: " + connection.status().message());
     }
   }

@@ -10,6 +10,9 @@
 // Where candidates come from is the link's business: the partner's addresses, direct
 // ones before onion ones (route.h), the one that worked last first in its group.
 //
+// An address that has failed for kStaleAfter is tried only every kStaleRetry, unless
+// every address is (candidate_history.h).
+//
 // When it dials (its whole schedule):
 //   - no live session: at once after DialNow, else when the backoff after the last
 //     failed round or the last loss (AfterLoss) has passed;
@@ -33,6 +36,7 @@
 #include "daemon/noise/handshake_state.h"
 #include "daemon/peer/asio.h"
 #include "daemon/peer/backoff.h"
+#include "daemon/peer/candidate_history.h"
 #include "daemon/peer/route.h"
 #include "daemon/peer/tracked_socket.h"
 #include "daemon/wire/frame.h"
@@ -137,6 +141,7 @@ class Dialer {
   log::Logger& logger_;
   const DialerOptions options_;
   Backoff backoff_;
+  CandidateHistory history_;  // Addresses failing for long are tried less often.
   core::Timer wake_;  // The loop's sleep until its next step; cancelled to wake it.
   bool running_ = false;
   core::SteadyTime next_dial_at_{};

@@ -89,6 +89,8 @@ void DaemonProcess::Start(const std::vector<std::string>& extra_args) {
   if (std::find(extra_args.begin(), extra_args.end(), "--tor") == extra_args.end()) {
     args.insert(args.end(), {"--tor", "off"});
   }
+  // Nor a home router or LAN beacons: their multicast must not leave this machine.
+  args.insert(args.end(), {"--port-mapping", "off", "--lan-discovery", "off"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, dir_ + ".log");
   auto deadline = std::chrono::steady_clock::now() + kStartDeadline;

@@ -62,7 +62,8 @@ class BenchDaemon(Daemon):
     def start(self, extra_args=None, timeout=harness.START_TIMEOUT, same_port=False,
               passphrase=None):
         args = [harness.INMOSTD, "run", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-                "--log-level", self.log_level, "--tor", "off"]
+                "--log-level", self.log_level, "--tor", "off",
+                "--port-mapping", "off", "--lan-discovery", "off"]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
