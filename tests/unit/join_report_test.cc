@@ -1,5 +1,6 @@
 // The join's report of what happened at each address, and which addresses count as
-// reachable from another machine (peer/join_report.h, peer/local_addresses.h).
+// reachable from another machine or too short-lived to tell the partner
+// (peer/join_report.h, peer/local_addresses.h).
 #include <gtest/gtest.h>
 
 #include "daemon/peer/join_report.h"
@@ -41,6 +42,33 @@ TEST(LocalAddressesTest, AListenAddressIsReachableOnlyWhenItsHostIs) {
     EXPECT_NE(address.rfind("[fe80", 0), 0u) << address;
     EXPECT_NE(address.rfind("169.254.", 0), 0u) << address;
   }
+}
+
+TEST(LocalAddressesTest, ShortLivedIPv6AddressesAreTheFlaggedOnes) {
+  // /proc/net/if_inet6: address, interface index, prefix length, scope, flags, name.
+  const std::string table =
+      "20010db8000000000000000000000001 02 40 00 80     eth0\n"   // Permanent.
+      "20010db8000000000000000000000002 02 40 00 01     eth0\n"   // Temporary.
+      "20010db8000000000000000000000003 02 40 00 20     eth0\n"   // Deprecated.
+      "20010db8000000000000000000000004 02 40 00 40     eth0\n"   // Tentative.
+      "20010db8000000000000000000000005 02 40 00 08     eth0\n"   // Failed DAD.
+      "20010db8000000000000000000000006 02 40 00 00     eth0\n"   // No flags.
+      "20010DB80000000000000000000000A7 03 40 00 81     wlan0\n"  // Temporary too.
+      "fe800000000000000000000000000001 02 40 20 80     eth0\n"
+      "\n"
+      // Malformed lines, each would be short-lived by its flags: ignored, not thrown on.
+      "20010db8000000000000000000000b1 02 40 00 01     eth0\n"    // 31 digits.
+      "20010db80000000000000000000000b22 02 40 00 01     eth0\n"  // 33 digits.
+      "2001zdb80000000000000000000000b3 02 40 00 01     eth0\n"   // Not hex.
+      "20010db80000000000000000000000b4 02 40 00\n"               // No flags.
+      "20010db80000000000000000000000b5 02 40 00 zz     eth0\n"
+      "20010db80000000000000000000000b6 02 40 00 100000001 eth0\n"  // Over 32 bits.
+      "20010db80000000000000000000000b7 02 40 00 -1     eth0";
+  std::vector<std::string> found;
+  for (const auto& address : ShortLivedIPv6Addresses(table)) found.push_back(address.to_string());
+  EXPECT_EQ(found, (std::vector<std::string>{"2001:db8::2", "2001:db8::3", "2001:db8::4",
+                                             "2001:db8::5", "2001:db8::a7"}));
+  EXPECT_TRUE(ShortLivedIPv6Addresses("").empty());
 }
 
 TEST(JoinReportTest, EachOutcomeIsOneLineNamingTheAddress) {
