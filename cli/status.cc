@@ -41,9 +41,9 @@ void PrintTor(std::ostream& out, const control::TorStatus& tor) {
   if (tor.state().empty()) return;
   out << FieldLine("Tor", TorLine(tor)) << '\n';
   if (!tor.onion_address().empty()) {
-    out << FieldLine("Onion address", TerminalSafe(tor.onion_address()) +
-                                          (tor.published() ? " (published)"
-                                                           : " (not yet published)"))
+    out << FieldLine("Onion address",
+                     TerminalSafe(tor.onion_address()) +
+                         (tor.published() ? " (published)" : " (not yet published)"))
         << '\n';
   }
 }

@@ -172,11 +172,11 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
           },
           [this] { return link_.IsUp(); },
           [this](const std::string& address) { return link_.PartnerSeenAt(address); }),
-      own_addresses_(io, clock, log, options_.address_check_interval,
-                     [this] { return DirectAddresses(); },
-                     [this](const std::vector<std::string>& addresses) {
-                       link_.SetAdvertisedAddresses(addresses);
-                     }) {}
+      own_addresses_(
+          io, clock, log, options_.address_check_interval, [this] { return DirectAddresses(); },
+          [this](const std::vector<std::string>& addresses) {
+            link_.SetAdvertisedAddresses(addresses);
+          }) {}
 
 Status Daemon::RegisterRoutes() {
   router_.OnRequest(

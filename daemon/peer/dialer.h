@@ -142,7 +142,7 @@ class Dialer {
   const DialerOptions options_;
   Backoff backoff_;
   CandidateHistory history_;  // Addresses failing for long are tried less often.
-  core::Timer wake_;  // The loop's sleep until its next step; cancelled to wake it.
+  core::Timer wake_;          // The loop's sleep until its next step; cancelled to wake it.
   bool running_ = false;
   core::SteadyTime next_dial_at_{};
   core::SteadyTime next_direct_try_{};  // While the live session runs through Tor.

@@ -28,7 +28,7 @@ LanDiscovery::LanDiscovery(asio::io_context& io, const core::Clock& clock, log::
     : io_(io),
       clock_(clock),
       log_(log),
-      options_(std::move(options)),
+      options_(options),
       linked_(std::move(linked)),
       identity_(identity),
       partner_key_(std::move(partner_key)),

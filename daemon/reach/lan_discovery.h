@@ -8,6 +8,7 @@
 // only tells the link where the partner was seen.
 #pragma once
 
+#include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -25,7 +26,6 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
 #include "daemon/peer/asio.h"
-#include <boost/asio/ip/udp.hpp>
 
 namespace inmost::reach {
 
@@ -53,8 +53,8 @@ class LanDiscovery {
 
   // `identity` and the rest must outlive it.
   LanDiscovery(boost::asio::io_context& io, const core::Clock& clock, log::Logger& log,
-               const crypto::KeyPair& identity, LanDiscoveryOptions options,
-               PartnerKey partner_key, Linked linked, PartnerSeen seen);
+               const crypto::KeyPair& identity, LanDiscoveryOptions options, PartnerKey partner_key,
+               Linked linked, PartnerSeen seen);
 
   // Listens for beacons and starts sending them with `listen_port` (nothing when
   // disabled). A port it cannot bind leaves it "failed" in Status; the daemon runs on.

@@ -23,9 +23,9 @@ namespace inmost::reach {
 struct MappingState {
   enum class Phase { kSearching, kMapped, kNone };
   Phase phase = Phase::kSearching;
-  std::optional<PortMap> map;   // Set while kMapped.
-  core::SteadyTime expires_at;  // The lease's end (max() for a permanent one).
-  std::string reason;           // Why kNone: no router answered, the router refused...
+  std::optional<PortMap> map;     // Set while kMapped.
+  core::SteadyTime expires_at;    // The lease's end (max() for a permanent one).
+  std::string reason;             // Why kNone: no router answered, the router refused...
   std::vector<std::string> news;  // What this round changed, for the log.
 };
 

@@ -44,8 +44,8 @@ class NatPmpGateway final : public Gateway {
     auto response = Read();
     if (!response.ok()) return response.status();
     const auto& granted = response->pnu.newportmapping;
-    return PortMap{kNatPmp,        *external_ip, granted.mappedpublicport, InternalAddress(),
-                   internal_port, std::chrono::seconds(granted.lifetime)};
+    return PortMap{kNatPmp,           *external_ip,  granted.mappedpublicport,
+                   InternalAddress(), internal_port, std::chrono::seconds(granted.lifetime)};
   }
 
   Result<bool> StillMapped(const PortMap& map) override {

@@ -16,7 +16,7 @@ PortMapping::PortMapping(asio::io_context& io, const core::Clock& clock, log::Lo
       clock_(clock),
       log_(log),
       background_(background),
-      options_(std::move(options)),
+      options_(options),
       on_change_(std::move(on_change)),
       next_round_(io, clock) {}
 
@@ -51,7 +51,7 @@ asio::awaitable<void> PortMapping::Loop() {
     };
     Apply(co_await background_.Run(round));
     if (stopped_) break;
-    co_await next_round_.WaitFor(options_.check_interval);
+    co_await next_round_.WaitFor(NextRoundIn());
   }
   const std::function<MappingState()> release = [keeper] {
     keeper->Release();
@@ -62,10 +62,20 @@ asio::awaitable<void> PortMapping::Loop() {
   for (auto& done : std::exchange(when_released_, {})) done();
 }
 
+std::chrono::milliseconds PortMapping::NextRoundIn() {
+  if (state_.phase != MappingState::Phase::kNone) {
+    misses_ = 0;
+    return options_.check_interval;
+  }
+  // No router answers (none there, or one rebooting): search less and less often.
+  const auto wait = options_.check_interval * (int64_t{1} << std::min(misses_++, 10));
+  return std::max(options_.check_interval, std::min<std::chrono::milliseconds>(
+                                               wait, kLongestSearchInterval));
+}
+
 void PortMapping::Apply(const MappingState& state) {
   for (const auto& line : state.news) log_.Info("port mapping: " + line);
-  if (state.phase == MappingState::Phase::kNone && state_.reason != state.reason &&
-      !stopped_) {
+  if (state.phase == MappingState::Phase::kNone && state_.reason != state.reason && !stopped_) {
     log_.Info("port mapping: none: " + state.reason);
   }
   const auto before = external_address();
@@ -102,8 +112,8 @@ control::PortMappingStatus PortMapping::Status() const {
   status.set_external_address(*external_address());
   status.set_internal_address(map.internal_ip + ":" + std::to_string(map.internal_port));
   if (state_.expires_at != core::SteadyTime::max()) {
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(state_.expires_at -
-                                                                       clock_.SteadyNow());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(state_.expires_at - clock_.SteadyNow());
     status.set_lease_left_seconds(static_cast<uint32_t>(std::max<int64_t>(0, left.count())));
   }
   return status;

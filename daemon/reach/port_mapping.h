@@ -23,11 +23,14 @@
 
 namespace inmost::reach {
 
+// While no router answers, the searches back off, doubling up to this.
+inline constexpr std::chrono::minutes kLongestSearchInterval{10};
+
 struct PortMappingOptions {
-  bool enabled = false;                          // port-mapping = auto; a daemon built
-                                                 // in code asks for it explicitly.
-  std::chrono::milliseconds check_interval{30000};  // Is the mapping still there?
-  std::chrono::seconds lease{3600};                 // Asked of the router; renewed at half.
+  bool enabled = false;                              // port-mapping = auto; a daemon built
+                                                     // in code asks for it explicitly.
+  std::chrono::milliseconds check_interval{30000};   // Is the mapping still there?
+  std::chrono::seconds lease{3600};                  // Asked of the router; renewed at half.
   std::chrono::milliseconds discover_timeout{2000};  // Per protocol, per search.
 };
 
@@ -54,6 +57,9 @@ class PortMapping {
 
  private:
   boost::asio::awaitable<void> Loop();
+  // The wait before the next round: the check interval, or, while no router answers,
+  // a doubling one up to kLongestSearchInterval.
+  std::chrono::milliseconds NextRoundIn();
   // Takes a round's outcome on the io thread: logs its news, reports a change.
   void Apply(const MappingState& state);
 
@@ -67,6 +73,7 @@ class PortMapping {
   core::Timer next_round_;
   MappingState state_;  // The io thread's copy of the last round's outcome.
   std::vector<std::function<void()>> when_released_;
+  int misses_ = 0;  // Rounds in a row without a mapping.
   bool started_ = false;
   bool stopped_ = false;
   bool finished_ = false;  // The loop has ended: nothing left to release.

@@ -83,9 +83,8 @@ class UpnpGateway final : public Gateway {
     std::array<char, 4> enabled{};
     std::array<char, 16> lease{};
     const int r = UPNP_GetSpecificPortMappingEntry(
-        urls_.controlURL, data_.first.servicetype, std::to_string(map.external_port).c_str(),
-        kTcp, nullptr, client.data(), port.data(), description.data(), enabled.data(),
-        lease.data());
+        urls_.controlURL, data_.first.servicetype, std::to_string(map.external_port).c_str(), kTcp,
+        nullptr, client.data(), port.data(), description.data(), enabled.data(), lease.data());
     if (r == UPNPCOMMAND_SUCCESS) {
       return map.internal_ip == client.data() && std::to_string(map.internal_port) == port.data();
     }
@@ -105,8 +104,8 @@ class UpnpGateway final : public Gateway {
  private:
   int Add(const std::string& external, const std::string& internal, const std::string& lease) {
     return UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype, external.c_str(),
-                               internal.c_str(), lan_address_.c_str(), kDescription, kTcp,
-                               nullptr, lease.c_str());
+                               internal.c_str(), lan_address_.c_str(), kDescription, kTcp, nullptr,
+                               lease.c_str());
   }
 
   UPNPUrls urls_;
@@ -119,7 +118,7 @@ class UpnpGateway final : public Gateway {
 Result<std::unique_ptr<Gateway>> DiscoverUpnpGateway(std::chrono::milliseconds timeout) {
   int error = 0;
   UPNPDev* devices = upnpDiscover(static_cast<int>(timeout.count()), nullptr, nullptr,
-                                 UPNP_LOCAL_PORT_ANY, 0, 2, &error);
+                                  UPNP_LOCAL_PORT_ANY, 0, 2, &error);
   if (!devices) return Unavailable("no UPnP-IGD router answered");
   UPNPUrls urls{};
   IGDdatas data{};

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (datagram.size() >= 2) {
     const uint16_t port = static_cast<uint16_t>((datagram[0] << 8) | datagram[1]);
     const auto beacon = peer::SealBeacon(secret, peer::BeaconSide::kHigherKey, kSlot, source, port);
-    const auto opened = peer::OpenBeacon(secret, peer::BeaconSide::kHigherKey, kSlot + 1, source, beacon);
+    const auto opened =
+        peer::OpenBeacon(secret, peer::BeaconSide::kHigherKey, kSlot + 1, source, beacon);
     Check(opened && opened->port == port);
     Check(!peer::OpenBeacon(secret, peer::BeaconSide::kLowerKey, kSlot, source, beacon));
     Check(!peer::OpenBeacon(secret, peer::BeaconSide::kHigherKey, kSlot + 2, source, beacon));

@@ -126,8 +126,9 @@ po::options_description RunOptions(const std::string& default_listen) {
       "from anywhere: system (a running Tor's control port, --tor-control), launch (start tor "
       "as a child, under the data directory), auto (system if it answers, else launch if tor "
       "is installed, else none) or off")(
-      "tor-control", po::value<std::string>()->value_name("ADDRESS")->default_value(
-                         std::string(tor::kSystemControlSocket)),
+      "tor-control",
+      po::value<std::string>()->value_name("ADDRESS")->default_value(
+          std::string(tor::kSystemControlSocket)),
       "the control port of a running Tor, for --tor system or auto: unix:/PATH or HOST:PORT "
       "(Debian's tor service: unix:/run/tor/control, for members of the group debian-tor)")(
       "tor-torrc", po::value<std::string>()->value_name("FILE"),
@@ -238,7 +239,8 @@ Result<RunSettings> CheckRunOptions(const po::variables_map& vm) {
   if (tor_only != "on" && tor_only != "off") return InvalidArgument("--tor-only must be on or off");
   settings.tor.only = tor_only == "on";
   if (settings.tor.only && settings.tor.mode == tor::TorMode::kOff) {
-    return InvalidArgument("--tor-only on needs a Tor: leave --tor at auto, or set system or launch");
+    return InvalidArgument(
+        "--tor-only on needs a Tor: leave --tor at auto, or set system or launch");
   }
   auto size = [&](const char* name, bool zero_allowed) -> Result<uint64_t> {
     Result<uint64_t> bytes = ParseByteSize(vm[name].as<std::string>());

@@ -15,7 +15,8 @@ constexpr std::string_view kSecretLabel = "inmost lan beacon secret v1";
 constexpr std::string_view kKeyLabel = "inmost lan beacon key v1";
 constexpr size_t kPortSize = 2;
 static_assert(kBeaconNonceSize == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-static_assert(kBeaconSize == kBeaconNonceSize + kPortSize + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+static_assert(kBeaconSize ==
+              kBeaconNonceSize + kPortSize + crypto_aead_xchacha20poly1305_ietf_ABYTES);
 
 std::span<const uint8_t> Bytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
@@ -76,10 +77,10 @@ std::optional<Beacon> OpenBeacon(const crypto::SecretBytes& secret, BeaconSide s
   for (const int64_t candidate : {slot, slot - 1, slot + 1}) {
     const crypto::SecretBytes key = SlotKey(secret, side, candidate);
     std::array<uint8_t, kPortSize> plain{};
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            plain.data(), nullptr, nullptr, bytes.data() + kBeaconNonceSize,
-            bytes.size() - kBeaconNonceSize, source.data(), source.size(), bytes.data(),
-            key.data()) == 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), nullptr, nullptr,
+                                                   bytes.data() + kBeaconNonceSize,
+                                                   bytes.size() - kBeaconNonceSize, source.data(),
+                                                   source.size(), bytes.data(), key.data()) == 0) {
       Beacon beacon;
       beacon.port = static_cast<uint16_t>((plain[0] << 8) | plain[1]);
       std::copy_n(bytes.begin(), kBeaconNonceSize, beacon.nonce.begin());

@@ -21,7 +21,7 @@
 
 namespace inmost::peer {
 
-inline constexpr size_t kBeaconNonceSize = 24;  // XChaCha20-Poly1305's.
+inline constexpr size_t kBeaconNonceSize = 24;                    // XChaCha20-Poly1305's.
 inline constexpr size_t kBeaconSize = kBeaconNonceSize + 2 + 16;  // Nonce, port, tag.
 inline constexpr std::chrono::minutes kBeaconSlot{10};
 inline constexpr size_t kBeaconSecretSize = 32;
