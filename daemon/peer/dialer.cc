@@ -126,6 +126,7 @@ struct Dialer::Race {
   const crypto::PublicKey partner_key;
   const std::shared_ptr<void> keep_alive;
   std::vector<OutboundAttempt*> running;  // Attempts connecting or handshaking.
+  std::vector<std::string> urgent;        // From DialAlsoNow, started next.
   size_t started = 0;
   size_t ended = 0;
   bool over = false;  // A winner was found, or the round gave up.
@@ -152,14 +153,33 @@ class RunningAttempt {
 
 }  // namespace
 
+void Dialer::DialAlsoNow(const std::string& candidate, std::shared_ptr<void> keep_alive) {
+  if (stopped_) return;
+  if (auto race = current_race_.lock(); race && !race->over) {
+    race->urgent.push_back(candidate);
+    race->progress.Cancel();
+    return;
+  }
+  DialNow(std::move(keep_alive));
+}
+
 asio::awaitable<bool> Dialer::DialRound(DialTarget target, std::shared_ptr<void> keep_alive) {
   auto race = std::make_shared<Race>(io_, clock_, target.partner_key, std::move(keep_alive));
-  const std::vector<std::string> candidates = history_.Pick(target.candidates, clock_.SteadyNow());
+  std::vector<std::string> candidates = history_.Pick(target.candidates, clock_.SteadyNow());
   core::SteadyTime next_start = clock_.SteadyNow();
+  current_race_ = race;
   while (!race->winner) {
     if (!StillTargets(target.partner_key)) {
       race->Decide();
       co_return false;
+    }
+    // A candidate that must not wait its turn (DialAlsoNow) starts next, at once.
+    for (auto& urgent : std::exchange(race->urgent, {})) {
+      const auto started_end = candidates.begin() + static_cast<ptrdiff_t>(race->started);
+      if (std::find(candidates.begin(), started_end, urgent) != started_end) continue;
+      std::erase(candidates, urgent);
+      candidates.insert(candidates.begin() + static_cast<ptrdiff_t>(race->started), urgent);
+      next_start = clock_.SteadyNow();
     }
     const bool all_started = race->started == candidates.size();
     const bool none_running = race->ended == race->started;

@@ -99,6 +99,10 @@ class Dialer {
   // Dial at once (a new or changed target); starts the dial loop if it is idle.
   // `keep_alive` holds the link, and with it this dialer, while the loop runs.
   void DialNow(std::shared_ptr<void> keep_alive);
+  // As DialNow, and when a round is under way, `candidate` joins it at once rather
+  // than waiting for the round to fail (the partner was just seen there: a LAN
+  // beacon). The link lists it among the partner's addresses first.
+  void DialAlsoNow(const std::string& candidate, std::shared_ptr<void> keep_alive);
   // The live session was lost: the next round waits out the next backoff delay.
   void AfterLoss();
   // A session became the live one: the backoff starts over, and the loop re-plans.
@@ -141,8 +145,10 @@ class Dialer {
   log::Logger& logger_;
   const DialerOptions options_;
   Backoff backoff_;
-  CandidateHistory history_;  // Addresses failing for long are tried less often.
-  core::Timer wake_;          // The loop's sleep until its next step; cancelled to wake it.
+  CandidateHistory history_;
+  std::weak_ptr<Race> current_race_;  // The round under way, if any.  // Addresses failing for long
+                                      // are tried less often.
+  core::Timer wake_;                  // The loop's sleep until its next step; cancelled to wake it.
   bool running_ = false;
   core::SteadyTime next_dial_at_{};
   core::SteadyTime next_direct_try_{};  // While the live session runs through Tor.

@@ -73,7 +73,7 @@ bool PartnerLink::Impl::PartnerSeenAt(const std::string& address) {
   addresses.insert(addresses.begin(), sane.front());
   if (addresses.size() > kMaxPartnerAddresses) addresses.resize(kMaxPartnerAddresses);
   listener_.OnPartnerAddresses(addresses);
-  dialer_.DialNow(shared_from_this());
+  dialer_.DialAlsoNow(sane.front(), shared_from_this());
   return true;
 }
 

@@ -84,6 +84,26 @@ TEST_F(DialRaceTest, TheNextCandidateRacesWhileTheFirstHangsAndTheLoserIsClosed)
   ExchangeMessages(a, b, 3);
 }
 
+TEST_F(DialRaceTest, WhereThePartnerWasJustSeenJoinsTheRoundUnderWayAtOnce) {
+  Node& a = AddNode(PatientOptions());
+  Node& b = AddNode(PatientOptions());
+  silent_.emplace(io_);
+  a.link.SetPartner(core::Partner{b.key.public_key, {}});
+  // b knows only a stalling address: its round hangs there.
+  b.link.SetPartner(core::Partner{a.key.public_key, {silent_->address()}});
+  ASSERT_TRUE(RunUntil([&] { return silent_->accepted == 1; }, 5s));
+
+  // A LAN beacon says where a is: dialled now, beside the hanging attempt.
+  const auto seen = SteadyClock::now();
+  EXPECT_TRUE(b.link.PartnerSeenAt(a.address));
+  ASSERT_TRUE(RunUntil([&] { return Agree(a, b); }, 10s));
+  EXPECT_LT(SteadyClock::now() - seen, PatientOptions().handshake_timeout / 2);
+  EXPECT_TRUE(RunUntil([&] { return silent_->closed == 1; }, 5s));
+  // It goes first among a's addresses (and to the store), and is not dialled twice.
+  EXPECT_EQ(b.link.PartnerSeenAt(a.address), false);  // Up now: nothing to do.
+  ExchangeMessages(b, a, 2);
+}
+
 TEST(Route, DirectCandidatesKeepTheirOrderAndDropOnions) {
   const std::string onion = std::string(56, 'a') + ".onion:7433";
   EXPECT_EQ(DirectCandidates({"10.0.0.1:1", onion, "h.example:2"}),
