@@ -49,7 +49,7 @@ void PrintTor(std::ostream& out, const control::TorStatus& tor) {
 }
 
 // "UPnP-IGD: 5.6.7.1:7433 to 192.168.1.20:7433, lease 58 min left", or why none.
-std::string PortMappingLine(const control::PortMappingStatus& mapping) {
+std::string MappingLine(const control::PortMappingStatus& mapping) {
   const std::string& state = mapping.state();
   if (state == "mapped") {
     std::string line = TerminalSafe(mapping.protocol()) + ": " +
@@ -63,6 +63,16 @@ std::string PortMappingLine(const control::PortMappingStatus& mapping) {
   if (state == "searching") return "asking the router";
   if (state == "off") return "off";
   return "none: " + TerminalSafe(mapping.reason());
+}
+
+// MappingLine, then "; IPv6 pinhole [2001:db8::2]:7433" with every pinhole the router
+// opened.
+std::string PortMappingLine(const control::PortMappingStatus& mapping) {
+  std::string line = MappingLine(mapping);
+  for (int i = 0; i < mapping.ipv6_pinholes_size(); ++i) {
+    line += (i == 0 ? "; IPv6 pinhole " : ", ") + TerminalSafe(mapping.ipv6_pinholes(i));
+  }
+  return line;
 }
 
 void PrintDirectPaths(std::ostream& out, const control::StatusReply& status) {

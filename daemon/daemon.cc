@@ -177,7 +177,9 @@ Status Daemon::Start() {
   own_addresses_.Start();
   INMOST_RETURN_IF_ERROR(control_.Start());
   const uint16_t port = ListenPort(link_.listen_address());
-  port_mapping_.Start(port);
+  port_mapping_.Start(port, [listen = link_.listen_address()] {
+    return peer::GlobalIPv6AddressesOf(listen);
+  });
   lan_.Start(port);
   StartOnionService();
   link_.SetPartner(partners_.partner());

@@ -157,4 +157,26 @@ std::vector<std::string> ReachableAddressesOf(const std::string& listen) {
   return addresses;
 }
 
+std::vector<std::string> GlobalIPv6AddressesOf(const std::string& listen) {
+  auto parsed = ParseHostPort(listen);
+  if (!parsed.ok()) return {};
+  auto literal = ParseIpLiteral(parsed->host);
+  if (!literal || !literal->is_v6()) return {};
+  auto global = [](const asio::ip::address& a) {
+    return a.is_v6() && !a.to_v6().is_v4_mapped() && (a.to_v6().to_bytes()[0] & 0xe0) == 0x20;
+  };
+  std::vector<std::string> addresses;
+  if (!literal->is_unspecified()) {
+    if (global(*literal)) addresses.push_back(literal->to_string());
+    return addresses;
+  }
+  for (const auto& text : ReachableInterfaceAddresses(parsed->port, true)) {
+    auto endpoint = ParseHostPort(text);
+    if (!endpoint.ok()) continue;
+    auto address = ParseIpLiteral(endpoint->host);
+    if (address && global(*address)) addresses.push_back(address->to_string());
+  }
+  return addresses;
+}
+
 }  // namespace inmost::peer

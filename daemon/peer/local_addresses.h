@@ -47,4 +47,10 @@ std::vector<LanInterface> LanInterfaces();
 // address if it is ReachableFromElsewhere; at most kMaxPartnerAddresses, maybe none.
 std::vector<std::string> ReachableAddressesOf(const std::string& listen);
 
+// The global unicast IPv6 addresses (2000::/3, as text without brackets or port) where a
+// listener bound to `listen` takes connections: for [::] those of the interfaces (never a
+// ShortLivedIPv6Addresses one), for an IPv6 host that one if it is global, for an IPv4
+// host none. The addresses a router's IPv6 firewall may open a pinhole to.
+std::vector<std::string> GlobalIPv6AddressesOf(const std::string& listen);
+
 }  // namespace inmost::peer

@@ -20,12 +20,13 @@ PortMapping::PortMapping(asio::io_context& io, const core::Clock& clock, log::Lo
       on_change_(std::move(on_change)),
       next_round_(io, clock) {}
 
-void PortMapping::Start(uint16_t internal_port) {
+void PortMapping::Start(uint16_t internal_port, LeaseKeeper::Addresses ipv6_addresses) {
   if (!options_.enabled || started_ || stopped_) return;
   started_ = true;
   const auto timeout = options_.discover_timeout;
-  keeper_ = std::make_unique<LeaseKeeper>(internal_port, options_.lease,
-                                          [timeout] { return DiscoverGateway(timeout); });
+  keeper_ = std::make_unique<LeaseKeeper>(
+      internal_port, options_.lease, [timeout] { return DiscoverGateway(timeout); },
+      std::move(ipv6_addresses));
   asio::co_spawn(io_, Loop(), asio::detached);
 }
 
@@ -94,6 +95,9 @@ control::PortMappingStatus PortMapping::Status() const {
     status.set_state("off");
     status.set_reason("port mapping is off (option port-mapping)");
     return status;
+  }
+  for (const auto& pinhole : state_.pinholes) {
+    status.add_ipv6_pinholes("[" + pinhole.address + "]:" + std::to_string(pinhole.port));
   }
   switch (state_.phase) {
     case MappingState::Phase::kSearching:

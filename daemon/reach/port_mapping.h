@@ -1,5 +1,6 @@
 // The home router's port mapping (`port-mapping = auto`): asks the router, by UPnP-IGD
-// or NAT-PMP, to forward the daemon's listen port, keeps the lease (lease_keeper.h)
+// or NAT-PMP, to forward the daemon's listen port (and by UPnP IGD:2 to open IPv6
+// pinholes to it on this machine's global IPv6 addresses), keeps the leases (lease_keeper.h)
 // with a round every check interval, and drops the mapping on a clean stop. The
 // router's calls block, so each round runs on a thread of its own (core::BackgroundWork)
 // and only its result comes back to the io thread. It never dials, listens, or
@@ -43,8 +44,10 @@ class PortMapping {
               core::BackgroundWork& background, PortMappingOptions options,
               std::function<void()> on_change);
 
-  // Starts keeping TCP port `internal_port` forwarded (nothing when disabled).
-  void Start(uint16_t internal_port);
+  // Starts keeping TCP port `internal_port` forwarded (nothing when disabled), and a
+  // pinhole open for each global IPv6 address `ipv6_addresses` gives (called on the
+  // worker thread: it must be thread-safe).
+  void Start(uint16_t internal_port, LeaseKeeper::Addresses ipv6_addresses = {});
   // Ends the rounds and asks the router to drop the mapping, in the background.
   void Stop();
   // Calls `done` on the io thread once Stop's release has finished (at once when there

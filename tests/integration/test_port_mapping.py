@@ -8,7 +8,9 @@ through the mapping and they exchange messages. Then the router restarts and for
 mapping (A makes it again), the router's external address changes (B learns A's new one
 over the link), both daemons restart and find each other from their stored addresses, and
 a clean stop removes the mapping. A port another device holds on the router gets A
-another external port.
+another external port. Over IPv6 (2001:db8:1::/64 at home, routed without NAT), the
+router's firewall lets nothing in until A opens a pinhole (UPnP IGD:2), through which B
+joins A's invite; A tells B its global IPv6 address, never a deprecated one.
 
 Needs root (network namespaces) and nftables, miniupnpd-nftables, miniupnpc and natpmpc;
 without them this test prints SKIPPED loudly, and in CI (CI=true) it fails instead.
@@ -31,6 +33,13 @@ MAP_TIMEOUT = 20.0 * harness.SLOWDOWN
 LINK_TIMEOUT = 30.0 * harness.SLOWDOWN
 NEW_EXTERNAL = "5.6.7.3"
 NEIGHBOUR = "198.51.100.3"  # another device at home, holding a port on the router
+DEPRECATED6 = "2001:db8:1::99"  # an address of A's that is going away (preferred_lft 0)
+
+
+def with_ipv6(test):
+    """Runs `test` in a HomeRouter with IPv6."""
+    test.ipv6 = True
+    return test
 
 
 def port_of(address):
@@ -46,7 +55,7 @@ class PortMappingTest(IntegrationTest):
     def setUp(self):
         super().setUp()
         netns.require_root_and_tools(self, TOOLS)
-        self.net = HomeRouter()
+        self.net = HomeRouter(ipv6=getattr(getattr(self, self._testMethodName), "ipv6", False))
         # Registered before any daemon, so it runs after they have stopped.
         self.addCleanup(self.net.close)
         self.router_log = ""
@@ -251,6 +260,49 @@ class PortMappingTest(IntegrationTest):
         self.assertEqual([m for m in self.net.nft_mappings() if m[2] == HomeRouter.HOME], [],
                          "alice stopped and its mapping is still on the router")
         self.assertIn(taken, self.net.nft_mappings(), "a clean stop removes only its own")
+
+    @with_ipv6
+    def test_ipv6_pinhole(self):
+        """A listens on [::]; the router maps no IPv4 port for it, so B on the internet can
+        reach it only over IPv6, through the pinhole A opened; a clean stop closes it."""
+        self.net.start_miniupnpd(ipv4_mappings=False)
+        home, internet = self.net.ns["home"], self.net.ns["internet"]
+        netns.ip("-6", "addr", "add", f"{DEPRECATED6}/64", "dev", "eth0", "preferred_lft", 0,
+                 "nodad", ns=home)
+        a = self.make_daemon("alice", start=False, command_prefix=self.net.prefix("home"),
+                             listen_host="[::]")
+        a.reach_args = ["--port-mapping", "auto", "--lan-discovery", "off",
+                        "--address-check-ms", str(CHECK_MS)]
+        a.start()
+        port = port_of(a.listen_address)
+        global6 = f"[{HomeRouter.HOME6}]:{port}"
+        self.assertFalse(netns.tcp_connects(internet, HomeRouter.HOME6, port, timeout=0.5),
+                         "the router lets the internet in before any pinhole")
+
+        pm = wait_for(lambda: mapping(a).get("ipv6_pinholes") and mapping(a), MAP_TIMEOUT,
+                      "alice opens an IPv6 pinhole", interval=0.1)
+        self.assertEqual(pm["ipv6_pinholes"], [global6], pm)
+        self.assertEqual(pm["state"], "none", "the router maps no IPv4 port here")
+        self.assertEqual(self.net.nft_pinholes(), [(HomeRouter.HOME6, port)])
+        own = wait_for(lambda: global6 in a.status()["own_addresses"] and
+                       a.status()["own_addresses"], MAP_TIMEOUT, "alice tells its global IPv6")
+        self.assertNotIn(f"[{DEPRECATED6}]:{port}", own, "a deprecated address is told")
+        self.assertTrue(netns.tcp_connects(internet, HomeRouter.HOME6, port),
+                        "through the pinhole")
+        self.assertFalse(netns.tcp_connects(internet, DEPRECATED6, port, timeout=0.5),
+                         "the pinhole lets in to the global address only")
+
+        b = self.internet_daemon()
+        code = a.rpc("invite", {})["code"]
+        self.assertIn(global6, invite_addresses(code))
+        self.assertNotIn(f"[{DEPRECATED6}]:{port}", invite_addresses(code))
+        b.rpc("join", {"code": code})
+        self.wait_link(a, b, "paired with the link up over IPv6 through the pinhole")
+        self.exchange(a, b, "over IPv6")
+
+        a.stop()
+        self.assertEqual(self.net.nft_pinholes(), [], "alice stopped and its pinhole stays")
+        self.assertIn(f"closed the IPv6 pinhole {global6}", a.log_text())
 
 
 if __name__ == "__main__":

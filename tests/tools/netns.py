@@ -18,6 +18,7 @@ gone). Processes started inside die with this process (PR_SET_PDEATHSIG).
 
 import contextlib
 import ctypes
+import ipaddress
 import os
 import random
 import re
@@ -259,19 +260,37 @@ class HomeRouter(Topology):
     """home (198.51.100.2) -- router (198.51.100.1 | 5.6.7.1, NAT and miniupnpd) --
     internet (5.6.7.2). The router masquerades home's traffic and forwards nothing from the
     internet unless miniupnpd mapped it; the internet has no route to home. miniupnpd
-    refuses private addresses on its external side, hence the public-looking ones."""
+    refuses private addresses on its external side, hence the public-looking ones.
+
+    With ipv6, also home 2001:db8:1::2/64 -- router 2001:db8:1::1 | 2001:db8:2::1 --
+    internet 2001:db8:2::2/64, routed without NAT (the internet has a route to home's
+    prefix), where the same default-drop forward chain lets nothing in but what miniupnpd
+    opened (IGD:2 pinholes, in its chain "miniupnpd"); duplicate address detection is
+    off, so every address is usable at once."""
 
     ROLES = ("home", "router", "internet")
     HOME = "198.51.100.2"
     ROUTER_LAN = "198.51.100.1"
     ROUTER_WAN = "5.6.7.1"
     INTERNET = "5.6.7.2"
+    HOME6 = "2001:db8:1::2"
+    ROUTER_LAN6 = "2001:db8:1::1"
+    ROUTER_WAN6 = "2001:db8:2::1"
+    INTERNET6 = "2001:db8:2::2"
     LAN_IF, WAN_IF = "rlan", "rwan"
     MINIUPNPD_CHAINS = ("miniupnpd", "prerouting_miniupnpd", "postrouting_miniupnpd")
     READY_TIMEOUT = 15.0
 
+    def __init__(self, ipv6=False):
+        self.ipv6 = ipv6
+        super().__init__()
+
     def build(self):
         home, router, internet = (self.ns[r] for r in self.ROLES)
+        if self.ipv6:
+            for role in self.ROLES:  # before the links exist, so that they inherit it
+                self.sysctl(role, "net.ipv6.conf.default.accept_dad", 0)
+                self.sysctl(role, "net.ipv6.conf.all.accept_dad", 0)
         ip("link", "add", "eth0", "netns", home, "type", "veth", "peer", "name", self.LAN_IF,
            "netns", router)
         ip("link", "add", "eth0", "netns", internet, "type", "veth", "peer", "name",
@@ -284,6 +303,15 @@ class HomeRouter(Topology):
                         (internet, "eth0")):
             ip("link", "set", dev, "up", ns=ns)
         ip("route", "add", "default", "via", self.ROUTER_LAN, ns=home)
+        if self.ipv6:
+            for ns, dev, address in ((home, "eth0", self.HOME6),
+                                     (router, self.LAN_IF, self.ROUTER_LAN6),
+                                     (router, self.WAN_IF, self.ROUTER_WAN6),
+                                     (internet, "eth0", self.INTERNET6)):
+                ip("-6", "addr", "add", f"{address}/64", "dev", dev, "nodad", ns=ns)
+            ip("-6", "route", "add", "default", "via", self.ROUTER_LAN6, ns=home)
+            ip("-6", "route", "add", "2001:db8:1::/64", "via", self.ROUTER_WAN6, ns=internet)
+            self.sysctl("router", "net.ipv6.conf.all.forwarding", 1)
         self.external = self.ROUTER_WAN
         self.sysctl("router", "net.ipv4.ip_forward", 1)
         # Deleting an interface's primary address deletes its secondaries on the same
@@ -299,16 +327,17 @@ class HomeRouter(Topology):
     jump prerouting_miniupnpd; }}
   chain postrouting {{ type nat hook postrouting priority 100; policy accept;
     jump postrouting_miniupnpd
-    oifname "{self.WAN_IF}" masquerade; }}
+    oifname "{self.WAN_IF}" meta nfproto ipv4 masquerade; }}
   chain prerouting_miniupnpd {{ }}
   chain postrouting_miniupnpd {{ }}
 }}
 """)
         self.miniupnpd = None
 
-    def start_miniupnpd(self, upnp=True, natpmp=True, secure=True):
+    def start_miniupnpd(self, upnp=True, natpmp=True, secure=True, ipv4_mappings=True):
         """Starts miniupnpd in the router and waits until it listens (SSDP/HTTP port 5000
-        for UPnP, UDP 5351 for NAT-PMP)."""
+        for UPnP, UDP 5351 for NAT-PMP). Without ipv4_mappings it refuses every IPv4 port
+        mapping (IPv6 pinholes have no such rules)."""
         assert self.miniupnpd is None, "miniupnpd already runs"
         conf = os.path.join(self.tmp, "miniupnpd.conf")
         with open(conf, "w") as f:
@@ -316,9 +345,16 @@ class HomeRouter(Topology):
                     f"enable_natpmp={'yes' if natpmp else 'no'}\n"
                     f"enable_upnp={'yes' if upnp else 'no'}\n"
                     f"secure_mode={'yes' if secure else 'no'}\nsystem_uptime=yes\n"
-                    "uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b\n"
-                    "allow 1024-65535 198.51.100.0/24 1024-65535\n"
-                    "deny 0-65535 0.0.0.0/0 0-65535\n")
+                    "uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b\n")
+            if self.ipv6:
+                # SSDP and HTTP on rlan's IPv6 addresses too (not ipv6_listening_ip: it
+                # binds both to one unicast address, where SSDP's multicast never arrives
+                # and IPv4 HTTP is refused), and the IGD:2 description, which offers
+                # WANIPv6FirewallControl.
+                f.write(f"ext_ifname6={self.WAN_IF}\nforce_igd_desc_v1=no\n")
+            if ipv4_mappings:
+                f.write("allow 1024-65535 198.51.100.0/24 1024-65535\n")
+            f.write("deny 0-65535 0.0.0.0/0 0-65535\n")
         # -d: in the foreground, logging to stderr; -P: its own pid file, as the default
         # one (/var/run/miniupnpd.pid) makes a second miniupnpd refuse to start.
         self.miniupnpd = self.spawn("router", ["miniupnpd", "-f", conf, "-d", "-P",
@@ -379,6 +415,14 @@ class HomeRouter(Topology):
         return [(protocols.get(m.group(1), m.group(1)), int(m.group(2)), m.group(3),
                  int(m.group(4))) for m in
                 re.finditer(r"@nh,72,8 (0x[0-9a-f]+) th dport (\d+) dnat ip to ([\d.]+):(\d+)",
+                            out)]
+
+    def nft_pinholes(self):
+        """The router's IPv6 pinholes: a list of (internal IPv6 address, port) for the TCP
+        ones in miniupnpd's forward chain."""
+        out = self.run("router", ["nft", "list", "chain", "inet", "filter", "miniupnpd"]).stdout
+        return [(str(ipaddress.IPv6Address(int(m.group(2), 16))), int(m.group(1))) for m in
+                re.finditer(r"th dport (\d+) @nh,192,128 (0x[0-9a-f]+) .*@nh,48,8 0x6 accept",
                             out)]
 
     def upnpc_mappings(self):

@@ -1,6 +1,7 @@
 // The port mapping's rounds (daemon/reach/lease_keeper.h) against a fake home router:
 // what it maps, when it only checks and when it renews, and how it recovers when the
-// router forgets the mapping, changes its address, stops answering or says no.
+// router forgets the mapping, changes its address, stops answering or says no; the same
+// for the IPv6 pinholes, and what it does when the router opens none.
 #include "daemon/reach/lease_keeper.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace inmost::reach {
 namespace {
@@ -31,6 +33,11 @@ struct Router {
   std::set<uint16_t> taken;               // External ports another host has.
   int discovered = 0, maps = 0, checks = 0, unmaps = 0;
   uint16_t last_wanted = 0;
+  // IPv6 pinholes.
+  bool pinholes = true;                    // false: Unsupported (an IGDv1 router, NAT-PMP).
+  std::set<std::string> refused_addresses;  // OpenPinhole answers FailedPrecondition.
+  std::map<std::string, Pinhole> open;     // By id.
+  int next_id = 1, opens = 0, renewals = 0, pinhole_checks = 0, closes = 0;
 };
 
 class FakeGateway final : public Gateway {
@@ -70,6 +77,36 @@ class FakeGateway final : public Gateway {
     router_.forwarded.erase(map.external_port);
     return Status::Ok();
   }
+  Result<Pinhole> OpenPinhole(const std::string& address, uint16_t port,
+                              std::chrono::seconds lease) override {
+    ++router_.opens;
+    if (!router_.answering) return Unavailable("no answer from the router");
+    if (!router_.pinholes) return Unsupported("the router offers no IPv6 firewall control");
+    if (router_.refused_addresses.count(address) != 0) {
+      return FailedPrecondition("the router opens a pinhole only for the address that asks");
+    }
+    Pinhole pinhole{std::to_string(router_.next_id++), address, port,
+                    std::min(lease, router_.max_lease)};
+    router_.open[pinhole.id] = pinhole;
+    return pinhole;
+  }
+  Status RenewPinhole(const Pinhole& pinhole, std::chrono::seconds) override {
+    ++router_.renewals;
+    if (!router_.answering) return Unavailable("no answer from the router");
+    if (router_.open.count(pinhole.id) == 0) return NotFound("no such pinhole");
+    return Status::Ok();
+  }
+  Result<bool> PinholeOpen(const Pinhole& pinhole) override {
+    ++router_.pinhole_checks;
+    if (!router_.answering) return Unavailable("no answer from the router");
+    return router_.open.count(pinhole.id) != 0;
+  }
+  Status ClosePinhole(const Pinhole& pinhole) override {
+    ++router_.closes;
+    if (!router_.answering) return Unavailable("no answer from the router");
+    router_.open.erase(pinhole.id);
+    return Status::Ok();
+  }
 
  private:
   Router& router_;
@@ -78,11 +115,19 @@ class FakeGateway final : public Gateway {
 class LeaseKeeperTest : public ::testing::Test {
  protected:
   LeaseKeeper Keeper(std::chrono::seconds lease = 1h) {
-    return LeaseKeeper(kPort, lease, [this]() -> Result<std::unique_ptr<Gateway>> {
-      ++router_.discovered;
-      if (!router_.found) return Unavailable("no UPnP-IGD or NAT-PMP gateway answered");
-      return std::unique_ptr<Gateway>(std::make_unique<FakeGateway>(router_));
-    });
+    return LeaseKeeper(
+        kPort, lease,
+        [this]() -> Result<std::unique_ptr<Gateway>> {
+          ++router_.discovered;
+          if (!router_.found) return Unavailable("no UPnP-IGD or NAT-PMP gateway answered");
+          return std::unique_ptr<Gateway>(std::make_unique<FakeGateway>(router_));
+        },
+        [this] { return ipv6_; });
+  }
+  static std::vector<std::string> Addresses(const MappingState& state) {
+    std::vector<std::string> addresses;
+    for (const auto& pinhole : state.pinholes) addresses.push_back(pinhole.address);
+    return addresses;
   }
   static bool Mentions(const MappingState& state, const std::string& words) {
     for (const auto& line : state.news) {
@@ -92,6 +137,7 @@ class LeaseKeeperTest : public ::testing::Test {
   }
 
   Router router_;
+  std::vector<std::string> ipv6_;  // This machine's global IPv6 addresses: none by default.
   // Any steady time will do: the keeper only compares the ones it is given.
   const core::SteadyTime t0_ = core::SteadyTime{} + 100h;
 };
@@ -264,6 +310,161 @@ TEST_F(LeaseKeeperTest, NoRouterFoundGivesTheDiscoverysReasonAndLooksAgain) {
   router_.found = true;
   EXPECT_EQ(keeper.Round(t0_ + 1min).phase, Phase::kMapped);
   EXPECT_EQ(router_.discovered, 2);
+}
+
+// ---- IPv6 pinholes -------------------------------------------------------------------
+
+constexpr char kV6a[] = "2001:db8:1::2";
+constexpr char kV6b[] = "2001:db8:1::3";
+
+TEST_F(LeaseKeeperTest, WithoutGlobalIPv6AddressesNoPinholeIsAskedFor) {
+  LeaseKeeper keeper = Keeper();
+  EXPECT_TRUE(keeper.Round(t0_).pinholes.empty());
+  EXPECT_EQ(router_.opens, 0);
+}
+
+TEST_F(LeaseKeeperTest, EachGlobalIPv6AddressGetsAPinholeToThePort) {
+  ipv6_ = {kV6a, kV6b};
+  LeaseKeeper keeper = Keeper();
+  const MappingState& state = keeper.Round(t0_);
+  EXPECT_EQ(state.phase, Phase::kMapped);
+  EXPECT_EQ(Addresses(state), (std::vector<std::string>{kV6a, kV6b}));
+  EXPECT_EQ(state.pinholes[0].port, kPort);
+  EXPECT_EQ(state.pinholes[0].lease, 1h);
+  EXPECT_EQ(router_.open.size(), 2u);
+  EXPECT_TRUE(Mentions(state, "the router lets the internet in to [2001:db8:1::2]:7433"));
+  // Later rounds only check, and say nothing.
+  const MappingState& later = keeper.Round(t0_ + 1min);
+  EXPECT_EQ(router_.opens, 2);
+  EXPECT_EQ(router_.pinhole_checks, 2);
+  EXPECT_TRUE(later.news.empty());
+}
+
+TEST_F(LeaseKeeperTest, AtMostAFewPinholes) {
+  ipv6_ = {"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4", "2001:db8::5"};
+  LeaseKeeper keeper = Keeper();
+  EXPECT_EQ(keeper.Round(t0_).pinholes.size(), kMaxPinholes);
+  EXPECT_EQ(router_.opens, static_cast<int>(kMaxPinholes));
+}
+
+TEST_F(LeaseKeeperTest, APinholeIsRenewedAtHalfItsLease) {
+  ipv6_ = {kV6a};
+  router_.max_lease = 10min;
+  LeaseKeeper keeper = Keeper(1h);
+  EXPECT_EQ(keeper.Round(t0_).pinholes.at(0).lease, 10min);
+  keeper.Round(t0_ + 5min - 1s);
+  EXPECT_EQ(router_.renewals, 0);
+  keeper.Round(t0_ + 5min);
+  EXPECT_EQ(router_.renewals, 1);
+  EXPECT_EQ(router_.opens, 1) << "renewed, not opened again";
+  EXPECT_EQ(keeper.state().pinholes.size(), 1u);
+}
+
+TEST_F(LeaseKeeperTest, APinholeTheRouterForgotIsOpenedAgain) {
+  ipv6_ = {kV6a};
+  LeaseKeeper keeper = Keeper();
+  keeper.Round(t0_);
+  router_.open.clear();  // The router restarted.
+  const MappingState& state = keeper.Round(t0_ + 1min);
+  EXPECT_EQ(router_.opens, 2);
+  ASSERT_EQ(state.pinholes.size(), 1u);
+  EXPECT_EQ(router_.open.count(state.pinholes[0].id), 1u);
+  EXPECT_TRUE(Mentions(state, "the router forgot the IPv6 pinhole [2001:db8:1::2]:7433"));
+  // Forgotten by renewal time: the renewal's NotFound opens it again too.
+  router_.open.clear();
+  keeper.Round(t0_ + 1min + 30min);
+  EXPECT_EQ(router_.renewals, 1);
+  EXPECT_EQ(router_.opens, 3);
+  EXPECT_EQ(router_.open.size(), 1u);
+}
+
+TEST_F(LeaseKeeperTest, APinholeForAnAddressThisMachineLostIsClosed) {
+  ipv6_ = {kV6a, kV6b};
+  LeaseKeeper keeper = Keeper();
+  keeper.Round(t0_);
+  ipv6_ = {kV6b};
+  const MappingState& state = keeper.Round(t0_ + 1min);
+  EXPECT_EQ(Addresses(state), (std::vector<std::string>{kV6b}));
+  EXPECT_EQ(router_.closes, 1);
+  EXPECT_EQ(router_.open.size(), 1u);
+  EXPECT_TRUE(Mentions(state, "no longer has the address"));
+}
+
+TEST_F(LeaseKeeperTest, ARouterWithoutPinholesIsToldOnceAndNotAskedAgain) {
+  ipv6_ = {kV6a};
+  router_.pinholes = false;
+  LeaseKeeper keeper = Keeper();
+  const MappingState& state = keeper.Round(t0_);
+  EXPECT_EQ(state.phase, Phase::kMapped) << "the IPv4 mapping does not depend on it";
+  EXPECT_TRUE(state.pinholes.empty());
+  EXPECT_TRUE(Mentions(state, "no IPv6 pinholes: the router offers no IPv6 firewall control"));
+  keeper.Round(t0_ + 1min);
+  keeper.Round(t0_ + 2h);
+  EXPECT_EQ(router_.opens, 1);
+  EXPECT_TRUE(keeper.state().news.empty());
+}
+
+TEST_F(LeaseKeeperTest, ARefusedAddressIsToldOnceAndAskedAgainAtRenewalPace) {
+  ipv6_ = {kV6a, kV6b};
+  router_.refused_addresses.insert(kV6b);
+  LeaseKeeper keeper = Keeper();
+  const MappingState& state = keeper.Round(t0_);
+  EXPECT_EQ(Addresses(state), (std::vector<std::string>{kV6a}));
+  EXPECT_TRUE(Mentions(state, "no IPv6 pinhole for [2001:db8:1::3]:7433"));
+  keeper.Round(t0_ + 1min);
+  EXPECT_EQ(router_.opens, 2) << "not asked again before half a lease";
+  keeper.Round(t0_ + 30min);
+  EXPECT_EQ(router_.opens, 3);
+  EXPECT_FALSE(Mentions(keeper.state(), "no IPv6 pinhole")) << "said once";
+  router_.refused_addresses.clear();
+  keeper.Round(t0_ + 60min);
+  EXPECT_EQ(Addresses(keeper.state()), (std::vector<std::string>{kV6a, kV6b}));
+}
+
+TEST_F(LeaseKeeperTest, PinholesAreKeptWhenTheIPv4MappingIsRefused) {
+  ipv6_ = {kV6a};
+  router_.refusing = true;
+  LeaseKeeper keeper = Keeper();
+  const MappingState& state = keeper.Round(t0_);
+  EXPECT_EQ(state.phase, Phase::kNone);
+  EXPECT_EQ(Addresses(state), (std::vector<std::string>{kV6a}));
+}
+
+TEST_F(LeaseKeeperTest, ARouterThatStopsAnsweringLosesThePinholesUntilFoundAgain) {
+  ipv6_ = {kV6a};
+  LeaseKeeper keeper = Keeper();
+  keeper.Round(t0_);
+  router_.answering = false;
+  const MappingState& lost = keeper.Round(t0_ + 1min);
+  EXPECT_TRUE(lost.pinholes.empty());
+  EXPECT_TRUE(Mentions(lost, "lost the IPv6 pinholes"));
+  router_.answering = true;
+  router_.open.clear();
+  EXPECT_EQ(keeper.Round(t0_ + 2min).pinholes.size(), 1u);
+  EXPECT_EQ(router_.discovered, 2);
+}
+
+TEST_F(LeaseKeeperTest, ReleaseClosesEveryPinhole) {
+  ipv6_ = {kV6a, kV6b};
+  LeaseKeeper keeper = Keeper();
+  keeper.Round(t0_);
+  keeper.Release();
+  EXPECT_EQ(router_.closes, 2);
+  EXPECT_TRUE(router_.open.empty());
+  EXPECT_TRUE(keeper.state().pinholes.empty());
+  EXPECT_TRUE(Mentions(keeper.state(), "closed the IPv6 pinhole [2001:db8:1::2]:7433"));
+  EXPECT_FALSE(Mentions(keeper.state(), "the router lets")) << "only the release's news";
+  keeper.Release();
+  EXPECT_EQ(router_.closes, 2) << "nothing left to close";
+}
+
+TEST_F(LeaseKeeperTest, APermanentMappingStillGetsLeasedPinholes) {
+  ipv6_ = {kV6a};
+  router_.max_lease = 48h;
+  LeaseKeeper keeper = Keeper(0s);
+  EXPECT_EQ(keeper.Round(t0_).pinholes.at(0).lease, kMaxPinholeLease);
+  keeper.Round(t0_ + kMaxPinholeLease / 2);
+  EXPECT_EQ(router_.renewals, 1);
 }
 
 }  // namespace
