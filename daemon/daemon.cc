@@ -7,6 +7,7 @@
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
 #include "daemon/peer/address.h"
+#include "daemon/peer/local_addresses.h"
 #include "daemon/store/storage_key.h"
 
 namespace inmost {
