@@ -47,7 +47,7 @@ RUNS = int(os.environ.get("INMOST_BENCH_REACH_RUNS", "5"))
 POLL = 0.01             # seconds between status polls while timing
 LINK_TIMEOUT = 60.0     # a run that takes longer fails the bench (20 s beacons: 3 missed)
 MAP_TIMEOUT = 30.0
-HomeRouter = netns.HomeRouter
+from home_router import HomeRouter  # noqa: E402
 UPNP_TOOLS = ("nft", "ss", "sysctl", "miniupnpd", "upnpc")
 
 

@@ -679,6 +679,21 @@ def pair(a, b, timeout=20.0):
     return code
 
 
+def wait_linked(a, b, timeout, what):
+    """Waits until a and b are both paired and their link is up."""
+    wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
+             timeout, f"{a.name} and {b.name} {what}", interval=0.1)
+
+
+def exchange_texts(a, b, tag, timeout):
+    """A text each way, each waited for on the other side."""
+    for sender, receiver in ((a, b), (b, a)):
+        text = f"{tag}: from {sender.name} to {receiver.name}"
+        sender.send(text)
+        receiver.wait_find(lambda m: m["text"] == text and m["direction"] == "INCOMING",
+                           timeout, f"{receiver.name} receives {text!r}")
+
+
 def link_up(a, b):
     return a.status()["link_up"] and b.status()["link_up"]
 

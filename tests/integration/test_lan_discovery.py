@@ -121,15 +121,10 @@ class LanDiscoveryTest(IntegrationTest):
         self.assertEqual(lan["state"], "on", lan)
 
     def wait_link(self, a, b, what):
-        wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
-                 LINK_TIMEOUT, f"{a.name} and {b.name} {what}", interval=0.1)
+        harness.wait_linked(a, b, LINK_TIMEOUT, what)
 
     def exchange(self, a, b, tag):
-        for sender, receiver in ((a, b), (b, a)):
-            text = f"{tag}: from {sender.name} to {receiver.name}"
-            sender.send(text)
-            receiver.wait_find(lambda m: m["text"] == text and m["direction"] == "INCOMING",
-                               LINK_TIMEOUT, f"{receiver.name} receives {text!r}")
+        harness.exchange_texts(a, b, tag, LINK_TIMEOUT)
 
     # ---- the harness itself ------------------------------------------------------------
 

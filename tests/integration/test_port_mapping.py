@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(harness.ROOT, "tests", "tools"))
 import netns  # noqa: E402
 
 TOOLS = ("ip", "nft", "ss", "sysctl", "miniupnpd", "upnpc", "natpmpc")
-HomeRouter = netns.HomeRouter
+from home_router import HomeRouter  # noqa: E402
 CHECK_MS = 300  # --address-check-ms: how often A rechecks its addresses and its mapping
 MAP_TIMEOUT = 20.0 * harness.SLOWDOWN
 LINK_TIMEOUT = 30.0 * harness.SLOWDOWN
@@ -130,15 +130,10 @@ class PortMappingTest(IntegrationTest):
         self.wait_link(a, b, "paired with the link up through the mapping")
 
     def wait_link(self, a, b, what):
-        wait_for(lambda: all(d.status()["paired"] and d.status()["link_up"] for d in (a, b)),
-                 LINK_TIMEOUT, f"{a.name} and {b.name} {what}", interval=0.1)
+        harness.wait_linked(a, b, LINK_TIMEOUT, what)
 
     def exchange(self, a, b, tag):
-        for sender, receiver in ((a, b), (b, a)):
-            text = f"{tag}: from {sender.name} to {receiver.name}"
-            sender.send(text)
-            receiver.wait_find(lambda m: m["text"] == text and m["direction"] == "INCOMING",
-                               LINK_TIMEOUT, f"{receiver.name} receives {text!r}")
+        harness.exchange_texts(a, b, tag, LINK_TIMEOUT)
 
     def assert_mapping_removed(self, d, external_port, upnp=True):
         """d (stopped) left no mapping on the router: none in its nftables chain, nor (with
