@@ -1,6 +1,8 @@
 // `inmost send TEXT` and `inmost send --file PATH`: queues a text or files for the
 // partner, plain, as withheld-key envelopes (--open-at, --open-in, --gentle,
 // --together) or scheduled (--send-at), and perhaps urgent.
+#include <algorithm>
+#include <chrono>
 #include <limits>
 #include <ostream>
 #include <typeinfo>
@@ -23,8 +25,10 @@ constexpr CommandUsage kUsage{
     "Sends a text to your partner. Several TEXT arguments are joined with single\n"
     "spaces; '-' reads the text from standard input instead (one trailing newline is\n"
     "dropped). Put '--' before a text that starts with '-'.\n"
-    "The command returns once the message is safely in this daemon's outbox; the\n"
-    "daemon delivers it exactly once, as soon as your partner is reachable.\n"
+    "The message is safely in this daemon's outbox when the command returns; the\n"
+    "daemon delivers it exactly once, as soon as your partner is reachable. While the\n"
+    "link is up, a plain text waits a moment for your partner's daemon to confirm it\n"
+    "and says whether it was delivered.\n"
     "\n"
     "With --file it sends files instead, each as a message of its own, with --caption\n"
     "on the first. The daemon reads each file from where it is, encrypted in chunks\n"
@@ -67,6 +71,43 @@ struct Sent {
   }
   std::string Named() const { return noun + ' ' + label; }
 };
+
+// How long a plain text sent over a live link waits for the partner's daemon to
+// confirm it, so the answer can say "delivered" instead of a guess: a round trip
+// takes milliseconds on a live link; past this the message is still on its way.
+constexpr int kDeliveryWaitMs = 2000;
+
+// Whether the link to the partner is up, asked before sending so the confirmation
+// can say what happens next. A daemon's error counts as down: the answer only
+// chooses words, and "in the outbox" is true either way. nullopt with *exit_code
+// set when the connection failed.
+std::optional<bool> LinkUp(CommandContext& context, Client& client, int* exit_code) {
+  control::Request request;
+  request.mutable_status();
+  Result<control::Response> reply = client.Exchange(request);
+  if (!reply.ok()) {
+    *exit_code = context.ReportUnreachable(reply.status());
+    return std::nullopt;
+  }
+  return reply->has_status() && reply->status().link_up();
+}
+
+// Waits up to kDeliveryWaitMs on a subscribed `client` for the event saying message
+// `id` was delivered. False when it did not come in time or the connection failed:
+// the message stays safe in the outbox either way.
+bool WaitForDelivery(Client& client, uint64_t id) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeliveryWaitMs);
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 && !client.has_buffered_event()) return false;
+    Result<control::Event> event =
+        client.NextEvent(static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (!event.ok()) return false;
+    if (event->has_delivered() && event->delivered().id() == id) return true;
+  }
+}
 
 // "at 2027-02-14 09:00 (in 80d 21h)", or "now" when `unix_ms` is not ahead.
 std::string WhenFromNow(int64_t unix_ms) {
@@ -190,7 +231,16 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
         kUsage, "a TEXT cannot go with --file: use --caption TEXT for words with the file");
   }
 
-  auto print = [&](const control::Response& response, const Sent& sent) {
+  // Whether a plain text or file goes out now, over a live link: then "in the outbox
+  // until your partner is reachable" would be the wrong thing to say. --json answers
+  // with the reply alone, and a sealed or scheduled message does not go out now.
+  auto goes_out_now = [&](Client& client, int* exit_code) -> std::optional<bool> {
+    if (context.json() || !mode.empty()) return false;
+    return LinkUp(context, client, exit_code);
+  };
+  // What became of a plain text or file sent now, as far as this command knows.
+  enum class Outcome { kQueued, kOnItsWay, kDelivered };
+  auto print = [&](const control::Response& response, const Sent& sent, Outcome outcome) {
     std::ostream& out = context.out();
     if (send->open_at_unix_ms() != 0) {
       out << "Sealed " << sent.Named() << " is on its way; it opens "
@@ -204,6 +254,12 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     } else if (send->send_at_unix_ms() != 0) {
       out << "Scheduled " << sent.Named() << " leaves " << WhenFromNow(send->send_at_unix_ms())
           << "; cancel with: inmost cancel " << response.send().id() << '\n';
+    } else if (outcome == Outcome::kDelivered) {
+      out << sent.Capitalized() << " is delivered.\n";
+    } else if (outcome == Outcome::kOnItsWay) {
+      out << sent.Capitalized() << " is on its way; "
+          << (sent.noun == "file" ? "'inmost transfers' shows the progress.\n"
+                                  : "'inmost history' shows when it is delivered.\n");
     } else {
       out << sent.Capitalized()
           << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
@@ -215,8 +271,26 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     std::string text = context.TextFromWords(words);
     if (text.empty()) return context.ReportUsageError(kUsage, "there is no text to send");
     send->set_text(text);
-    return context.ConnectAndExchange(request, [&](const control::Response& response) {
-      print(response, Sent{"message", "#" + std::to_string(response.send().id())});
+    int exit_code = kExitOk;
+    std::optional<Client> client = context.Connect(&exit_code);
+    if (!client) return exit_code;
+    std::optional<bool> up = goes_out_now(*client, &exit_code);
+    if (!up) return exit_code;
+    const bool link_up = *up;
+    if (link_up) {
+      // Subscribed before sending, so the delivered event cannot be missed.
+      control::Request subscribe;
+      subscribe.mutable_subscribe();
+      control::Response subscribed;
+      if (auto failed = context.Call(*client, subscribe, &subscribed)) return *failed;
+    }
+    return context.Exchange(*client, request, [&](const control::Response& response) {
+      const uint64_t id = response.send().id();
+      Outcome outcome = Outcome::kQueued;
+      if (link_up) {
+        outcome = WaitForDelivery(*client, id) ? Outcome::kDelivered : Outcome::kOnItsWay;
+      }
+      print(response, Sent{"message", "#" + std::to_string(id)}, outcome);
       if (send->urgent()) context.out() << kUrgent;
     });
   }
@@ -231,13 +305,18 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
   int exit_code = kExitOk;
   std::optional<Client> client = context.Connect(&exit_code);
   if (!client) return exit_code;
+  std::optional<bool> up = goes_out_now(*client, &exit_code);
+  if (!up) return exit_code;
+  // A file takes its time over the link; its progress is in 'inmost transfers'.
+  const Outcome outcome = *up ? Outcome::kOnItsWay : Outcome::kQueued;
   for (size_t i = 0; i < files.size(); ++i) {
     send->set_file_path(files[i].path);
     send->set_text(i == 0 && vm.count("caption") ? vm["caption"].as<std::string>() : "");
     exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
       print(response,
             Sent{"file", "#" + std::to_string(response.send().id()) + ' ' + OneLine(files[i].name) +
-                             " (" + FormatBytes(files[i].size) + ")"});
+                             " (" + FormatBytes(files[i].size) + ")"},
+            outcome);
     });
     if (exit_code != kExitOk) return exit_code;  // The files before it stay sent.
   }

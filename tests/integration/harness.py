@@ -594,10 +594,11 @@ class Daemon:
                         blobs[path] = f.read()
         return blobs
 
-    def cli(self, *args, input=None, timeout=60, json_output=False):
+    def cli(self, *args, input=None, timeout=60, json_output=False, cwd=None):
         argv = [INMOST, "--data-dir", self.data_dir] + (["--json"] if json_output else [])
         argv += list(args)
-        return subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout,
+                              cwd=cwd)
 
     # ---- logs --------------------------------------------------------------------
 

@@ -249,6 +249,19 @@ class CliTest(IntegrationTest):
         self.assertExit(r, 1, "inmost unpair --yes while unpaired")
         self.assertTrue(alice.running())
 
+    def test_send_says_delivered_only_when_it_was(self):
+        alice, bob = self.pair_up()
+        r = alice.cli("send", "are you there?")
+        self.assertExit(r, 0, "inmost send over a live link")
+        self.assertRegex(r.stdout, r"^Message #\d+ is delivered\.\n$")
+        self.assertEqual(alice.history_all()[-1]["state"], "DELIVERED")
+        bob.stop()
+        wait_for(lambda: not alice.status()["link_up"], 20, "alice to see the link down")
+        r = alice.cli("send", "later then")
+        self.assertExit(r, 0, "inmost send with the link down")
+        self.assertRegex(r.stdout, r"^Message #\d+ is in the outbox; it is delivered as soon "
+                                   r"as your partner is reachable\.\n$")
+
     def test_texts_too_long_are_refused_with_the_limit(self):
         alice = self.make_daemon("alice")
         # Over the text limit: the daemon's reason.

@@ -721,6 +721,14 @@ class FileTest(IntegrationTest):
         self.assertIn("sunset (1).jpg", r.stdout)
         self.assertEqual(sorted(os.listdir(into)), ["sunset (1).jpg", "sunset.jpg"])
         self.assertEqual(sha256_file(os.path.join(into, "sunset (1).jpg")), sha)
+        # Without --to: the current directory, the same way, and it says where.
+        here = tempfile.mkdtemp(prefix="cli-save-here-", dir=self.dir)
+        for name in ("sunset.jpg", "sunset (1).jpg", "sunset (2).jpg"):
+            r = bob.cli("save", b_id, cwd=here)
+            self.assertExit(r, 0, "inmost save ID (no --to) into a folder holding the name")
+            self.assertIn(os.path.join(here, name), r.stdout)
+        self.assertEqual(sorted(os.listdir(here)),
+                         ["sunset (1).jpg", "sunset (2).jpg", "sunset.jpg"])
 
     def test_surprising_names_are_saved_safely_and_shown_as_sent(self):
         """A partner's name that would hide the file (.bashrc) or read other than it is

@@ -273,6 +273,9 @@ class FileHandler : public test::RecordingHandler {
         }
         response.mutable_send()->set_id(next_id_++);
         break;
+      case Request::kStatus:
+        response.mutable_status()->set_paired(true);  // The link is down.
+        break;
       case Request::kAnswer:
         response.mutable_answer()->set_id(40);
         break;
@@ -322,11 +325,12 @@ TEST_F(CliFileCommands, SendOneRequestPerFileWithTheCaptionOnTheFirst) {
   ASSERT_EQ(Cli({"send", "--file", a, "--file", b, "--caption", "from the beach"}), cli::kExitOk)
       << err_.str();
   std::vector<Request> requests = Requests();
-  ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].send().file_path(), a);
-  EXPECT_EQ(requests[0].send().text(), "from the beach");
-  EXPECT_EQ(requests[1].send().file_path(), b);
-  EXPECT_EQ(requests[1].send().text(), "");
+  ASSERT_EQ(requests.size(), 3u);  // Whether the link is up, then the files.
+  EXPECT_TRUE(requests[0].has_status());
+  EXPECT_EQ(requests[1].send().file_path(), a);
+  EXPECT_EQ(requests[1].send().text(), "from the beach");
+  EXPECT_EQ(requests[2].send().file_path(), b);
+  EXPECT_EQ(requests[2].send().text(), "");
   EXPECT_EQ(out_.str(),
             "File #20 a.jpg (2.0 KiB) is in the outbox; it is delivered as soon as your partner "
             "is reachable.\n"
@@ -380,7 +384,7 @@ TEST_F(CliFileCommands, SendStopsAtTheFirstRefusal) {
   std::string refused = MakeFile("refused.iso", "r");
   std::string c = MakeFile("c.jpg", "c");
   EXPECT_EQ(Cli({"send", "--file", a, "--file", refused, "--file", c}), cli::kExitDaemonError);
-  EXPECT_EQ(Requests().size(), 2u);
+  EXPECT_EQ(Requests().size(), 3u);  // The status, a.jpg and the refused one.
   EXPECT_TRUE(OutHas("File #20 a.jpg")) << out_.str();
   EXPECT_NE(err_.str().find("larger than 4 GiB"), std::string::npos) << err_.str();
 }
