@@ -139,9 +139,13 @@ class HomeRouter(Topology):
             self.run("router", ["nft", "flush", "chain", "inet", "filter", chain])
 
     def restart_miniupnpd_forgetting(self, upnp=True, natpmp=True):
-        """A router restart: miniupnpd stops, every mapping is gone, miniupnpd starts."""
+        """A router restart: miniupnpd stops, every mapping is gone, miniupnpd starts.
+        Checked while miniupnpd is down: once it is up, a daemon may map again at once."""
         self.stop_miniupnpd()
         self.flush_mappings()
+        left = self.nft_mappings()
+        if left:
+            raise AssertionError(f"the router still forwards {left} after forgetting")
         self.start_miniupnpd(upnp=upnp, natpmp=natpmp)
 
     def change_external_address(self, new):
