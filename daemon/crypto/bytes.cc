@@ -13,6 +13,8 @@ std::string ToHex(std::span<const uint8_t> bytes) {
 
 Result<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return InvalidArgument("hex string has an odd number of digits");
+  // An empty vector's data() may be null, which sodium_hex2bin must never get.
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;

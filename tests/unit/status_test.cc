@@ -31,6 +31,11 @@ TEST(Hex, RoundTripAndErrors) {
   EXPECT_EQ(crypto::ToHex(*b), "00ff10ab");
   EXPECT_FALSE(crypto::FromHex("abc").ok());
   EXPECT_FALSE(crypto::FromHex("zz").ok());
+  // Nothing to decode is an empty result (a Tor reply's empty SERVERHASH= was handed
+  // to libsodium as a null buffer, which UBSan caught in the fuzzer).
+  auto empty = crypto::FromHex("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(SecretBytes, CompareMoveAndReset) {
