@@ -591,6 +591,8 @@ class FloodTest(IntegrationTest):
 
     LAZY_SUBSCRIBERS = CONTROL_MAX_CLIENTS - 4
     LAZY_MESSAGES = 300
+    # Messages the reading subscriber may be behind: 60 x 59 KB, well under its 8 MiB.
+    READER_MAY_LAG = 60
 
     def lazy_subscriber_flood(self):
         """LAZY_SUBSCRIBERS subscribers on alice that never read; bob sends
@@ -624,6 +626,12 @@ class FloodTest(IntegrationTest):
         slowest_status = 0.0
         with self.bob.connect() as bob:
             for i in range(self.LAZY_MESSAGES):
+                # The reading subscriber reads at its own pace (a Python thread, which on
+                # a loaded machine can fall 8 MiB behind and be dropped as lazy itself):
+                # the flood waits for it, while the lazy ones still get all 17 MB.
+                wait_for(lambda: received["count"] >= i - self.READER_MAY_LAG
+                         or received["error"] is not None, 30,
+                         "the reading subscriber to keep up")
                 bob.call("send", {"text": f"lazy {i} {filler}"})
                 if i % 50 == 49:
                     t0 = time.monotonic()
