@@ -39,6 +39,14 @@ constexpr unsigned kIfaDeprecated = 0x20;
 constexpr unsigned kIfaTentative = 0x40;
 constexpr unsigned kShortLived = kIfaTemporary | kIfaDadFailed | kIfaDeprecated | kIfaTentative;
 
+asio::ip::address_v4 V4Of(const sockaddr* address) {
+  sockaddr_in in{};
+  std::memcpy(&in, address, sizeof in);
+  asio::ip::address_v4::bytes_type bytes{};
+  std::memcpy(bytes.data(), &in.sin_addr, bytes.size());
+  return asio::ip::address_v4(bytes);
+}
+
 std::vector<asio::ip::address_v6> ShortLivedIPv6AddressesNow() {
   std::ifstream file("/proc/net/if_inet6");
   if (!file) return {};
@@ -84,16 +92,9 @@ std::vector<LanInterface> LanInterfaces() {
     const unsigned flags = entry->ifa_flags;
     if ((flags & IFF_UP) == 0 || (flags & IFF_LOOPBACK) != 0) continue;
     if ((flags & (IFF_BROADCAST | IFF_MULTICAST)) == 0) continue;
-    auto v4 = [](const sockaddr* address) {
-      sockaddr_in in{};
-      std::memcpy(&in, address, sizeof in);
-      asio::ip::address_v4::bytes_type bytes{};
-      std::memcpy(bytes.data(), &in.sin_addr, bytes.size());
-      return asio::ip::address_v4(bytes);
-    };
-    LanInterface lan{v4(entry->ifa_addr), std::nullopt};
+    LanInterface lan{V4Of(entry->ifa_addr), std::nullopt};
     if ((flags & IFF_BROADCAST) != 0 && entry->ifa_broadaddr != nullptr) {
-      lan.broadcast = v4(entry->ifa_broadaddr);
+      lan.broadcast = V4Of(entry->ifa_broadaddr);
     }
     if (ReachableFromElsewhere(lan.address)) found.push_back(lan);
   }
@@ -101,18 +102,18 @@ std::vector<LanInterface> LanInterfaces() {
   return found;
 }
 
-std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ipv6) {
+namespace {
+
+// The reachable addresses of this machine's interfaces that are up (IPv6 ones only with
+// `with_ipv6`, never a short-lived one), IPv4 first, without duplicates.
+std::vector<asio::ip::address> ReachableInterfaceIps(bool with_ipv6) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return {};
   std::vector<asio::ip::address> found;
   for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
     if (entry->ifa_addr == nullptr || (entry->ifa_flags & IFF_UP) == 0) continue;
     if (entry->ifa_addr->sa_family == AF_INET) {
-      sockaddr_in in{};
-      std::memcpy(&in, entry->ifa_addr, sizeof in);
-      asio::ip::address_v4::bytes_type bytes{};
-      std::memcpy(bytes.data(), &in.sin_addr, bytes.size());
-      found.emplace_back(asio::ip::address_v4(bytes));
+      found.emplace_back(V4Of(entry->ifa_addr));
     } else if (with_ipv6 && entry->ifa_addr->sa_family == AF_INET6) {
       sockaddr_in6 in6{};
       std::memcpy(&in6, entry->ifa_addr, sizeof in6);
@@ -131,13 +132,22 @@ std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ip
   }
   std::stable_partition(found.begin(), found.end(),
                         [](const asio::ip::address& a) { return a.is_v4(); });
-  std::vector<std::string> addresses;
+  std::vector<asio::ip::address> reachable;
   for (const auto& address : found) {
-    if (!ReachableFromElsewhere(address)) continue;
-    std::string text = FormatEndpoint(asio::ip::tcp::endpoint(address, port));
-    if (std::find(addresses.begin(), addresses.end(), text) == addresses.end()) {
-      addresses.push_back(std::move(text));
+    if (ReachableFromElsewhere(address) &&
+        std::find(reachable.begin(), reachable.end(), address) == reachable.end()) {
+      reachable.push_back(address);
     }
+  }
+  return reachable;
+}
+
+}  // namespace
+
+std::vector<std::string> ReachableInterfaceAddresses(uint16_t port, bool with_ipv6) {
+  std::vector<std::string> addresses;
+  for (const auto& address : ReachableInterfaceIps(with_ipv6)) {
+    addresses.push_back(FormatEndpoint(asio::ip::tcp::endpoint(address, port)));
   }
   return addresses;
 }
@@ -170,11 +180,8 @@ std::vector<std::string> GlobalIPv6AddressesOf(const std::string& listen) {
     if (global(*literal)) addresses.push_back(literal->to_string());
     return addresses;
   }
-  for (const auto& text : ReachableInterfaceAddresses(parsed->port, true)) {
-    auto endpoint = ParseHostPort(text);
-    if (!endpoint.ok()) continue;
-    auto address = ParseIpLiteral(endpoint->host);
-    if (address && global(*address)) addresses.push_back(address->to_string());
+  for (const auto& address : ReachableInterfaceIps(true)) {
+    if (global(address)) addresses.push_back(address.to_string());
   }
   return addresses;
 }

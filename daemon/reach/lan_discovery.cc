@@ -52,7 +52,7 @@ void LanDiscovery::Start(uint16_t listen_port) {
     socket_.close(ec);
     return;
   }
-  JoinGroupOnNewInterfaces();
+  JoinGroupOnNewInterfaces(peer::LanInterfaces());
   asio::co_spawn(io_, Receive(), asio::detached);
   asio::co_spawn(io_, Announce(), asio::detached);
 }
@@ -90,10 +90,11 @@ asio::awaitable<void> LanDiscovery::Announce() {
 }
 
 void LanDiscovery::SendBeacons() {
-  JoinGroupOnNewInterfaces();
+  const auto interfaces = peer::LanInterfaces();
+  JoinGroupOnNewInterfaces(interfaces);
   const int64_t slot = peer::BeaconSlotAt(clock_.NowUnixMs());
   const udp::endpoint group(asio::ip::make_address_v4(kBeaconGroup), options_.port);
-  for (const auto& lan : peer::LanInterfaces()) {
+  for (const auto& lan : interfaces) {
     // Sent from the interface's own address, which the beacon binds as associated data.
     udp::socket out(io_);
     boost::system::error_code ec;
@@ -118,9 +119,9 @@ void LanDiscovery::SendBeacons() {
   }
 }
 
-void LanDiscovery::JoinGroupOnNewInterfaces() {
+void LanDiscovery::JoinGroupOnNewInterfaces(const std::vector<peer::LanInterface>& interfaces) {
   const auto group = asio::ip::make_address_v4(kBeaconGroup);
-  for (const auto& lan : peer::LanInterfaces()) {
+  for (const auto& lan : interfaces) {
     if (joined_.contains(lan.address)) continue;
     boost::system::error_code ec;
     socket_.set_option(asio::ip::multicast::join_group(group, lan.address), ec);

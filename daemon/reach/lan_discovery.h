@@ -26,6 +26,7 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
 #include "daemon/peer/asio.h"
+#include "daemon/peer/local_addresses.h"
 
 namespace inmost::reach {
 
@@ -73,7 +74,7 @@ class LanDiscovery {
   // this module does, on its own timer, never for a datagram.
   void FollowPartner();
   void SendBeacons();
-  void JoinGroupOnNewInterfaces();
+  void JoinGroupOnNewInterfaces(const std::vector<peer::LanInterface>& interfaces);
   void OnDatagram(const boost::asio::ip::udp::endpoint& from, std::span<const uint8_t> bytes);
   // Whether `nonce` was seen before (then a replay); remembers it otherwise.
   bool SeenBefore(const peer::BeaconNonce& nonce, int64_t slot);
