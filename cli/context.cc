@@ -188,6 +188,25 @@ int CommandContext::ConnectAndExchange(
   return Exchange(*client, request, print_text);
 }
 
+int CommandContext::ConnectAndShow(
+    const control::Request& request,
+    const std::function<void(const control::Response&, const Speakers&)>& print_text) {
+  int exit_code = kExitOk;
+  std::optional<Client> client = Connect(&exit_code);
+  if (!client) return exit_code;
+  Speakers speakers = json() ? Speakers{} : AskSpeakers(*client);
+  return Exchange(*client, request,
+                  [&](const control::Response& response) { print_text(response, speakers); });
+}
+
+Speakers CommandContext::AskSpeakers(Client& client) {
+  control::Request status;
+  status.mutable_status();
+  auto reply = client.Call(status);
+  if (!reply.ok() || reply->has_error()) return Speakers{};
+  return SpeakersOf(reply->status());
+}
+
 int CommandContext::ReportUnreachable(const Status& status) {
   err_ << "inmost: " << status.message() << '\n';
   return kExitUnreachable;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/speakers.h"
 #include "inmost/client.h"
 #include "inmost/status.h"
 #include "proto/control.pb.h"
@@ -91,6 +92,14 @@ class CommandContext {
   // Connects, then Exchange().
   int ConnectAndExchange(const control::Request& request,
                          const std::function<void(const control::Response&)>& print_text);
+  // The same for a command that shows messages: `print_text` also gets what to call
+  // the two of you, asked of the daemon first (not with --json).
+  int ConnectAndShow(
+      const control::Request& request,
+      const std::function<void(const control::Response&, const Speakers&)>& print_text);
+  // What to call the two of you, from the daemon's status ("you" and "partner" when
+  // it cannot say).
+  Speakers AskSpeakers(Client& client);
 
   // Prints a failed connection (`status`) and returns kExitUnreachable.
   int ReportUnreachable(const Status& status);

@@ -23,16 +23,17 @@ int RunEnvelopes(CommandContext& context, const CommandArgs& args) {
   if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
   control::Request request;
   request.mutable_envelopes();
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
-    const control::EnvelopesReply& envelopes = response.envelopes();
-    if (envelopes.messages_size() == 0) {
-      context.out() << "Nothing is pending.\n";
-      return;
-    }
-    for (const control::Message& message : envelopes.messages()) {
-      context.out() << FormatMessage(message, kDateTimeFormat) << '\n';
-    }
-  });
+  return context.ConnectAndShow(
+      request, [&context](const control::Response& response, const Speakers& speakers) {
+        const control::EnvelopesReply& envelopes = response.envelopes();
+        if (envelopes.messages_size() == 0) {
+          context.out() << "Nothing is pending.\n";
+          return;
+        }
+        for (const control::Message& message : envelopes.messages()) {
+          context.out() << FormatMessage(message, kDateTimeFormat, speakers) << '\n';
+        }
+      });
 }
 
 }  // namespace inmost::cli

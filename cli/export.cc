@@ -149,6 +149,7 @@ int RunExport(CommandContext& context, const CommandArgs& args) {
   std::vector<control::Message> messages;
   if (auto failed = FetchHistory(context, *client, &messages)) return *failed;
   export_options.exported_at_unix_ms = NowUnixMs();
+  export_options.speakers = context.AskSpeakers(*client);
   std::string exported = RenderExport(messages, export_options);
   if (out_path.empty()) {
     context.out() << exported;

@@ -116,12 +116,15 @@ std::string MarkdownNotes(const control::Message& message) {
   return notes.empty() ? "" : " (" + notes + ")";
 }
 
-std::string MarkdownLine(const control::Message& message) {
+std::string MarkdownLine(const control::Message& message, const Speakers& speakers) {
   std::string speaker;
   if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
     speaker = "**Question of the day** ";
   } else if (message.kind() != control::Message::MOMENT) {
-    speaker = message.direction() == control::Message::OUTGOING ? "**You** " : "**Partner** ";
+    const std::string& you = speakers.your_name.empty() ? "You" : speakers.your_name;
+    const std::string& partner = speakers.partner == "partner" ? "Partner" : speakers.partner;
+    const bool outgoing = message.direction() == control::Message::OUTGOING;
+    speaker = "**" + MarkdownText(outgoing ? you : partner) + "** ";
   }
   std::string line =
       speaker + LocalTime(MessageTimeUnixMs(message), "%H:%M") + " — " + MarkdownBody(message);
@@ -133,7 +136,12 @@ std::string MarkdownLine(const control::Message& message) {
 }
 
 std::string Markdown(const std::vector<control::Message>& messages, const ExportOptions& options) {
-  std::string out = "# Our conversation\n\nExported from inmost on " +
+  std::string title = "# Our conversation";
+  if (!options.speakers.your_name.empty() && options.speakers.partner != "partner") {
+    title = "# " + MarkdownText(options.speakers.your_name) + " and " +
+            MarkdownText(options.speakers.partner);
+  }
+  std::string out = title + "\n\nExported from inmost on " +
                     LocalTime(options.exported_at_unix_ms, kDateTimeFormat) + " (local time)";
   if (options.since_unix_ms != 0) {
     out += ", from " + LocalTime(options.since_unix_ms, "%Y-%m-%d") + " on";
@@ -146,7 +154,7 @@ std::string Markdown(const std::vector<control::Message>& messages, const Export
       day = message_day;
       out += "\n## " + day + "\n";
     }
-    out += '\n' + MarkdownLine(message) + '\n';
+    out += '\n' + MarkdownLine(message, options.speakers) + '\n';
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/speakers.h"
 #include "proto/control.pb.h"
 
 namespace inmost::cli {
@@ -18,11 +19,13 @@ struct ExportOptions {
   ExportFormat format = ExportFormat::kMarkdown;
   int64_t since_unix_ms = 0;        // Leave out messages from before this (0: none).
   int64_t exported_at_unix_ms = 0;  // Written into the export.
+  Speakers speakers;                // Who wrote: your name ("You" if none) and your partner's.
 };
 
 // The export of `messages` (the whole history, oldest first):
 //  - Markdown: a title, a heading per local day, then a paragraph per message such as
-//    "**You** 21:04 — text", with nudges, moments, questions, envelopes
+//    "**Sam** 21:04 — text" (or "**You**" without a name), with nudges, moments, questions,
+//    envelopes
 //    ("✉ sealed message (not opened)"), reactions, 📌 for pins and "(forgotten)";
 //  - JSON: {"exported_at":"2027-02-14T08:00:00Z","messages":[...]}, each message in
 //    protobuf's JSON mapping of inmost.control.Message, one per line.

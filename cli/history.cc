@@ -43,20 +43,21 @@ int RunHistory(CommandContext& context, const CommandArgs& args) {
   control::Request request;
   request.mutable_history()->set_limit(limit);
   if (vm.count("before")) request.mutable_history()->set_before_id(vm["before"].as<uint64_t>());
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
-    const control::HistoryReply& history = response.history();
-    std::ostream& out = context.out();
-    if (history.messages_size() == 0) {
-      out << "No messages.\n";
-      return;
-    }
-    for (const control::Message& message : history.messages()) {
-      out << FormatMessage(message, "%Y-%m-%d %H:%M") << '\n';
-    }
-    if (history.more()) {
-      out << "(older messages: inmost history --before " << history.messages(0).id() << ")\n";
-    }
-  });
+  return context.ConnectAndShow(
+      request, [&context](const control::Response& response, const Speakers& speakers) {
+        const control::HistoryReply& history = response.history();
+        std::ostream& out = context.out();
+        if (history.messages_size() == 0) {
+          out << "No messages.\n";
+          return;
+        }
+        for (const control::Message& message : history.messages()) {
+          out << FormatMessage(message, "%Y-%m-%d %H:%M", speakers) << '\n';
+        }
+        if (history.more()) {
+          out << "(older messages: inmost history --before " << history.messages(0).id() << ")\n";
+        }
+      });
 }
 
 }  // namespace inmost::cli

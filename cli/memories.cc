@@ -20,16 +20,17 @@ int RunMemories(CommandContext& context, const CommandArgs& args) {
   if (auto done = context.ParseArgs(kUsage, args, po::options_description(), &vm)) return *done;
   control::Request request;
   request.mutable_memories();
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
-    const control::MemoriesReply& memories = response.memories();
-    if (memories.messages_size() == 0) {
-      context.out() << "No memories yet: pin a message with 'inmost pin ID'.\n";
-      return;
-    }
-    for (const control::Message& message : memories.messages()) {
-      context.out() << FormatMessage(message, kDateTimeFormat) << '\n';
-    }
-  });
+  return context.ConnectAndShow(
+      request, [&context](const control::Response& response, const Speakers& speakers) {
+        const control::MemoriesReply& memories = response.memories();
+        if (memories.messages_size() == 0) {
+          context.out() << "No memories yet: pin a message with 'inmost pin ID'.\n";
+          return;
+        }
+        for (const control::Message& message : memories.messages()) {
+          context.out() << FormatMessage(message, kDateTimeFormat, speakers) << '\n';
+        }
+      });
 }
 
 }  // namespace inmost::cli

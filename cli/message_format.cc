@@ -300,13 +300,15 @@ std::string MessageStatus(const control::Message& message, const char* time_form
 
 // Who the line says spoke: "you: ", "partner: ", "question of the day: ", or
 // nobody for a moment, which the two of you made.
-std::string Speaker(const control::Message& message) {
+std::string Speaker(const control::Message& message, const Speakers& speakers) {
   if (message.kind() == control::Message::MOMENT) return "";
   if (message.kind() == control::Message::NOTICE) return "inmost: ";  // Not a message.
   if (message.kind() == control::Message::QUESTION && message.question().of_the_day()) {
     return "question of the day: ";  // Neither of you asked it.
   }
-  return message.direction() == control::Message::OUTGOING ? "you: " : "partner: ";
+  // The partner's name came from their daemon: shown only as safe text.
+  return message.direction() == control::Message::OUTGOING ? speakers.you + ": "
+                                                           : OneLine(speakers.partner) + ": ";
 }
 
 // A file and its caption: "📎 photo.jpg (2.4 MiB, image/jpeg) — the caption".
@@ -353,9 +355,9 @@ std::string QuietSummaryLine(const control::QuietSummary& summary) {
 }  // namespace
 
 std::string FormatMessage(const control::Message& message, const char* time_format,
-                          int64_t now_unix_ms) {
+                          int64_t now_unix_ms, const Speakers& speakers) {
   std::string prefix =
-      "[" + LocalTime(MessageTimeUnixMs(message), time_format) + "] " + Speaker(message);
+      "[" + LocalTime(MessageTimeUnixMs(message), time_format) + "] " + Speaker(message, speakers);
   std::string indent(prefix.size(), ' ');
   std::string out = prefix;
   for (char c : Body(message)) {
@@ -369,8 +371,9 @@ std::string FormatMessage(const control::Message& message, const char* time_form
   return out + "  (" + MessageStatus(message, time_format, now_unix_ms) + ")";
 }
 
-std::string FormatMessage(const control::Message& message, const char* time_format) {
-  return FormatMessage(message, time_format, NowUnixMs());
+std::string FormatMessage(const control::Message& message, const char* time_format,
+                          const Speakers& speakers) {
+  return FormatMessage(message, time_format, NowUnixMs(), speakers);
 }
 
 std::string FormatChatEvent(const control::Event& event) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/speakers.h"
 #include "proto/control.pb.h"
 
 namespace inmost::cli {
@@ -42,10 +43,12 @@ std::string ForgetDescription(const control::Message& message);
 // count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText, a
 // file as FormatAttachment() then " — " and its caption (a received one says how to
 // save it).
+// `speakers` says who spoke: "you: " or "Sam: ".
 std::string FormatMessage(const control::Message& message, const char* time_format,
-                          int64_t now_unix_ms);
+                          int64_t now_unix_ms, const Speakers& speakers = {});
 // The same, counting from the system clock.
-std::string FormatMessage(const control::Message& message, const char* time_format);
+std::string FormatMessage(const control::Message& message, const char* time_format,
+                          const Speakers& speakers = {});
 
 // One event for `chat`, such as "  [#42 delivered]", "-- your partner is here", a
 // changed envelope as "-- changed: " + FormatMessage(), a same moment, the summary

@@ -32,7 +32,8 @@ int RunRecall(CommandContext& context, const CommandArgs& args) {
   } else {
     request.mutable_recall();
   }
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
+  return context.ConnectAndShow(request, [&context](const control::Response& response,
+                                                    const Speakers& speakers) {
     const control::RecallReply& recall = response.recall();
     std::ostream& out = context.out();
     if (recall.days_size() == 0) {
@@ -46,7 +47,7 @@ int RunRecall(CommandContext& context, const CommandArgs& args) {
       if (!day.label().empty()) out << ", " << OneLine(day.label());
       out << ":\n";
       for (const control::Message& message : day.messages()) {
-        out << "  " << FormatMessage(message, "%H:%M") << '\n';
+        out << "  " << FormatMessage(message, "%H:%M", speakers) << '\n';
       }
     }
   });

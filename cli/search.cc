@@ -41,17 +41,18 @@ int RunSearch(CommandContext& context, const CommandArgs& args) {
   control::Request request;
   request.mutable_search()->set_words(words);
   request.mutable_search()->set_limit(limit);
-  return context.ConnectAndExchange(request, [&](const control::Response& response) {
-    const control::SearchReply& search = response.search();
-    std::ostream& out = context.out();
-    for (const control::Message& message : search.messages()) {
-      out << FormatMessage(message, kDateTimeFormat) << '\n';
-    }
-    out << Count(static_cast<uint64_t>(search.messages_size()), "message") << " found among "
-        << search.searched() << " searched";
-    if (search.more()) out << "; more match: raise --limit";
-    out << ".\n";
-  });
+  return context.ConnectAndShow(
+      request, [&](const control::Response& response, const Speakers& speakers) {
+        const control::SearchReply& search = response.search();
+        std::ostream& out = context.out();
+        for (const control::Message& message : search.messages()) {
+          out << FormatMessage(message, kDateTimeFormat, speakers) << '\n';
+        }
+        out << Count(static_cast<uint64_t>(search.messages_size()), "message") << " found among "
+            << search.searched() << " searched";
+        if (search.more()) out << "; more match: raise --limit";
+        out << ".\n";
+      });
 }
 
 }  // namespace inmost::cli

@@ -101,13 +101,41 @@ void PrintDirectPaths(std::ostream& out, const control::StatusReply& status) {
   }
 }
 
+// "Sam ended the pairing on 2026-12-05", "you ended the pairing on ...; ...".
+std::string PairingEndedLine(const control::PairingEnded& ended) {
+  const std::string day = LocalTime(ended.at_unix_ms(), "%Y-%m-%d");
+  const std::string them = ended.name().empty() ? "your partner" : TerminalSafe(ended.name());
+  if (ended.by_partner()) return them + " ended the pairing on " + day;
+  std::string line = "you ended the pairing on " + day;
+  return line + (ended.partner_told() ? "; " + them + "'s daemon knows"
+                                      : "; " + them + "'s daemon was not told");
+}
+
 void PrintStatus(std::ostream& out, const control::StatusReply& status) {
   out << FieldLine("Fingerprint", status.fingerprint()) << '\n';
+  out << FieldLine("Name", status.name().empty()
+                               ? std::string("none ('inmost config name NAME' sets it)")
+                               : TerminalSafe(status.name()))
+      << '\n';
   if (!status.paired()) {
+    if (status.has_pairing_ended()) {
+      out << FieldLine("Pairing", PairingEndedLine(status.pairing_ended())) << '\n';
+    }
     out << FieldLine("Partner", "not paired (make an invite with 'inmost invite', or") << '\n'
         << FieldLine("", "join one with 'inmost join CODE')") << '\n';
   } else {
-    out << FieldLine("Partner", TerminalSafe(status.partner_fingerprint())) << '\n';
+    std::string partner = TerminalSafe(status.partner_fingerprint());
+    if (!status.partner().name().empty()) {
+      partner = TerminalSafe(status.partner().name()) + " (" + partner + ")";
+    }
+    out << FieldLine("Partner", partner) << '\n';
+    if (status.has_pairing_ended()) {
+      out << FieldLine("Pairing", "you ended it on " +
+                                      LocalTime(status.pairing_ended().at_unix_ms(), "%Y-%m-%d") +
+                                      "; your partner's daemon is told as soon as it is "
+                                      "reachable, and nothing else is sent")
+          << '\n';
+    }
     std::vector<std::string> lines = SafetyNumberLines(status.safety_number());
     for (size_t i = 0; i < lines.size(); ++i) {
       out << FieldLine(i == 0 ? "Safety number" : "", lines[i]) << '\n';

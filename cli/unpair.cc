@@ -37,13 +37,20 @@ int RunUnpair(CommandContext& context, const CommandArgs& args) {
   control::Request request;
   request.mutable_unpair()->set_confirm(true);
   request.mutable_unpair()->set_forget_history(forget_history);
-  return context.ConnectAndExchange(request, [&](const control::Response&) {
+  return context.ConnectAndExchange(request, [&](const control::Response& response) {
     if (forget_history) {
-      context.out() << "Unpaired: your partner's key and addresses are forgotten, the history "
-                       "here is deleted, and your partner's daemon is asked to delete theirs.\n";
+      context.out() << "Unpaired: the history here is deleted, and your partner's daemon is "
+                       "asked to delete theirs.\n";
     } else {
-      context.out() << "Unpaired: your partner's key and addresses are forgotten; the history "
-                       "stays.\n";
+      context.out() << "Unpaired; the history stays.\n";
+    }
+    if (response.unpair().partner_told()) {
+      context.out() << "Your partner's daemon knows, and their key and addresses are "
+                       "forgotten here.\n";
+    } else {
+      context.out() << "Your partner's daemon is told as soon as it is reachable; until then "
+                       "nothing else is sent ('inmost status' shows it). Run this again to "
+                       "forget them now without telling them.\n";
     }
   });
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "daemon/core/api_numbers.h"
 #include "daemon/core/timer.h"
 #include "daemon/identity/fingerprint.h"
 #include "daemon/identity/safety_number.h"
@@ -21,6 +22,24 @@ constexpr std::string_view kIdentityKey = "identity/static_private";
 uint16_t ListenPort(const std::string& listen) {
   auto parsed = peer::ParseHostPort(listen);
   return parsed.ok() ? parsed->port : 0;
+}
+
+// Requests that put something on the stream to the partner: refused once the
+// pairing ended (Partnership::CanReachPartner), rather than queued for nobody.
+bool ReachesPartner(control::Request::BodyCase kind) {
+  using R = control::Request;
+  switch (kind) {
+    case R::kSend:
+    case R::kAsk:
+    case R::kAnswer:
+    case R::kOpen:
+    case R::kNudge:
+    case R::kReact:
+    case R::kPin:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -83,7 +102,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
   INMOST_RETURN_IF_ERROR(daemon->memories_.Load());
   INMOST_RETURN_IF_ERROR(daemon->RegisterRoutes());
-  daemon->partnership_.SetPartnerForQuestions(daemon->partners_.partner());
+  daemon->partnership_.FollowPartner(daemon->partners_.partner());
+  daemon->partnership_.OnAllAcknowledged();  // An ending the partner knew of before a crash.
   auto invite = daemon->partners_.LoadInvite();
   if (!invite.ok()) return invite.status();
   if (invite->has_value()) {
@@ -119,8 +139,8 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
       partnership_(
-          partners_, link_,
-          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_},
+          io, partners_, link_,
+          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_, commit_},
           identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
           [this] { return InviteAddressesOnceOnionIsOut(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),
@@ -178,9 +198,8 @@ Status Daemon::Start() {
   own_addresses_.Start();
   INMOST_RETURN_IF_ERROR(control_.Start());
   const uint16_t port = ListenPort(link_.listen_address());
-  port_mapping_.Start(port, [listen = link_.listen_address()] {
-    return peer::GlobalIPv6AddressesOf(listen);
-  });
+  port_mapping_.Start(
+      port, [listen = link_.listen_address()] { return peer::GlobalIPv6AddressesOf(listen); });
   lan_.Start(port);
   StartOnionService();
   link_.SetPartner(partners_.partner());
@@ -191,6 +210,12 @@ Status Daemon::Start() {
       boundaries_.OnPresent(events_.present());
     });
   });
+  conversation_.SetAllAcknowledgedHook([this] {
+    if (partners_.ending_since() != 0)
+      asio::post(io_, [this] { partnership_.OnAllAcknowledged(); });
+  });
+  events_.SetRewrite(
+      [this](control::Event& event) { core::HistoryIdsToNumbers(conversation_, event); });
   envelopes_.Start();
   if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
   boundaries_.SetMaxFileBytes(options_.max_file_bytes);
@@ -211,6 +236,8 @@ void Daemon::Stop() {
   files_.Stop();
   boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
+  events_.SetRewrite(nullptr);
+  conversation_.SetAllAcknowledgedHook(nullptr);
   background_.JoinAll();
   commit_.FlushNow();
   control_.Stop();
@@ -260,14 +287,25 @@ void Daemon::Publish(control::Event event) {
 }
 
 asio::awaitable<control::Response> Daemon::Handle(const control::Request& request) {
-  auto result = co_await router_.Handle(request);
-  if (result.ok()) co_return std::move(*result);
-  co_return control::ErrorResponse(result.status());
+  // The API names messages by the numbers both partners see; the core by history ids.
+  control::Request numbered = request;
+  Status known = core::NumbersToHistoryIds(conversation_, numbered);
+  if (!known.ok()) co_return control::ErrorResponse(known);
+  if (ReachesPartner(request.body_case())) {
+    Status reachable = partnership_.CanReachPartner();
+    if (!reachable.ok()) co_return control::ErrorResponse(reachable);
+  }
+  auto result = co_await router_.Handle(numbered);
+  if (!result.ok()) co_return control::ErrorResponse(result.status());
+  core::HistoryIdsToNumbers(conversation_, *result);
+  co_return std::move(*result);
 }
 
 Result<control::StatusReply> Daemon::StatusNow() const {
   control::StatusReply reply;
   reply.set_fingerprint(identity::Fingerprint(identity_.public_key));
+  reply.set_name(boundaries_.name());
+  if (auto ended = partnership_.EndedView()) *reply.mutable_pairing_ended() = std::move(*ended);
   reply.set_listen_address(link_.listen_address());
   reply.set_unacknowledged(conversation_.unacknowledged());
   reply.set_present(envelopes_.present());
@@ -321,6 +359,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   envelopes_.OnLinkDown();
   boundaries_.OnLinkDown();
   files_.OnLinkDown();
+  partnership_.OnLinkDown();
   lan_.Wake();  // Beacons again, at once.
 }
 

@@ -4,6 +4,7 @@
 #include "daemon/identity/invite_code.h"
 #include "daemon/identity/safety_number.h"
 #include "daemon/peer/address.h"
+#include "daemon/store/message_number.h"
 
 namespace inmost {
 namespace {
@@ -13,12 +14,14 @@ constexpr int64_t kMaxInviteSeconds = int64_t{30} * 24 * 3600;
 
 }  // namespace
 
-Partnership::Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
+Partnership::Partnership(boost::asio::io_context& io, core::PartnerBook& partners,
+                         peer::PartnerLink& link, PartnerState parts,
                          const crypto::KeyPair& identity, core::EventHub& events,
                          const core::Clock& clock, log::Logger& log,
                          std::function<std::vector<std::string>()> advertised,
                          InviteAddresser for_invite)
-    : partners_(partners),
+    : io_(io),
+      partners_(partners),
       link_(link),
       parts_(parts),
       identity_(identity),
@@ -51,6 +54,8 @@ void Partnership::Register(core::Router& router) {
       Request::kPartnerAddresses, "partnership", Sync::kNone,
       [this](const Request& request) { return PartnerAddresses(request.partner_addresses()); },
       &Response::mutable_partner_addresses);
+  router.OnItem(peer::Deliver::kPairingEnded, "partnership",
+                [this](const peer::Deliver& item) { OnPairingEnded(item); });
 }
 
 Status Partnership::OnPaired(const core::Partner& partner) {
@@ -61,7 +66,7 @@ Status Partnership::OnPaired(const core::Partner& partner) {
   parts_.nudges.StartWithNewPartner();
   INMOST_RETURN_IF_ERROR(parts_.conversation.StartWithNewPartner());
   INMOST_RETURN_IF_ERROR(partners_.Pair(partner, clock_.NowUnixMs()));
-  SetPartnerForQuestions(partner);
+  FollowPartner(partner);
   log_.Info("paired with partner " + identity::Fingerprint(partner.static_key));
   control::Event event;
   event.set_at_unix_ms(clock_.NowUnixMs());
@@ -72,7 +77,10 @@ Status Partnership::OnPaired(const core::Partner& partner) {
   return Status::Ok();
 }
 
-void Partnership::SetPartnerForQuestions(const std::optional<core::Partner>& partner) {
+void Partnership::FollowPartner(const std::optional<core::Partner>& partner) {
+  parts_.conversation.SetNumberingSide(
+      partner ? store::SideOf(identity_.public_key, partner->static_key)
+              : store::NumberingSide::kOdd);
   if (!partner) {
     parts_.envelopes.SetQuestionOfTheDay(std::nullopt);
     return;
@@ -142,27 +150,6 @@ boost::asio::awaitable<Result<control::JoinReply>> Partnership::Join(
   control::JoinReply reply;
   reply.set_partner_fingerprint(identity::Fingerprint(partner.static_key));
   reply.set_safety_number(identity::SafetyNumber(identity_.public_key, partner.static_key));
-  co_return reply;
-}
-
-boost::asio::awaitable<Result<control::UnpairReply>> Partnership::Unpair(
-    const control::UnpairRequest& request) {
-  if (!request.confirm()) co_return InvalidArgument("unpairing forgets your partner: confirm it");
-  if (!partners_.partner()) co_return FailedPrecondition("not paired");
-  control::UnpairReply reply;
-  if (request.forget_history()) {
-    // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
-    parts_.envelopes.StartWithNewPartner();
-    parts_.files.StartWithNewPartner();
-    INMOST_CO_ASSIGN_OR_RETURN(auto forgotten, co_await parts_.memories.ForgetAll(link_.IsUp()));
-    reply.set_forgotten(forgotten.forgotten());
-    reply.set_partner_asked(forgotten.partner_asked());
-  }
-  Status forgot_partner = partners_.Forget();
-  if (!forgot_partner.ok()) co_return forgot_partner;
-  link_.SetPartner(std::nullopt);
-  SetPartnerForQuestions(std::nullopt);
-  log_.Info("unpaired");
   co_return reply;
 }
 

@@ -1,6 +1,7 @@
 // The partnership: owns the requests that begin and end it (invite, join, unpair)
 // and the partner's addresses, and tells every part when a partner arrives or
-// leaves. It holds no protocol: pairing itself is the peer link's (peer/pairing.h).
+// leaves. It holds no protocol: pairing itself is the peer link's (peer/pairing.h);
+// the end of a pairing travels as the last item of the stream (partnership_end.cc).
 #pragma once
 
 #include <functional>
@@ -14,6 +15,7 @@
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
+#include "daemon/core/group_commit.h"
 #include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
 #include "daemon/core/router.h"
@@ -41,6 +43,7 @@ struct PartnerState {
   core::Envelopes& envelopes;
   core::Nudges& nudges;
   core::SharedMemories& memories;
+  core::GroupCommit& commit;
 };
 
 class Partnership {
@@ -48,18 +51,32 @@ class Partnership {
   // `advertised` gives the addresses to tell the inviter when we join; `for_invite`
   // those an invite carries when the request names none (with a note for the user), or
   // why there are none. All references must outlive this object.
-  Partnership(core::PartnerBook& partners, peer::PartnerLink& link, PartnerState parts,
-              const crypto::KeyPair& identity, core::EventHub& events, const core::Clock& clock,
-              log::Logger& log, std::function<std::vector<std::string>()> advertised,
-              InviteAddresser for_invite);
+  Partnership(boost::asio::io_context& io, core::PartnerBook& partners, peer::PartnerLink& link,
+              PartnerState parts, const crypto::KeyPair& identity, core::EventHub& events,
+              const core::Clock& clock, log::Logger& log,
+              std::function<std::vector<std::string>()> advertised, InviteAddresser for_invite);
 
-  // Registers the invite, join, unpair and partner-addresses requests with `router`.
+  // Registers the invite, join, unpair and partner-addresses requests, and the
+  // partner's PairingEnded item, with `router`.
   void Register(core::Router& router);
 
   // A partner was paired through the link: every part starts afresh with them.
   Status OnPaired(const core::Partner& partner);
-  // The question of the day for `partner` (nullopt: not paired).
-  void SetPartnerForQuestions(const std::optional<core::Partner>& partner);
+  // What follows from who the partner is (nullopt: not paired): the question of the
+  // day, and which message numbers this side gives.
+  void FollowPartner(const std::optional<core::Partner>& partner);
+
+  // ---- the end of a pairing (partnership_end.cc) ----
+  // Everything we sent is acknowledged: if we are ending the pairing, the partner
+  // now knows, and the partner is forgotten.
+  void OnAllAcknowledged();
+  // The link went down: once the partner ended the pairing, we stop dialing them.
+  void OnLinkDown();
+  // Ok while requests that reach the partner may be made; otherwise why not (the
+  // pairing ended, or we are ending it).
+  Status CanReachPartner() const;
+  // How the last pairing ended, for the status (nullopt: it did not, or a new began).
+  std::optional<control::PairingEnded> EndedView() const;
 
   boost::asio::awaitable<Result<control::InviteReply>> MakeInvite(
       const control::InviteRequest& request);
@@ -70,6 +87,7 @@ class Partnership {
       const control::PartnerAddressesRequest& request);
 
  private:
+  boost::asio::io_context& io_;
   core::PartnerBook& partners_;
   peer::PartnerLink& link_;
   PartnerState parts_;
@@ -82,6 +100,12 @@ class Partnership {
 
   // The invite for `addresses`, valid `seconds`, replacing any earlier one.
   Result<control::InviteReply> Issue(const std::vector<std::string>& addresses, int64_t seconds);
+  // Forgets the partner we are ending the pairing with; `told`: their daemon knows.
+  Status FinishEnding(bool told);
+  // The partner's PairingEnded item, stored in the batch being filled.
+  void OnPairingEnded(const peer::Deliver& item);
+  // After that item is on disk: the partner is forgotten here too.
+  void EndedByPartner(int64_t at_unix_ms, const std::string& name);
 };
 
 }  // namespace inmost

@@ -109,6 +109,25 @@ void Boundaries::Stop() {
 
 // ---- requests -----------------------------------------------------------------------
 
+namespace {
+
+// A name as a person would write it on one line: "off" clears it.
+Status SetName(std::string_view value, std::string_view what, std::string& name) {
+  if (value == "off") {
+    name.clear();
+    return Status::Ok();
+  }
+  INMOST_RETURN_IF_ERROR(ValidateText(value, what, kMaxNameBytes));
+  if (std::any_of(value.begin(), value.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return InvalidArgument(std::string(what) + " is one line, without control characters");
+  }
+  name = std::string(value);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& request) {
   struct Setting {
     std::string_view key;
@@ -167,6 +186,13 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
          s.set_quiet_end_minute(window->end_minute);
          return Status::Ok();
        }},
+      {"name", "the name you go by: your partner sees it (off: none)",
+       [&] { return s.name().empty() ? std::string("off") : s.name(); },
+       [&](std::string_view v) { return SetName(v, "a name", *s.mutable_name()); }},
+      {"partner-nickname",
+       "what you call your partner here, over the name they chose (off: their name)",
+       [&] { return s.partner_nickname().empty() ? std::string("off") : s.partner_nickname(); },
+       [&](std::string_view v) { return SetName(v, "a nickname", *s.mutable_partner_nickname()); }},
       {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
        [&] { return std::to_string(same_moment_seconds()); },
        [&](std::string_view v) {
@@ -247,8 +273,15 @@ uint32_t Boundaries::partner_nudge_budget() const {
   return partner_known_ ? partner_.nudge_budget_per_hour() : kDefaultNudgeBudget;
 }
 
+std::string Boundaries::partner_name() const {
+  if (!settings_.partner_nickname().empty()) return settings_.partner_nickname();
+  return partner_known_ ? partner_.name() : std::string();
+}
+
 control::PartnerView Boundaries::PartnerView() const {
   control::PartnerView view;
+  view.set_name(partner_name());
+  if (partner_known_) view.set_chosen_name(partner_.name());
   if (partner_known_) {
     view.set_known(true);
     view.set_read_receipts(partner_.read_receipts());
@@ -290,6 +323,7 @@ peer::Boundaries Boundaries::BoundariesToSend() const {
   boundaries.set_honour_forget(settings_.honour_forget());
   boundaries.set_nudge_budget_per_hour(nudge_budget());
   boundaries.set_max_file_bytes(max_file_bytes_);
+  boundaries.set_name(settings_.name());
   return boundaries;
 }
 
@@ -350,6 +384,12 @@ void Boundaries::OnPartnerBoundaries(const peer::Boundaries& boundaries) {
       !partner_known_ || boundaries.share_last_seen() != partner_.share_last_seen();
   partner_ = boundaries;
   partner_known_ = true;
+  std::string name;
+  if (!SetName(boundaries.name().empty() ? "off" : boundaries.name(), "a name", name).ok()) {
+    log_.Warning("the partner's name is not one line of at most " + std::to_string(kMaxNameBytes) +
+                 " bytes of text; it is not shown");
+  }
+  partner_.set_name(name);
   commit_.batch().Put(kPartnerBoundariesKey, crypto::AsBytes(partner_.SerializeAsString()));
   commit_.AfterWrite([](const Status&) {});  // Told again at every link up.
   if (share_changed) Announce(false);        // Our last seen now goes, or stops.

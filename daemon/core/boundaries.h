@@ -32,6 +32,8 @@ namespace inmost::core {
 inline constexpr uint32_t kDefaultNudgeBudget = 10;
 // Two nudges this close together, one each way, make a same moment.
 inline constexpr uint32_t kDefaultSameMomentSeconds = 10;
+// The longest name or nickname (`config name`), in bytes of UTF-8.
+inline constexpr size_t kMaxNameBytes = 64;
 
 // Quiet (the Quiet request, holding back, the quiet timer) is boundaries_quiet.cc;
 // the rest is boundaries.cc.
@@ -64,6 +66,11 @@ class Boundaries {
   control::Presence::Choice choice() const;
   // What the partner shows us, filtered by reciprocity.
   control::PartnerView PartnerView() const;
+  // The name this person goes by (`config name`; empty: none).
+  const std::string& name() const { return settings_.name(); }
+  // What this person calls the partner: their nickname for them, else the name the
+  // partner chose (empty: neither is known).
+  std::string partner_name() const;
   bool QuietNow() const;
   // When the current quiet ends (0: not quiet).
   int64_t QuietUntil() const;

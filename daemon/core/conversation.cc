@@ -97,6 +97,7 @@ void Conversation::AfterFlush(const Status& status) {
   // so whoever waits for all of them hears of it here.
   if (unacknowledged() == 0) {
     for (auto* waiter : std::exchange(ack_waiters_, {})) waiter->Cancel();
+    if (all_acknowledged_) all_acknowledged_();
   }
   SendDurable();
   std::vector<control::Event> events;
@@ -129,7 +130,9 @@ Status Conversation::StartWithNewPartner() {
   unsent_.clear();
   uint64_t next_history_id = counters_.next_history_id();
   uint32_t last_indexed_day = counters_.last_indexed_day();
+  uint64_t last_number = counters_.last_number();
   counters_.Clear();
+  counters_.set_last_number(last_number);
   counters_.set_next_history_id(next_history_id);
   counters_.set_next_out_seq(1);
   counters_.set_in_read_history_id(next_history_id - 1);

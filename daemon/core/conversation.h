@@ -27,6 +27,7 @@
 #include "daemon/core/stream_lineage.h"
 #include "daemon/core/timer.h"
 #include "daemon/log/logger.h"
+#include "daemon/store/message_number.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
 #include "proto/control.pb.h"
@@ -69,6 +70,9 @@ class Conversation {
   void SetEraseHook(std::function<void(const records::HistoryEntry&)> hook) {
     erasing_ = std::move(hook);
   }
+  // Called (from inside a write's completion: post any real work) each time a write
+  // leaves nothing of ours unacknowledged.
+  void SetAllAcknowledgedHook(std::function<void()> hook) { all_acknowledged_ = std::move(hook); }
   // Ok when the conversation's state matches the disk. After a failed write it
   // re-reads it first; an error (the store still cannot be read) means nothing
   // may be written now.
@@ -116,6 +120,18 @@ class Conversation {
   // none), which turns DELIVERED and READ with it. Returns the item's seq.
   uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id);
 
+  // ---- message numbers, the same on both sides (message_numbers.cc) ----
+  // Which numbers this daemon gives its entries (from both public keys; odd while
+  // unpaired). Call before Load, and again for a new partner.
+  void SetNumberingSide(store::NumberingSide side) { side_ = side; }
+  // The history id of the entry numbered `number`: NotFound, saying so, when there
+  // is none.
+  Result<uint64_t> IdOfNumber(uint64_t number) const;
+  // The number of history entry `id` (0: there is no such entry).
+  uint64_t NumberOf(uint64_t id) const;
+  // How logs and errors name history entry `id`: "#<its number>".
+  std::string Describe(uint64_t id) const;
+
   // ---- naming messages to the partner (reactions, pins, forgetting;
   // history_entries.cc) ----
   // How the partner names `entry`: FailedPrecondition for entries that never
@@ -143,6 +159,9 @@ class Conversation {
   uint64_t last_history_id() const { return counters_.next_history_id() - 1; }
   // Publishes `event` once the batch being filled is written.
   void PublishWhenWritten(control::Event event);
+  // Adds a line from inmost itself (not a message) to the history, in the batch
+  // being filled; `direction` says whose doing it concerns.
+  void AppendNotice(records::HistoryEntry::Direction direction, std::string notice);
 
   // A new partner: sequence numbers start again at 1 in both directions, and what
   // was never delivered to the previous partner is never sent to the new one.
@@ -174,9 +193,9 @@ class Conversation {
   // ---- the history (history_entries.cc) ----
   // Writes the indexes of a new entry: by the partner's seq, and the day index.
   void IndexNewEntry(const records::HistoryEntry& entry);
-  // Adds a line from inmost itself to the history (`direction`: whose stream it
-  // concerns).
-  void AppendNotice(records::HistoryEntry::Direction direction, std::string notice);
+  // Gives a new entry its number (message_numbers.cc): the one its partner's item
+  // carries, or the next of ours; and indexes it.
+  void NumberNewEntry(records::HistoryEntry& entry);
 
   // ---- state (conversation.cc) ----
   void AfterFlush(const Status& status);
@@ -226,6 +245,7 @@ class Conversation {
   bool send_read_receipts_ = true;
   std::vector<std::function<void()>> reloaded_;
   std::function<void(const records::HistoryEntry&)> erasing_;
+  std::function<void()> all_acknowledged_;
   bool stale_ = false;  // A write failed and the state has not been re-read since.
 
   // `counters_` includes writes still in the pending batch; `submitted_` what was
@@ -256,6 +276,12 @@ class Conversation {
   // however often a sustained flood is refused and let in again.
   int64_t told_refusing_at_ms_ = 0;
   int64_t told_refused_at_ms_ = 0;
+
+  store::NumberingSide side_ = store::NumberingSide::kOdd;
+  // The number of the partner's item being stored (OnDeliver), for the entry it
+  // makes; 0 once taken (an item makes at most one entry with its number).
+  uint64_t delivering_seq_ = 0;
+  uint64_t delivering_number_ = 0;
 
   records::StreamLineage lineage_;
   std::string run_epoch_;  // The incarnation this run opened; empty until it sends.

@@ -42,12 +42,22 @@ class EventHub {
   // for an event it holds back. Null: every event goes out.
   void SetHold(std::function<bool(const control::Event&)> hold) { hold_ = std::move(hold); }
 
+  // `rewrite` turns each event that goes out into what subscribers read (the core's
+  // history ids into message numbers). Null: events go out as published.
+  void SetRewrite(std::function<void(control::Event&)> rewrite) { rewrite_ = std::move(rewrite); }
+
   // Calls every sink with `event`. Sinks must not block; they may unsubscribe.
   void Publish(const control::Event& event) {
     if (hold_ && hold_(event)) return;
+    control::Event rewritten;
+    if (rewrite_) {
+      rewritten = event;
+      rewrite_(rewritten);
+    }
+    const control::Event& out = rewrite_ ? rewritten : event;
     for (auto it = sinks_.begin(); it != sinks_.end();) {
       auto current = it++;  // A sink may unsubscribe itself.
-      current->second.sink(event);
+      current->second.sink(out);
     }
   }
 
@@ -67,6 +77,7 @@ class EventHub {
   size_t present_count_ = 0;
   std::function<void(bool)> presence_observer_;
   std::function<bool(const control::Event&)> hold_;
+  std::function<void(control::Event&)> rewrite_;
 };
 
 }  // namespace inmost::core

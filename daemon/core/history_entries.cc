@@ -67,6 +67,7 @@ Status ValidateText(std::string_view text, std::string_view what, size_t max_byt
 void Conversation::AppendEntry(records::HistoryEntry& entry) {
   entry.set_id(counters_.next_history_id());
   counters_.set_next_history_id(entry.id() + 1);
+  NumberNewEntry(entry);
   PutEntry(entry);
   IndexNewEntry(entry);
   if (entry.direction() == records::HistoryEntry::INCOMING) {
@@ -119,7 +120,7 @@ Result<records::HistoryEntry> Conversation::Entry(uint64_t id) const {
   auto value = store_.Get(HistoryKey(id));
   if (!value.ok()) {
     if (value.status().code() == Code::kNotFound) {
-      return NotFound("there is no message #" + std::to_string(id));
+      return NotFound("history entry " + std::to_string(id) + " is missing");
     }
     return value.status();
   }
@@ -133,6 +134,7 @@ void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::Fo
   if (erasing_) erasing_(entry);
   records::HistoryEntry kept;
   kept.set_id(entry.id());
+  kept.set_number(entry.number());
   kept.set_direction(entry.direction());
   kept.set_state(entry.state());
   kept.set_seq(entry.seq());
@@ -177,11 +179,11 @@ Result<std::map<uint32_t, uint64_t>> Conversation::DayIndex() const {
 
 Result<peer::MessageRef> Conversation::RefFor(const records::HistoryEntry& entry) const {
   if (entry.id() < counters_.partner_first_history_id()) {
-    return FailedPrecondition("message #" + std::to_string(entry.id()) +
+    return FailedPrecondition("message #" + std::to_string(entry.number()) +
                               " was with a former partner");
   }
   if (entry.seq() == 0 || entry.moment()) {
-    return FailedPrecondition("message #" + std::to_string(entry.id()) +
+    return FailedPrecondition("message #" + std::to_string(entry.number()) +
                               " never went to your partner");
   }
   peer::MessageRef ref;

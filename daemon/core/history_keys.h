@@ -16,6 +16,7 @@ inline constexpr std::string_view kCountersKey = "c/counters";  // ConversationC
 inline constexpr std::string_view kLineageKey = "c/streams";    // StreamLineage.
 inline constexpr std::string_view kOutgoingPrefix = "o/";       // + our seq: OutgoingIndex.
 inline constexpr std::string_view kIncomingPrefix = "in/";      // + partner's seq: EntryIndex.
+inline constexpr std::string_view kNumberPrefix = "n/";         // + message number: EntryIndex.
 
 // `prefix` followed by `id` as 8 big-endian bytes, so ids sort in numeric order.
 inline std::string KeyWithId(std::string_view prefix, uint64_t id) {
@@ -34,6 +35,10 @@ inline std::string OutgoingKey(uint64_t seq) {
 
 inline std::string IncomingKey(uint64_t seq) {
   return KeyWithId(kIncomingPrefix, seq);
+}
+
+inline std::string NumberKey(uint64_t number) {
+  return KeyWithId(kNumberPrefix, number);
 }
 
 }  // namespace inmost::core

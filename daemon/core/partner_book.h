@@ -12,6 +12,7 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"
+#include "proto/records.pb.h"
 
 namespace inmost::core {
 
@@ -37,8 +38,16 @@ class PartnerBook {
   Status Pair(const Partner& partner, int64_t now_unix_ms);
   // Replaces the partner's addresses, synced.
   Status SetAddresses(const std::vector<std::string>& addresses);
-  // Forgets the partner (synced); the history stays.
-  Status Forget();
+  // Forgets the partner (synced); the history stays. `ended` says how the pairing
+  // ended, kept until a new one begins.
+  Status Forget(const records::PairingEndedRecord& ended);
+
+  // We ended the pairing at `at_unix_ms` and are telling the partner: synced.
+  Status MarkEnding(int64_t at_unix_ms);
+  // When we ended the pairing, while the partner's daemon is still to be told (0: not ending).
+  int64_t ending_since() const { return ending_since_unix_ms_; }
+  // How the last pairing ended, until a new one begins.
+  const std::optional<records::PairingEndedRecord>& ended() const { return ended_; }
 
   // Creates a fresh one-time invite secret expiring at `expires_at_unix`, replacing
   // any earlier open invite, synced; returns a copy of it.
@@ -53,6 +62,8 @@ class PartnerBook {
   store::SealedStore& store_;
   std::optional<Partner> partner_;
   int64_t paired_at_unix_ms_ = 0;
+  int64_t ending_since_unix_ms_ = 0;
+  std::optional<records::PairingEndedRecord> ended_;
 };
 
 }  // namespace inmost::core

@@ -27,10 +27,6 @@ std::string PinKey(uint64_t id) {
   return KeyWithId(kPinPrefix, id);
 }
 
-std::string Describe(uint64_t id) {
-  return "#" + std::to_string(id);
-}
-
 bool IsForgotten(const HistoryEntry& entry) {
   auto f = entry.forget();
   return f != HistoryEntry::FORGET_NONE && f != HistoryEntry::PARTNER_ASKS &&
@@ -105,7 +101,7 @@ Status SharedMemories::Load() {
 Result<HistoryEntry> SharedMemories::SharedEntry(uint64_t id) const {
   auto entry = conversation_.Entry(id);
   if (!entry.ok()) return entry.status();
-  if (IsForgotten(*entry)) return FailedPrecondition("message " + Describe(id) + " is forgotten");
+  if (IsForgotten(*entry)) return FailedPrecondition("message " + conversation_.Describe(id) + " is forgotten");
   if (!conversation_.RefFor(*entry).ok()) return conversation_.RefFor(*entry).status();
   return entry;
 }
@@ -244,7 +240,7 @@ Result<control::ForgetReply> SharedMemories::Forget(const control::ForgetRequest
   if (request.keep()) {
     if (entry.forget() != HistoryEntry::PARTNER_ASKS) {
       return FailedPrecondition("your partner has not asked to forget message " +
-                                Describe(entry.id()));
+                                conversation_.Describe(entry.id()));
     }
     entry.set_forget(HistoryEntry::KEPT);
     conversation_.PutEntry(entry);
@@ -254,14 +250,14 @@ Result<control::ForgetReply> SharedMemories::Forget(const control::ForgetRequest
     conversation_.EnqueueItem(std::move(item), 0);
   } else {
     if (IsForgotten(entry)) {
-      return FailedPrecondition("message " + Describe(entry.id()) + " is already forgotten");
+      return FailedPrecondition("message " + conversation_.Describe(entry.id()) + " is already forgotten");
     }
     if (IsPending(entry)) {
-      return FailedPrecondition("message " + Describe(entry.id()) +
+      return FailedPrecondition("message " + conversation_.Describe(entry.id()) +
                                 " is still sealed or scheduled: withdraw it with inmost retract");
     }
     if (entry.direction() == HistoryEntry::OUTGOING && entry.state() == HistoryEntry::PENDING) {
-      return FailedPrecondition("message " + Describe(entry.id()) +
+      return FailedPrecondition("message " + conversation_.Describe(entry.id()) +
                                 " has not reached your partner yet; forget it once it has");
     }
     peer::Deliver item;
@@ -368,7 +364,7 @@ void SharedMemories::OnForget(const peer::Forget& forget) {
     } else if (boundaries_.honour_forget()) {
       Erase(*entry, HistoryEntry::FORGOTTEN_BOTH);
       PublishChanged(*entry);
-      log_.Info("forgot message " + Describe(entry->id()) + " as the partner asked");
+      log_.Info("forgot message " + conversation_.Describe(entry->id()) + " as the partner asked");
     } else {
       entry->set_forget(HistoryEntry::PARTNER_ASKS);
       conversation_.PutEntry(*entry);

@@ -63,6 +63,7 @@ void Conversation::EnqueueText(records::HistoryEntry& entry) {
   if (awaiting_ack_.size() < kMaxAwaitingAckCached) awaiting_ack_.emplace(entry.seq(), entry);
   peer::Deliver deliver;
   deliver.set_seq(entry.seq());
+  deliver.set_number(entry.number());
   deliver.set_text(entry.text());
   deliver.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   deliver.set_urgent(entry.urgent());
@@ -72,6 +73,7 @@ void Conversation::EnqueueText(records::HistoryEntry& entry) {
 uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
+  if (history_id != 0) item.set_number(NumberOf(history_id));
   records::OutgoingIndex index;
   index.set_history_id(history_id);
   peer::Deliver stored = item;
@@ -163,6 +165,13 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     return;
   }
   if (RefuseIfOverBudget(deliver)) return;
+  // The entry this item makes takes the number it carries (derived from its seq
+  // when an older build sent it), and our next numbers go above it.
+  delivering_seq_ = deliver.seq();
+  delivering_number_ = deliver.number() != 0
+                           ? deliver.number()
+                           : store::NumberFromSeq(deliver.seq(), store::Other(side_));
+  counters_.set_last_number(std::max(counters_.last_number(), delivering_number_));
   if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET && !deliver.has_unavailable()) {
     for (const auto& handler : item_handlers_) handler(deliver);
     counters_.set_in_stored(deliver.seq());
@@ -232,11 +241,15 @@ Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
   if (!index->item().empty()) {
     if (!item.ParseFromString(index->item())) return Corruption("an outgoing item does not parse");
     item.set_seq(seq);
+    // Items queued before numbers existed take their entry's (the migration's).
+    if (item.number() == 0 && index->history_id() != 0)
+      item.set_number(NumberOf(index->history_id()));
     return item;
   }
   auto entry = Entry(index->history_id());
   if (!entry.ok()) return entry.status();
   item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
+  item.set_number(entry->number());
   if (std::string what = NotPlainText(*entry); !what.empty()) {
     // An acknowledged envelope or file, re-sent to a partner that rolled back: its
     // item is gone, and its body must never travel as a plain text.

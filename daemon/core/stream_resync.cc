@@ -57,6 +57,7 @@ void Conversation::SendStreamHello() {
   peer::PeerMessage message;
   auto* hello = message.mutable_stream_hello();
   hello->set_held_seq(counters_.in_stored());
+  hello->set_last_number(counters_.last_number());
   *hello->mutable_held_lineage() = lineage_.theirs();
   if (lineage_.copies_to() > lineage_.copies_after()) {
     hello->set_copies_after(lineage_.copies_after());
@@ -66,6 +67,8 @@ void Conversation::SendStreamHello() {
 }
 
 void Conversation::OnStreamHello(const peer::StreamHello& hello) {
+  // Our next numbers go above the partner's too (a new partner, or a restored store).
+  counters_.set_last_number(std::max(counters_.last_number(), hello.last_number()));
   if (hello.copies_to() > hello.copies_after()) SendCopies(hello.copies_after(), hello.copies_to());
   if (out_open_) return;  // Checked once per session.
   uint64_t held = hello.held_seq();
@@ -251,6 +254,7 @@ void Conversation::SendCopies(uint64_t after, uint64_t to) {
         }());
         ref.ok()) {
       copy.set_sent_at_unix_ms(ref->sent_at_unix_ms());
+      copy.set_number(ref->number());
       copy.set_what(NotPlainText(*ref));
       if (copy.what().empty()) copy.set_text(ref->text());
     }
@@ -311,6 +315,7 @@ void Conversation::StoreCopy(const peer::StreamCopy& copy) {
   entry.set_text(copy.text());
   entry.set_sent_at_unix_ms(copy.sent_at_unix_ms());
   entry.set_recovered(true);
+  entry.set_number(copy.number() != 0 ? copy.number() : store::NumberFromSeq(copy.seq(), side_));
   AppendEntry(entry);
   // Indexed as ours, so the partner can name it (reactions, pins, forgetting).
   records::OutgoingIndex index;

@@ -1,5 +1,7 @@
 #include "daemon/store/migrations.h"
 
+#include "daemon/store/migration_steps.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <string>
@@ -7,10 +9,9 @@
 namespace inmost::store {
 
 Migrations Migrations::ThisBuild() {
-  // Empty while the layout is the first release's. Each step appended here takes the
-  // previous version to the next; bump kSchemaVersion with it, and keep the fixtures
-  // of tests/data/fixtures (made by the release before) opening and restoring.
-  return Migrations({});
+  // Each step appended here takes the previous version to the next; keep the fixtures
+  // of tests/data/fixtures (made by the releases before) opening and restoring.
+  return Migrations({NumberMessagesStep()});
 }
 
 Migrations Migrations::UpTo(uint32_t version) const {

@@ -39,7 +39,7 @@ class Migrations;
 
 // The record layout this build writes: an older store is migrated to it at open
 // (migrations.h). Bump it only by adding a migration to Migrations::ThisBuild().
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 // The key of the schema-version record (a records::SchemaVersion).
 inline constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
 

@@ -65,6 +65,29 @@ def subset_mismatches(expected, actual, where="message"):
     return [] if expected == actual else [f"{where}: {actual!r} instead of {expected!r}"]
 
 
+# The fields that hold message numbers (control.proto's message_number option). A
+# schema-1 store showed this daemon's own history ids there; schema 2 numbers every
+# entry so that both partners see one number (its migration is checked here and in
+# tests/unit/message_numbers_test.cc).
+NUMBER_FIELDS = ("id", "question_id", "my_answer_id", "their_answer_id")
+
+
+def renumbered(expected, numbers):
+    """`expected` (the manifest's view) with every message number field turned from the
+    schema-1 id into the number the entry at that place shows now."""
+    if isinstance(expected, list):
+        return [renumbered(e, numbers) for e in expected]
+    if not isinstance(expected, dict):
+        return expected
+    out = {}
+    for key, value in expected.items():
+        if key in NUMBER_FIELDS and value not in ("0", 0):
+            out[key] = numbers.get(str(value), f"<no entry had id {value}>")
+        else:
+            out[key] = renumbered(value, numbers)
+    return out
+
+
 def by_text(history, text):
     found = [m for m in history if m.get("text") == text]
     assert len(found) == 1, f"{len(found)} entries with text {text!r}"
@@ -87,7 +110,11 @@ class FixturesTest(IntegrationTest):
 
     def assert_known_history(self, d, manifest):
         history = d.history_all()
-        problems = subset_mismatches(manifest["history"], history, "history")
+        self.assertEqual(len(history), len(manifest["history"]), f"{d.name}: history length")
+        numbers = {e["id"]: a["id"] for e, a in zip(manifest["history"], history)}
+        self.assertEqual(len(set(numbers.values())), len(numbers),
+                         f"{d.name}: two entries share a number: {numbers}")
+        problems = subset_mismatches(renumbered(manifest["history"], numbers), history, "history")
         self.assertEqual(problems, [], f"{d.name}: the history differs from the fixture's")
         self.assert_every_kind(history)
 

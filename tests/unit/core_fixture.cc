@@ -155,6 +155,8 @@ Status CoreSide::RegisterRoutes() {
                     peer::PeerMessage::kPairConfirm, peer::PeerMessage::kPairWelcome}) {
     p.router.HandledByLink(kind);
   }
+  p.router.OnItem(peer::Deliver::kPairingEnded, "the partnership (not in a unit core)",
+                  [](const peer::Deliver&) {});
   // As Daemon::RegisterRoutes.
   p.conversation.Register(p.router, [&p] { return p.envelopes.partner_present(); });
   p.boundaries.Register(p.router, [&p](bool present) { p.envelopes.OnPartnerPresence(present); });
@@ -359,6 +361,8 @@ Status CorePair::Pair() {
     partner.static_key = other(*side).identity().public_key;
     partner.addresses = {side == &a_ ? "b.example:7433" : "a.example:7433"};
     INMOST_RETURN_IF_ERROR(p.partners.Pair(partner, clock_.NowUnixMs()));
+    // Partnership::FollowPartner
+    p.conversation.SetNumberingSide(store::SideOf(side->identity().public_key, partner.static_key));
     auto daily = core::QuestionOfTheDay::ForPair(side->identity(), partner.static_key);
     if (!daily.ok()) return daily.status();
     p.envelopes.SetQuestionOfTheDay(std::move(*daily));

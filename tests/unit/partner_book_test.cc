@@ -76,7 +76,7 @@ TEST(PartnerBookTest, ThePartnerAndTheOpenInviteSurviveRestartsAndPairingBurnsIt
   ASSERT_TRUE(side.Restart().ok());
   EXPECT_EQ(side->partners.partner()->addresses,
             (std::vector<std::string>{"new.example:7433", "p.example:7433"}));
-  ASSERT_TRUE(side->partners.Forget().ok());
+  ASSERT_TRUE(side->partners.Forget(records::PairingEndedRecord()).ok());
   ASSERT_TRUE(side.Restart().ok());
   EXPECT_FALSE(side->partners.partner().has_value());
 }
@@ -116,8 +116,9 @@ class PartnershipTest : public CorePairTest {
                                                 log_);
     CoreParts& p = a().parts();
     partnership_ = std::make_unique<Partnership>(
-        p.partners, *link_,
-        PartnerState{p.conversation, p.boundaries, p.files, p.envelopes, p.nudges, p.memories},
+        a().io(), p.partners, *link_,
+        PartnerState{p.conversation, p.boundaries, p.files, p.envelopes, p.nudges, p.memories,
+                     p.commit},
         a().identity(), p.events, pair_.clock(), log_,
         [] { return std::vector<std::string>{"a.example:7433"}; },
         []() -> boost::asio::awaitable<Result<InviteAddressing>> {
@@ -132,6 +133,14 @@ class PartnershipTest : public CorePairTest {
     control::JoinRequest request;
     request.set_code(code);
     return RunOn<control::JoinReply>(a(), [&] { return partnership_->Join(request); });
+  }
+  // Unpairs, lets the PairingEnded item reach b and its acknowledgement come back,
+  // and hands that on as Daemon does: a is then unpaired.
+  void UnpairAndTell() {
+    ASSERT_TRUE(Unpair(true, false).ok());
+    pair_.Settle();
+    partnership_->OnAllAcknowledged();
+    ASSERT_FALSE(a()->partners.partner().has_value());
   }
   Result<control::UnpairReply> Unpair(bool confirm, bool forget_history) {
     control::UnpairRequest request;
@@ -148,7 +157,7 @@ class PartnershipTest : public CorePairTest {
 };
 
 TEST_F(PartnershipTest, AnInviteExpiresOnItsSecondToTheMillisecond) {
-  ASSERT_TRUE(Unpair(true, false).ok());
+  UnpairAndTell();
   pair_.Advance(std::chrono::milliseconds(250));  // Mid-second: the expiry is whole seconds.
   const int64_t now_s = pair_.clock().NowUnixMs() / 1000;
   control::InviteRequest request;
@@ -171,14 +180,32 @@ TEST_F(PartnershipTest, AnInviteExpiresOnItsSecondToTheMillisecond) {
   EXPECT_EQ(Invite(request).status().code(), Code::kInvalidArgument);
 }
 
-TEST_F(PartnershipTest, UnpairingForgetsThePartnerAndKeepsTheHistory) {
+TEST_F(PartnershipTest, UnpairingForgetsThePartnerOnceToldAndKeepsTheHistory) {
   ASSERT_TRUE(b().Send("kept").ok());
   pair_.Settle();
   EXPECT_EQ(Unpair(false, false).status().code(), Code::kInvalidArgument);
   control::InviteRequest invite;
   EXPECT_EQ(Invite(invite).status().code(), Code::kFailedPrecondition);
-  ASSERT_TRUE(Unpair(true, false).ok());
+  pair_.LinkDown();
+  auto unpaired = Unpair(true, false);
+  ASSERT_TRUE(unpaired.ok()) << unpaired.status().ToString();
+  EXPECT_FALSE(unpaired->partner_told());
+  // Until the partner's daemon knows, the partner is kept (so the link can tell
+  // them), and nothing else may be sent; a restart keeps it so.
+  EXPECT_TRUE(a()->partners.partner().has_value());
+  EXPECT_NE(a()->partners.ending_since(), 0);
+  EXPECT_EQ(partnership_->CanReachPartner().code(), Code::kFailedPrecondition);
+  Drop();
+  ASSERT_TRUE(a().Restart().ok());
+  Build();
+  EXPECT_NE(a()->partners.ending_since(), 0);
+  pair_.LinkUp();
+  pair_.Settle();
+  partnership_->OnAllAcknowledged();  // Daemon wires the conversation's hook to it.
   EXPECT_FALSE(a()->partners.partner().has_value());
+  ASSERT_TRUE(a()->partners.ended().has_value());
+  EXPECT_TRUE(a()->partners.ended()->partner_told());
+  EXPECT_FALSE(a()->partners.ended()->by_partner());
   EXPECT_EQ(a().Texts(Message::INCOMING), std::vector<std::string>{"kept"});
   EXPECT_EQ(Unpair(true, false).status().code(), Code::kFailedPrecondition);
   Drop();

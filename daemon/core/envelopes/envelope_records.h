@@ -29,9 +29,4 @@ inline bool IsOutgoing(const records::HistoryEntry& e) {
   return e.direction() == records::HistoryEntry::OUTGOING;
 }
 
-// How logs and errors name history entry `id`.
-inline std::string Describe(uint64_t id) {
-  return "#" + std::to_string(id);
-}
-
 }  // namespace inmost::core

@@ -63,13 +63,13 @@ Result<control::AnswerReply> Envelopes::Answer(const control::AnswerRequest& req
   } else {
     question = Lookup(request.question_id());
     if (question.ok() && !question->has_question()) {
-      return InvalidArgument("message " + Describe(request.question_id()) + " is not a question");
+      return InvalidArgument("message " + conversation_.Describe(request.question_id()) + " is not a question");
     }
   }
   if (!question.ok()) return question.status();
   if (question->question().my_answer_id() != 0) {
     return AlreadyExists("you have already answered this question (message " +
-                         Describe(question->question().my_answer_id()) +
+                         conversation_.Describe(question->question().my_answer_id()) +
                          "); retract that answer first to answer again");
   }
   HistoryEntry answer;

@@ -50,7 +50,7 @@ void Envelopes::Release(HistoryEntry& entry) {
     key = store_.GetSecret(KeyFor(kContentKeyPrefix, envelope_id));
   }
   if (!key.ok()) {
-    log_.Error("cannot release envelope " + Describe(entry.id()) +
+    log_.Error("cannot release envelope " + conversation_.Describe(entry.id()) +
                ": its key is unreadable: " + key.status().ToString());
     return;
   }
@@ -67,7 +67,7 @@ void Envelopes::Release(HistoryEntry& entry) {
   entry.mutable_envelope()->set_state(EnvelopeRecord::RELEASED);
   Save(entry);
   PublishChanged(entry);
-  log_.Info("released the key of envelope " + Describe(entry.id()));
+  log_.Info("released the key of envelope " + conversation_.Describe(entry.id()));
 }
 
 void Envelopes::ReleaseWhatIsDue() {
@@ -97,7 +97,7 @@ void Envelopes::ReleaseWhatIsDue() {
   for (uint64_t id : due) {
     auto entry = Lookup(id);
     if (!entry.ok()) {
-      log_.Error("pending message " + Describe(id) +
+      log_.Error("pending message " + conversation_.Describe(id) +
                  " is unreadable: " + entry.status().ToString());
       continue;
     }

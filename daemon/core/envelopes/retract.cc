@@ -17,7 +17,7 @@ using records::HistoryEntry;
 Result<control::RetractReply> Envelopes::Retract(const control::RetractRequest& request) {
   auto entry = Lookup(request.id());
   if (!entry.ok()) return entry.status();
-  std::string what = "message " + Describe(request.id());
+  std::string what = "message " + conversation_.Describe(request.id());
   if (!IsOutgoing(*entry)) return FailedPrecondition(what + " is your partner's, not yours");
   control::RetractReply reply;
   if (entry->state() == HistoryEntry::SCHEDULED) {

@@ -128,7 +128,7 @@ void Envelopes::SendEnvelope(HistoryEntry& entry, const HistoryEntry* question,
 Result<control::OpenReply> Envelopes::Open(const control::OpenRequest& request) {
   auto entry = Lookup(request.id());
   if (!entry.ok()) return entry.status();
-  std::string what = "message " + Describe(request.id());
+  std::string what = "message " + conversation_.Describe(request.id());
   if (!entry->has_envelope() || IsOutgoing(*entry)) {
     return FailedPrecondition(what + " is not an envelope from your partner");
   }
@@ -239,7 +239,7 @@ void Envelopes::OnKeyRelease(const peer::KeyRelease& release) {
   if (envelope->kind() == EnvelopeRecord::ANSWER && !HasStandingAnswer(*envelope)) {
     // Ours was withdrawn while theirs was released: theirs stays sealed, and their
     // daemon sends the key again once we answer anew.
-    log_.Info("holding back the partner's answer " + Describe(entry->id()) +
+    log_.Info("holding back the partner's answer " + conversation_.Describe(entry->id()) +
               " until you answer too");
     return;
   }
@@ -247,7 +247,7 @@ void Envelopes::OnKeyRelease(const peer::KeyRelease& release) {
                                envelope->ciphertext(), envelope->commitment());
   bool mismatch = !body.ok();
   if (mismatch) {
-    log_.Warning("envelope " + Describe(entry->id()) +
+    log_.Warning("envelope " + conversation_.Describe(entry->id()) +
                  " does not match what the partner "
                  "committed to: " +
                  body.status().message());
@@ -302,7 +302,7 @@ void Envelopes::OnOpened(const peer::Opened& opened) {
     return;
   }
   if (opened.mismatch()) {
-    log_.Warning("the partner reports that envelope " + Describe(entry->id()) +
+    log_.Warning("the partner reports that envelope " + conversation_.Describe(entry->id()) +
                  " did not match its commitment");
   }
   if (entry->envelope().kind() == EnvelopeRecord::ANSWER) ForgetKey(opened.envelope_id());

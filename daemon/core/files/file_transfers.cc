@@ -123,7 +123,7 @@ Status FileTransfers::Load() {
     Status resumed = ResumeIncoming(*transfer, entry->file());
     if (!resumed.ok()) {
       // A damaged or unreadable blob costs this file, not the daemon.
-      log_.Error("cannot resume receiving file " + Describe(transfer->history_id) + ": " +
+      log_.Error("cannot resume receiving file " + conversation_.Describe(transfer->history_id) + ": " +
                  resumed.ToString());
       FinishIncoming(
           *transfer,
@@ -261,7 +261,7 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
   std::filesystem::path to(request.to());
   auto entry = conversation_.Entry(id);
   if (!entry.ok()) co_return entry.status();
-  const std::string what = "message " + Describe(id);
+  const std::string what = "message " + conversation_.Describe(id);
   if (!entry->has_file()) co_return FailedPrecondition(what + " is not a file");
   const FileRecord file = entry->file();
   if (entry->direction() != HistoryEntry::INCOMING) {

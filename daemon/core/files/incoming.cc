@@ -244,7 +244,7 @@ void FileTransfers::FinishIncoming(Incoming& t, const std::string& failure) {
         "damaged";
   }
   const bool ok = reason.empty();
-  if (!ok) log_.Warning("gave up receiving file " + Describe(t.history_id) + ": " + reason);
+  if (!ok) log_.Warning("gave up receiving file " + conversation_.Describe(t.history_id) + ": " + reason);
   // A file whose envelope opened while it arrived is checked as a whole now.
   if (ok && !t.hash && !t.key.empty()) VerifyOpened(t.history_id, std::move(t.key));
   UpdateEntry(t.history_id, [&](HistoryEntry& e) {
@@ -273,7 +273,7 @@ void FileTransfers::OnCancel(const peer::FileCancel& cancel) {
   auto it = incoming_.find(cancel.transfer_id());
   if (it == incoming_.end()) return;
   Incoming& t = *it->second;
-  log_.Info("the partner stopped sending file " + Describe(t.history_id));
+  log_.Info("the partner stopped sending file " + conversation_.Describe(t.history_id));
   UpdateEntry(t.history_id, [&](HistoryEntry& e) {
     e.mutable_file()->set_state(control::Attachment::FAILED);
     e.mutable_file()->set_error("your partner stopped sending it: " + cancel.reason());

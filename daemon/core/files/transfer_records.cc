@@ -16,7 +16,7 @@ void FileTransfers::UpdateEntry(uint64_t history_id,
                                 const std::function<void(HistoryEntry&)>& update, bool announce) {
   auto entry = conversation_.Entry(history_id);
   if (!entry.ok()) {
-    log_.Warning("file " + Describe(history_id) + " is gone from the history");
+    log_.Warning("file " + conversation_.Describe(history_id) + " is gone from the history");
     return;
   }
   update(*entry);

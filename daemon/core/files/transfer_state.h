@@ -40,10 +40,6 @@ inline std::string Hex(const std::string& bytes) {
   return crypto::ToHex(crypto::AsBytes(bytes));
 }
 
-inline std::string Describe(uint64_t id) {
-  return "#" + std::to_string(id);
-}
-
 inline std::string Size(uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
