@@ -18,6 +18,15 @@ constexpr uint32_t kQuietCatchUp = 200;
 // ... and when an event names a message not shown yet (sent by another client).
 constexpr uint32_t kUnknownCatchUp = 20;
 
+// An envelope on its way to opening: the key asked for or released. Its line shows
+// that in place, but the change worth a line of its own is the opening just after.
+bool OnItsWayToOpen(const control::Message& message) {
+  if (message.kind() != control::Message::ENVELOPE) return false;
+  const control::Message::Envelope& envelope = message.envelope();
+  return envelope.state() == control::Message::Envelope::RELEASED ||
+         (envelope.state() == control::Message::Envelope::WITHHELD && envelope.open_requested());
+}
+
 }  // namespace
 
 void ChatSession::Begin() {
@@ -51,7 +60,8 @@ void ChatSession::ShowMessage(const control::Message& message) {
     return;
   }
   if (seen == ChatTranscript::Seen::kChanged) {
-    view_.UpdateLine(message.id(), ChatMessageLine(message));
+    bool updated = view_.UpdateLine(message.id(), ChatMessageLine(message));
+    if (updated && OnItsWayToOpen(message)) return;
     // The change may be to a message from days ago: the line has its date then.
     Show("-- changed: " + ChatMessageLine(message));
     return;
