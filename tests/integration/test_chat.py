@@ -95,7 +95,7 @@ class ChatTest(IntegrationTest):
 
     def open_chat(self, daemon, *args):
         chat = TmuxChat(self, daemon, *args)
-        chat.wait_for_text("/help lists the commands", what="the chat to start")
+        chat.wait_for_text("type a message", what="the chat to start")
         return chat
 
     def test_typing_sending_receiving_and_slash_commands(self):
