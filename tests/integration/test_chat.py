@@ -195,6 +195,20 @@ class ChatTest(IntegrationTest):
         self.assertEqual(len(changed), 1, screen)
         self.assertIn("the gentle words", changed[0])
 
+    def test_status_line_shows_presence_and_counts_down_to_the_next_envelope(self):
+        alice, bob = self.pair_up()
+        chat = self.open_chat(alice)
+        chat.wait_for_text("link up · partner not here")
+        watching = self.subscribe(bob, present=True)  # bob opens a chat of his own
+        chat.wait_for_text("link up · partner here")
+        r = bob.cli("send", "--open-in", "2h", "for later")
+        self.assertExit(r, 0, "inmost send --open-in 2h")
+        envelope = wait_for(lambda: [m for m in alice.history_all() if m.get("kind") == "ENVELOPE"],
+                            20, "alice to receive the sealed envelope")[0]
+        chat.wait_for_text(f"#{envelope['id']} opens in 1h 59m")
+        watching.close()
+        chat.wait_for_text("link up · partner not here")
+
     def test_what_a_quiet_held_back_shows_when_it_ends(self):
         alice, bob = self.pair_up()
         chat = self.open_chat(alice)
