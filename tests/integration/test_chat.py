@@ -73,6 +73,14 @@ class TmuxChat:
         return int(out[1]) if out and out[0] == "1" else None
 
 
+def end_process(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        stream.close()
+
+
 def their_reaction(daemon, text):
     """The partner's reaction to the message with this text, as `daemon` sees it."""
     for m in daemon.history_all():
@@ -209,6 +217,47 @@ class ChatTest(IntegrationTest):
         watching.close()
         chat.wait_for_text("link up · partner not here")
 
+    def test_plain_lines_reconnect_and_show_other_clients_messages(self):
+        alice, bob = self.pair_up()
+        proc = subprocess.Popen([INMOST, "--data-dir", alice.data_dir, "chat"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(end_process, proc)
+        output = [b""]
+
+        def read_until(needle, timeout=30):
+            deadline = time.monotonic() + timeout
+            while needle.encode() not in output[0]:
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, f"no {needle!r} in {output[0].decode()!r}")
+                ready, _, _ = select.select([proc.stdout], [], [], left)
+                if ready:
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        self.fail(f"chat ended before {needle!r}: {output[0].decode()!r} "
+                                  f"{proc.stderr.read()!r}")
+                    output[0] += chunk
+            return output[0].decode()
+
+        alice.send("from another client")
+        read_until("you: from another client")
+        proc.stdin.write(b"/help\n//z\n")
+        proc.stdin.flush()
+        wait_for(lambda: "/z" in incoming_texts(bob), 20, "bob to receive /z")
+        alice.stop()
+        read_until("-- inmostd is not answering; reconnecting")
+        bob.send("sent during the restart")
+        alice.start(same_port=True)
+        read_until("-- reconnected to inmostd")
+        text = read_until("partner: sent during the restart")
+        proc.stdin.write(b"after the restart\n")
+        proc.stdin.flush()
+        text = read_until("you: after the restart")
+        self.assertEqual(text.count("sent during the restart"), 1, text)
+        proc.stdin.close()
+        self.assertEqual(proc.wait(10), 0, proc.stderr.read())
+        self.assertEqual(incoming_texts(bob), ["from another client", "/z", "after the restart"])
+
     def test_what_a_quiet_held_back_shows_when_it_ends(self):
         alice, bob = self.pair_up()
         chat = self.open_chat(alice)
@@ -230,13 +279,7 @@ class ChatTest(IntegrationTest):
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
 
-        def end():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                stream.close()
-        self.addCleanup(end)
+        self.addCleanup(end_process, proc)
         lines = []
         buffer = [b""]
 
