@@ -19,7 +19,8 @@ constexpr uint32_t kQuietCatchUp = 200;
 constexpr uint32_t kUnknownCatchUp = 20;
 
 // An envelope on its way to opening: the key asked for or released. Its line shows
-// that in place, but the change worth a line of its own is the opening just after.
+// that in place (the /open that asked says so too), but the change worth a line of
+// its own is the opening just after.
 bool OnItsWayToOpen(const control::Message& message) {
   if (message.kind() != control::Message::ENVELOPE) return false;
   const control::Message::Envelope& envelope = message.envelope();
@@ -60,8 +61,8 @@ void ChatSession::ShowMessage(const control::Message& message) {
     return;
   }
   if (seen == ChatTranscript::Seen::kChanged) {
-    bool updated = view_.UpdateLine(message.id(), ChatMessageLine(message));
-    if (updated && OnItsWayToOpen(message)) return;
+    view_.UpdateLine(message.id(), ChatMessageLine(message));
+    if (OnItsWayToOpen(message)) return;
     // The change may be to a message from days ago: the line has its date then.
     Show("-- changed: " + ChatMessageLine(message));
     return;
