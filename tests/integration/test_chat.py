@@ -256,6 +256,8 @@ class ChatTest(IntegrationTest):
         self.assertEqual(text.count("sent during the restart"), 1, text)
         proc.stdin.close()
         self.assertEqual(proc.wait(10), 0, proc.stderr.read())
+        wait_for(lambda: "after the restart" in incoming_texts(bob), 30,
+                 "bob to receive the line typed after the restart")
         self.assertEqual(incoming_texts(bob), ["from another client", "/z", "after the restart"])
 
     def test_what_a_quiet_held_back_shows_when_it_ends(self):
