@@ -31,14 +31,16 @@ class TmuxChat:
         self.dir = tempfile.mkdtemp(prefix="inmost-it-tmux-")
         test.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         self.socket = os.path.join(self.dir, "tmux.sock")
-        command = [INMOST, "--data-dir", daemon.data_dir, "chat"] + list(args)
+        self.status_path = os.path.join(self.dir, "exit-status")
+        command = ["sh", "-c", '"$@"; echo $? > "$STATUS.part" && mv "$STATUS.part" "$STATUS"',
+                   "sh", INMOST, "--data-dir", daemon.data_dir, "chat"] + list(args)
         # -u: UTF-8 whatever the locale of the test; -f /dev/null: no user config. The
         # pane is kept after the chat exits (remain-on-exit), so that its exit status
         # can be read.
         test.addCleanup(self.tmux, "kill-server", check=False)
         self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
                   "new-session", "-d", "-s", "chat", "-x", str(WIDTH), "-y", str(HEIGHT),
-                  "-e", "LANG=C.UTF-8", "--", *command)
+                  "-e", "LANG=C.UTF-8", "-e", f"STATUS={self.status_path}", "--", *command)
 
     def tmux(self, *args, check=True):
         return subprocess.run(["tmux", "-u", "-f", "/dev/null", "-S", self.socket] + list(args),
@@ -68,9 +70,13 @@ class TmuxChat:
 
     def exit_status(self):
         """None while the chat runs, else its exit status."""
-        out = self.tmux("display-message", "-p", "-t", "chat",
-                        "#{pane_dead} #{pane_dead_status}").stdout.split()
-        return int(out[1]) if out and out[0] == "1" else None
+        # Written by the shell around the chat: tmux's own #{pane_dead_status} is
+        # sometimes left empty when the pane's end is seen before the process's.
+        try:
+            with open(self.status_path) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
 
 
 def end_process(proc):
