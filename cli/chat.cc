@@ -1,6 +1,7 @@
 // `inmost chat`: the conversation in the terminal, full-screen when standard input
 // and output are both a terminal, plain lines otherwise (pipes, scripts, --json).
 // This file only reads the options and picks the view; chat_session.cc runs it.
+#include <memory>
 #include <ostream>
 
 #include "cli/chat_plain_view.h"

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <sstream>
+#include <vector>
 
 #include "cli/chat_commands.h"
 #include "cli/chat_lines.h"
@@ -63,9 +64,13 @@ int ChatSession::Loop() {
     bool interrupted = ready < 0;  // A signal: the terminal may have been resized.
     if (!interrupted && fds[1].revents != 0) HandleNextEvent();
     if ((!interrupted && fds[0].revents != 0) || (interrupted && view_.reads_without_blocking())) {
-      for (const ChatInput& input : view_.ReadInput()) {
+      std::vector<ChatInput> inputs = view_.ReadInput();
+      for (const ChatInput& input : inputs) {
         if (auto done = OnInput(input)) return *done;
       }
+      // The terminal went away and nothing more can be typed: not a loop for ever.
+      bool hung_up = !interrupted && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+      if (hung_up && inputs.empty()) return kExitOk;
     }
     view_.Tick();
     Clock::time_point now = Clock::now();

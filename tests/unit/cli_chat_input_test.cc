@@ -25,10 +25,10 @@ TEST(CliChatTypedLine, TextIsSentAndSlashesAreCommands) {
   EXPECT_EQ(react.args, (std::vector<std::string>{"4", "❤"}));
 
   TypedLine quoted =
-      ParseTypedLine(R"(/send --gentle --note "about my \"father\"" it's 'all  here')");
+      ParseTypedLine(R"(/send --gentle --note "about my \"father\"" it\'s 'all  here')");
   ASSERT_EQ(quoted.kind, TypedLine::kCommand);
   EXPECT_EQ(quoted.args, (std::vector<std::string>{"--gentle", "--note", "about my \"father\"",
-                                                   "its all  here"}));
+                                                   "it's", "all  here"}));
 }
 
 TEST(CliChatTypedLine, UnknownAndEndlessCommandsAreNeverSent) {
