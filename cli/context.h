@@ -67,6 +67,8 @@ class CommandContext {
                                uint64_t* id);
 
   bool json() const { return globals_.json; }
+  // The global options, for running another command with the same daemon and --json.
+  const GlobalOptions& globals() const { return globals_; }
   std::istream& in() { return in_; }
   // Whether in() is a terminal a person types at (and not a pipe, a file or a test's
   // stream): what decides whether to prompt, and to turn echo off for secrets.

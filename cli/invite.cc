@@ -1,5 +1,4 @@
 // `inmost invite`: makes a one-time invite code, optionally drawn as a QR code.
-#include <unistd.h>
 
 #include <ostream>
 
@@ -66,7 +65,7 @@ int RunInvite(CommandContext& context, const CommandArgs& args) {
         << LocalTime(reply.expires_at_unix() * 1000, "%Y-%m-%d %H:%M") << "):\n\n"
         << reply.code() << "\n\n";
     if (qr) {
-      Result<std::string> drawing = RenderQrCode(reply.code(), ::isatty(STDOUT_FILENO) == 1);
+      Result<std::string> drawing = RenderQrCode(reply.code(), context.OutIsTerminal());
       if (drawing.ok()) {
         out << *drawing << '\n';
       } else {
