@@ -6,8 +6,9 @@ Standard library only; no daemon is started (every `--help` answers by itself). 
 - README.md has a `### Command reference` section whose first indented code block holds
   exactly the usage lines, in order: those of `inmostd --help` (its `usage:` block), the
   first line of `inmost --help`, then for every command `inmost --help` lists, in its
-  order, the first line of `inmost COMMAND --help`, each without its `Usage: ` prefix. A line missing, extra, moved
-  or different fails, and the failure prints the block as it should be.
+  order, the first line of `inmost COMMAND --help`, each without its `Usage: ` prefix.
+  A line missing, extra, moved or different fails, and the failure prints the block as
+  it should be.
 - `inmost --help` and `inmostd --help` list every exit code the programs use (the
   README says so): cli/exit_code.h's codes, and those daemon/main.cc returns.
 """
