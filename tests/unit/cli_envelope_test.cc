@@ -273,7 +273,7 @@ TEST_F(CliEnvelopeCommands, EnvelopesAndStatus) {
   EXPECT_TRUE(LastRequest().has_envelopes());
   EXPECT_TRUE(OutHas("gentle: \"about the trip\" — open with: inmost open 7")) << out_.str();
   ASSERT_EQ(Cli({"status"}), cli::kExitOk);
-  EXPECT_TRUE(OutHas("you: here, partner: away")) << out_.str();
+  EXPECT_TRUE(OutHas("\nChat open:         you yes, partner no\n")) << out_.str();
 }
 
 Message Incoming(uint64_t id, Envelope::Kind kind, Envelope::State state) {
