@@ -1,6 +1,7 @@
 // How a history entry looks to a control client: the one translation from the
 // records at rest to control::Message, for history, events and envelope lists.
-// It reads nothing and never exposes what the entry withholds (ciphertext, keys).
+// It reads nothing and never exposes what the entry withholds (ciphertext, keys, and
+// while a received file is sealed, its exact size).
 #pragma once
 
 #include <cstdint>
