@@ -59,6 +59,12 @@ Result<uint64_t> ParseMessageId(std::string_view text) {
   return id;
 }
 
+std::string UsageLine(const CommandUsage& usage) {
+  std::string line = "Usage: inmost " + std::string(usage.name);
+  if (!usage.synopsis.empty()) line += " " + std::string(usage.synopsis);
+  return line;
+}
+
 CommandContext::CommandContext(GlobalOptions globals, std::istream& in, std::ostream& out,
                                std::ostream& err)
     : globals_(std::move(globals)), in_(in), out_(out), err_(err) {}
@@ -84,8 +90,7 @@ std::optional<int> CommandContext::ParseArgs(const CommandUsage& usage,
   try {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), *vm);
     if (vm->count("help")) {
-      out_ << "Usage: inmost " << usage.name << ' ' << usage.synopsis << "\n\n"
-           << usage.description << '\n';
+      out_ << UsageLine(usage) << "\n\n" << usage.description << '\n';
       if (!options.options().empty()) out_ << options << '\n';
       out_ << help << '\n' << GlobalOptionsDescription() << '\n';
       return kExitOk;
@@ -225,7 +230,7 @@ int CommandContext::ReportDaemonError(const control::Error& error) {
 
 int CommandContext::ReportUsageError(const CommandUsage& usage, std::string_view message) {
   err_ << "inmost " << usage.name << ": " << message << '\n'
-       << "Usage: inmost " << usage.name << ' ' << usage.synopsis << '\n'
+       << UsageLine(usage) << '\n'
        << "Run 'inmost " << usage.name << " --help' for details.\n";
   return kExitUsage;
 }

@@ -41,6 +41,10 @@ struct CommandUsage {
   std::string_view description;  // Paragraphs of plain text, ending in a newline.
 };
 
+// "Usage: inmost send [options] TEXT... | -", the first line of a command's --help
+// (the README's command reference copies it: tests/integration/test_readme_usage.py).
+std::string UsageLine(const CommandUsage& usage);
+
 class CommandContext {
  public:
   CommandContext(GlobalOptions globals, std::istream& in, std::ostream& out, std::ostream& err);

@@ -92,8 +92,13 @@ bool IsMoving(const control::Attachment& file) {
          file.state() == control::Attachment::RECEIVING;
 }
 
+std::string FileSize(const control::Attachment& file) {
+  // While sealed the daemon gives the size rounded up (message_view.h): say so.
+  return (file.name().empty() ? "up to " : "") + FormatBytes(file.size());
+}
+
 std::string FormatAttachment(const control::Attachment& file) {
-  std::string text = "📎 " + FileName(file) + " (" + FormatBytes(file.size());
+  std::string text = "📎 " + FileName(file) + " (" + FileSize(file);
   if (!file.type().empty()) text += ", " + OneLine(file.type());
   if (IsMoving(file)) {
     text += ", " + std::to_string(PercentDone(file.bytes_done(), file.size())) + '%';
@@ -131,7 +136,7 @@ void ApplyTransferProgress(const control::TransferProgress& progress,
 std::string FormatTransferDone(const control::TransferProgress& progress) {
   const control::Attachment& file = progress.file();
   std::string head = "-- 📎 #" + std::to_string(progress.id()) + ' ' + FileName(file) + " (" +
-                     FormatBytes(file.size()) + ") ";
+                     FileSize(file) + ") ";
   switch (file.state()) {
     case control::Attachment::SENT:
       return head + "sent";

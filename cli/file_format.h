@@ -17,6 +17,10 @@ namespace inmost::cli {
 // unit when that rounds to 1024).
 std::string FormatBytes(uint64_t bytes);
 
+// A file's size as FormatBytes(), "up to 4.0 MiB" while it is sealed (no name yet),
+// when the daemon shows it rounded up.
+std::string FileSize(const control::Attachment& file);
+
 // How much of `total` `done` is, in whole percent, rounded down so that only a
 // finished transfer shows 100; an empty total counts as done (100).
 int PercentDone(uint64_t done, uint64_t total);

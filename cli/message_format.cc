@@ -157,8 +157,9 @@ std::string WithheldDescription(const control::Message& message, int64_t now_uni
                           : "open with: inmost open " + std::to_string(message.id()));
     case Envelope::TOGETHER:
       return WithNote(head, envelope,
-                      std::string("opens when you are both here; partner is ") +
-                          (envelope.partner_present() ? "here" : "away"));
+                      // "Chat open", not "here"/"away": those name a presence choice.
+                      std::string("opens while you both have a chat open; your partner ") +
+                          (envelope.partner_present() ? "has one open" : "has none open"));
     case Envelope::ANSWER:
       if (outgoing) return WithNote(head, envelope, "waiting for theirs");
       return WithNote(head, envelope,

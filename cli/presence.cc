@@ -27,7 +27,10 @@ void PrintPresence(std::ostream& out, const control::PresenceReply& reply) {
                                    (reply.share_last_seen() ? ", and your last seen"
                                                             : "; your last seen is not shared"))
       << '\n';
-  for (const Field& field : PartnerViewFields(reply.partner())) {
+  YourSharing yours{.known = true,
+                    .hidden = reply.choice() == control::Presence::HIDDEN,
+                    .share_last_seen = reply.share_last_seen()};
+  for (const Field& field : PartnerViewFields(reply.partner(), yours)) {
     out << FieldLine(field.label, field.value) << '\n';
   }
 }

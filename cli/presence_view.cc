@@ -22,7 +22,9 @@ std::string Shows(const control::PartnerView& view) {
                           ? "unknown (not said, or hidden from you)"
                           : std::string(PresenceChoiceName(view.choice()));
   if (view.present()) shows += ", a chat is open";
-  if (view.quiet()) shows += ", in quiet hours";
+  // Quiet hours or `inmost quiet` on their side: what they hold back, not a choice of
+  // presence (choosing "quiet" shows as the choice itself).
+  if (view.quiet()) shows += ", quiet now (only urgent messages are announced to them)";
   return shows;
 }
 
@@ -33,6 +35,17 @@ std::string Boundaries(const control::PartnerView& view) {
                            : "accepts " + Count(view.nudge_budget_per_hour(), "nudge") + " an hour";
   return std::string("read receipts ") + (view.read_receipts() ? "on" : "off") +
          ", honours forget " + (view.honour_forget() ? "on" : "off") + ", " + budget;
+}
+
+// Why their last seen is missing, in the words that say what to do about it.
+std::string LastSeen(const control::PartnerView& view, const YourSharing& yours) {
+  if (view.last_seen_unix_ms() != 0) return LocalTime(view.last_seen_unix_ms(), kDateTimeFormat);
+  if (!yours.known) return "not shared";
+  if (yours.hidden) return "not shown while you are hidden";
+  if (!yours.share_last_seen) {
+    return "share yours to see theirs: inmost config share-last-seen on";
+  }
+  return "not shared by your partner (or not seen yet)";
 }
 
 }  // namespace
@@ -52,12 +65,10 @@ std::string_view PresenceChoiceName(Choice choice) {
   return "unknown";
 }
 
-std::vector<Field> PartnerViewFields(const control::PartnerView& view) {
+std::vector<Field> PartnerViewFields(const control::PartnerView& view, const YourSharing& yours) {
   return {
       {"Partner shows", Shows(view)},
-      {"Partner last seen", view.last_seen_unix_ms() == 0
-                                ? "not shared"
-                                : LocalTime(view.last_seen_unix_ms(), kDateTimeFormat)},
+      {"Partner last seen", LastSeen(view, yours)},
       {"Their boundaries", Boundaries(view)},
   };
 }

@@ -250,7 +250,7 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
           << (note.empty() ? "that it is waiting" : "the note") << " and opens it when ready.\n";
     } else if (send->together()) {
       out << "Together " << sent.Named()
-          << " is on its way; it opens when you are both here (both with 'inmost chat' open).\n";
+          << " is on its way; it opens while you both have 'inmost chat' open.\n";
     } else if (send->send_at_unix_ms() != 0) {
       out << "Scheduled " << sent.Named() << " leaves " << WhenFromNow(send->send_at_unix_ms())
           << "; cancel with: inmost cancel " << response.send().id() << '\n';

@@ -1,8 +1,10 @@
 // `inmost status`: who this daemon is, who its partner is, whether the link is up,
 // and what each of you shows the other.
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/exit_code.h"
 #include "cli/presence_view.h"
 #include "cli/text_format.h"
 
@@ -13,9 +15,10 @@ constexpr CommandUsage kUsage{
     "status", "[options]",
     "Shows this daemon's key fingerprint, the partner's fingerprint, the safety number\n"
     "to compare with your partner over a channel you trust, whether the link to the\n"
-    "partner is up, whether you and your partner are here (have 'inmost chat' open:\n"
-    "what messages sent with --together wait for), what you show your partner and\n"
-    "what they show you ('inmost presence'), their boundaries, whether you are quiet\n"
+    "partner is up, whether each of you has a chat open ('inmost chat', or 'inmost\n"
+    "watch --present': what messages sent with --together wait for), what you show\n"
+    "your partner and what they show you ('inmost presence': here, away, quiet or\n"
+    "hidden, chosen apart from any chat), their boundaries, whether you are quiet\n"
     "('inmost quiet'), how many sent messages the partner has not yet stored, and\n"
     "this daemon's Tor: its state and the onion address your partner reaches you at,\n"
     "and the direct paths: the addresses your partner is told, the home router's port\n"
@@ -111,7 +114,20 @@ std::string PairingEndedLine(const control::PairingEnded& ended) {
                                       : "; " + them + "'s daemon was not told");
 }
 
-void PrintStatus(std::ostream& out, const control::StatusReply& status) {
+// Whether you share your last seen, which status does not carry: asked with a
+// `presence` request that changes nothing. A daemon that does not answer it leaves
+// the partner's last seen unexplained rather than guessed.
+YourSharing YourSharingOf(Client& client) {
+  control::Request request;
+  request.mutable_presence();
+  Result<control::Response> reply = client.Exchange(request);
+  if (!reply.ok() || !reply->has_presence()) return {};
+  return {.known = true,
+          .hidden = reply->presence().choice() == control::Presence::HIDDEN,
+          .share_last_seen = reply->presence().share_last_seen()};
+}
+
+void PrintStatus(std::ostream& out, const control::StatusReply& status, const YourSharing& yours) {
   out << FieldLine("Fingerprint", status.fingerprint()) << '\n';
   out << FieldLine("Name", status.name().empty()
                                ? std::string("none ('inmost config name NAME' sets it)")
@@ -141,18 +157,20 @@ void PrintStatus(std::ostream& out, const control::StatusReply& status) {
       out << FieldLine(i == 0 ? "Safety number" : "", lines[i]) << '\n';
     }
     out << FieldLine("Link", status.link_up() ? "up" : "down") << '\n';
-    out << FieldLine("Presence", std::string("you: ") + (status.present() ? "here" : "away") +
-                                     ", partner: " +
-                                     (!status.link_up()          ? "unknown (the link is down)"
-                                      : status.partner_present() ? "here"
-                                                                 : "away"))
+    // Whether a chat window is open, not the presence chosen below: a person can
+    // show "away" with a chat open. Named so the two never read as a contradiction.
+    out << FieldLine("Chat open", std::string("you ") + (status.present() ? "yes" : "no") +
+                                      ", partner " +
+                                      (!status.link_up()          ? "unknown (the link is down)"
+                                       : status.partner_present() ? "yes"
+                                                                  : "no"))
         << '\n';
     // An older daemon says nothing of presence choices: no line rather than "unknown".
     if (status.presence() != control::Presence::CHOICE_UNSPECIFIED) {
       out << FieldLine("You show", PresenceChoiceName(status.presence())) << '\n';
     }
     if (status.has_partner()) {
-      for (const Field& field : PartnerViewFields(status.partner())) {
+      for (const Field& field : PartnerViewFields(status.partner(), yours)) {
         out << FieldLine(field.label, field.value) << '\n';
       }
     }
@@ -198,10 +216,13 @@ int RunStatus(CommandContext& context, const CommandArgs& args) {
   po::options_description options("Options");
   po::variables_map vm;
   if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
+  int exit_code = kExitOk;
+  std::optional<Client> client = context.Connect(&exit_code);
+  if (!client) return exit_code;
   control::Request request;
   request.mutable_status();
-  return context.ConnectAndExchange(request, [&context](const control::Response& response) {
-    PrintStatus(context.out(), response.status());
+  return context.Exchange(*client, request, [&](const control::Response& response) {
+    PrintStatus(context.out(), response.status(), YourSharingOf(*client));
   });
 }
 

@@ -1,8 +1,13 @@
 // `inmost today`: the question of the day, the same for both partners with nothing sent.
+// It only reads (the question, and once both answered, both answers from the history):
+// answering is `inmost answer today`.
 #include <ctime>
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/exit_code.h"
+#include "cli/message_format.h"
 #include "cli/text_format.h"
 #include "cli/time.h"
 
@@ -15,7 +20,7 @@ constexpr CommandUsage kUsage{
     "secret and the date (UTC), so you both see the same question with nothing sent,\n"
     "and a question does not come back within a year. Answer it with\n"
     "'inmost answer today TEXT': as with 'inmost ask', the answers travel sealed and\n"
-    "open on both sides once you have both answered.\n"};
+    "open on both sides once you have both answered; then it shows both answers.\n"};
 
 // Today's date in UTC, as the daemon names it.
 std::string UtcDateToday() {
@@ -27,7 +32,36 @@ std::string UtcDateToday() {
   return std::string(text, n);
 }
 
-void PrintToday(std::ostream& out, const control::TodayReply& today, bool is_today) {
+// The history entry `id`, asked for on its own (the entry just below id + 1); nullopt
+// when the daemon does not have it (forgotten and compacted, or an error).
+std::optional<control::Message> FetchEntry(Client& client, uint64_t id) {
+  control::Request request;
+  request.mutable_history()->set_before_id(id + 1);
+  request.mutable_history()->set_limit(1);
+  Result<control::Response> reply = client.Exchange(request);
+  if (!reply.ok() || !reply->has_history() || reply->history().messages_size() != 1 ||
+      reply->history().messages(0).id() != id) {
+    return std::nullopt;
+  }
+  return reply->history().messages(0);
+}
+
+// Both answers, as history shows them (text or file, and whether each has opened yet).
+void PrintAnswers(std::ostream& out, Client& client, const control::Message::Question& question) {
+  out << "You have both answered:\n";
+  for (uint64_t id : {question.my_answer_id(), question.their_answer_id()}) {
+    if (id == 0) continue;
+    std::optional<control::Message> answer = FetchEntry(client, id);
+    if (answer) {
+      out << "  " << FormatMessage(*answer, kDateTimeFormat) << '\n';
+    } else {
+      out << "  (#" << id << " is not in the history here)\n";
+    }
+  }
+}
+
+void PrintToday(std::ostream& out, Client& client, const control::TodayReply& today,
+                bool is_today) {
   out << "Question of the day, " << TerminalSafe(today.date());
   if (today.id() != 0) out << " (#" << today.id() << ')';
   out << ":\n\n  " << TerminalSafe(today.question()) << "\n\n";
@@ -44,7 +78,7 @@ void PrintToday(std::ostream& out, const control::TodayReply& today, bool is_tod
       can_answer = false;
       break;
     case control::Message::Question::REVEALED:
-      out << "You have both answered: 'inmost history' shows both answers.\n";
+      PrintAnswers(out, client, question);
       can_answer = false;
       break;
     default:
@@ -78,9 +112,12 @@ int RunToday(CommandContext& context, const CommandArgs& args) {
     today->set_date(date);
   }
   bool asked_for_today = !vm.count("date");
-  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+  int exit_code = kExitOk;
+  std::optional<Client> client = context.Connect(&exit_code);
+  if (!client) return exit_code;
+  return context.Exchange(*client, request, [&](const control::Response& response) {
     const control::TodayReply& reply = response.today();
-    PrintToday(context.out(), reply, asked_for_today || reply.date() == UtcDateToday());
+    PrintToday(context.out(), *client, reply, asked_for_today || reply.date() == UtcDateToday());
   });
 }
 

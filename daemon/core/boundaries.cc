@@ -307,7 +307,9 @@ peer::Presence Boundaries::PresenceToSend() const {
   presence.set_choice(chosen);
   if (chosen == peer::Presence::HIDDEN) return presence;  // Nothing else, not even present.
   presence.set_present(present_);
-  presence.set_quiet(quiet_ || chosen == peer::Presence::QUIET);
+  // Quiet time (quiet hours or `inmost quiet`) only: choosing "quiet" is already in
+  // `choice`, and also flagging it told the partner of quiet hours nobody had set.
+  presence.set_quiet(quiet_);
   // Last seen goes only to a partner who shares theirs: nobody watches unseen.
   if (settings_.share_last_seen() && partner_known_ && partner_.share_last_seen()) {
     presence.set_last_seen_unix_ms(present_ ? clock_.NowUnixMs() : settings_.last_seen_unix_ms());

@@ -1,6 +1,7 @@
 #include "daemon/core/message_view.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace inmost::core {
 namespace {
@@ -15,7 +16,27 @@ control::Message::Question::State QuestionState(const records::QuestionRecord& q
   return control::Message::Question::UNANSWERED;
 }
 
+// A received file still sealed: its envelope has not opened here (or never will).
+bool SealedHere(const records::HistoryEntry& entry) {
+  return entry.direction() == records::HistoryEntry::INCOMING && entry.has_envelope() &&
+         entry.envelope().state() != EnvelopeRecord::OPENED;
+}
+
+// `done` of `size`, as the same share of `shown` (128 bits hold the product).
+uint64_t ShareOf(uint64_t done, uint64_t size, uint64_t shown) {
+  if (size == 0) return 0;
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(done) * shown / size);
+}
+
 }  // namespace
+
+uint64_t SealedFileSize(uint64_t size) {
+  // A power of two tells the order of magnitude and no more; the floor keeps every
+  // small file (a short voice note, a note in a .txt) the same size.
+  uint64_t rounded = kSealedFileSizeFloor;
+  while (rounded < size && rounded <= (UINT64_MAX >> 1)) rounded <<= 1;
+  return rounded < size ? size : rounded;
+}
 
 control::Message MessageView(const records::HistoryEntry& entry, bool partner_present) {
   control::Message m;
@@ -44,8 +65,17 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
     auto* view = m.mutable_file();
     view->set_name(f.name());
     view->set_type(f.type());
-    view->set_size(f.size());
-    view->set_bytes_done(std::min<uint64_t>(f.size(), f.chunks_done() * f.chunk_size()));
+    uint64_t done = std::min<uint64_t>(f.size(), f.chunks_done() * f.chunk_size());
+    if (SealedHere(entry)) {
+      // Until it opens, a sealed file shows only its size rounded up, and its progress
+      // as the same share of that.
+      uint64_t shown = SealedFileSize(f.size());
+      view->set_size(shown);
+      view->set_bytes_done(ShareOf(done, f.size(), shown));
+    } else {
+      view->set_size(f.size());
+      view->set_bytes_done(done);
+    }
     view->set_state(static_cast<control::Attachment::State>(f.state()));
     view->set_error(f.error());
   }

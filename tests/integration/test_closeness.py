@@ -257,6 +257,22 @@ class ClosenessTest(IntegrationTest):
                                "bob no longer sees alice's last seen")
         shown = alice.cli("presence")
         self.assertExit(shown, 0, "inmost presence")
+        # Each sees why: alice's own choice, which she can change; bob's is hers.
+        self.assertIn("Partner last seen: share yours to see theirs: inmost config "
+                      "share-last-seen on\n", shown.stdout)
+        shown = bob.cli("presence")
+        self.assertIn("Partner last seen: not shared by your partner", shown.stdout)
+
+        # Choosing "quiet" is not quiet hours: alice sees the choice, nothing more.
+        self.assertExit(bob.cli("presence", "quiet"), 0, "inmost presence quiet")
+        self.wait_partner_view(alice, lambda v: v.get("choice") == "QUIET", "bob quiet")
+        self.assertFalse(self.partner_view(alice).get("quiet"))
+        # Whether a chat is open (bob's subscriber above still is) is worded apart from
+        # the presence chosen.
+        chat_open = "\nChat open:         you no, partner yes\n"
+        wait_for(lambda: chat_open in alice.cli("status").stdout, ARRIVE,
+                 "alice's status: no chat open here, one on bob's side")
+        self.assertIn("\nPartner shows:     quiet, a chat is open\n", alice.cli("status").stdout)
 
     # ---- deliver 4: quiet hours -------------------------------------------------
 

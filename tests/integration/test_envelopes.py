@@ -570,6 +570,14 @@ class EnvelopeTest(IntegrationTest):
         alice.wait_entry(question(alice.entry(qa)).get("their_answer_id"), opened_with(b_text),
                          ARRIVE, "bob's answer open on alice")
         alice.wait_entry(a_ans, opened_with(a_text), ARRIVE, "alice's own answer OPENED")
+        # `inmost today` then shows both answers itself, each marked with whose it is.
+        r = alice.cli("today", "--date", today["date"])
+        self.assertExit(r, 0, "inmost today --date (revealed)")
+        self.assertIn("You have both answered:", r.stdout)
+        shown = squash(r.stdout)
+        self.assertIn(f"you: {squash(a_text)}", shown)
+        self.assertIn(f"partner: {squash(b_text)}", shown)
+        self.assertNotIn("inmost history", r.stdout)
 
     # ---- a tampered commitment --------------------------------------------------------
 

@@ -413,6 +413,13 @@ class FileTest(IntegrationTest):
             return m if file_state(m) == "RECEIVED" else None
         held = wait_for(all_in_and_still_sealed, ARRIVE, "the sealed file to be all in",
                         interval=0.1)
+        # Its size only rounded up to a power of two (2 MiB + 7 shows as 4 MiB) until it
+        # opens, in the API and in `history`.
+        self.assertEqual(int(attachment(held)["size"]), 4 * MiB, held)
+        self.assertEqual(int(attachment(held)["bytes_done"]), 4 * MiB, held)
+        r = bob.cli("history")
+        self.assertIn("(sealed) (up to 4.0 MiB", r.stdout)
+        self.assertNotIn(str(size), r.stdout)
         self.assertNotIn(caption, json.dumps(bob.history_all()))
         self.assertNotIn("letter-for-later", json.dumps(bob.history_all()))
         target = self.path("too-early.bin")
@@ -433,6 +440,7 @@ class FileTest(IntegrationTest):
         self.assertEqual(m["text"], caption, m)
         self.assertEqual(attachment(m).get("name"), "letter-for-later.bin", m)
         self.assertEqual(file_state(m), "RECEIVED", m)
+        self.assertEqual(int(attachment(m)["size"]), size, m)
         self.assertSavedIdentical(bob, b_id, sha, size)
         self.assertNoPlaintext(bob, windows, "after saving it")
 

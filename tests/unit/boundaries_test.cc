@@ -104,6 +104,23 @@ TEST_F(BoundariesTest, PresenceChoicesAreShownWithReciprocity) {
   EXPECT_EQ(b()->boundaries.PartnerView().choice(), Presence::CHOICE_UNSPECIFIED);
 }
 
+TEST_F(BoundariesTest, ChoosingQuietIsNotQuietHours) {
+  // "quiet" as a presence shows as the choice; the quiet flag means quiet time
+  // (quiet hours or `inmost quiet`), which nobody set here.
+  ASSERT_TRUE(Choose(b(), Presence::QUIET).ok());
+  pair_.Settle();
+  control::PartnerView seen = a()->boundaries.PartnerView();
+  EXPECT_EQ(seen.choice(), Presence::QUIET);
+  EXPECT_FALSE(seen.quiet());
+  // Quiet time does show, whatever the choice.
+  ASSERT_TRUE(Choose(b(), Presence::HERE).ok());
+  ASSERT_TRUE(Quiet(b(), 600).ok());
+  pair_.Settle();
+  seen = a()->boundaries.PartnerView();
+  EXPECT_EQ(seen.choice(), Presence::HERE);
+  EXPECT_TRUE(seen.quiet());
+}
+
 TEST_F(BoundariesTest, LastSeenOnlyWhileBothShareIt) {
   b().SetPresent(true);
   pair_.Settle();

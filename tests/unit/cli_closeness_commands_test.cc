@@ -30,6 +30,9 @@ Message Said(uint64_t id, const std::string& text) {
 }
 
 class ClosenessHandler : public test::RecordingHandler {
+ public:
+  bool share_last_seen = true;  // What the presence reply says you share.
+
  protected:
   Response Answer(const Request& request) override {
     Response response;
@@ -54,7 +57,7 @@ class ClosenessHandler : public test::RecordingHandler {
         presence->set_choice(request.presence().choice() == control::Presence::CHOICE_UNSPECIFIED
                                  ? control::Presence::HERE
                                  : request.presence().choice());
-        presence->set_share_last_seen(true);
+        presence->set_share_last_seen(share_last_seen);
         presence->mutable_partner()->set_choice(control::Presence::AWAY);
         presence->mutable_partner()->set_known(true);
         presence->mutable_partner()->set_read_receipts(true);
@@ -151,6 +154,13 @@ class ClosenessHandler : public test::RecordingHandler {
 class CliClosenessCommands : public test::CliFixture {
  protected:
   test::RecordingHandler& handler() override { return handler_; }
+  // What the daemon's presence replies say you share (set on the server's thread).
+  void ShareLastSeen(bool share) {
+    RunOnLoop([this, share] {
+      handler_.share_last_seen = share;
+      return 0;
+    });
+  }
 
   ClosenessHandler handler_;
 };
@@ -206,11 +216,18 @@ TEST_F(CliClosenessCommands, Presence) {
   EXPECT_EQ(out_.str(),
             "You show:          here, and your last seen\n"
             "Partner shows:     away\n"
-            "Partner last seen: not shared\n"
+            "Partner last seen: not shared by your partner (or not seen yet)\n"
             "Their boundaries:  read receipts on, honours forget off, accepts 6 nudges an hour\n");
   ASSERT_EQ(Cli({"presence", "hidden"}), cli::kExitOk);
   EXPECT_EQ(LastRequest().presence().choice(), control::Presence::HIDDEN);
   EXPECT_TRUE(OutHas("You show:          hidden")) << out_.str();
+  EXPECT_TRUE(OutHas("Partner last seen: not shown while you are hidden")) << out_.str();
+  // Not sharing yours: what hides theirs is your own choice, and how to change it.
+  ShareLastSeen(false);
+  ASSERT_EQ(Cli({"presence", "here"}), cli::kExitOk);
+  EXPECT_TRUE(
+      OutHas("Partner last seen: share yours to see theirs: inmost config share-last-seen on"))
+      << out_.str();
 
   ExpectUsageError({"presence", "busy"},
                    "unknown presence 'busy': use here, away, quiet or hidden");
@@ -325,8 +342,14 @@ TEST_F(CliClosenessCommands, UnpairSendStatus) {
   ASSERT_EQ(Cli({"send", "not urgent"}), cli::kExitOk);
   EXPECT_FALSE(LastRequest().send().urgent());
 
+  ShareLastSeen(false);
   ASSERT_EQ(Cli({"status"}), cli::kExitOk);
+  // Whether a chat is open, worded apart from the presence chosen: never "away" above
+  // "here".
+  EXPECT_TRUE(OutHas("\nChat open:         you no, partner no\n")) << out_.str();
+  EXPECT_FALSE(OutHas("Presence:")) << out_.str();
   EXPECT_TRUE(OutHas("\nYou show:          quiet\n")) << out_.str();
+  EXPECT_TRUE(OutHas("\nPartner last seen: share yours to see theirs")) << out_.str();
   EXPECT_TRUE(OutHas("\nPartner shows:     here, a chat is open\n")) << out_.str();
   EXPECT_TRUE(OutHas("\nQuiet:             until 2099-02-14 09:00 (")) << out_.str();
 }

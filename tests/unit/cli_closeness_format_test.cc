@@ -165,18 +165,31 @@ TEST(CliClosenessFormat, ChatEvents) {
   view->set_read_receipts(true);
   view->set_nudge_budget_per_hour(6);
   EXPECT_EQ(cli::FormatChatEvent(event),
-            "-- your partner shows: away, in quiet hours; read receipts on, honours forget off, "
-            "accepts 6 nudges an hour");
+            "-- your partner shows: away, quiet now (only urgent messages are announced to them); "
+            "read receipts on, honours forget off, accepts 6 nudges an hour");
 }
 
 TEST(CliClosenessFormat, PartnerView) {
   UtcTest utc;
   control::PartnerView view;
-  std::vector<cli::Field> fields = cli::PartnerViewFields(view);
+  std::vector<cli::Field> fields = cli::PartnerViewFields(view, {});
   ASSERT_EQ(fields.size(), 3u);
   EXPECT_EQ(fields[0].value, "unknown (not said, or hidden from you)");
   EXPECT_EQ(fields[1].value, "not shared");
   EXPECT_EQ(fields[2].value, "not known yet (they arrive once the link is up)");
+  // No last seen: what you can do about it, when your own sharing is known.
+  EXPECT_EQ(
+      cli::PartnerViewFields(view, {.known = true, .hidden = false, .share_last_seen = false})[1]
+          .value,
+      "share yours to see theirs: inmost config share-last-seen on");
+  EXPECT_EQ(
+      cli::PartnerViewFields(view, {.known = true, .hidden = false, .share_last_seen = true})[1]
+          .value,
+      "not shared by your partner (or not seen yet)");
+  EXPECT_EQ(
+      cli::PartnerViewFields(view, {.known = true, .hidden = true, .share_last_seen = false})[1]
+          .value,
+      "not shown while you are hidden");
 
   view.set_choice(control::Presence::HERE);
   view.set_present(true);
@@ -184,7 +197,7 @@ TEST(CliClosenessFormat, PartnerView) {
   view.set_known(true);
   view.set_honour_forget(true);
   view.set_nudge_budget_per_hour(1);
-  fields = cli::PartnerViewFields(view);
+  fields = cli::PartnerViewFields(view, {.known = true, .hidden = false, .share_last_seen = true});
   EXPECT_EQ(cli::FieldLine(fields[0].label, fields[0].value),
             "Partner shows:     here, a chat is open");
   EXPECT_EQ(cli::FieldLine(fields[1].label, fields[1].value),

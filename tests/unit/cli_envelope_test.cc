@@ -44,7 +44,28 @@ class EnvelopeHandler : public test::RecordingHandler {
                                                                           : request.today().date());
         response.mutable_today()->set_question("What did I do this week that you liked?");
         response.mutable_today()->mutable_state()->set_state(Question::UNANSWERED);
+        if (request.today().date() == "2027-02-13") {  // Both answered, as #13 and #14.
+          response.mutable_today()->set_id(12);
+          response.mutable_today()->mutable_state()->set_state(Question::REVEALED);
+          response.mutable_today()->mutable_state()->set_my_answer_id(13);
+          response.mutable_today()->mutable_state()->set_their_answer_id(14);
+        }
         break;
+      case Request::kHistory: {  // The answers #13 and #14, one at a time.
+        uint64_t id = request.history().before_id() - 1;
+        if (id != 13 && id != 14) break;
+        Message* answer = response.mutable_history()->add_messages();
+        answer->set_id(id);
+        answer->set_direction(id == 13 ? Message::OUTGOING : Message::INCOMING);
+        answer->set_state(Message::READ);
+        answer->set_kind(Message::ENVELOPE);
+        answer->set_text(id == 13 ? "the walk by the river" : "your soup");
+        answer->set_sent_at_unix_ms(kNow);
+        answer->mutable_envelope()->set_kind(Envelope::ANSWER);
+        answer->mutable_envelope()->set_state(Envelope::OPENED);
+        answer->mutable_envelope()->set_question_id(12);
+        break;
+      }
       case Request::kOpen:
         response.mutable_open();
         break;
@@ -205,6 +226,16 @@ TEST_F(CliEnvelopeCommands, TodayShowsTheQuestionAndHowToAnswer) {
   EXPECT_NE(out_.str().find("\"question\":\"What did I do this week that you liked?\""),
             std::string::npos)
       << out_.str();
+  // Both answered and opened: both answers, each with whose it is.
+  ASSERT_EQ(Cli({"today", "--date", "2027-02-13"}), cli::kExitOk);
+  EXPECT_EQ(LastRequest().history().before_id(), 15u);
+  EXPECT_TRUE(
+      OutHas("You have both answered:\n"
+             "  [2027-02-14 08:00] you: the walk by the river  (#13 "))
+      << out_.str();
+  EXPECT_TRUE(OutHas("\n  [2027-02-14 08:00] partner: your soup  (#14 ")) << out_.str();
+  EXPECT_FALSE(OutHas("inmost history")) << out_.str();
+  EXPECT_FALSE(OutHas("answer with")) << out_.str();
   ExpectUsageError({"today", "--date", "2027-02-30"}, "February 2027 has 28 days");
   ExpectUsageError({"today", "--date", "tomorrow"}, "YYYY-MM-DD");
   ExpectUsageError({"today", "extra"}, "today");
@@ -242,7 +273,7 @@ TEST_F(CliEnvelopeCommands, EnvelopesAndStatus) {
   EXPECT_TRUE(LastRequest().has_envelopes());
   EXPECT_TRUE(OutHas("gentle: \"about the trip\" — open with: inmost open 7")) << out_.str();
   ASSERT_EQ(Cli({"status"}), cli::kExitOk);
-  EXPECT_TRUE(OutHas("you: here, partner: away")) << out_.str();
+  EXPECT_TRUE(OutHas("\nChat open:         you yes, partner no\n")) << out_.str();
 }
 
 Message Incoming(uint64_t id, Envelope::Kind kind, Envelope::State state) {
@@ -329,11 +360,12 @@ TEST(CliEnvelopeFormat, GentleTogetherWithdrawnMismatch) {
   EXPECT_EQ(Format(gentle).find('\x1b'), std::string::npos);
 
   Message together = Incoming(13, Envelope::TOGETHER, Envelope::WITHHELD);
-  EXPECT_NE(Format(together).find("opens when you are both here; partner is away"),
+  EXPECT_NE(Format(together).find("opens while you both have a chat open; your partner has none "
+                                  "open"),
             std::string::npos)
       << Format(together);
   together.mutable_envelope()->set_partner_present(true);
-  EXPECT_NE(Format(together).find("partner is here"), std::string::npos);
+  EXPECT_NE(Format(together).find("your partner has one open"), std::string::npos);
 
   Message withdrawn = Incoming(14, Envelope::SEALED, Envelope::WITHDRAWN);
   EXPECT_EQ(Format(withdrawn),

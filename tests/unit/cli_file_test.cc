@@ -143,13 +143,14 @@ TEST(CliFileFormat, FilesInHistory) {
 
 TEST(CliFileFormat, SealedFilesInHistory) {
   UtcTest utc;
+  // The daemon shows a sealed file's size rounded up to a power of two: "up to".
   Message sealed = FileMessage(16, Message::INCOMING, Message::DELIVERED,
-                               File("", 3 * kMiB, kMiB, Attachment::RECEIVING, ""));
+                               File("", 4 * kMiB, kMiB, Attachment::RECEIVING, ""));
   sealed.set_kind(Message::ENVELOPE);
   sealed.mutable_envelope()->set_kind(Message::Envelope::GENTLE);
   sealed.mutable_envelope()->set_state(Message::Envelope::WITHHELD);
   EXPECT_EQ(Format(sealed),
-            "[2027-02-14 08:00] partner: [gentle message] 📎 (sealed) (3.0 MiB, 33%)  (#16 "
+            "[2027-02-14 08:00] partner: [gentle message] 📎 (sealed) (up to 4.0 MiB, 25%)  (#16 "
             "gentle — open with: inmost open 16, new)");
   // Opened: its name and caption are here now.
   sealed.mutable_envelope()->set_state(Message::Envelope::OPENED);
@@ -167,8 +168,8 @@ TEST(CliFileFormat, SealedFilesInHistory) {
   mine.mutable_envelope()->set_kind(Message::Envelope::TOGETHER);
   mine.mutable_envelope()->set_state(Message::Envelope::WITHHELD);
   EXPECT_EQ(Format(mine),
-            "[2027-02-14 08:00] you: 📎 us.jpg (1.0 MiB, image/jpeg)  (#17 together — opens when "
-            "you are both here; partner is away)");
+            "[2027-02-14 08:00] you: 📎 us.jpg (1.0 MiB, image/jpeg)  (#17 together — opens while "
+            "you both have a chat open; your partner has none open)");
 }
 
 TEST(CliFileFormat, TransferLines) {
@@ -224,9 +225,9 @@ TEST(CliFileFormat, ChatShowsOnlyTheEndOfATransfer) {
   *progress->mutable_file() = File("photo.jpg", 2516582, 2516582, Attachment::RECEIVED);
   EXPECT_EQ(cli::FormatChatEvent(event),
             "-- 📎 #12 photo.jpg (2.4 MiB) received; save it with: inmost save 12");
-  *progress->mutable_file() = File("", 2516582, 2516582, Attachment::RECEIVED);
+  *progress->mutable_file() = File("", 4 * kMiB, 4 * kMiB, Attachment::RECEIVED);
   EXPECT_EQ(cli::FormatChatEvent(event),
-            "-- 📎 #12 (sealed) (2.4 MiB) received, sealed until it opens");
+            "-- 📎 #12 (sealed) (up to 4.0 MiB) received, sealed until it opens");
   progress->set_direction(Message::OUTGOING);
   *progress->mutable_file() = File("photo.jpg", 2516582, 2516582, Attachment::SENT);
   EXPECT_EQ(cli::FormatChatEvent(event), "-- 📎 #12 photo.jpg (2.4 MiB) sent");
