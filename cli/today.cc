@@ -22,6 +22,9 @@ constexpr CommandUsage kUsage{
     "'inmost answer today TEXT': as with 'inmost ask', the answers travel sealed and\n"
     "open on both sides once you have both answered; then it shows both answers.\n"};
 
+// The largest history page the daemon gives.
+constexpr uint32_t kPageLimit = 1000;
+
 // Today's date in UTC, as the daemon names it.
 std::string UtcDateToday() {
   std::time_t now = std::time(nullptr);
@@ -32,18 +35,22 @@ std::string UtcDateToday() {
   return std::string(text, n);
 }
 
-// The history entry `id`, asked for on its own (the entry just below id + 1); nullopt
-// when the daemon does not have it (forgotten and compacted, or an error).
+// The history entry numbered `id`, found paging back from the newest (numbers are
+// not in history order, so no page can be asked for by number alone); nullopt when
+// the daemon does not have it (forgotten and compacted, or an error).
 std::optional<control::Message> FetchEntry(Client& client, uint64_t id) {
   control::Request request;
-  request.mutable_history()->set_before_id(id + 1);
-  request.mutable_history()->set_limit(1);
-  Result<control::Response> reply = client.Exchange(request);
-  if (!reply.ok() || !reply->has_history() || reply->history().messages_size() != 1 ||
-      reply->history().messages(0).id() != id) {
-    return std::nullopt;
+  request.mutable_history()->set_limit(kPageLimit);
+  while (true) {
+    Result<control::Response> reply = client.Exchange(request);
+    if (!reply.ok() || !reply->has_history()) return std::nullopt;
+    const control::HistoryReply& page = reply->history();
+    for (const control::Message& message : page.messages()) {
+      if (message.id() == id) return message;
+    }
+    if (!page.more() || page.messages_size() == 0) return std::nullopt;
+    request.mutable_history()->set_before_id(page.messages(0).id());
   }
-  return reply->history().messages(0);
 }
 
 // Both answers, as history shows them (text or file, and whether each has opened yet).

@@ -132,6 +132,18 @@ Status Conversation::ResumeAfter(uint64_t agreed, uint64_t held, const Lineage& 
       std::to_string(held) + ", this copy agrees up to " + std::to_string(agreed) + "; " +
       std::to_string(last - std::min(last, agreed)) +
       " written here since go on after it, and the partner's copies come back");
+  // Their entries' numbers were given from this copy's older count, and may be ones
+  // the partner already shows for what we sent after it: they get new ones, above
+  // everything the partner has seen (its hello raised last_number), in their order.
+  std::unordered_map<uint64_t, uint64_t> renumbered;  // History id -> new number.
+  for (uint64_t seq = agreed + 1; seq <= last; ++seq) {
+    auto index = Outgoing(seq);
+    if (!index.ok() || index->history_id() == 0) continue;
+    auto entry = Entry(index->history_id());
+    if (!entry.ok() || entry->seq() != seq) continue;
+    counters_.set_last_number(store::NextNumber(counters_.last_number(), side_));
+    renumbered[entry->id()] = counters_.last_number();
+  }
   // Our items after `agreed` never reached the partner as ours: they follow `held`.
   // Descending, so a key freed by one move is taken by a later one in this batch.
   for (uint64_t seq = last; seq > agreed; --seq) {
@@ -146,6 +158,9 @@ Status Conversation::ResumeAfter(uint64_t agreed, uint64_t held, const Lineage& 
       if (!item.ParseFromString(index->item()))
         return Corruption("an outgoing item does not parse");
       ShiftOwnRefs(item, agreed, shift);
+      if (auto it = renumbered.find(index->history_id()); it != renumbered.end()) {
+        item.set_number(it->second);
+      }
       index->set_item(item.SerializeAsString());
     }
     std::string buf;
@@ -156,6 +171,14 @@ Status Conversation::ResumeAfter(uint64_t agreed, uint64_t held, const Lineage& 
     if (!entry.ok()) return entry.status();
     if (entry->seq() != seq) continue;
     entry->set_seq(seq + shift);
+    if (auto it = renumbered.find(entry->id()); it != renumbered.end()) {
+      commit_.batch().Delete(NumberKey(entry->number()));
+      entry->set_number(it->second);
+      records::EntryIndex number_index;
+      number_index.set_history_id(entry->id());
+      commit_.batch().Put(NumberKey(entry->number()),
+                          crypto::AsBytes(number_index.SerializeAsString()));
+    }
     if (entry->state() == records::HistoryEntry::DELIVERED ||
         entry->state() == records::HistoryEntry::READ) {
       entry->set_state(records::HistoryEntry::PENDING);

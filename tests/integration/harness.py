@@ -570,8 +570,9 @@ class Daemon:
         return store_probe("dump", self.data_dir).stdout
 
     def stored_entry(self, history_id):
-        """The (stopped) daemon's history record "h/<id>" as stored: records.HistoryEntry
-        in protobuf's JSON mapping with proto field names (bytes fields in base64)."""
+        """The (stopped) daemon's history record numbered history_id (the number the API
+        shows) as stored: records.HistoryEntry in protobuf's JSON mapping with proto field
+        names (bytes fields in base64)."""
         assert not self.running(), f"{self.name}: stored_entry() needs the daemon stopped"
         return json.loads(store_probe("entry", self.data_dir, history_id).stdout)
 

@@ -277,8 +277,14 @@ class PairingTest(IntegrationTest):
         self.assertEqual(cm.exception.code, JSONRPC_APP_BASE + INVALID_ARGUMENT)
         self.assertTrue(alice.status()["paired"])
 
+        # Bob is away: alice's daemon keeps him only to tell him, and sends nothing else.
         self.assertEqual(alice.rpc("unpair", {"confirm": True}),
-                         {"forgotten": "0", "partner_asked": False})
+                         {"forgotten": "0", "partner_asked": False, "partner_told": False})
+        self.assertTrue(alice.status()["paired"])
+        self.assertFalse(alice.status()["pairing_ended"]["partner_told"])
+        # Asked again, it stops waiting to tell him and forgets him now.
+        self.assertEqual(alice.rpc("unpair", {"confirm": True}),
+                         {"forgotten": "0", "partner_asked": False, "partner_told": False})
         s = alice.status()
         self.assertFalse(s["paired"])
         self.assertFalse(s["link_up"])
@@ -295,8 +301,12 @@ class PairingTest(IntegrationTest):
         alice.restart()
         self.assertFalse(alice.status()["paired"])
 
-        # Bob unpairs through the CLI.
+        # Bob unpairs through the CLI: alice's daemon no longer takes his link, so it
+        # takes a second unpair to forget her without telling her.
         bob.start()
+        r = bob.cli("unpair", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("told as soon as it is reachable", r.stdout)
         r = bob.cli("unpair", "--yes")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertFalse(bob.status()["paired"])

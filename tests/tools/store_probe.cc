@@ -4,15 +4,16 @@
 //   inmost_store_probe dump DATA_DIR
 //       Opens every value in the store and writes all plaintexts to standard output
 //       as raw bytes, one after another: a test searches them for a message body.
-//   inmost_store_probe entry DATA_DIR HISTORY_ID
-//       Writes the history entry ("h/<id>", a records.HistoryEntry) as one line of
+//   inmost_store_probe entry DATA_DIR NUMBER
+//       Writes the history entry numbered NUMBER (the message number the control API
+//       shows; "n/<number>" leads to "h/<id>", a records.HistoryEntry) as one line of
 //       JSON (protobuf's mapping: bytes in base64), e.g. to see whether a recipient
 //       still holds an envelope's ciphertext.
-//   inmost_store_probe has-key DATA_DIR HISTORY_ID
+//   inmost_store_probe has-key DATA_DIR NUMBER
 //       Writes "present" or "absent": whether the content key of our outgoing
-//       envelope with history id HISTORY_ID is still stored ("ek/<envelope id>").
-//   inmost_store_probe tamper-key DATA_DIR HISTORY_ID
-//       Replaces the content key of our outgoing envelope with history id HISTORY_ID
+//       envelope numbered NUMBER is still stored ("ek/<envelope id>").
+//   inmost_store_probe tamper-key DATA_DIR NUMBER
+//       Replaces the content key of our outgoing envelope numbered NUMBER
 //       ("ek/<envelope id>") with a new random key: a sender that changes its answer
 //       after committing to it.
 //   inmost_store_probe damage-record DATA_DIR KEY
@@ -50,9 +51,9 @@ using inmost::store::SealedStore;
 
 constexpr char kUsage[] =
     "usage: inmost_store_probe dump DATA_DIR\n"
-    "       inmost_store_probe entry DATA_DIR HISTORY_ID\n"
-    "       inmost_store_probe has-key DATA_DIR HISTORY_ID\n"
-    "       inmost_store_probe tamper-key DATA_DIR HISTORY_ID\n"
+    "       inmost_store_probe entry DATA_DIR NUMBER\n"
+    "       inmost_store_probe has-key DATA_DIR NUMBER\n"
+    "       inmost_store_probe tamper-key DATA_DIR NUMBER\n"
     "       inmost_store_probe damage-record DATA_DIR KEY\n";
 constexpr std::string_view kEnvelopeKeyPrefix = "ek/";
 constexpr size_t kContentKeySize = 32;
@@ -177,11 +178,20 @@ int main(int argc, char** argv) {
     uint64_t history_id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), history_id);
     if (ec != std::errc() || end != text.data() + text.size() || history_id == 0) {
-      std::cerr << "inmost_store_probe: HISTORY_ID must be a positive integer\n" << kUsage;
+      std::cerr << "inmost_store_probe: NUMBER must be a positive integer\n" << kUsage;
       return 2;
     }
     auto db = OpenStore(data_dir);
     if (!db.ok()) return Fail(db.status());
+    // The tests name entries by the number the API shows: its index gives the id.
+    auto index_value = (*db)->Get(inmost::core::NumberKey(history_id));
+    if (!index_value.ok()) return Fail(index_value.status());
+    inmost::records::EntryIndex index;
+    if (!index.ParseFromString(*index_value)) {
+      return Fail(
+          inmost::Corruption("the index of message " + std::string(text) + " does not parse"));
+    }
+    history_id = index.history_id();
     if (command == "entry") return PrintEntry(**db, history_id);
     if (command == "has-key") return HasKey(**db, history_id);
     return TamperKey(**db, history_id);

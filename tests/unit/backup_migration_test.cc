@@ -128,11 +128,17 @@ TEST_F(BackupMigrationTest, SameSchemaRestoresWithoutSteps) {
 
 TEST_F(BackupMigrationTest, ArchiveNewerThanTheBuildIsRefused) {
   int runs = 0;
-  BackUpStoreOf(Migrations({PrefixHistory(runs)}));
+  // One step beyond this build's.
+  std::vector<Migration> steps(Migrations::ThisBuild().latest() - kFirstSchemaVersion,
+                               PrefixHistory(runs));
+  steps.push_back(PrefixHistory(runs));
+  BackUpStoreOf(Migrations(steps));
   auto restored = RestoreBackup(archive(), Passphrase(), root(), Migrations::ThisBuild());
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), Code::kUnsupported);
-  EXPECT_NE(restored.status().message().find("schema version 2"), std::string::npos)
+  EXPECT_NE(
+      restored.status().message().find("schema version " + std::to_string(kSchemaVersion + 1)),
+      std::string::npos)
       << restored.status().message();
   EXPECT_NE(restored.status().message().find("newer inmost"), std::string::npos)
       << restored.status().message();

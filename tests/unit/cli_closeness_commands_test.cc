@@ -376,10 +376,11 @@ TEST_F(CliClosenessCommands, BackupReadsThePassphraseFromStdin) {
 
 TEST_F(CliClosenessCommands, ExportPagesThroughTheWholeHistory) {
   ASSERT_EQ(Cli({"export"}), cli::kExitOk) << err_.str();
-  // Three pages: before 0, before 4, before 2.
-  EXPECT_EQ(RequestCount(), 3u);
-  EXPECT_EQ(LastRequest().history().before_id(), 2u);
-  EXPECT_EQ(LastRequest().history().limit(), 1000u);
+  // Three pages: before 0, before 4, before 2; then the names for the speakers.
+  EXPECT_EQ(RequestCount(), 4u);
+  EXPECT_EQ(RequestFromEnd(1).history().before_id(), 2u);
+  EXPECT_EQ(RequestFromEnd(1).history().limit(), 1000u);
+  EXPECT_TRUE(LastRequest().has_status());
   std::string markdown = out_.str();
   EXPECT_TRUE(OutHas(": 5 messages.")) << markdown;
   size_t previous = 0;

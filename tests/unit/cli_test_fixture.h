@@ -70,6 +70,13 @@ class CliFixture : public ControlServerFixture {
   size_t RequestCount() {
     return RunOnLoop([this] { return handler().requests_.size(); });
   }
+  // The request `back` places before the last (0: the last).
+  control::Request RequestFromEnd(size_t back) {
+    return RunOnLoop([this, back] {
+      const auto& requests = handler().requests_;
+      return requests.size() <= back ? control::Request() : requests[requests.size() - 1 - back];
+    });
+  }
   control::Request LastRequest() {
     return RunOnLoop([this] {
       return handler().requests_.empty() ? control::Request() : handler().requests_.back();

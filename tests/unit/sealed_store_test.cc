@@ -297,8 +297,10 @@ TEST_F(SealedStoreTest, NewerSchemaIsRefused) {
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), Code::kUnsupported);
   EXPECT_EQ(opened.status().message(),
-            "this store was written by a newer inmost (schema 99); this build reads schema 1: "
-            "upgrade inmost");
+            "this store was written by a newer inmost (schema 99); this build reads schema " +
+                std::to_string(kSchemaVersion) +
+                ": "
+                "upgrade inmost");
 }
 
 TEST_F(SealedStoreTest, StoreWithoutSchemaRecordIsCorruption) {
