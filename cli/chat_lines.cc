@@ -10,10 +10,10 @@
 
 namespace inmost::cli {
 
-std::string ChatMessageLine(const control::Message& message) {
+std::string ChatMessageLine(const control::Message& message, const Speakers& speakers) {
   int64_t now = NowUnixMs();
   bool today = LocalTime(MessageTimeUnixMs(message), "%Y-%m-%d") == LocalTime(now, "%Y-%m-%d");
-  std::string line = FormatMessage(message, today ? "%H:%M" : kDateTimeFormat, now);
+  std::string line = FormatMessage(message, today ? "%H:%M" : kDateTimeFormat, now, speakers);
   // The state is the last "  (...)"; the body and reactions come before it.
   size_t state = line.rfind("  (");
   if (state == std::string::npos) return line;
@@ -24,10 +24,10 @@ std::string ChatMessageLine(const control::Message& message) {
   return line;
 }
 
-std::string NudgeRunLine(const control::Message& last, uint32_t count) {
+std::string NudgeRunLine(const control::Message& last, uint32_t count, const Speakers& speakers) {
   control::Message run = last;
   run.mutable_nudge()->set_count(count);
-  return ChatMessageLine(run);
+  return ChatMessageLine(run, speakers);
 }
 
 std::string JsonMessageLine(const control::Message& message) {

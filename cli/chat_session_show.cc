@@ -61,23 +61,23 @@ void ChatSession::ShowMessage(const control::Message& message) {
     return;
   }
   if (seen == ChatTranscript::Seen::kChanged) {
-    view_.UpdateLine(message.id(), ChatMessageLine(message));
+    view_.UpdateLine(message.id(), ChatMessageLine(message, status_.speakers));
     if (OnItsWayToOpen(message)) return;
     // The change may be to a message from days ago: the line has its date then.
-    Show("-- changed: " + ChatMessageLine(message));
+    Show("-- changed: " + ChatMessageLine(message, status_.speakers));
     return;
   }
   if (message.kind() != control::Message::NUDGE) {
     transcript_.EndNudgeRun();
-    view_.AddLine(ChatMessageLine(message), message.id(), false);
+    view_.AddLine(ChatMessageLine(message, status_.speakers), message.id(), false);
     return;
   }
   // Nudges in a row are one line that counts them: "(kiss ×9)".
   if (auto run = transcript_.JoinNudgeRun(message)) {
-    if (view_.UpdateLine(run->line_id, NudgeRunLine(message, run->count))) return;
+    if (view_.UpdateLine(run->line_id, NudgeRunLine(message, run->count, status_.speakers))) return;
   }
   transcript_.StartNudgeRun(message);
-  view_.AddLine(ChatMessageLine(message), message.id(), true);
+  view_.AddLine(ChatMessageLine(message, status_.speakers), message.id(), true);
 }
 
 void ChatSession::CatchUp(uint32_t limit) {
@@ -185,7 +185,7 @@ void ChatSession::OnDelivered(uint64_t id) {
       message->set_state(control::Message::DELIVERED);
     // A nudge's delivery is not worth a line of its own (nine kisses, nine lines).
     if (message->kind() == control::Message::NUDGE) return;
-    if (view_.UpdateLine(id, ChatMessageLine(*message))) return;
+    if (view_.UpdateLine(id, ChatMessageLine(*message, status_.speakers))) return;
   }
   Show("  [#" + std::to_string(id) + " delivered]");
 }
@@ -197,7 +197,8 @@ void ChatSession::OnRead(uint64_t up_to_id) {
     message->set_state(control::Message::READ);
     if (message->kind() == control::Message::NUDGE) continue;
     any = true;
-    if (!view_.UpdateLine(message->id(), ChatMessageLine(*message))) all_updated = false;
+    if (!view_.UpdateLine(message->id(), ChatMessageLine(*message, status_.speakers)))
+      all_updated = false;
   }
   if (any && !all_updated) Show("  [read up to #" + std::to_string(up_to_id) + "]");
 }
@@ -214,6 +215,7 @@ void ChatSession::RefreshStatus() {
   status_.partner = status.partner();
   status_.quiet = status.quiet();
   status_.quiet_until_unix_ms = status.quiet_until_unix_ms();
+  status_.speakers = SpeakersOf(status);
 
   request.mutable_envelopes();
   status_.next_envelope_id = 0;

@@ -6,21 +6,21 @@
 
 namespace inmost::cli {
 
-std::string PartnerLabel() {
-  return "partner";
+std::string PartnerLabel(const ChatStatus& status) {
+  return OneLine(status.speakers.partner);
 }
 
 namespace {
 
 std::string PartnerPresenceWords(const ChatStatus& status) {
-  if (status.partner_present) return PartnerLabel() + " here";
+  if (status.partner_present) return PartnerLabel(status) + " here";
   switch (status.partner.choice()) {
     case control::Presence::AWAY:
-      return PartnerLabel() + " away";
+      return PartnerLabel(status) + " away";
     case control::Presence::QUIET:
-      return PartnerLabel() + " quiet";
+      return PartnerLabel(status) + " quiet";
     default:
-      return PartnerLabel() + (status.partner.quiet() ? " in quiet hours" : " not here");
+      return PartnerLabel(status) + (status.partner.quiet() ? " in quiet hours" : " not here");
   }
 }
 

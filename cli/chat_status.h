@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/speakers.h"
 #include "proto/control.pb.h"
 
 namespace inmost::cli {
@@ -20,11 +21,11 @@ struct ChatStatus {
   int64_t quiet_until_unix_ms = 0;
   uint64_t next_envelope_id = 0;  // The sealed envelope that opens next (0: none).
   int64_t next_envelope_at_unix_ms = 0;
+  Speakers speakers;  // "you", and your partner by their name (`config name`).
 };
 
-// Who the other side is called in chat's own lines: one place, so that a name can
-// replace it.
-std::string PartnerLabel();
+// Who the other side is called in chat's own lines: their name, else "partner".
+std::string PartnerLabel(const ChatStatus& status);
 
 // "link up · partner here · quiet until 21:30 · #12 opens in 2h 3m", counting from
 // `now_unix_ms`.

@@ -57,13 +57,15 @@ int RunReact(CommandContext& context, const CommandArgs& args) {
   control::Request request;
   request.mutable_react()->set_id(id);
   request.mutable_react()->set_emoji(emoji);
-  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+  return context.ConnectAndShow(request, [&](const control::Response& response,
+                                             const Speakers& speakers) {
     if (remove) {
       context.out() << "Your reaction to #" << id << " is removed:\n";
     } else {
       context.out() << "You reacted " << emoji << " to #" << id << ":\n";
     }
-    context.out() << "  " << FormatMessage(response.react().message(), kDateTimeFormat) << '\n';
+    context.out() << "  " << FormatMessage(response.react().message(), kDateTimeFormat, speakers)
+                  << '\n';
   });
 }
 

@@ -51,19 +51,20 @@ class EnvelopeHandler : public test::RecordingHandler {
           response.mutable_today()->mutable_state()->set_their_answer_id(14);
         }
         break;
-      case Request::kHistory: {  // The answers #13 and #14, one at a time.
-        uint64_t id = request.history().before_id() - 1;
-        if (id != 13 && id != 14) break;
-        Message* answer = response.mutable_history()->add_messages();
-        answer->set_id(id);
-        answer->set_direction(id == 13 ? Message::OUTGOING : Message::INCOMING);
-        answer->set_state(Message::READ);
-        answer->set_kind(Message::ENVELOPE);
-        answer->set_text(id == 13 ? "the walk by the river" : "your soup");
-        answer->set_sent_at_unix_ms(kNow);
-        answer->mutable_envelope()->set_kind(Envelope::ANSWER);
-        answer->mutable_envelope()->set_state(Envelope::OPENED);
-        answer->mutable_envelope()->set_question_id(12);
+      case Request::kHistory: {  // The newest page: #14 (theirs) above #13 (yours).
+        if (request.history().before_id() != 0) break;
+        for (uint64_t id : {14u, 13u}) {
+          Message* answer = response.mutable_history()->add_messages();
+          answer->set_id(id);
+          answer->set_direction(id == 13 ? Message::OUTGOING : Message::INCOMING);
+          answer->set_state(Message::READ);
+          answer->set_kind(Message::ENVELOPE);
+          answer->set_text(id == 13 ? "the walk by the river" : "your soup");
+          answer->set_sent_at_unix_ms(kNow);
+          answer->mutable_envelope()->set_kind(Envelope::ANSWER);
+          answer->mutable_envelope()->set_state(Envelope::OPENED);
+          answer->mutable_envelope()->set_question_id(12);
+        }
         break;
       }
       case Request::kOpen:
@@ -228,7 +229,8 @@ TEST_F(CliEnvelopeCommands, TodayShowsTheQuestionAndHowToAnswer) {
       << out_.str();
   // Both answered and opened: both answers, each with whose it is.
   ASSERT_EQ(Cli({"today", "--date", "2027-02-13"}), cli::kExitOk);
-  EXPECT_EQ(LastRequest().history().before_id(), 15u);
+  // Numbers are not in history order: the answers are looked for in the newest page.
+  EXPECT_EQ(LastRequest().history().before_id(), 0u);
   EXPECT_TRUE(
       OutHas("You have both answered:\n"
              "  [2027-02-14 08:00] you: the walk by the river  (#13 "))
