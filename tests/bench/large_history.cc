@@ -1,5 +1,6 @@
 #include "tests/bench/large_history.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "daemon/core/history_keys.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/data_dir.h"
+#include "daemon/store/message_number.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
@@ -24,7 +26,7 @@ namespace {
 using records::HistoryEntry;
 
 // Bump when what the builder writes changes, so that older caches are rebuilt.
-constexpr int kBuilderVersion = 1;
+constexpr int kBuilderVersion = 2;  // 2: message numbers (schema 2).
 constexpr uint64_t kSeed = 20240611;
 // The cache's own marker: a directory without it was not made here.
 constexpr char kMarkerFile[] = "large-history";
@@ -134,16 +136,23 @@ void WriteHistory(store::SealedStore& store, uint64_t messages) {
     entry.set_direction(direction);
     entry.set_state(read ? HistoryEntry::READ : HistoryEntry::DELIVERED);
     entry.set_seq(seq);
+    // As a daemon on the odd side numbers them when both went on the same streams.
+    entry.set_number(store::NumberFromSeq(
+        seq, outgoing ? store::NumberingSide::kOdd : store::NumberingSide::kEven));
+    counters.set_last_number(std::max(counters.last_number(), entry.number()));
     entry.set_text(text);
     entry.set_sent_at_unix_ms(sent_ms);
     entry.set_received_at_unix_ms(
         sent_ms + 1 + static_cast<int64_t>(Uniform(rng, static_cast<uint64_t>(kMaxTransitMs))));
     entry.SerializeToString(&serialized);
     batch.Put(core::HistoryKey(id), crypto::AsBytes(serialized));
+    records::EntryIndex index;
+    index.set_history_id(id);
+    batch.Put(core::NumberKey(entry.number()), crypto::AsBytes(index.SerializeAsString()));
     if (read && outgoing) counters.set_out_read(seq);
     if (read && !outgoing) counters.set_in_read(seq);
     if (read) counters.set_in_read_history_id(id);
-    if (batch.size() == kEntriesPerBatch) {
+    if (batch.size() >= kEntriesPerBatch) {
       Check(store.Write(batch, store::Durability::kLazy), "write the large history");
       batch.Clear();
     }
