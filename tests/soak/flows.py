@@ -199,14 +199,27 @@ class Flows:
             raise Down(f"{side}: {e!r}") from e
 
     def entry(self, side, history_id):
-        """Waits until side's daemon answers; returns its entry history_id (or None)."""
+        """Waits until side's daemon answers; returns its entry numbered history_id (or
+        None). Numbers are not in history order, so the pages are searched from the
+        newest."""
+        wanted = str(history_id)
+        before = 0
         while True:
             try:
-                found = call(self.soak.daemon(side), "history",
-                             {"limit": 1, "before_id": int(history_id) + 1})["messages"]
-                return found[0] if found and found[0]["id"] == str(history_id) else None
+                params = {"limit": 1000}
+                if before:
+                    params["before_id"] = before
+                page = call(self.soak.daemon(side), "history", params)
             except (Down, Uncertain):
                 yield
+                continue
+            messages = page.get("messages", [])
+            for m in messages:
+                if m["id"] == wanted:
+                    return m
+            if not page.get("more") or not messages:
+                return None
+            before = int(messages[0]["id"])
 
     # ---- requests ------------------------------------------------------------------
 
