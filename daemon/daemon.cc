@@ -36,6 +36,8 @@ bool ReachesPartner(control::Request::BodyCase kind) {
     case R::kNudge:
     case R::kReact:
     case R::kPin:
+    case R::kEdit:
+    case R::kView:
       return true;
     default:
       return false;
@@ -135,7 +137,10 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       envelopes_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
       memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
-      composer_(commit_, conversation_, files_, envelopes_),
+      view_once_(*db_, commit_, conversation_, clock, log),
+      edits_(conversation_, clock, log),
+      disappearing_(io, *db_, commit_, conversation_, boundaries_, clock, log),
+      composer_(commit_, conversation_, files_, envelopes_, view_once_),
       search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
       partnership_(
@@ -180,6 +185,9 @@ Status Daemon::RegisterRoutes() {
   envelopes_.Register(router_);
   nudges_.Register(router_);
   memories_.Register(router_, [this] { return partners_.partner() && link_.IsUp(); });
+  view_once_.Register(router_);
+  edits_.Register(router_);
+  disappearing_.Register(router_);
   composer_.Register(router_);
   search_.Register(router_);
   backups_.Register(router_);
@@ -221,6 +229,7 @@ Status Daemon::Start() {
   boundaries_.SetMaxFileBytes(options_.max_file_bytes);
   boundaries_.Start();
   files_.Start();
+  disappearing_.Start();
   if (!options_.link.proxy.empty()) {
     log_.Info("dialing out through the SOCKS5 proxy at " + options_.link.proxy);
   }
@@ -234,6 +243,7 @@ void Daemon::Stop() {
   stopped_ = true;
   envelopes_.Stop();
   files_.Stop();
+  disappearing_.Stop();
   boundaries_.Stop();
   events_.SetPresenceObserver(nullptr);
   events_.SetRewrite(nullptr);

@@ -21,16 +21,19 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/disappearing.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/link_listener.h"
+#include "daemon/core/message_edits.h"
 #include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
 #include "daemon/core/router.h"
 #include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
+#include "daemon/core/view_once.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
 #include "daemon/partnership.h"
@@ -169,6 +172,9 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::Envelopes envelopes_;
   core::Nudges nudges_;
   core::SharedMemories memories_;
+  core::ViewOnceMessages view_once_;
+  core::MessageEdits edits_;
+  core::Disappearing disappearing_;
   core::Composer composer_;
   core::Search search_;
   core::Backups backups_;

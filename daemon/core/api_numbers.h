@@ -15,7 +15,8 @@ namespace inmost::core {
 // naming the number, when there is no such message. 0 stays 0 (none).
 Status NumbersToHistoryIds(const Conversation& conversation, google::protobuf::Message& request);
 
-// Turns every marked history id in `reply` (or an event) into its entry's number.
+// Turns every marked history id in `reply` (or an event) into its entry's number,
+// and gives each message that answers another the quoted line of what it answers.
 void HistoryIdsToNumbers(const Conversation& conversation, google::protobuf::Message& reply);
 
 }  // namespace inmost::core

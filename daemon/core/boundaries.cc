@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "daemon/core/disappearing.h"
 #include "daemon/crypto/bytes.h"
 
 namespace inmost::core {
@@ -92,6 +93,8 @@ Status Boundaries::Load() {
     return partner.status();
   }
   conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
+  conversation_.SetPartnerSendsReadReceipts(!partner_known_ || partner_.read_receipts());
+  conversation_.SetDisappearAfter(settings_.disappear_after_ms());
   quiet_ = QuietNow();
   held_.set_quiet_since_unix_ms(clock_.NowUnixMs());
   return Status::Ok();
@@ -193,6 +196,15 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
        "what you call your partner here, over the name they chose (off: their name)",
        [&] { return s.partner_nickname().empty() ? std::string("off") : s.partner_nickname(); },
        [&](std::string_view v) { return SetName(v, "a nickname", *s.mutable_partner_nickname()); }},
+      {"disappear-after",
+       "messages sent from now on are deleted on both sides this long after they are opened "
+       "(off, or 30s, 10m, 12h, 7d...); your partner's daemon takes the same setting",
+       [&] { return DisappearAfterText(s.disappear_after_ms()); },
+       [&](std::string_view v) {
+         auto ms = ParseDisappearAfter(v);
+         if (ms.ok()) s.set_disappear_after_ms(*ms);
+         return ms.status();
+       }},
       {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
        [&] { return std::to_string(same_moment_seconds()); },
        [&](std::string_view v) {
@@ -229,6 +241,10 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
     }
     SaveSettings();
     conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
+    if (settings_.disappear_after_ms() != before.disappear_after_ms()) {
+      conversation_.SetDisappearAfter(settings_.disappear_after_ms());
+      if (disappearing_changed_) disappearing_changed_(settings_.disappear_after_ms());
+    }
     CheckQuiet();
     Announce(false);
   }
@@ -386,6 +402,7 @@ void Boundaries::OnPartnerBoundaries(const peer::Boundaries& boundaries) {
       !partner_known_ || boundaries.share_last_seen() != partner_.share_last_seen();
   partner_ = boundaries;
   partner_known_ = true;
+  conversation_.SetPartnerSendsReadReceipts(partner_.read_receipts());
   std::string name;
   if (!SetName(boundaries.name().empty() ? "off" : boundaries.name(), "a name", name).ok()) {
     log_.Warning("the partner's name is not one line of at most " + std::to_string(kMaxNameBytes) +
@@ -398,8 +415,15 @@ void Boundaries::OnPartnerBoundaries(const peer::Boundaries& boundaries) {
   PublishPartnerChanged();
 }
 
+void Boundaries::TakeDisappearAfter(int64_t ms) {
+  settings_.set_disappear_after_ms(ms);
+  conversation_.SetDisappearAfter(ms);
+  SaveSettings();
+}
+
 void Boundaries::StartWithNewPartner() {
   partner_known_ = false;
+  conversation_.SetPartnerSendsReadReceipts(true);
   partner_.Clear();
   partner_presence_.Clear();
   commit_.batch().Delete(kPartnerBoundariesKey);

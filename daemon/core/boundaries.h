@@ -77,6 +77,14 @@ class Boundaries {
   uint32_t nudge_budget() const;
   uint32_t same_moment_seconds() const;
   bool honour_forget() const { return settings_.honour_forget(); }
+  // How long messages stay after they are opened (`config disappear-after`; 0: they
+  // stay). Either partner sets it for both: `hook` hears each change made here (in
+  // the config request's batch), TakeDisappearAfter one the partner made.
+  int64_t disappear_after_ms() const { return settings_.disappear_after_ms(); }
+  void OnDisappearAfterChange(std::function<void(int64_t ms)> hook) {
+    disappearing_changed_ = std::move(hook);
+  }
+  void TakeDisappearAfter(int64_t ms);
   // The partner's nudge budget as they announced it (the default until they have).
   uint32_t partner_nudge_budget() const;
   // The largest file we accept, told to the partner so their daemon refuses larger
@@ -119,6 +127,7 @@ class Boundaries {
   log::Logger& log_;
   Timer quiet_timer_;
   bool stopped_ = false;
+  std::function<void(int64_t)> disappearing_changed_;
 
   records::BoundarySettings settings_;
   uint64_t max_file_bytes_ = 0;

@@ -22,13 +22,28 @@ void Composer::Register(Router& router) {
 
 boost::asio::awaitable<Result<control::SendReply>> Composer::Send(
     const control::SendRequest& request) {
-  if (IsPlainText(request) && request.file_path().empty()) {
-    auto sent = co_await conversation_.Send(request.text(), request.urgent());  // Syncs itself.
+  const bool plain = IsPlainText(request) && request.file_path().empty();
+  if (request.view_once() && (!plain || request.urgent())) {
+    co_return InvalidArgument(
+        "a view-once message is a plain text: not sealed, gentle, together, scheduled, urgent "
+        "or a file");
+  }
+  if (request.reply_to() != 0 && !plain) {
+    co_return InvalidArgument(
+        "a reply is a plain text: not an envelope, a scheduled message or a file");
+  }
+  if (plain && !request.view_once()) {
+    TextOptions options;
+    options.urgent = request.urgent();
+    options.reply_to_id = request.reply_to();
+    auto sent = co_await conversation_.Send(request.text(), options);  // Syncs itself.
     co_return sent;
   }
   if (request.urgent()) co_return InvalidArgument("only a plain text can be urgent");
   Result<control::SendReply> reply = InvalidArgument("nothing to send");
-  if (IsPlainText(request)) {
+  if (request.view_once()) {
+    reply = view_once_.Send(request.text(), request.reply_to());
+  } else if (IsPlainText(request)) {
     auto file = files_.Prepare(request.file_path());
     if (!file.ok()) co_return file.status();
     reply = files_.Send(std::move(*file), request.text());

@@ -44,6 +44,12 @@ inline constexpr size_t kMaxTextBytes = 60000;
 // `what` names it in the error ("the message", "the note").
 Status ValidateText(std::string_view text, std::string_view what, size_t max_bytes = kMaxTextBytes);
 
+// What a plain text carries besides its words (Conversation::Send).
+struct TextOptions {
+  bool urgent = false;       // Announced even in the partner's quiet hours.
+  uint64_t reply_to_id = 0;  // The history entry it answers (0: none).
+};
+
 // Its member functions live in one file per job: conversation.cc (state, what a
 // write makes durable, a new partner), history_entries.cc and history_reading.cc
 // (the history), stream_delivery.cc (the delivery stream, acks and re-sends),
@@ -80,8 +86,8 @@ class Conversation {
 
   // Appends `text` to the outbox and history; resumes once it is synced (then it
   // leaves as soon as the link is up). An error means nothing was accepted.
-  // `urgent` texts are announced even in the partner's quiet hours.
-  boost::asio::awaitable<Result<control::SendReply>> Send(std::string text, bool urgent = false);
+  // A reply must answer an entry both sides hold (FailedPrecondition otherwise).
+  boost::asio::awaitable<Result<control::SendReply>> Send(std::string text, TextOptions options);
   // Up to `limit` entries older than `before_id` (0: the newest), oldest first.
   Result<control::HistoryReply> History(uint32_t limit, uint64_t before_id,
                                         bool partner_present) const;
@@ -119,6 +125,19 @@ class Conversation {
   // Puts `item` in the outgoing stream; `history_id` is the entry it concerns (0:
   // none), which turns DELIVERED and READ with it. Returns the item's seq.
   uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id);
+
+  // ---- disappearing messages (disappearing_clock.cc) ----
+  // How long what we write from now on stays after it is opened (0: it stays).
+  // Each new entry, ours or the partner's, keeps the setting its sender had.
+  void SetDisappearAfter(int64_t ms) { disappear_after_ms_ = ms; }
+  // Whether the partner sends read receipts: if not, our own copy's clock starts when
+  // they have it, as we never learn when they open it.
+  void SetPartnerSendsReadReceipts(bool sends) { partner_sends_receipts_ = sends; }
+  // Called with each new disappearing time written (an entry just opened), so its
+  // owner can wake up by then.
+  void SetDisappearingHook(std::function<void(int64_t at_unix_ms)> hook) {
+    disappearing_ = std::move(hook);
+  }
 
   // ---- message numbers, the same on both sides (message_numbers.cc) ----
   // Which numbers this daemon gives its entries (from both public keys; odd while
@@ -196,6 +215,11 @@ class Conversation {
   // Gives a new entry its number (message_numbers.cc): the one its partner's item
   // carries, or the next of ours; and indexes it.
   void NumberNewEntry(records::HistoryEntry& entry);
+  // The plain text `entry` as the stream item that carries it (without its seq).
+  peer::Deliver TextItem(const records::HistoryEntry& entry) const;
+  // Starts the disappearing clock of `entry` when it has just been opened
+  // (disappearing_clock.cc); it then says when it goes, indexed for Disappearing.
+  void StartDisappearing(records::HistoryEntry& entry);
 
   // ---- state (conversation.cc) ----
   void AfterFlush(const Status& status);
@@ -282,6 +306,11 @@ class Conversation {
   // makes; 0 once taken (an item makes at most one entry with its number).
   uint64_t delivering_seq_ = 0;
   uint64_t delivering_number_ = 0;
+  int64_t delivering_disappear_after_ms_ = 0;  // As delivering_number_.
+
+  int64_t disappear_after_ms_ = 0;
+  bool partner_sends_receipts_ = true;
+  std::function<void(int64_t)> disappearing_;
 
   records::StreamLineage lineage_;
   std::string run_epoch_;  // The incarnation this run opened; empty until it sends.

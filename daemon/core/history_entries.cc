@@ -65,6 +65,16 @@ Status ValidateText(std::string_view text, std::string_view what, size_t max_byt
 }
 
 void Conversation::AppendEntry(records::HistoryEntry& entry) {
+  // Every message keeps the disappearing setting its sender had: ours now, or the
+  // one the partner's item being stored carries. Lines of our own, questions (both
+  // sides' answers hang on them) and view-once messages (gone once viewed) stay.
+  const bool incoming = entry.direction() == records::HistoryEntry::INCOMING;
+  if (entry.notice().empty() && !entry.moment() && !entry.has_question() &&
+      !entry.has_view_once() && entry.disappear_after_ms() == 0) {
+    if (!incoming) entry.set_disappear_after_ms(disappear_after_ms_);
+    if (incoming && entry.seq() != 0 && entry.seq() == delivering_seq_)
+      entry.set_disappear_after_ms(delivering_disappear_after_ms_);
+  }
   entry.set_id(counters_.next_history_id());
   counters_.set_next_history_id(entry.id() + 1);
   NumberNewEntry(entry);
@@ -93,6 +103,17 @@ void Conversation::AppendNotice(records::HistoryEntry::Direction direction, std:
 }
 
 void Conversation::PutEntry(const records::HistoryEntry& entry) {
+  if (entry.disappear_after_ms() > 0 && entry.disappears_at_unix_ms() == 0 &&
+      entry.forget() == records::HistoryEntry::FORGET_NONE) {
+    records::HistoryEntry opened = entry;
+    StartDisappearing(opened);
+    if (opened.disappears_at_unix_ms() != 0) {
+      std::string buf;
+      commit_.batch().Put(HistoryKey(opened.id()), Serialized(opened, buf));
+      unwritten_entries_.insert_or_assign(opened.id(), std::move(opened));
+      return;
+    }
+  }
   std::string buf;
   commit_.batch().Put(HistoryKey(entry.id()), Serialized(entry, buf));
   unwritten_entries_.insert_or_assign(entry.id(), entry);

@@ -32,6 +32,7 @@ Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t bef
       return false;
     }
     if (before_id != 0 && entry.id() >= before_id) return true;
+    if (entry.forget() == records::HistoryEntry::DISAPPEARED) return true;  // Gone for good.
     if (static_cast<uint32_t>(reply.messages_size()) == limit ||
         text_bytes > kMaxHistoryReplyBytes) {
       reply.set_more(true);

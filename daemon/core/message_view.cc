@@ -54,6 +54,16 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   m.set_forget(static_cast<control::Message::Forget>(entry.forget()));
   m.set_recovered(entry.recovered());
   m.set_written_at_unix_ms(entry.written_at_unix_ms());
+  m.set_reply_to(entry.reply_to_id());  // Its quoted line is the API's (api_quotes.h).
+  if (entry.reply_to_missing()) m.set_quoted(std::string(kQuoteGone));
+  m.set_edited(entry.versions_size() > 0);
+  m.set_edited_at_unix_ms(entry.versions_size() > 0 ? entry.edited_at_unix_ms() : 0);
+  if (entry.has_view_once()) {
+    m.set_view_once(entry.view_once().viewed() ? control::Message::VIEWED
+                                               : control::Message::NOT_VIEWED);
+  }
+  m.set_disappear_after_ms(entry.disappear_after_ms());
+  m.set_disappears_at_unix_ms(entry.disappears_at_unix_ms());
   if (!entry.notice().empty()) {
     m.set_kind(control::Message::NOTICE);
     m.set_text(entry.notice());
@@ -108,6 +118,27 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
     view->set_date(entry.question().date());
   }
   return m;
+}
+
+std::string QuotedLine(const records::HistoryEntry& entry) {
+  using F = records::HistoryEntry;
+  if (entry.forget() != F::FORGET_NONE && entry.forget() != F::PARTNER_ASKS &&
+      entry.forget() != F::KEPT) {
+    return std::string(kQuoteGone);
+  }
+  if (entry.has_view_once()) return std::string(kQuoteViewOnce);
+  if (entry.has_envelope() && entry.envelope().state() != EnvelopeRecord::OPENED)
+    return std::string(kQuoteSealed);
+  if (entry.has_nudge() || entry.moment()) return "a nudge";
+  std::string_view text = entry.text();
+  if (text.empty() && entry.has_file())
+    return "a file" + (entry.file().name().empty() ? "" : ": " + entry.file().name());
+  if (text.empty()) return std::string(kQuoteGone);
+  text = text.substr(0, text.find('\n'));
+  if (text.size() <= kMaxQuoteBytes) return std::string(text);
+  size_t cut = kMaxQuoteBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
 }
 
 bool IsPending(const records::HistoryEntry& entry) {

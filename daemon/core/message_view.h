@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "proto/control.pb.h"
 #include "proto/records.pb.h"
@@ -22,6 +24,17 @@ uint64_t SealedFileSize(uint64_t size);
 // The view of `entry` (a received file still sealed shows SealedFileSize()); `partner_present`
 // fills in what a together-envelope waits for.
 control::Message MessageView(const records::HistoryEntry& entry, bool partner_present);
+
+// What a reply quotes when the answered message's text cannot or must not be shown.
+inline constexpr std::string_view kQuoteGone = "a message you no longer have";
+inline constexpr std::string_view kQuoteSealed = "a sealed envelope";
+inline constexpr std::string_view kQuoteViewOnce = "a view-once message";
+// The longest quoted line, in bytes (cut at a character boundary, "…" added).
+inline constexpr size_t kMaxQuoteBytes = 120;
+
+// The line a reply to `entry` shows: the start of its text (or caption), or what it
+// is when there is no text to show (never a withheld or view-once body).
+std::string QuotedLine(const records::HistoryEntry& entry);
 
 // True while an entry may still change state on its own (an envelope not yet
 // opened or withdrawn, a question not yet revealed, a scheduled message).

@@ -6,12 +6,12 @@
 // both daemons record. It never holds text.
 #pragma once
 
-#include "daemon/core/router.h"
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
+#include "daemon/core/router.h"
 #include "daemon/log/logger.h"
 #include "daemon/store/sealed_store.h"
 #include "inmost/status.h"

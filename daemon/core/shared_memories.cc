@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "daemon/codec/core/question_of_the_day.h"
+#include "daemon/core/disappearing.h"
 #include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
 #include "daemon/crypto/bytes.h"
@@ -14,7 +15,6 @@ namespace {
 
 using records::HistoryEntry;
 
-constexpr std::string_view kPinPrefix = "pin/";  // + history id: a pinned entry.
 constexpr std::string_view kForgetAllKey = "forget/all";
 // Forgetting everything writes and syncs this many entries at a time, so memory
 // does not grow with the history.
@@ -22,10 +22,6 @@ constexpr uint64_t kForgetChunk = 4096;
 // Recall shows at most this many messages of one day.
 constexpr int kMaxRecallPerDay = 20;
 constexpr int kMaxRecallYears = 100;
-
-std::string PinKey(uint64_t id) {
-  return KeyWithId(kPinPrefix, id);
-}
 
 bool IsForgotten(const HistoryEntry& entry) {
   auto f = entry.forget();
@@ -83,8 +79,7 @@ SharedMemories::SharedMemories(boost::asio::io_context& io, store::SealedStore& 
       conversation_(conversation),
       boundaries_(boundaries),
       clock_(clock),
-      log_(log) {
-}
+      log_(log) {}
 
 Status SharedMemories::Load() {
   auto value = store_.Get(kForgetAllKey);
@@ -101,7 +96,8 @@ Status SharedMemories::Load() {
 Result<HistoryEntry> SharedMemories::SharedEntry(uint64_t id) const {
   auto entry = conversation_.Entry(id);
   if (!entry.ok()) return entry.status();
-  if (IsForgotten(*entry)) return FailedPrecondition("message " + conversation_.Describe(id) + " is forgotten");
+  if (IsForgotten(*entry))
+    return FailedPrecondition("message " + conversation_.Describe(id) + " is forgotten");
   if (!conversation_.RefFor(*entry).ok()) return conversation_.RefFor(*entry).status();
   return entry;
 }
@@ -127,6 +123,15 @@ Result<control::ReactReply> SharedMemories::React(const control::ReactRequest& r
 Result<control::PinReply> SharedMemories::Pin(const control::PinRequest& request) {
   auto entry = SharedEntry(request.id());
   if (!entry.ok()) return entry.status();
+  if (!request.unpin() && !entry->pinned() && entry->disappear_after_ms() > 0 &&
+      !request.anyway()) {
+    // A pin does not keep a message from disappearing: say so rather than let it seem kept.
+    return FailedPrecondition("message " + conversation_.Describe(entry->id()) + " disappears " +
+                              DisappearAfterText(entry->disappear_after_ms()) +
+                              " after it is opened, on both sides, and its pin with it; "
+                              "pin it anyway (pin --anyway) to keep it among your memories "
+                              "until then");
+  }
   if (entry->pinned() != !request.unpin()) {
     SetPinned(*entry, !request.unpin());
     peer::Deliver item;
@@ -250,7 +255,8 @@ Result<control::ForgetReply> SharedMemories::Forget(const control::ForgetRequest
     conversation_.EnqueueItem(std::move(item), 0);
   } else {
     if (IsForgotten(entry)) {
-      return FailedPrecondition("message " + conversation_.Describe(entry.id()) + " is already forgotten");
+      return FailedPrecondition("message " + conversation_.Describe(entry.id()) +
+                                " is already forgotten");
     }
     if (IsPending(entry)) {
       return FailedPrecondition("message " + conversation_.Describe(entry.id()) +

@@ -28,11 +28,18 @@ uint64_t Conversation::unacknowledged() const {
 }
 
 boost::asio::awaitable<Result<control::SendReply>> Conversation::Send(std::string text,
-                                                                      bool urgent) {
+                                                                      TextOptions options) {
   if (Status valid = ValidateText(text, "the message"); !valid.ok()) co_return valid;
   records::HistoryEntry entry;
+  if (options.reply_to_id != 0) {
+    // Only what both sides hold can be answered: the partner must find it too.
+    auto answered = Entry(options.reply_to_id);
+    if (!answered.ok()) co_return answered.status();
+    if (auto ref = RefFor(*answered); !ref.ok()) co_return ref.status();
+    entry.set_reply_to_id(options.reply_to_id);
+  }
   entry.set_direction(records::HistoryEntry::OUTGOING);
-  entry.set_urgent(urgent);
+  entry.set_urgent(options.urgent);
   entry.set_sent_at_unix_ms(clock_.NowUnixMs());
   entry.set_text(std::move(text));
   AppendEntry(entry);
@@ -61,19 +68,35 @@ void Conversation::EnqueueText(records::HistoryEntry& entry) {
   std::string buf;
   commit_.batch().Put(OutgoingKey(entry.seq()), Serialized(index, buf));
   if (awaiting_ack_.size() < kMaxAwaitingAckCached) awaiting_ack_.emplace(entry.seq(), entry);
-  peer::Deliver deliver;
+  peer::Deliver deliver = TextItem(entry);
   deliver.set_seq(entry.seq());
+  unsent_.push_back(std::move(deliver));
+}
+
+peer::Deliver Conversation::TextItem(const records::HistoryEntry& entry) const {
+  peer::Deliver deliver;
   deliver.set_number(entry.number());
   deliver.set_text(entry.text());
   deliver.set_sent_at_unix_ms(entry.sent_at_unix_ms());
   deliver.set_urgent(entry.urgent());
-  unsent_.push_back(std::move(deliver));
+  deliver.set_disappear_after_ms(entry.disappear_after_ms());
+  if (entry.reply_to_id() != 0) {
+    // Named as the partner knows it; an answered entry since erased keeps its seq.
+    if (auto answered = Entry(entry.reply_to_id()); answered.ok()) {
+      if (auto ref = RefFor(*answered); ref.ok()) *deliver.mutable_reply_to() = *ref;
+    }
+  }
+  return deliver;
 }
 
 uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
-  if (history_id != 0) item.set_number(NumberOf(history_id));
+  if (history_id != 0) {
+    item.set_number(NumberOf(history_id));
+    if (auto entry = Entry(history_id); entry.ok())
+      item.set_disappear_after_ms(entry->disappear_after_ms());
+  }
   records::OutgoingIndex index;
   index.set_history_id(history_id);
   peer::Deliver stored = item;
@@ -168,6 +191,7 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   // The entry this item makes takes the number it carries (derived from its seq
   // when an older build sent it), and our next numbers go above it.
   delivering_seq_ = deliver.seq();
+  delivering_disappear_after_ms_ = std::max<int64_t>(0, deliver.disappear_after_ms());
   delivering_number_ = deliver.number() != 0
                            ? deliver.number()
                            : store::NumberFromSeq(deliver.seq(), store::Other(side_));
@@ -189,6 +213,15 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   } else {
     entry.set_text(deliver.text());
     entry.set_urgent(deliver.urgent());
+    if (deliver.has_reply_to()) {
+      // What it answers, if we still have it (quoted from our own copy).
+      auto answered = Resolve(deliver.reply_to());
+      if (answered.ok()) {
+        entry.set_reply_to_id(answered->id());
+      } else {
+        entry.set_reply_to_missing(true);
+      }
+    }
   }
   entry.set_sent_at_unix_ms(deliver.sent_at_unix_ms());
   entry.set_received_at_unix_ms(clock_.NowUnixMs());
@@ -248,16 +281,16 @@ Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
   }
   auto entry = Entry(index->history_id());
   if (!entry.ok()) return entry.status();
-  item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
-  item.set_number(entry->number());
   if (std::string what = NotPlainText(*entry); !what.empty()) {
     // An acknowledged envelope or file, re-sent to a partner that rolled back: its
     // item is gone, and its body must never travel as a plain text.
+    item.set_sent_at_unix_ms(entry->sent_at_unix_ms());
+    item.set_number(entry->number());
     item.mutable_unavailable()->set_what(what);
     return item;
   }
-  item.set_text(entry->text());
-  item.set_urgent(entry->urgent());
+  item = TextItem(*entry);
+  item.set_seq(seq);
   return item;
 }
 

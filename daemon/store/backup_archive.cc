@@ -47,7 +47,7 @@ Result<uint64_t> ArchiveRecords(const SealedStore& store, BackupStreamWriter& wr
   uint64_t records = 0;
   Status failed;
   Status scan = store.ForEach("", [&](std::string_view key, std::string_view value) {
-    if (key.starts_with(kStoreOwnPrefix)) return true;
+    if (key.starts_with(kStoreOwnPrefix) || key.starts_with(kViewOnceKeyPrefix)) return true;
     failed = AppendRecord(writer, key, value);
     records += failed.ok() ? 1 : 0;
     return failed.ok();

@@ -52,6 +52,9 @@ using Header = std::array<uint8_t, kHeaderSize>;
 
 // Keys under this prefix belong to the store itself; the new store writes its own.
 inline constexpr std::string_view kStoreOwnPrefix = "meta/";
+// Keys of view-once messages not yet viewed (core/view_once.h): a backup never holds
+// them, so a restored copy cannot show such a message a second time.
+inline constexpr std::string_view kViewOnceKeyPrefix = "vk/";
 // Far above any record inmost writes; a larger one is refused rather than archived,
 // so every archive written can be restored.
 inline constexpr uint32_t kMaxKeySize = uint32_t{64} << 10;

@@ -53,7 +53,10 @@ CoreParts::CoreParts(asio::io_context& io, store::SealedStore& db, core::Partner
       envelopes(io, db, commit, conversation, events, link, files, clock, log),
       nudges(db, commit, conversation, boundaries, link, clock, log),
       memories(io, db, commit, conversation, boundaries, clock, log),
-      composer(commit, conversation, files, envelopes),
+      view_once(db, commit, conversation, clock, log),
+      edits(conversation, clock, log),
+      disappearing(io, db, commit, conversation, boundaries, clock, log),
+      composer(commit, conversation, files, envelopes, view_once),
       search(db, background, [this] { return envelopes.partner_present(); }),
       backups(db, commit, background, files_path, log),
       router([this] { return conversation.Ready(); }, [this] { return commit.Sync(); }) {}
@@ -139,6 +142,7 @@ Status CoreSide::Open() {
   p.boundaries.SetMaxFileBytes(options_.max_file_bytes);
   p.boundaries.Start();
   p.files.Start();
+  p.disappearing.Start();
   RunUntilIdle();
   return Status::Ok();
 }
@@ -165,6 +169,9 @@ Status CoreSide::RegisterRoutes() {
   p.nudges.Register(p.router);
   p.memories.Register(p.router,
                       [this, &p] { return p.partners.partner().has_value() && channel_.IsUp(); });
+  p.view_once.Register(p.router);
+  p.edits.Register(p.router);
+  p.disappearing.Register(p.router);
   p.composer.Register(p.router);
   p.search.Register(p.router);
   p.backups.Register(p.router);
@@ -177,6 +184,7 @@ void CoreSide::Close() {
   CoreParts& p = *parts_;
   p.envelopes.Stop();
   p.files.Stop();
+  p.disappearing.Stop();
   p.boundaries.Stop();
   p.events.SetPresenceObserver(nullptr);
   p.background.JoinAll();

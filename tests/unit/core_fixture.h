@@ -26,17 +26,20 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/disappearing.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/incoming_budget.h"
+#include "daemon/core/message_edits.h"
 #include "daemon/core/nudges.h"
 #include "daemon/core/partner_book.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
 #include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
+#include "daemon/core/view_once.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
@@ -103,6 +106,9 @@ struct CoreParts {
   core::Envelopes envelopes;
   core::Nudges nudges;
   core::SharedMemories memories;
+  core::ViewOnceMessages view_once;
+  core::MessageEdits edits;
+  core::Disappearing disappearing;
   core::Composer composer;
   core::Search search;
   core::Backups backups;
