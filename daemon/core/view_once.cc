@@ -12,7 +12,7 @@ namespace {
 using records::HistoryEntry;
 
 std::string KeyOf(const std::string& envelope_id) {
-  return std::string(store::kViewOnceKeyPrefix) + envelope_id;
+  return std::string(store::backup::kViewOnceKeyPrefix) + envelope_id;
 }
 
 void Publish(Conversation& conversation, const HistoryEntry& entry, int64_t now, bool received) {

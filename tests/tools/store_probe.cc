@@ -4,6 +4,12 @@
 //   inmost_store_probe dump DATA_DIR
 //       Opens every value in the store and writes all plaintexts to standard output
 //       as raw bytes, one after another: a test searches them for a message body.
+//   inmost_store_probe dump-versions DATA_DIR
+//       As dump, but every version still in LevelDB's files (store_versions.h), the
+//       overwritten and deleted ones too: a test searches them for a destroyed secret.
+//   inmost_store_probe view-once-key DATA_DIR NUMBER
+//       Writes, in hex, the key of the view-once message numbered NUMBER that this
+//       daemon received and has not viewed ("vk/<envelope id>"), or "absent".
 //   inmost_store_probe entry DATA_DIR NUMBER
 //       Writes the history entry numbered NUMBER (the message number the control API
 //       shows; "n/<number>" leads to "h/<id>", a records.HistoryEntry) as one line of
@@ -36,12 +42,14 @@
 
 #include "daemon/core/history_keys.h"
 #include "daemon/crypto/secret_bytes.h"
+#include "daemon/store/backup_format.h"
 #include "daemon/store/data_dir.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
 #include "inmost/status.h"
 #include "proto/records.pb.h"
+#include "tests/tools/store_versions.h"
 
 namespace {
 
@@ -51,6 +59,8 @@ using inmost::store::SealedStore;
 
 constexpr char kUsage[] =
     "usage: inmost_store_probe dump DATA_DIR\n"
+    "       inmost_store_probe dump-versions DATA_DIR\n"
+    "       inmost_store_probe view-once-key DATA_DIR NUMBER\n"
     "       inmost_store_probe entry DATA_DIR NUMBER\n"
     "       inmost_store_probe has-key DATA_DIR NUMBER\n"
     "       inmost_store_probe tamper-key DATA_DIR NUMBER\n"
@@ -137,6 +147,28 @@ int TamperKey(SealedStore& db, uint64_t history_id) {
   return 0;
 }
 
+int ViewOnceKey(const SealedStore& db, uint64_t history_id) {
+  auto entry = ReadEntry(db, history_id);
+  if (!entry.ok()) return Fail(entry.status());
+  if (!entry->has_view_once()) {
+    return Fail(inmost::FailedPrecondition("history entry " + std::to_string(history_id) +
+                                           " is not a view-once message"));
+  }
+  auto key = db.GetSecret(std::string(inmost::store::backup::kViewOnceKeyPrefix) +
+                          entry->view_once().envelope_id());
+  if (!key.ok() && key.status().code() != inmost::Code::kNotFound) return Fail(key.status());
+  if (!key.ok()) {
+    std::cout << "absent\n";
+    return 0;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < key->size(); ++i) {
+    std::cout << kHex[key->data()[i] >> 4] << kHex[key->data()[i] & 0xf];
+  }
+  std::cout << "\n";
+  return 0;
+}
+
 // Bypasses SealedStore on purpose: it would never write a value that does not open.
 int DamageRecord(const std::string& data_dir, const std::string& key) {
   inmost::store::DataDir dir(data_dir);
@@ -168,12 +200,25 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::string data_dir = argv[2];
   if (command == "damage-record" && argc == 4) return DamageRecord(data_dir, argv[3]);
+  if (command == "dump-versions" && argc == 3) {
+    inmost::store::DataDir dir(data_dir);
+    auto key = inmost::store::LoadKeyFile(dir.key_file_path());
+    if (!key.ok()) return Fail(key.status());
+    Status status = inmost::test::ForEachVersion(
+        dir.store_path(), *key, [](std::string_view, std::string_view value) {
+          std::cout.write(value.data(), static_cast<std::streamsize>(value.size()));
+        });
+    std::cout.flush();
+    return status.ok() ? 0 : Fail(status);
+  }
   if (command == "dump" && argc == 3) {
     auto db = OpenStore(data_dir);
     if (!db.ok()) return Fail(db.status());
     return Dump(**db);
   }
-  if ((command == "entry" || command == "has-key" || command == "tamper-key") && argc == 4) {
+  if ((command == "entry" || command == "has-key" || command == "tamper-key" ||
+       command == "view-once-key") &&
+      argc == 4) {
     const std::string_view text = argv[3];
     uint64_t history_id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), history_id);
@@ -194,6 +239,7 @@ int main(int argc, char** argv) {
     history_id = index.history_id();
     if (command == "entry") return PrintEntry(**db, history_id);
     if (command == "has-key") return HasKey(**db, history_id);
+    if (command == "view-once-key") return ViewOnceKey(**db, history_id);
     return TamperKey(**db, history_id);
   }
   std::cerr << kUsage;
