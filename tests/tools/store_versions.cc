@@ -65,7 +65,8 @@ bool ReadSlice(std::string_view& in, std::string_view& out) {
   return true;
 }
 
-void ReadBatch(std::string_view batch, const crypto::SecretBytes& storage, const VersionSink& sink) {
+void ReadBatch(std::string_view batch, const crypto::SecretBytes& storage,
+               const VersionSink& sink) {
   if (batch.size() < kBatchHeaderSize) return;
   batch.remove_prefix(kBatchHeaderSize);
   while (!batch.empty()) {
@@ -100,7 +101,8 @@ Status ReadLog(const fs::path& path, const crypto::SecretBytes& storage, const V
   return Status::Ok();
 }
 
-Status ReadTable(const fs::path& path, const crypto::SecretBytes& storage, const VersionSink& sink) {
+Status ReadTable(const fs::path& path, const crypto::SecretBytes& storage,
+                 const VersionSink& sink) {
   leveldb::Env* env = leveldb::Env::Default();
   leveldb::RandomAccessFile* raw_file = nullptr;
   uint64_t size = 0;
@@ -123,7 +125,8 @@ Status ReadTable(const fs::path& path, const crypto::SecretBytes& storage, const
     std::string_view key(internal.data(), internal.size() - kInternalKeyTail);
     OpenValue(key, std::string_view(it->value().data(), it->value().size()), storage, sink);
   }
-  return it->status().ok() ? Status::Ok() : Corruption(path.string() + ": " + it->status().ToString());
+  return it->status().ok() ? Status::Ok()
+                           : Corruption(path.string() + ": " + it->status().ToString());
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ using VersionSink = std::function<void(std::string_view key, std::string_view va
 
 // Calls `sink` with every value in `store_dir`'s table files and logs, live or not,
 // that opens with `storage_key`; values that do not open are skipped.
-Status ForEachVersion(const std::filesystem::path& store_dir, const crypto::SecretBytes& storage_key,
-                      const VersionSink& sink);
+Status ForEachVersion(const std::filesystem::path& store_dir,
+                      const crypto::SecretBytes& storage_key, const VersionSink& sink);
 
 }  // namespace inmost::test
