@@ -44,6 +44,7 @@ std::vector<std::string> ChatHelpLines() {
       "  /help        this list",
       "  /quit        leave the chat (or Ctrl-D on an empty line, or Ctrl-C)",
       "  //text       sends \"/text\": a message that starts with a slash",
+      "  /reply N TEXT  sends TEXT as a reply to message #N (send --reply-to N)",
   };
   for (const Command& command : Commands()) {
     if (command.name == "chat" || command.name == "watch") continue;

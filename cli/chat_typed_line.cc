@@ -1,6 +1,7 @@
 // What a line typed in `inmost chat` means. Anything that starts with a single slash
 // is a command and is never sent as text, even when no such command exists, so a
-// mistyped command does not reach the partner.
+// mistyped command does not reach the partner. `/reply ID TEXT` is the chat's short
+// form of `inmost send --reply-to ID TEXT`.
 #include "cli/chat_typed_line.h"
 
 #include <optional>
@@ -51,6 +52,33 @@ std::optional<std::vector<std::string>> SplitWords(std::string_view text) {
   return words;
 }
 
+// `/reply ID TEXT` and `/edit ID TEXT`: the text is a message, taken as typed (an
+// apostrophe is not a quote), so only the ID is split off. They run as `inmost send
+// --reply-to ID -- TEXT` and `inmost edit ID -- TEXT`.
+TypedLine IdAndText(std::string_view name, std::string_view rest) {
+  TypedLine typed;
+  typed.name = name;
+  size_t start = rest.find_first_not_of(" \t");
+  size_t end = start == std::string_view::npos ? start : rest.find_first_of(" \t", start);
+  std::string_view id = start == std::string_view::npos ? "" : rest.substr(start, end - start);
+  size_t text_start = end == std::string_view::npos ? end : rest.find_first_not_of(" \t", end);
+  if (id.empty() || text_start == std::string_view::npos) {
+    typed.kind = TypedLine::kMalformed;
+    typed.text = "/" + std::string(name) + " takes a message's number and your text, such as /" +
+                 std::string(name) + " 12 " + (name == "reply" ? "yes!" : "the right words");
+    return typed;
+  }
+  typed.kind = TypedLine::kCommand;
+  std::string text(rest.substr(text_start));
+  if (name == "reply") {
+    typed.name = "send";
+    typed.args = {"--reply-to", std::string(id), "--", text};
+  } else {
+    typed.args = {std::string(id), "--", text};
+  }
+  return typed;
+}
+
 }  // namespace
 
 TypedLine ParseTypedLine(std::string_view line) {
@@ -65,6 +93,13 @@ TypedLine ParseTypedLine(std::string_view line) {
     typed.kind = TypedLine::kText;
     typed.text = line.substr(1);
     return typed;
+  }
+  for (std::string_view name : {"reply", "edit"}) {
+    std::string_view rest = line.substr(1);
+    if (rest.starts_with(name) &&
+        (rest.size() == name.size() || rest[name.size()] == ' ' || rest[name.size()] == '\t')) {
+      return IdAndText(name, rest.substr(name.size()));
+    }
   }
   std::optional<std::vector<std::string>> words = SplitWords(line.substr(1));
   if (!words) {

@@ -27,6 +27,8 @@ struct TypedLine {
 
 // Reads `line` (without its newline). Words after a slash split at spaces, as a shell
 // would, with '…' and "…" quoting and \ escaping, so `/send --gentle "a note"` works.
+// `/reply ID TEXT` and `/edit ID TEXT` take TEXT as typed, quotes and all: the first
+// is `send --reply-to ID -- TEXT`, the second `edit ID -- TEXT`.
 TypedLine ParseTypedLine(std::string_view line);
 
 }  // namespace inmost::cli

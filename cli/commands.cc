@@ -5,7 +5,7 @@
 namespace inmost::cli {
 namespace {
 
-constexpr std::array<Command, 32> kCommands = {{
+constexpr std::array<Command, 35> kCommands = {{
     {"status", "Show your fingerprint, your partner's, the safety number and the link.",
      &RunStatus},
     {"invite", "Make a one-time invite code for your partner (optionally as a QR code).",
@@ -13,7 +13,11 @@ constexpr std::array<Command, 32> kCommands = {{
     {"join", "Pair with the partner whose invite code you were given.", &RunJoin},
     {"unpair", "Forget your partner's key and addresses (and perhaps the history).", &RunUnpair},
     {"partner", "Show or change where your daemon reaches your partner's.", &RunPartner},
-    {"send", "Send a message or files: now, sealed, gentle, together or scheduled.", &RunSend},
+    {"send", "Send a text or files: now, sealed, gentle, together, scheduled, view-once.",
+     &RunSend},
+    {"edit", "Change the text of a message you sent; both of you keep every version.", &RunEdit},
+    {"versions", "Show every text a message has had, oldest first.", &RunVersions},
+    {"view", "Show a view-once message your partner sent, once; then it is gone.", &RunView},
     {"transfers", "Show the files being sent or received, with their progress.", &RunTransfers},
     {"save", "Write a file your partner sent out of the encrypted store.", &RunSave},
     {"nudge", "Send a nudge without words: a hug, a kiss, a goodnight ...", &RunNudge},

@@ -46,6 +46,9 @@ int RunBackup(CommandContext& context, const CommandArgs& args);
 int RunExport(CommandContext& context, const CommandArgs& args);
 int RunTransfers(CommandContext& context, const CommandArgs& args);
 int RunSave(CommandContext& context, const CommandArgs& args);
+int RunEdit(CommandContext& context, const CommandArgs& args);
+int RunVersions(CommandContext& context, const CommandArgs& args);
+int RunView(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

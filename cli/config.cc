@@ -17,6 +17,8 @@ constexpr CommandUsage kUsage{
     "  nudge-budget N               how many nudges you accept an hour\n"
     "  quiet-hours HH:MM-HH:MM|off  quiet every day: only urgent messages announced\n"
     "  same-moment-seconds N        how close two nudges make a same moment\n"
+    "  disappear-after DURATION|off messages sent from now on are deleted on both\n"
+    "                               sides this long (1d, 12h, 30m) after they are read\n"
     "The daemon knows which settings there are and checks the values; run without\n"
     "arguments to see them all with what each does.\n"};
 

@@ -25,8 +25,10 @@ constexpr CommandUsage kUsage{
     "            'inmost --json history' shows it.\n"
     "An export is a copy outside the daemon's encrypted store, so it holds only what\n"
     "has been read: a sealed message that was never opened appears without its text,\n"
-    "even one of yours, and a forgotten message only as \"(forgotten)\". FILE is\n"
-    "created readable by you alone and is never overwritten.\n"};
+    "even one of yours, and a forgotten message only as \"(forgotten)\". A view-once\n"
+    "message is never in it, only that there was one. Disappearing messages are, with\n"
+    "when they disappear from the store: the export keeps them, so keep it safe. FILE\n"
+    "is created readable by you alone and is never overwritten.\n"};
 
 // Every page of the history, oldest first.
 std::optional<int> FetchHistory(CommandContext& context, Client& client,

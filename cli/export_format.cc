@@ -5,6 +5,7 @@
 #include "cli/context.h"
 #include "cli/file_format.h"
 #include "cli/message_format.h"
+#include "cli/messenger_format.h"
 #include "cli/nudge_kind.h"
 #include "cli/text_format.h"
 
@@ -18,11 +19,12 @@ bool Unopened(const control::Message& message) {
          message.envelope().state() != Envelope::OPENED;
 }
 
-// `message` as it may leave the store: without a body nobody has read, or one that
-// was forgotten (the daemon drops that itself; this makes sure).
+// `message` as it may leave the store: without a body nobody has read, one that was
+// forgotten, or a view-once text (the daemon never puts those in a Message; this
+// makes sure).
 control::Message Exportable(const control::Message& message) {
   control::Message exportable = message;
-  if (Unopened(message) || IsForgotten(message)) exportable.clear_text();
+  if (Unopened(message) || IsForgotten(message) || IsViewOnce(message)) exportable.clear_text();
   return exportable;
 }
 
@@ -69,8 +71,11 @@ std::string MarkdownFile(const control::Message& message) {
 }
 
 // The message's line after its time: what was said, or what stands for it.
-std::string MarkdownBody(const control::Message& message) {
-  if (IsForgotten(message)) return kForgottenText;
+std::string MarkdownContent(const control::Message& message) {
+  if (IsViewOnce(message)) {
+    return message.view_once() == control::Message::VIEWED ? "👁 view-once message (viewed)"
+                                                           : "👁 view-once message (not viewed)";
+  }
   const Envelope& envelope = message.envelope();
   std::string note =
       envelope.note().empty() ? "" : ": \"" + MarkdownText(OneLine(envelope.note())) + "\"";
@@ -94,6 +99,16 @@ std::string MarkdownBody(const control::Message& message) {
   }
 }
 
+// MarkdownContent() after the line it replies to, if any, on a line of its own.
+std::string MarkdownBody(const control::Message& message) {
+  if (IsForgotten(message)) return kForgottenText;
+  std::string body = MarkdownContent(message);
+  if (std::string quoted = QuotedLine(message); !quoted.empty()) {
+    body = "_" + MarkdownText(quoted) + "_  \n" + body;
+  }
+  return body;
+}
+
 // What else a reader should know: "(urgent)", "(scheduled for ...)".
 std::string MarkdownNotes(const control::Message& message) {
   std::string notes;
@@ -113,6 +128,12 @@ std::string MarkdownNotes(const control::Message& message) {
       break;
   }
   if (message.urgent()) add("urgent");
+  if (message.edited()) add("edited");
+  if (message.disappears_at_unix_ms() != 0) {
+    add("disappears " + LocalTime(message.disappears_at_unix_ms(), kDateTimeFormat));
+  } else if (message.disappear_after_ms() > 0) {
+    add("disappears " + FormatCountdown(message.disappear_after_ms()) + " after it is read");
+  }
   return notes.empty() ? "" : " (" + notes + ")";
 }
 

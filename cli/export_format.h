@@ -26,7 +26,9 @@ struct ExportOptions {
 //  - Markdown: a title, a heading per local day, then a paragraph per message such as
 //    "**Sam** 21:04 — text" (or "**You**" without a name), with nudges, moments, questions,
 //    envelopes
-//    ("✉ sealed message (not opened)"), reactions, 📌 for pins and "(forgotten)";
+//    ("✉ sealed message (not opened)"), reactions, 📌 for pins and "(forgotten)", a
+//    reply's quoted line above it, "👁 view-once message (viewed)" (never its text),
+//    and "edited" or when it disappears among its notes;
 //  - JSON: {"exported_at":"2027-02-14T08:00:00Z","messages":[...]}, each message in
 //    protobuf's JSON mapping of inmost.control.Message, one per line.
 std::string RenderExport(const std::vector<control::Message>& messages,

@@ -18,8 +18,11 @@ constexpr CommandUsage kUsage{
     "Nudges show as (hug ×3), a same moment as ✨, reactions after the text as\n"
     "[you: ❤ · them: 😂], shared memories with 📌, and forgotten messages as\n"
     "(forgotten). Files show as 📎 name (size, type) with their caption, and their\n"
-    "progress while they move; 'inmost save ID' writes a received one out. Every\n"
-    "message shows its #ID, for react, pin, forget and save.\n"
+    "progress while they move; 'inmost save ID' writes a received one out. A reply\n"
+    "shows the line it answers above it (↪ #12 \"...\"), an edited text ends in\n"
+    "(edited) ('inmost versions ID' shows every version), a view-once message shows\n"
+    "whether it was viewed, never its text, and a disappearing one when it goes. Every\n"
+    "message shows its #ID, for react, pin, forget, save, edit and --reply-to.\n"
     "Use --before with the first id shown to page back.\n"};
 
 }  // namespace

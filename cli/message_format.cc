@@ -4,6 +4,7 @@
 #include "cli/message_format.h"
 
 #include "cli/file_format.h"
+#include "cli/messenger_format.h"
 #include "cli/nudge_kind.h"
 #include "cli/presence_view.h"
 #include "cli/text_format.h"
@@ -291,6 +292,12 @@ std::string MessageStatus(const control::Message& message, const char* time_form
     status += ", over your nudge budget: not announced";
   }
   if (message.urgent()) status += ", urgent";
+  if (std::string view_once = ViewOnceDescription(message); !view_once.empty()) {
+    status += ", " + view_once;
+  }
+  if (std::string disappear = DisappearDescription(message, now_unix_ms); !disappear.empty()) {
+    status += ", " + disappear;
+  }
   if (message.direction() == control::Message::INCOMING && message.has_file() &&
       message.file().state() == control::Attachment::RECEIVED && !message.file().name().empty()) {
     status += ", save with: inmost save " + std::to_string(message.id());
@@ -320,8 +327,8 @@ std::string WithCaption(const control::Message& message) {
 }
 
 // The text to show, or what stands in for it.
-std::string Body(const control::Message& message) {
-  if (IsForgotten(message)) return kForgottenText;
+std::string Content(const control::Message& message) {
+  if (IsViewOnce(message)) return kViewOnceText;  // Its text is only in `view`'s reply.
   switch (message.kind()) {
     case control::Message::NUDGE:
       return NudgeLabel(message.nudge());
@@ -343,6 +350,15 @@ std::string Body(const control::Message& message) {
       break;
   }
   return TerminalSafe(message.text());
+}
+
+// Content() under the line it replies to, if any, and marked when it was edited.
+std::string Body(const control::Message& message) {
+  if (IsForgotten(message)) return kForgottenText;
+  std::string body = Content(message);
+  if (message.edited()) body += " (edited)";
+  if (std::string quoted = QuotedLine(message); !quoted.empty()) body = quoted + '\n' + body;
+  return body;
 }
 
 std::string QuietSummaryLine(const control::QuietSummary& summary) {

@@ -42,7 +42,9 @@ std::string ForgetDescription(const control::Message& message);
 // "[sealed message]  (#12 sealed until 2027-02-14 09:00, opens in 2d 3h)"; countdowns
 // count from `now_unix_ms`. A nudge shows as "(hug ×3)", a moment as kMomentText, a
 // file as FormatAttachment() then " — " and its caption (a received one says how to
-// save it).
+// save it). A reply shows the line it answers above its text (QuotedLine()), an
+// edited text ends in " (edited)", a view-once message shows kViewOnceText and its
+// state, a disappearing one when it goes (messenger_format.h).
 // `speakers` says who spoke: "you: " or "Sam: ".
 std::string FormatMessage(const control::Message& message, const char* time_format,
                           int64_t now_unix_ms, const Speakers& speakers = {});

@@ -1,6 +1,7 @@
 // `inmost send TEXT` and `inmost send --file PATH`: queues a text or files for the
 // partner, plain, as withheld-key envelopes (--open-at, --open-in, --gentle,
-// --together) or scheduled (--send-at), and perhaps urgent.
+// --together) or scheduled (--send-at), perhaps urgent, as a reply (--reply-to) or
+// to be viewed once (--view-once).
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -44,6 +45,14 @@ constexpr CommandUsage kUsage{
     "'inmost cancel ID' cancels it until then. Use at most one of these five options.\n"
     "With --urgent a plain text (no --file, none of those five options) reaches your\n"
     "partner even in their quiet hours; keep it for what cannot wait.\n"
+    "\n"
+    "With --reply-to ID a text (no --file, none of the five options above) answers\n"
+    "message ID: both of you see that message's first words quoted above it (never\n"
+    "the text of an envelope not yet opened).\n"
+    "With --view-once a text (no --file, --urgent or any of the five options) can be\n"
+    "viewed once: your partner sees that it is there and shows it with 'inmost view\n"
+    "ID'; then its key and text are destroyed on both sides and you see it viewed.\n"
+    "Nobody can see it twice, but nothing stops a screenshot or a camera.\n"
     "\n"
     "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
     "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
@@ -140,6 +149,12 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
        "cancels it.")
       ("urgent", po::bool_switch(),
        "A plain text that reaches your partner even in their quiet hours.")
+      ("reply-to", po::value<std::string>()->value_name("ID"),
+       "A text that answers message ID (yours or your partner's): its first words show "
+       "above it.")
+      ("view-once", po::bool_switch(),
+       "A text your partner can view once ('inmost view ID'); then it is gone on both "
+       "sides.")
       ("file", po::value<std::vector<std::string>>()->composing()->value_name("PATH"),
        "Send the file at PATH instead of a text (repeatable: one message per file).")
       ("caption", po::value<std::string>()->value_name("TEXT"),
@@ -170,6 +185,30 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     return context.ReportUsageError(kUsage,
                                     "--urgent goes only with a plain text, not with " +
                                         (mode.empty() ? std::string("--file") : "--" + mode));
+  }
+  const bool view_once = vm["view-once"].as<bool>();
+  // The option, other than --note and --caption, that makes this more than a plain
+  // text; empty for none.
+  const std::string not_plain = !mode.empty()      ? "--" + mode
+                                : vm.count("file") ? std::string("--file")
+                                                   : std::string();
+  if (view_once && (!not_plain.empty() || vm["urgent"].as<bool>())) {
+    return context.ReportUsageError(
+        kUsage, "--view-once goes only with a plain text, not with " +
+                    (not_plain.empty() ? std::string("--urgent") : not_plain) +
+                    ": a view-once message is a text, sent now and never sealed");
+  }
+  uint64_t reply_to = 0;
+  if (vm.count("reply-to")) {
+    if (!not_plain.empty()) {
+      return context.ReportUsageError(
+          kUsage, "--reply-to goes only with a text sent now, not with " + not_plain);
+    }
+    Result<uint64_t> id = ParseMessageId(vm["reply-to"].as<std::string>());
+    if (!id.ok()) {
+      return context.ReportUsageError(kUsage, "--reply-to: " + id.status().message());
+    }
+    reply_to = *id;
   }
   std::string note;
   if (vm.count("note")) {
@@ -218,6 +257,8 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
   }
   if (vm.count("note")) send->set_note(note);
   send->set_urgent(vm["urgent"].as<bool>());
+  send->set_reply_to(reply_to);
+  send->set_view_once(view_once);
 
   std::vector<std::string> words;
   if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
@@ -266,6 +307,11 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     }
   };
   const char kUrgent[] = "It is urgent: your partner is told even in their quiet hours.\n";
+  const char kViewOnce[] =
+      "Your partner can view it once; then it is gone on both sides and you see it viewed.\n";
+  // " (a reply to #12)", after the message's number.
+  const std::string replying =
+      reply_to == 0 ? std::string() : " (a reply to #" + std::to_string(reply_to) + ")";
 
   if (paths.empty()) {
     std::string text = context.TextFromWords(words);
@@ -290,7 +336,10 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
       if (link_up) {
         outcome = WaitForDelivery(*client, id) ? Outcome::kDelivered : Outcome::kOnItsWay;
       }
-      print(response, Sent{"message", "#" + std::to_string(id)}, outcome);
+      print(response,
+            Sent{view_once ? "view-once message" : "message", "#" + std::to_string(id) + replying},
+            outcome);
+      if (view_once) context.out() << kViewOnce;
       if (send->urgent()) context.out() << kUrgent;
     });
   }
