@@ -149,7 +149,7 @@ void Disappearing::DeleteDue() {
   for (const auto& [key, id] : due) {
     commit_.batch().Delete(key);
     auto entry = conversation_.Entry(id);
-    if (!entry.ok() || entry->forget() != records::HistoryEntry::FORGET_NONE) continue;
+    if (!entry.ok() || !HasContent(*entry)) continue;         // Gone already (forgotten).
     if (entry->pinned()) commit_.batch().Delete(PinKey(id));  // The pin goes with it.
     conversation_.Erase(*entry, records::HistoryEntry::DISAPPEARED);
     control::Event event;

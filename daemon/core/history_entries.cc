@@ -103,8 +103,7 @@ void Conversation::AppendNotice(records::HistoryEntry::Direction direction, std:
 }
 
 void Conversation::PutEntry(const records::HistoryEntry& entry) {
-  if (entry.disappear_after_ms() > 0 && entry.disappears_at_unix_ms() == 0 &&
-      entry.forget() == records::HistoryEntry::FORGET_NONE) {
+  if (entry.disappear_after_ms() > 0 && entry.disappears_at_unix_ms() == 0 && HasContent(entry)) {
     records::HistoryEntry opened = entry;
     StartDisappearing(opened);
     if (opened.disappears_at_unix_ms() != 0) {

@@ -15,8 +15,7 @@ std::string CannotEdit(const HistoryEntry& entry, bool ours) {
   if (entry.direction() != mine || !entry.notice().empty()) {
     return "only its author can edit a message";
   }
-  if (entry.forget() != HistoryEntry::FORGET_NONE && entry.forget() != HistoryEntry::KEPT)
-    return "it is forgotten";
+  if (!HasContent(entry)) return "it is forgotten";
   if (entry.has_view_once()) return "a view-once message cannot be edited";
   if (entry.has_nudge() || entry.moment() || entry.has_question()) return "it has no text to edit";
   if (entry.state() == HistoryEntry::SCHEDULED || entry.state() == HistoryEntry::CANCELLED)

@@ -120,12 +120,14 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   return m;
 }
 
-std::string QuotedLine(const records::HistoryEntry& entry) {
+bool HasContent(const records::HistoryEntry& entry) {
   using F = records::HistoryEntry;
-  if (entry.forget() != F::FORGET_NONE && entry.forget() != F::PARTNER_ASKS &&
-      entry.forget() != F::KEPT) {
-    return std::string(kQuoteGone);
-  }
+  return entry.forget() == F::FORGET_NONE || entry.forget() == F::PARTNER_ASKS ||
+         entry.forget() == F::KEPT;
+}
+
+std::string QuotedLine(const records::HistoryEntry& entry) {
+  if (!HasContent(entry)) return std::string(kQuoteGone);
   if (entry.has_view_once()) return std::string(kQuoteViewOnce);
   if (entry.has_envelope() && entry.envelope().state() != EnvelopeRecord::OPENED)
     return std::string(kQuoteSealed);

@@ -25,6 +25,10 @@ uint64_t SealedFileSize(uint64_t size);
 // fills in what a together-envelope waits for.
 control::Message MessageView(const records::HistoryEntry& entry, bool partner_present);
 
+// False once an entry's content is deleted here (forgotten, disappeared); a request to
+// forget it that waits for this person, or was declined, leaves it.
+bool HasContent(const records::HistoryEntry& entry);
+
 // What a reply quotes when the answered message's text cannot or must not be shown.
 inline constexpr std::string_view kQuoteGone = "a message you no longer have";
 inline constexpr std::string_view kQuoteSealed = "a sealed envelope";

@@ -24,9 +24,7 @@ constexpr int kMaxRecallPerDay = 20;
 constexpr int kMaxRecallYears = 100;
 
 bool IsForgotten(const HistoryEntry& entry) {
-  auto f = entry.forget();
-  return f != HistoryEntry::FORGET_NONE && f != HistoryEntry::PARTNER_ASKS &&
-         f != HistoryEntry::KEPT;
+  return !HasContent(entry);
 }
 
 // Ok for a reaction: short, valid UTF-8, no spaces or control characters.

@@ -92,10 +92,9 @@ peer::Deliver Conversation::TextItem(const records::HistoryEntry& entry) const {
 uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
-  if (history_id != 0) {
-    item.set_number(NumberOf(history_id));
-    if (auto entry = Entry(history_id); entry.ok())
-      item.set_disappear_after_ms(entry->disappear_after_ms());
+  if (auto entry = Entry(history_id); history_id != 0 && entry.ok()) {
+    item.set_number(entry->number());
+    item.set_disappear_after_ms(entry->disappear_after_ms());
   }
   records::OutgoingIndex index;
   index.set_history_id(history_id);
