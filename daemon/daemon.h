@@ -21,6 +21,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/drafts.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
@@ -31,6 +32,7 @@
 #include "daemon/core/router.h"
 #include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
+#include "daemon/core/typing.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
 #include "daemon/partnership.h"
@@ -172,6 +174,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::Composer composer_;
   core::Search search_;
   core::Backups backups_;
+  core::Typing typing_;
+  core::Drafts drafts_;
   Partnership partnership_;
   core::Router router_;
   control::ControlServer control_;

@@ -72,6 +72,7 @@ Boundaries::Boundaries(asio::io_context& io, store::SealedStore& store, GroupCom
     conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
     CheckQuiet();
     Announce(false);
+    if (own_change_observer_) own_change_observer_();
   });
 }
 
@@ -193,6 +194,14 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
        "what you call your partner here, over the name they chose (off: their name)",
        [&] { return s.partner_nickname().empty() ? std::string("off") : s.partner_nickname(); },
        [&](std::string_view v) { return SetName(v, "a nickname", *s.mutable_partner_nickname()); }},
+      {"share-typing",
+       "your partner sees when you are writing; you see when they are only while you share yours",
+       [&] { return OnOff(!s.no_share_typing()); },
+       [&](std::string_view v) {
+         auto on = ParseOnOff("share-typing", v);
+         if (on.ok()) s.set_no_share_typing(!*on);
+         return on.status();
+       }},
       {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
        [&] { return std::to_string(same_moment_seconds()); },
        [&](std::string_view v) {
@@ -231,6 +240,7 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
     conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
     CheckQuiet();
     Announce(false);
+    if (own_change_observer_) own_change_observer_();
   }
   add(*setting);
   return reply;
@@ -245,6 +255,7 @@ Result<control::PresenceReply> Boundaries::Presence(const control::PresenceReque
     SaveSettings();
     Announce(false);
     PublishPartnerChanged();  // Reciprocity: what we see of them may change too.
+    if (own_change_observer_) own_change_observer_();
   }
   control::PresenceReply reply;
   reply.set_choice(choice());
