@@ -46,6 +46,7 @@ int RunBackup(CommandContext& context, const CommandArgs& args);
 int RunExport(CommandContext& context, const CommandArgs& args);
 int RunTransfers(CommandContext& context, const CommandArgs& args);
 int RunSave(CommandContext& context, const CommandArgs& args);
+int RunDraft(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

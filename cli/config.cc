@@ -17,6 +17,7 @@ constexpr CommandUsage kUsage{
     "  nudge-budget N               how many nudges you accept an hour\n"
     "  quiet-hours HH:MM-HH:MM|off  quiet every day: only urgent messages announced\n"
     "  same-moment-seconds N        how close two nudges make a same moment\n"
+    "  share-typing on|off          your partner sees you writing (and you, them)\n"
     "The daemon knows which settings there are and checks the values; run without\n"
     "arguments to see them all with what each does.\n"};
 
