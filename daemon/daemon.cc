@@ -189,19 +189,6 @@ Status Daemon::RegisterRoutes() {
   typing_.Register(router_);
   drafts_.Register(router_);
   partnership_.Register(router_);
-  // TEMPORARY (issue 21): placeholder owners for edit/versions/view and their items
-  // until their handlers exist. Drop before merge.
-  for (auto kind :
-       {control::Request::kEdit, control::Request::kVersions, control::Request::kView}) {
-    router_.OnRequest(kind, "placeholder (issue 21)", core::Sync::kNone,
-                      [](const control::Request&) -> asio::awaitable<Result<control::Response>> {
-                        co_return Unsupported("not built yet");
-                      });
-  }
-  for (auto kind : {peer::Deliver::kEdit, peer::Deliver::kViewOnce, peer::Deliver::kViewed,
-                    peer::Deliver::kDisappearing}) {
-    router_.OnItem(kind, "placeholder (issue 21)", [](const peer::Deliver&) {});
-  }
   return router_.Check();
 }
 

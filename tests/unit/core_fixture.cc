@@ -174,19 +174,6 @@ Status CoreSide::RegisterRoutes() {
   p.backups.Register(p.router);
   p.typing.Register(p.router);
   p.drafts.Register(p.router);
-  // TEMPORARY (issue 21): placeholder owners for edit/versions/view and their items
-  // until their handlers exist. Drop before merge.
-  for (auto kind :
-       {control::Request::kEdit, control::Request::kVersions, control::Request::kView}) {
-    p.router.OnRequest(kind, "placeholder (issue 21)", core::Sync::kNone,
-                       [](const control::Request&) -> asio::awaitable<Result<control::Response>> {
-                         co_return Unsupported("not built yet");
-                       });
-  }
-  for (auto kind : {peer::Deliver::kEdit, peer::Deliver::kViewOnce, peer::Deliver::kViewed,
-                    peer::Deliver::kDisappearing}) {
-    p.router.OnItem(kind, "placeholder (issue 21)", [](const peer::Deliver&) {});
-  }
   return p.router.Check();
 }
 
