@@ -221,6 +221,15 @@ void ChatScreen::RefuseInput(const std::string& line, const std::string& why) {
   if (editor_.empty()) editor_.Restore(line);
 }
 
+std::optional<std::string> ChatScreen::Editing() const {
+  return Utf8FromWide(editor_.text());
+}
+
+void ChatScreen::SetEditing(const std::string& text) {
+  editor_.Restore(text);
+  dirty_ = true;
+}
+
 int ChatScreen::TimerMs() const {
   // Once a second, for the countdown on the status line.
   auto now = std::chrono::system_clock::now().time_since_epoch();

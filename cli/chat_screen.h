@@ -29,6 +29,8 @@ class ChatScreen : public ChatView {
   std::vector<ChatInput> ReadInput() override;
   bool reads_without_blocking() const override { return true; }
   void RefuseInput(const std::string& line, const std::string& why) override;
+  std::optional<std::string> Editing() const override;
+  void SetEditing(const std::string& text) override;
   int TimerMs() const override;
   void Tick() override;
   void Flush() override;

@@ -66,12 +66,20 @@ int ChatSession::Loop() {
     if ((!interrupted && fds[0].revents != 0) || (interrupted && view_.reads_without_blocking())) {
       std::vector<ChatInput> inputs = view_.ReadInput();
       for (const ChatInput& input : inputs) {
-        if (auto done = OnInput(input)) return *done;
+        if (auto done = OnInput(input)) {
+          FinishWriting();
+          return *done;
+        }
       }
+      OnEdited();
       // The terminal went away and nothing more can be typed: not a loop for ever.
       bool hung_up = !interrupted && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
-      if (hung_up && inputs.empty()) return kExitOk;
+      if (hung_up && inputs.empty()) {
+        FinishWriting();
+        return kExitOk;
+      }
     }
+    SaveDraft(false);
     view_.Tick();
     Clock::time_point now = Clock::now();
     if (!client_ && now >= retry_at_) TryReconnect();
@@ -85,6 +93,7 @@ int ChatSession::Loop() {
 
 int ChatSession::WaitMs() const {
   int wait = view_.TimerMs();
+  if (draft_due_at_) wait = Sooner(wait, MillisecondsUntil(*draft_due_at_));
   return Sooner(wait, MillisecondsUntil(client_ ? sweep_at_ : retry_at_));
 }
 
@@ -189,6 +198,7 @@ void ChatSession::SendText(const std::string& text, const std::string& typed) {
     Refuse(typed, TerminalSafe(reply.error().message()));
     return;
   }
+  OnLineSent();
   CatchUp(kSweepLimit);  // Shows it as the daemon keeps it, with its id and state.
 }
 

@@ -51,6 +51,22 @@ class ChatSession {
   void RunCommand(const TypedLine& typed, const std::string& line);
   void Refuse(const std::string& typed, const std::string& why);
 
+  // ---- the line being written: typing and the draft (chat_session_writing.cc) ----
+  // Puts the kept draft in the line being written.
+  void LoadDraft();
+  // After input: tells the daemon the person is writing (at most once a second) or
+  // stopped, and saves the draft a while later.
+  void OnEdited();
+  // The line was sent: the draft goes at once, and the partner's "writing…" with it.
+  void OnLineSent();
+  // Saves the draft when it is due (`now`: whenever it changed), at most every 2 s.
+  void SaveDraft(bool now);
+  // Before the chat ends: the draft saved, writing stopped.
+  void FinishWriting();
+  void OnDraftChanged(const control::DraftChanged& draft);
+  void OnPartnerTyping(const control::PartnerTyping& typing);
+  void TellTyping(bool stopped);
+
   // ---- what is shown (chat_session_show.cc) ----
   void Show(const std::string& line);
   void Notice(const std::string& text);
@@ -77,6 +93,13 @@ class ChatSession {
   std::chrono::milliseconds backoff_{0};
   Clock::time_point retry_at_;
   Clock::time_point sweep_at_;
+  // The line being written as last seen (commands count as nothing), the draft as
+  // the daemon keeps it, and when a changed one is next saved (nullopt: unchanged).
+  std::string writing_;
+  std::string draft_kept_;
+  std::optional<Clock::time_point> draft_due_at_;
+  bool told_typing_ = false;  // The daemon was told "writing" since the last stop.
+  Clock::time_point typing_told_at_;
 };
 
 }  // namespace inmost::cli

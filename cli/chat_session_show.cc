@@ -33,6 +33,7 @@ bool OnItsWayToOpen(const control::Message& message) {
 void ChatSession::Begin() {
   RefreshStatus();  // First: whether quiet holds messages back.
   CatchUp(options_.history_limit);
+  LoadDraft();
   if (status_.link_up) {
     // --together messages wait for both of you: say whether your partner is here.
     Notice(status_.partner_present ? "your partner is here" : "your partner is away");
@@ -102,7 +103,15 @@ void ChatSession::OnEvent(const control::Event& event) {
     return;
   }
   switch (event.kind_case()) {
+    case control::Event::kPartnerTyping:
+      OnPartnerTyping(event.partner_typing());
+      return;
+    case control::Event::kDraft:
+      OnDraftChanged(event.draft());
+      return;
     case control::Event::kMessageReceived: {
+      // What they were writing has come: "writing…" ends.
+      if (status_.partner_writing_until_unix_ms != 0) OnPartnerTyping({});
       control::Message shown = event.message_received().message();
       shown.clear_state();  // "(new)" says nothing while chatting.
       ShowMessage(shown);

@@ -30,6 +30,9 @@ std::string FormatChatStatus(const ChatStatus& status, int64_t now_unix_ms) {
   if (!status.connected) return "inmostd is not answering; reconnecting…";
   if (!status.paired) return "not paired";
   std::string line = status.link_up ? "link up · " + PartnerPresenceWords(status) : "link down";
+  if (status.link_up && now_unix_ms < status.partner_writing_until_unix_ms) {
+    line += " · " + PartnerLabel(status) + " is writing…";
+  }
   if (status.quiet) {
     line += " · quiet";
     if (status.quiet_until_unix_ms > 0) {

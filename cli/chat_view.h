@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class ChatView {
   virtual bool reads_without_blocking() const = 0;
   // Tells why `line` was not sent; a view that can gives it back to edit.
   virtual void RefuseInput(const std::string& line, const std::string& why) = 0;
+  // The line being written and not yet sent (UTF-8), for a view that edits one as it
+  // is typed; nullopt for a view that reads whole lines (no draft, no typing there).
+  virtual std::optional<std::string> Editing() const { return std::nullopt; }
+  // Puts `text` (a kept draft) in the line being written, in place of what is there.
+  virtual void SetEditing(const std::string& /*text*/) {}
 
   // Milliseconds until the view wants Tick() (a countdown, a held line); -1: never.
   virtual int TimerMs() const = 0;

@@ -5,7 +5,7 @@
 namespace inmost::cli {
 namespace {
 
-constexpr std::array<Command, 35> kCommands = {{
+constexpr std::array<Command, 36> kCommands = {{
     {"status", "Show your fingerprint, your partner's, the safety number and the link.",
      &RunStatus},
     {"invite", "Make a one-time invite code for your partner (optionally as a QR code).",
@@ -44,6 +44,7 @@ constexpr std::array<Command, 35> kCommands = {{
     {"export", "Write the conversation as a Markdown document or JSON.", &RunExport},
     {"backup", "Write an encrypted archive of this daemon, sealed under a passphrase.", &RunBackup},
     {"watch", "Print events as JSON lines until interrupted.", &RunWatch},
+    {"draft", "Show, keep or forget the message you started and have not sent.", &RunDraft},
     {"chat", "Chat interactively: see messages as they arrive, type lines to send.", &RunChat},
 }};
 

@@ -49,6 +49,7 @@ int RunSave(CommandContext& context, const CommandArgs& args);
 int RunEdit(CommandContext& context, const CommandArgs& args);
 int RunVersions(CommandContext& context, const CommandArgs& args);
 int RunView(CommandContext& context, const CommandArgs& args);
+int RunDraft(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

@@ -19,6 +19,7 @@ constexpr CommandUsage kUsage{
     "  same-moment-seconds N        how close two nudges make a same moment\n"
     "  disappear-after DURATION|off messages sent from now on are deleted on both\n"
     "                               sides this long (1d, 12h, 30m) after they are read\n"
+    "  share-typing on|off          your partner sees you writing (and you, them)\n"
     "The daemon knows which settings there are and checks the values; run without\n"
     "arguments to see them all with what each does.\n"};
 

@@ -15,8 +15,10 @@ constexpr CommandUsage kUsage{
     "(a message changed: an envelope, question or scheduled message changed state, a\n"
     "reaction, a pin, a forget; its whole new view), partner_presence, same_moment\n"
     "(you both nudged at once), quiet_summary (your quiet ended: what arrived during\n"
-    "it), partner_changed (what your partner shows, or their boundaries, changed) and\n"
-    "transfer (a file moved on, a few times a second at most, or finished or failed).\n"
+    "it), partner_changed (what your partner shows, or their boundaries, changed),\n"
+    "transfer (a file moved on, a few times a second at most, or finished or failed),\n"
+    "partner_typing (your partner is writing, or stopped) and draft (your draft\n"
+    "changed, in this client or another).\n"
     "When the daemon goes away the command ends with exit code 3.\n"};
 
 }  // namespace

@@ -103,6 +103,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
   INMOST_RETURN_IF_ERROR(daemon->boundaries_.Load());
   INMOST_RETURN_IF_ERROR(daemon->nudges_.Load());
   INMOST_RETURN_IF_ERROR(daemon->memories_.Load());
+  INMOST_RETURN_IF_ERROR(daemon->drafts_.Load());
   INMOST_RETURN_IF_ERROR(daemon->RegisterRoutes());
   daemon->partnership_.FollowPartner(daemon->partners_.partner());
   daemon->partnership_.OnAllAcknowledged();  // An ending the partner knew of before a crash.
@@ -143,6 +144,8 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       composer_(commit_, conversation_, files_, envelopes_, view_once_),
       search_(*db_, background_, [this] { return envelopes_.partner_present(); }),
       backups_(*db_, commit_, background_, data_dir_.files_path(), log),
+      typing_(events_, link_, boundaries_, clock),
+      drafts_(*db_, commit_, conversation_, events_, clock, log),
       partnership_(
           io, partners_, link_,
           PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_, commit_},
@@ -191,6 +194,8 @@ Status Daemon::RegisterRoutes() {
   composer_.Register(router_);
   search_.Register(router_);
   backups_.Register(router_);
+  typing_.Register(router_);
+  drafts_.Register(router_);
   partnership_.Register(router_);
   return router_.Check();
 }
@@ -227,6 +232,7 @@ Status Daemon::Start() {
   envelopes_.Start();
   if (!options_.quiet_hours.empty()) INMOST_RETURN_IF_ERROR(SetQuietHours(options_.quiet_hours));
   boundaries_.SetMaxFileBytes(options_.max_file_bytes);
+  boundaries_.SetOwnChangeObserver([this] { typing_.OnSharingChanged(); });
   boundaries_.Start();
   files_.Start();
   disappearing_.Start();
@@ -245,6 +251,7 @@ void Daemon::Stop() {
   files_.Stop();
   disappearing_.Stop();
   boundaries_.Stop();
+  boundaries_.SetOwnChangeObserver(nullptr);
   events_.SetPresenceObserver(nullptr);
   events_.SetRewrite(nullptr);
   conversation_.SetAllAcknowledgedHook(nullptr);
@@ -368,6 +375,7 @@ void Daemon::OnLinkDown(const std::string& reason) {
   Publish(std::move(event));
   envelopes_.OnLinkDown();
   boundaries_.OnLinkDown();
+  typing_.OnLinkDown();
   files_.OnLinkDown();
   partnership_.OnLinkDown();
   lan_.Wake();  // Beacons again, at once.

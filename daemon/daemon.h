@@ -22,6 +22,7 @@
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/disappearing.h"
+#include "daemon/core/drafts.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
@@ -34,6 +35,7 @@
 #include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
 #include "daemon/core/view_once.h"
+#include "daemon/core/typing.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/log/logger.h"
 #include "daemon/partnership.h"
@@ -178,6 +180,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   core::Composer composer_;
   core::Search search_;
   core::Backups backups_;
+  core::Typing typing_;
+  core::Drafts drafts_;
   Partnership partnership_;
   core::Router router_;
   control::ControlServer control_;

@@ -73,6 +73,7 @@ Boundaries::Boundaries(asio::io_context& io, store::SealedStore& store, GroupCom
     conversation_.SetSendReadReceipts(!settings_.no_read_receipts());
     CheckQuiet();
     Announce(false);
+    if (own_change_observer_) own_change_observer_();
   });
 }
 
@@ -205,6 +206,14 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
          if (ms.ok()) s.set_disappear_after_ms(*ms);
          return ms.status();
        }},
+      {"share-typing",
+       "your partner sees when you are writing; you see when they are only while you share yours",
+       [&] { return OnOff(!s.no_share_typing()); },
+       [&](std::string_view v) {
+         auto on = ParseOnOff("share-typing", v);
+         if (on.ok()) s.set_no_share_typing(!*on);
+         return on.status();
+       }},
       {"same-moment-seconds", "two nudges this close, one each way, make a same moment",
        [&] { return std::to_string(same_moment_seconds()); },
        [&](std::string_view v) {
@@ -247,6 +256,7 @@ Result<control::ConfigReply> Boundaries::Config(const control::ConfigRequest& re
     }
     CheckQuiet();
     Announce(false);
+    if (own_change_observer_) own_change_observer_();
   }
   add(*setting);
   return reply;
@@ -261,6 +271,7 @@ Result<control::PresenceReply> Boundaries::Presence(const control::PresenceReque
     SaveSettings();
     Announce(false);
     PublishPartnerChanged();  // Reciprocity: what we see of them may change too.
+    if (own_change_observer_) own_change_observer_();
   }
   control::PresenceReply reply;
   reply.set_choice(choice());

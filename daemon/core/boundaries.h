@@ -85,6 +85,8 @@ class Boundaries {
     disappearing_changed_ = std::move(hook);
   }
   void TakeDisappearAfter(int64_t ms);
+  // Whether this person shares typing (`config share-typing`, on unless turned off).
+  bool share_typing() const { return !settings_.no_share_typing(); }
   // The partner's nudge budget as they announced it (the default until they have).
   uint32_t partner_nudge_budget() const;
   // The largest file we accept, told to the partner so their daemon refuses larger
@@ -101,6 +103,11 @@ class Boundaries {
   void OnPartnerBoundaries(const peer::Boundaries& boundaries);
   // A new partner: what the former one announced no longer applies.
   void StartWithNewPartner();
+  // `observer` runs after this person's own settings or presence changed (what they
+  // share may have).
+  void SetOwnChangeObserver(std::function<void()> observer) {
+    own_change_observer_ = std::move(observer);
+  }
 
  private:
   // The daily quiet window the settings hold (only when quiet_hours_set).
@@ -142,6 +149,7 @@ class Boundaries {
   // The quiet now in effect, and what it has held back.
   bool quiet_ = false;
   control::QuietSummary held_;
+  std::function<void()> own_change_observer_;
 };
 
 }  // namespace inmost::core

@@ -59,6 +59,8 @@ CoreParts::CoreParts(asio::io_context& io, store::SealedStore& db, core::Partner
       composer(commit, conversation, files, envelopes, view_once),
       search(db, background, [this] { return envelopes.partner_present(); }),
       backups(db, commit, background, files_path, log),
+      typing(events, link, boundaries, clock),
+      drafts(db, commit, conversation, events, clock, log),
       router([this] { return conversation.Ready(); }, [this] { return commit.Sync(); }) {}
 
 // ---- CoreSide -----------------------------------------------------------------------
@@ -115,6 +117,7 @@ Status CoreSide::Open() {
   INMOST_RETURN_IF_ERROR(p.boundaries.Load());
   INMOST_RETURN_IF_ERROR(p.nudges.Load());
   INMOST_RETURN_IF_ERROR(p.memories.Load());
+  INMOST_RETURN_IF_ERROR(p.drafts.Load());
   INMOST_RETURN_IF_ERROR(RegisterRoutes());
   if (const auto& partner = p.partners.partner()) {
     auto daily = core::QuestionOfTheDay::ForPair(identity_, partner->static_key);
@@ -140,6 +143,7 @@ Status CoreSide::Open() {
     INMOST_RETURN_IF_ERROR(p.conversation.Ready());
   }
   p.boundaries.SetMaxFileBytes(options_.max_file_bytes);
+  p.boundaries.SetOwnChangeObserver([&p] { p.typing.OnSharingChanged(); });
   p.boundaries.Start();
   p.files.Start();
   p.disappearing.Start();
@@ -175,6 +179,8 @@ Status CoreSide::RegisterRoutes() {
   p.composer.Register(p.router);
   p.search.Register(p.router);
   p.backups.Register(p.router);
+  p.typing.Register(p.router);
+  p.drafts.Register(p.router);
   return p.router.Check();
 }
 
@@ -186,6 +192,7 @@ void CoreSide::Close() {
   p.files.Stop();
   p.disappearing.Stop();
   p.boundaries.Stop();
+  p.boundaries.SetOwnChangeObserver(nullptr);
   p.events.SetPresenceObserver(nullptr);
   p.background.JoinAll();
   p.commit.FlushNow();
@@ -237,6 +244,7 @@ void CoreSide::LinkDown() {
   p.events.Publish(event);
   p.envelopes.OnLinkDown();
   p.boundaries.OnLinkDown();
+  p.typing.OnLinkDown();
   p.files.OnLinkDown();
 }
 

@@ -27,6 +27,7 @@
 #include "daemon/core/composer.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/disappearing.h"
+#include "daemon/core/drafts.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
@@ -40,6 +41,7 @@
 #include "daemon/core/search.h"
 #include "daemon/core/shared_memories.h"
 #include "daemon/core/view_once.h"
+#include "daemon/core/typing.h"
 #include "daemon/crypto/key_pair.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/log/logger.h"
@@ -112,6 +114,8 @@ struct CoreParts {
   core::Composer composer;
   core::Search search;
   core::Backups backups;
+  core::Typing typing;
+  core::Drafts drafts;
   core::Router router;
 };
 
