@@ -101,7 +101,7 @@ std::string MarkdownContent(const control::Message& message) {
 
 // MarkdownContent() after the line it replies to, if any, on a line of its own.
 std::string MarkdownBody(const control::Message& message) {
-  if (IsForgotten(message)) return kForgottenText;
+  if (IsForgotten(message)) return GoneText(message);
   std::string body = MarkdownContent(message);
   if (std::string quoted = QuotedLine(message); !quoted.empty()) {
     body = "_" + MarkdownText(quoted) + "_  \n" + body;

@@ -54,10 +54,15 @@ bool IsForgotten(const control::Message& message) {
     case control::Message::ASKED:
     case control::Message::FORGOTTEN_BOTH:
     case control::Message::PARTNER_KEPT:
+    case control::Message::DISAPPEARED:
       return true;
     default:
       return false;
   }
+}
+
+const char* GoneText(const control::Message& message) {
+  return message.forget() == control::Message::DISAPPEARED ? kDisappearedText : kForgottenText;
 }
 
 std::string ForgetDescription(const control::Message& message) {
@@ -76,6 +81,8 @@ std::string ForgetDescription(const control::Message& message) {
              " --keep";
     case control::Message::KEPT:
       return "kept: your partner asked you to forget it";
+    case control::Message::DISAPPEARED:
+      return "disappeared: deleted here as set";
     default:
       return "";
   }
@@ -354,7 +361,7 @@ std::string Content(const control::Message& message) {
 
 // Content() under the line it replies to, if any, and marked when it was edited.
 std::string Body(const control::Message& message) {
-  if (IsForgotten(message)) return kForgottenText;
+  if (IsForgotten(message)) return GoneText(message);
   std::string body = Content(message);
   if (message.edited()) body += " (edited)";
   if (std::string quoted = QuotedLine(message); !quoted.empty()) body = quoted + '\n' + body;

@@ -16,6 +16,8 @@ namespace inmost::cli {
 inline constexpr char kMomentText[] = "✨ same moment: you both reached out";
 // What stands for a message forgotten here.
 inline constexpr char kForgottenText[] = "(forgotten)";
+// What stands for a message that disappeared here (`config disappear-after`).
+inline constexpr char kDisappearedText[] = "(disappeared)";
 
 // When a message happened as its reader sees it: sent (yours), received (theirs),
 // for a scheduled message that has not left, when it is to leave, and for one
@@ -28,8 +30,11 @@ std::string FormatReactions(const control::Message& message);
 // What an envelope is called: "sealed message", "gentle message", "sealed answer" ...
 std::string EnvelopeKindWords(control::Message::Envelope::Kind kind);
 
-// True once the message's body is deleted here by a forget (whatever the partner did).
+// True once the message's body is deleted here by a forget (whatever the partner did)
+// or because it disappeared.
 bool IsForgotten(const control::Message& message);
+// kDisappearedText or kForgottenText: what stands for a message IsForgotten().
+const char* GoneText(const control::Message& message);
 
 // Where a forget of `message` stands, such as "forgotten here; your partner is asked
 // to forget it too"; empty when nobody asked to forget it.

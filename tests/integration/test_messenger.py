@@ -7,8 +7,9 @@ directories and exports, and disappearing messages that go from both sides once 
 Every test pairs its own two daemons; every wait is a condition polled until a
 deadline, never a sleep. Time moves forward through the test clock offset
 (clock_offset_env), which needs a build with test hooks. "Gone" is checked in the
-whole decrypted store (inmost_store_probe dump) and in the raw files, not only in
-history.
+whole decrypted store (inmost_store_probe dump), in every older version of its values
+still in LevelDB's files (dump-versions), and in the raw files, not only in history;
+for a view-once message, its key (view-once-key, read before the view) too.
 """
 
 import json
@@ -18,7 +19,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import IntegrationTest, clock_offset_env, wait_for  # noqa: E402
+from harness import IntegrationTest, clock_offset_env, store_probe, wait_for  # noqa: E402
 
 ARRIVE = 20.0  # seconds for anything to cross the link (or come back after a restart)
 HOUR_MS = 3600 * 1000
@@ -70,11 +71,15 @@ class MessengerTest(IntegrationTest):
     def versions(self, d, number):
         return [v["text"] for v in d.rpc("versions", {"id": number})["versions"]]
 
-    def assertNowhere(self, d, marker, what):
-        """The (stopped) daemon's decrypted store and raw files hold no trace of marker."""
-        self.assertNotIn(marker.encode(), d.dump_store(), f"{d.name}'s store holds {what}")
+    def assertNowhere(self, d, secret, what):
+        """The (stopped) daemon's decrypted store, every older version of its values
+        still in LevelDB's files (dump-versions), and its raw files hold no trace of
+        secret (bytes)."""
+        self.assertNotIn(secret, d.dump_store(), f"{d.name}'s store holds {what}")
+        versions = store_probe("dump-versions", d.data_dir).stdout
+        self.assertNotIn(secret, versions, f"an older version in {d.name}'s store holds {what}")
         for path, blob in d.raw_files().items():
-            self.assertNotIn(marker.encode(), blob, f"{path} holds {what}")
+            self.assertNotIn(secret, blob, f"{path} holds {what}")
 
     # ---- 1: replies ---------------------------------------------------------------
 
@@ -181,6 +186,12 @@ class MessengerTest(IntegrationTest):
         self.assertNotIn(marker, shown.stdout)
         self.wait_drained(alice)
         alice.kill9()
+        # The key bob holds until the view, to look for it afterwards.
+        bob.stop()
+        key_hex = store_probe("view-once-key", bob.data_dir, number).stdout.strip()
+        self.assertNotEqual(key_hex, b"absent", "bob holds no key for the view-once message")
+        key = bytes.fromhex(key_hex.decode())
+        bob.start(same_port=True)
 
         viewed = bob.rpc("view", {"id": number})
         self.assertEqual(viewed["text"], f"the code is {marker}")
@@ -205,7 +216,10 @@ class MessengerTest(IntegrationTest):
         for d in (alice, bob):
             d.stop()
         for d in (alice, bob):
-            self.assertNowhere(d, marker, "the view-once text")
+            self.assertNowhere(d, marker.encode(), "the view-once text")
+            self.assertNowhere(d, key, "the view-once key")
+        self.assertEqual(store_probe("view-once-key", bob.data_dir, number).stdout.strip(),
+                         b"absent")
         record = bob.stored_entry(number).get("view_once") or {}
         self.assertTrue(record.get("viewed"), record)
         self.assertFalse(record.get("ciphertext"), "bob still holds the ciphertext")
@@ -262,7 +276,7 @@ class MessengerTest(IntegrationTest):
         for d in (alice, bob):
             d.stop()
         for d in (alice, bob):
-            self.assertNowhere(d, after, "the disappeared text")
+            self.assertNowhere(d, after.encode(), "the disappeared text")
             self.assertIn(before.encode(), d.dump_store(), f"{d.name}: the probe sees no text")
 
 

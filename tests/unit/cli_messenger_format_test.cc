@@ -137,6 +137,20 @@ TEST(CliMessengerFormat, ForgottenShowsNoQuoteEither) {
   EXPECT_EQ(Format(message), "[2027-02-14 08:00] you: (forgotten)  (#14 forgotten here)");
 }
 
+TEST(CliMessengerFormat, WhatDisappearedShowsNothingOfItself) {
+  UtcTest utc;
+  Message message = Text(30, Message::INCOMING, Message::READ, "");
+  message.set_forget(Message::DISAPPEARED);
+  message.set_disappear_after_ms(kHour);
+  EXPECT_EQ(Format(message),
+            "[2027-02-14 08:00] partner: (disappeared)  (#30 disappeared: deleted "
+            "here as set)");
+  cli::ExportOptions options;
+  options.exported_at_unix_ms = kNow;
+  EXPECT_NE(cli::RenderExport({message}, options).find("**Partner** 08:00 — (disappeared)"),
+            std::string::npos);
+}
+
 TEST(CliMessengerFormat, VersionsOldestFirstTheCurrentMarked) {
   UtcTest utc;
   control::VersionsReply reply;
