@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/unit/core_fixture.h"
@@ -25,6 +26,11 @@ inline Result<control::Response> MarkRead(CoreSide& side, uint64_t up_to_id = 0)
   request.mutable_mark_read()->set_up_to_id(up_to_id);
   return side.Call(request);
 }
+
+// `from` sends `text` and `pair` settles: its id on `from` and on the other side
+// (0 where it is missing, which fails the test).
+inline std::pair<uint64_t, uint64_t> Exchange(CorePair& pair, CoreSide& from,
+                                              const std::string& text);
 
 // The newest history entry with `direction` and `kind`.
 inline std::optional<control::Message> Newest(CoreSide& side, control::Message::Direction direction,
@@ -65,6 +71,16 @@ inline std::vector<peer::PeerMessage> OfKind(const std::vector<peer::PeerMessage
     if (m.kind_case() == kind) found.push_back(m);
   }
   return found;
+}
+
+inline std::pair<uint64_t, uint64_t> Exchange(CorePair& pair, CoreSide& from,
+                                              const std::string& text) {
+  auto sent = from.Send(text);
+  EXPECT_TRUE(sent.ok());
+  pair.Settle();
+  auto there = Newest(pair.other(from), control::Message::INCOMING, control::Message::TEXT);
+  EXPECT_TRUE(there && there->text() == text);
+  return {sent.ok() ? sent->id() : 0, there ? there->id() : 0};
 }
 
 }  // namespace inmost::test

@@ -19,12 +19,7 @@ class MessengerTest : public CorePairTest {
  protected:
   // a sends `text`, b stores it; returns its id on a and on b.
   std::pair<uint64_t, uint64_t> Exchange(const std::string& text) {
-    auto sent = a().Send(text);
-    EXPECT_TRUE(sent.ok());
-    pair_.Settle();
-    auto at_b = Newest(b(), Message::INCOMING, Message::TEXT);
-    EXPECT_TRUE(at_b && at_b->text() == text);
-    return {sent.ok() ? sent->id() : 0, at_b ? at_b->id() : 0};
+    return test::Exchange(pair_, a(), text);
   }
   Result<control::SendReply> Reply(CoreSide& side, uint64_t to, const std::string& text) {
     control::SendRequest send;
@@ -59,6 +54,18 @@ class MessengerTest : public CorePairTest {
     *page.add_messages() = *side.Message(id);
     core::HistoryIdsToNumbers(side->conversation, page);
     return page.messages(0).quoted();
+  }
+  // a sends `text` to be viewed once and b stores it: their ids on a and on b.
+  std::pair<uint64_t, uint64_t> SendViewOnce(const std::string& text) {
+    control::SendRequest send;
+    send.set_text(text);
+    send.set_view_once(true);
+    auto sent = a().Send(send);
+    EXPECT_TRUE(sent.ok());
+    pair_.Settle();
+    auto at_b = Newest(b(), Message::INCOMING, Message::TEXT);
+    EXPECT_TRUE(at_b.has_value());
+    return {sent.ok() ? sent->id() : 0, at_b ? at_b->id() : 0};
   }
   // The view-once key b holds for its message `id` (empty: none).
   std::string ViewOnceKey(CoreSide& side, uint64_t id) {
@@ -170,29 +177,22 @@ TEST_F(MessengerTest, APartnersEditOfOurOwnMessageIsIgnored) {
 // ---- view once --------------------------------------------------------------------------
 
 TEST_F(MessengerTest, AViewOnceMessageOpensOnceAndIsDestroyedOnBothSides) {
-  control::SendRequest send;
-  send.set_text("marker-view-once-41");
-  send.set_view_once(true);
-  auto sent = a().Send(send);
-  ASSERT_TRUE(sent.ok());
-  pair_.Settle();
-  auto at_b = Newest(b(), Message::INCOMING, Message::TEXT);
-  ASSERT_TRUE(at_b.has_value());
-  EXPECT_EQ(at_b->view_once(), Message::NOT_VIEWED);
-  EXPECT_EQ(at_b->text(), "");  // Never in the history.
-  EXPECT_EQ(a().Message(sent->id())->text(), "");
-  const std::string key = ViewOnceKey(b(), at_b->id());
+  auto [at_a, at_b] = SendViewOnce("marker-view-once-41");
+  EXPECT_EQ(b().Message(at_b)->view_once(), Message::NOT_VIEWED);
+  EXPECT_EQ(b().Message(at_b)->text(), "");  // Never in the history.
+  EXPECT_EQ(a().Message(at_a)->text(), "");
+  const std::string key = ViewOnceKey(b(), at_b);
   ASSERT_EQ(key.size(), 32u);
 
-  auto viewed = View(b(), at_b->id());
+  auto viewed = View(b(), at_b);
   ASSERT_TRUE(viewed.ok()) << viewed.status().ToString();
   EXPECT_EQ(viewed->view().text(), "marker-view-once-41");
-  EXPECT_EQ(View(b(), at_b->id()).status().code(), Code::kFailedPrecondition);
-  EXPECT_EQ(View(a(), sent->id()).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(View(b(), at_b).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(View(a(), at_a).status().code(), Code::kFailedPrecondition);
   pair_.Settle();
-  EXPECT_EQ(a().Message(sent->id())->view_once(), Message::VIEWED);
-  EXPECT_EQ(b().Message(at_b->id())->view_once(), Message::VIEWED);
-  EXPECT_EQ(ViewOnceKey(b(), at_b->id()), "");
+  EXPECT_EQ(a().Message(at_a)->view_once(), Message::VIEWED);
+  EXPECT_EQ(b().Message(at_b)->view_once(), Message::VIEWED);
+  EXPECT_EQ(ViewOnceKey(b(), at_b), "");
   for (CoreSide* side : {&a(), &b()}) {
     EXPECT_TRUE(StoreLacks(*side, "marker-view-once-41")) << side->name();
     EXPECT_TRUE(StoreLacks(*side, key)) << side->name();
@@ -200,21 +200,14 @@ TEST_F(MessengerTest, AViewOnceMessageOpensOnceAndIsDestroyedOnBothSides) {
 }
 
 TEST_F(MessengerTest, AViewWhileTheSenderIsAwayEndsDestroyedOnBothOnceTheyMeet) {
-  control::SendRequest send;
-  send.set_text("seen while you were away");
-  send.set_view_once(true);
-  auto sent = a().Send(send);
-  ASSERT_TRUE(sent.ok());
-  pair_.Settle();
-  auto at_b = Newest(b(), Message::INCOMING, Message::TEXT);
-  ASSERT_TRUE(at_b.has_value());
+  auto [at_a, at_b] = SendViewOnce("seen while you were away");
   pair_.LinkDown();
-  ASSERT_TRUE(View(b(), at_b->id()).ok());
+  ASSERT_TRUE(View(b(), at_b).ok());
   ASSERT_TRUE(a().Restart(/*crash=*/true).ok());
   ASSERT_TRUE(b().Restart(/*crash=*/true).ok());
-  EXPECT_EQ(a().Message(sent->id())->view_once(), Message::NOT_VIEWED);
+  EXPECT_EQ(a().Message(at_a)->view_once(), Message::NOT_VIEWED);
   pair_.LinkUp();
-  EXPECT_EQ(a().Message(sent->id())->view_once(), Message::VIEWED);
+  EXPECT_EQ(a().Message(at_a)->view_once(), Message::VIEWED);
   EXPECT_TRUE(StoreLacks(a(), "seen while you were away"));
 }
 

@@ -16,12 +16,7 @@ class MemoriesTest : public CorePairTest {
  protected:
   // a sends `text`, b stores it; returns its id on a and on b.
   std::pair<uint64_t, uint64_t> Exchange(const std::string& text) {
-    auto sent = a().Send(text);
-    EXPECT_TRUE(sent.ok());
-    pair_.Settle();
-    auto at_b = Newest(b(), Message::INCOMING, Message::TEXT);
-    EXPECT_TRUE(at_b && at_b->text() == text);
-    return {sent.ok() ? sent->id() : 0, at_b ? at_b->id() : 0};
+    return test::Exchange(pair_, a(), text);
   }
   Result<control::Response> React(CoreSide& side, uint64_t id, const std::string& emoji) {
     control::Request request;
