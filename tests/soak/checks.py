@@ -89,21 +89,25 @@ def short(text):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check(items, questions, histories, nudges=(), reactions=(), forgets=()):
+def check(items, questions, histories, nudges=(), reactions=(), forgets=(), rewritten=None):
     """histories: side -> that side's whole history (oldest first); nudges,
-    reactions and forgets: closeness.Nudge, .Reaction and .Forget records."""
+    reactions and forgets: closeness.Nudge, .Reaction and .Forget records;
+    rewritten: the body of each text its sender edited (messenger.py) -> every text
+    it was given (messenger_checks.py checks those texts by number)."""
     report = Report()
     index = {side: Index(h) for side, h in histories.items()}
     partner = dict(zip(histories, reversed(list(histories))))
     forgotten = {f.body: f for f in forgets if f.accepted}
+    rewritten = rewritten or {}
     for item in items:
-        if item.body not in forgotten:  # its text is gone: found by id instead, below
+        # A forgotten text is gone, an edited one shows another: found by id instead.
+        if item.body not in forgotten and item.body not in rewritten:
             check_item(report, item, index[item.sender], index[partner[item.sender]])
     for f in forgotten.values():
         check_forgotten(report, f, index)
     for q in questions:
         check_question(report, q, items, index, partner)
-    check_unsent(report, items, questions, index, partner)
+    check_unsent(report, items, questions, index, partner, rewritten)
     for side in histories:
         check_order(report, side, index[side], index[partner[side]])
     check_nudges(report, nudges, index, partner)
@@ -291,12 +295,14 @@ def check_fair(report, q, side, ix, held, mine):
                                         f"(id {given[0]['id']})")
 
 
-def check_unsent(report, items, questions, index, partner):
-    """Nothing nobody sent: every text, note and question on either side was sent."""
+def check_unsent(report, items, questions, index, partner, rewritten=None):
+    """Nothing nobody sent: every text, note and question on either side was sent
+    (or given to a text by its sender's edit)."""
     bodies = collections.defaultdict(set)
     notes = collections.defaultdict(set)
     for i in items:
         bodies[i.sender].add(i.body)
+        bodies[i.sender].update((rewritten or {}).get(i.body, ()))
         notes[i.sender].add(i.note)
     asked = {q.text for q in questions}
     for side, ix in index.items():

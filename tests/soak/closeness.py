@@ -112,7 +112,9 @@ class Closeness:
         self.reactions = {}         # (side, id) -> Reaction
         self.forgets = []
         self._reacting = set()      # (side, id) with a reaction flow under way
-        self._forgetting = set()    # bodies already chosen for a forget request
+        # Bodies chosen for a forget request, and those messenger.py keeps out of them
+        # (replies, and every text of an edited message).
+        self.forgetting = set()
         self._burst_for = {}        # side -> the partner's start count it burst for
 
     def tick(self):
@@ -217,12 +219,12 @@ class Closeness:
         """asker forgets a delivered text; a partner who does not honour forgets then
         agrees, declines, or leaves the request open."""
         candidates = [m for m in self.flows.recent(asker) or []
-                      if shared_text(m) and m["text"] not in self._forgetting]
+                      if shared_text(m) and m["text"] not in self.forgetting]
         if not candidates:
             return
         mine = self.rng.choice(candidates)
         body = mine["text"]
-        self._forgetting.add(body)
+        self.forgetting.add(body)
         partner = self.soak.partner(asker)
         # The partner's copy, found by its text while it still has one.
         theirs = yield from self.flows.find(

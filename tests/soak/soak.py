@@ -13,19 +13,22 @@ seconds:
     together, scheduled, questions with their answers, the question of the day;
     some retracted or cancelled, see flows.py), nudges (bursts of them while a
     daemon is down), reactions and forget requests (closeness.py; one side honours
-    forgets, the other is asked), files of 100 KiB to 8 MiB (files.py; some sent
-    while the partner is down, all sent at most at files.TRANSFER_RATE so that kills
-    and faults land mid-transfer), and holds present subscribers (chat windows) on
-    either side for a while;
+    forgets, the other is asked), replies, edits and view-once texts, viewed or not
+    (messenger.py), files of 100 KiB to 8 MiB (files.py; some sent while the partner
+    is down, all sent at most at files.TRANSFER_RATE so that kills and faults land
+    mid-transfer), and holds present subscribers (chat windows) on either side for
+    a while;
   - a chaos thread kill -9s either daemon (now and then both) and restarts it on
     the same port.
 Then the faults stop, both sides stay present, and everything must settle before a
-deadline. The invariants (checks.py) are checked on both final histories, every
-file received is saved and compared with the original (SHA-256), both daemons stop
-cleanly, and their data directories' raw files (and logs) are searched for every
-text sent and for slices of every file sent (and the decrypted stores for every
-text forgotten or withdrawn). One summary block is printed; the exit status is 1 on any
-violation, with the seed that reproduces the run's choices (thread timing varies).
+deadline. The invariants (checks.py, messenger_checks.py) are checked on both final
+histories, every file received is saved and compared with the original (SHA-256),
+both daemons stop cleanly, and their data directories' raw files (and logs) are
+searched for every text sent and for slices of every file sent (and the decrypted
+stores for every text forgotten or withdrawn; every version of their values LevelDB
+still holds, for every view-once text). One summary block is printed; the exit
+status is 1 on any violation, with the seed that reproduces the run's choices
+(thread timing varies).
 """
 
 import argparse
@@ -47,6 +50,7 @@ import checks  # noqa: E402
 import closeness  # noqa: E402
 import files  # noqa: E402
 import flows  # noqa: E402
+import messenger  # noqa: E402
 from fault_proxy import FAULT_KINDS, FaultProxy  # noqa: E402
 
 SIDES = ("alice", "bob")
@@ -196,6 +200,8 @@ class Soak:
         self.daemons = {}
         self.flows = flows.Flows(self, self.rng)
         self.closeness = closeness.Closeness(self, self.flows, random.Random(f"{seed}/closeness"))
+        self.messenger = messenger.Messenger(self, self.flows, self.closeness,
+                                             random.Random(f"{seed}/messenger"))
         self.honouring = random.Random(f"{seed}/honour").choice(SIDES)  # honours forgets
         self.files = files.Files(self, self.flows, random.Random(f"{seed}/files"))
         self.final_histories = None    # both sides' histories at the last final_state()
@@ -296,6 +302,7 @@ class Soak:
             if time.monotonic() >= today_at:
                 self.flows.start_today()
             self.closeness.tick()
+            self.messenger.tick()
             self.files.tick()
             if time.monotonic() >= presence_until:
                 for p in self.presence.values():
@@ -376,7 +383,9 @@ class Soak:
                                f"{', '.join(m['id'] for m in left[:10])})")
         c = self.closeness
         report = checks.check(self.flows.items, self.flows.questions, histories,
-                              nudges=c.nudges, reactions=c.reactions.values(), forgets=c.forgets)
+                              nudges=c.nudges, reactions=c.reactions.values(), forgets=c.forgets,
+                              rewritten=self.messenger.rewritten())
+        self.messenger.check(report, histories)
         self.moments = sum(1 for h in histories.values() for m in h if flows.kind(m) == "MOMENT")
         return report, pending
 
@@ -396,9 +405,10 @@ class Soak:
     # ---- after the daemons stopped ---------------------------------------------------------
 
     def secrets(self):
-        """Every text sent: bodies, notes and questions."""
+        """Every text sent: bodies, notes, questions, edits and view-once texts."""
         texts = {i.body for i in self.flows.items} | {i.note for i in self.flows.items}
         texts |= {q.text for q in self.flows.questions if q.asker}
+        texts |= self.messenger.secrets()
         texts.discard("")
         return texts
 
@@ -429,6 +439,7 @@ class Soak:
         in_logs = self.plaintext_found(logs)
         if not os.access(harness.STORE_PROBE, os.X_OK):
             return on_disk, in_logs, None, None, files_on_disk
+        self.messenger.disk_check()
         dumps = {side: self.daemons[side].dump_store() for side in SIDES}
         withdrawn = [i for i in self.flows.items if i.withdrawn and i.kind != "scheduled"]
         readable = [i for i in withdrawn if i.body.encode() in dumps[self.partner(i.sender)]]
@@ -507,7 +518,7 @@ def summary(soak, report, pending, disk):
         f"withdrawn as expected {c['withdrawn']}/{expected['withdrawn']}, "
         f"cancelled as expected {c['cancelled']}/{expected['cancelled']}, "
         f"questions revealed {c['revealed']}/{revealed_expected}",
-    ] + closeness_lines(soak, c) + files_lines(soak, c, files_on_disk) + [
+    ] + closeness_lines(soak, c) + soak.messenger.lines(c) + files_lines(soak, c, files_on_disk) + [
         f"  plaintext-on-disk = {on_disk}  plaintext-in-logs = {in_logs}  withdrawn-readable = "
         f"{'n/a' if withdrawn_readable is None else withdrawn_readable}  forgotten-readable = "
         f"{'n/a' if forgotten_readable is None else forgotten_readable}  "

@@ -11,8 +11,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import checks  # noqa: E402
+import messenger_checks  # noqa: E402
 from closeness import Forget, Nudge, Reaction  # noqa: E402
 from flows import Item, Question  # noqa: E402
+from messenger import Attempt, Edit, Reply, ViewOnce  # noqa: E402
 
 
 def text(i, direction, body, state="DELIVERED", forget="FORGET_NONE", mine="", theirs=""):
@@ -343,6 +345,84 @@ class FileChecksTest(unittest.TestCase):
         report = self.check(items, [file_entry(1, "OUTGOING", "c1", "SENT")],
                             [file_entry(1, "INCOMING", "c1", "RECEIVED", size=999)])
         self.assertOnly(report, "corrupted-accepted")
+
+
+def said(i, direction, body, reply_to="0", quoted="", edited=False, once="VIEW_ONCE_NONE",
+         forget="FORGET_NONE"):
+    return dict(text(i, direction, body, forget=forget), reply_to=str(reply_to), quoted=quoted,
+                edited=edited, view_once=once)
+
+
+class MessengerChecksTest(unittest.TestCase):
+    """messenger_checks.py: replies, edits and view-once texts."""
+
+    def check(self, alice, bob, replies=(), edits=(), views=(), versions=None):
+        report = checks.Report()
+        messenger_checks.check(report, {"alice": alice, "bob": bob}, replies, edits, views,
+                               versions)
+        return report
+
+    def assertOnly(self, report, category, count=1):
+        self.assertEqual(report.counts[category], count, report.violations)
+        self.assertEqual(len(report.violations), count, report.violations)
+
+    def test_a_reply_names_and_quotes_what_it_answers(self):
+        r = Reply("bob", "1", sent_text("re", "2"))
+        for quoted, answers, category in (("t1", 1, None), ("t0", 1, "mismatched-reply"),
+                                          ("t1", 0, "mismatched-reply")):
+            report = self.check([said(1, "OUTGOING", "t1"), said(2, "INCOMING", "re", 1, "t1")],
+                                [said(1, "INCOMING", "t1"),
+                                 said(2, "OUTGOING", "re", answers, quoted)], replies=[r])
+            if category:
+                self.assertOnly(report, category)
+            else:
+                self.assertEqual((report.violations, report.counts["quoted"]), ([], 2))
+        gone = "a message you no longer have"  # forgotten on bob's side: 0 allowed there
+        report = self.check([said(1, "OUTGOING", "t1"), said(2, "INCOMING", "re", 1, "t1")],
+                            [said(1, "INCOMING", "", forget="FORGOTTEN_BOTH"),
+                             said(2, "OUTGOING", "re", 0, gone)], replies=[r])
+        self.assertEqual(report.violations, [])
+        self.assertEqual(messenger_checks.quote_line("\u00e9" * 70), "\u00e9" * 60 + "\u2026")
+
+    def edited(self, alice_versions, bob_versions=None, outcomes=("accepted", "uncertain")):
+        e = Edit("alice", "1", "t1", [Attempt(f"e{n}", o) for n, o in enumerate(outcomes)])
+        shown = [(t, "0") for t in alice_versions]
+        last = alice_versions[-1]
+        return self.check([said(1, "OUTGOING", last, edited=True)],
+                          [said(1, "INCOMING", last, edited=True)], edits=[e],
+                          versions={("alice", "1"): shown,
+                                    ("bob", "1"): [(t, "0") for t in bob_versions or
+                                                   alice_versions]})
+
+    def test_edits_show_every_accepted_version_on_both_sides(self):
+        for ok in (["t1", "e0"], ["t1", "e0", "e1"]):
+            report = self.edited(ok)
+            self.assertEqual((report.violations, report.counts["edited"]), ([], 2))
+        self.assertOnly(self.edited(["t1", "e1"]), "mismatched-edit", 2)  # e0 skipped
+        self.assertOnly(self.edited(["t1", "e1", "e0"]), "mismatched-edit", 2)
+        self.assertOnly(self.edited(["t1", "e0"], ["t1", "e0", "e1"]), "mismatched-edit", 2)
+        # A text both edits and the checks of delivery agree on: checks.check skips it.
+        report = checks.check([sent_text("t1", "1")], [],
+                              {"alice": [text(1, "OUTGOING", "e0")],
+                               "bob": [text(1, "INCOMING", "e0")]},
+                              rewritten={"t1": {"t1", "e0"}})
+        self.assertEqual(report.violations, [])
+
+    def test_view_once_states_and_texts(self):
+        def run(view, alice_state, bob_state, bob_text=""):
+            v = ViewOnce("alice", "secret", id="1", accepted=True, view=view, seen="secret")
+            return self.check([said(1, "OUTGOING", "", once=alice_state)],
+                              [said(1, "INCOMING", bob_text, once=bob_state)], views=[v])
+        self.assertEqual(run("replied", "VIEWED", "VIEWED").violations, [])
+        self.assertEqual(run("", "NOT_VIEWED", "NOT_VIEWED").violations, [])
+        self.assertOnly(run("lost", "NOT_VIEWED", "VIEWED"), "wrong-state")
+        self.assertOnly(run("", "NOT_VIEWED", "VIEWED"), "wrong-state")
+        report = run("", "NOT_VIEWED", "NOT_VIEWED", bob_text="the secret")
+        self.assertEqual((report.counts["view-once-shown"], report.counts["wrong-state"]),
+                         (1, 1), report.violations)
+        report = self.check([said(1, "OUTGOING", "", once="NOT_VIEWED")],
+                            [said(1, "INCOMING", "", once="NOT_VIEWED")])
+        self.assertOnly(report, "inconsistent")  # alice has no record of sending it
 
 
 if __name__ == "__main__":
