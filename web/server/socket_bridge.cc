@@ -61,7 +61,7 @@ awaitable<void> SocketBridge::PageToDaemon() {
     if (ec) {
       // Closed by the page, or refused by Beast (1009 past read_message_max; it sends
       // the close frame itself).
-      if (ec != websocket::error::closed) {
+      if (ec != websocket::error::closed && ec != boost::asio::error::operation_aborted) {
         site_->Log("WebSocket " + std::to_string(id_) + " ended: " + ec.message());
       }
       Stop();
