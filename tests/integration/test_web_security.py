@@ -287,13 +287,14 @@ class WebSecurityTest(IntegrationTest):
         self.assertIn(b"inmost web", body)
         self.assertSecurityHeaders(headers, "401")
         wrong_same_length = ("0" if self.web.token[0] != "0" else "1") + self.web.token[1:]
+        name = f"inmost_token_{self.web.port}"
         for wrong in (wrong_same_length, self.web.token[:-1], self.web.token + "0", ""):
-            status, headers, _ = self.web.get("/", {"Cookie": f"inmost_token_{self.web.port}={wrong}"})
+            status, headers, _ = self.web.get("/", {"Cookie": f"{name}={wrong}"})
             self.assertIn(status, (401, 403), f"cookie {wrong!r}")
             self.assertSecurityHeaders(headers, "403")
             self.assertIn(self.web.get(f"/?token={wrong}")[0], (401, 403))
             self.assertIn(self.web.get("/", {"Authorization": f"Bearer {wrong}"})[0], (401, 403))
-        self.assertEqual(self.web.get("/", {"Cookie": f"inmost_token_{self.web.port}={wrong_same_length}"})[0], 403)
+        self.assertEqual(self.web.get("/", {"Cookie": f"{name}={wrong_same_length}"})[0], 403)
         # Our token under another port's name is not ours.
         self.assertEqual(self.web.get("/", {"Cookie": f"inmost_token_1={self.web.token}"})[0], 401)
 
