@@ -33,7 +33,13 @@ constexpr size_t kMaxLingerBytes = 1 << 20;
 }  // namespace
 
 HttpSession::HttpSession(beast::tcp_stream stream, std::shared_ptr<WebSite> site, uint64_t id)
-    : stream_(std::move(stream)), site_(std::move(site)), id_(id) {}
+    : stream_(std::move(stream)), site_(std::move(site)), id_(id) {
+  ++site_->open_connections;
+}
+
+HttpSession::~HttpSession() {
+  --site_->open_connections;
+}
 
 awaitable<void> HttpSession::Serve(std::shared_ptr<HttpSession> self) {
   co_await self->Run();

@@ -14,10 +14,16 @@ namespace inmost::web {
 
 // The most a request's header may take (request line and fields).
 inline constexpr size_t kMaxRequestHeaderBytes = 8 * 1024;
+// Connections served at once (each WebSocket holds one, and one to the daemon, whose
+// own limit is 64 clients); more are closed at once, so file descriptors last.
+inline constexpr size_t kMaxOpenConnections = 128;
 
 class HttpSession {
  public:
   HttpSession(boost::beast::tcp_stream stream, std::shared_ptr<WebSite> site, uint64_t id);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
 
   // Serves the connection until it closes, or hands it to the bridge.
   static boost::asio::awaitable<void> Serve(std::shared_ptr<HttpSession> self);

@@ -37,6 +37,10 @@ awaitable<void> Accept(tcp::acceptor& acceptor, std::shared_ptr<WebSite> site) {
       site->Log("accept failed: " + ec.message());
       continue;
     }
+    if (site->open_connections >= kMaxOpenConnections) {
+      site->Log("too many connections at once; closing a new one");
+      continue;  // The socket closes as it goes out of scope.
+    }
     uint64_t id = ++site->connections;
     auto session =
         std::make_shared<HttpSession>(boost::beast::tcp_stream(std::move(socket)), site, id);
@@ -64,7 +68,7 @@ Result<std::unique_ptr<WebServer>> WebServer::Bind(asio::io_context& io,
   tcp::endpoint bound = acceptor.local_endpoint(ec);
   if (ec) return Status(Code::kIoError, "cannot read the listening address: " + ec.message());
   auto site = std::make_shared<WebSite>(
-      WebSite{WebGate(WebToken::Fresh(), bound), options.control_socket, log, 0});
+      WebSite{WebGate(WebToken::Fresh(), bound), options.control_socket, log, 0, 0});
   return std::unique_ptr<WebServer>(new WebServer(std::move(acceptor), bound, std::move(site)));
 }
 

@@ -16,7 +16,8 @@ struct WebSite {
   WebGate gate;
   std::string control_socket;
   std::ostream& log;
-  uint64_t connections = 0;  // Numbers the connections in log lines.
+  uint64_t connections = 0;     // Numbers the connections in log lines.
+  size_t open_connections = 0;  // HTTP connections and WebSockets being served now.
 
   void Log(std::string_view line) { log << "inmost web: " << line << std::endl; }
 };
