@@ -285,6 +285,7 @@ class WebSecurityTest(IntegrationTest):
         status, headers, body = self.web.get("/")
         self.assertEqual(status, 401)
         self.assertIn(b"inmost web", body)
+        self.assertTrue(headers["www-authenticate"].startswith("Bearer"), headers)
         self.assertSecurityHeaders(headers, "401")
         wrong_same_length = ("0" if self.web.token[0] != "0" else "1") + self.web.token[1:]
         name = f"inmost_token_{self.web.port}"

@@ -57,8 +57,12 @@ RouteDecision Route(const WebGate& gate, const HttpRequest& request, bool has_bo
   }
   switch (gate.CheckToken(request.target(), request[http::field::cookie],
                           request[http::field::authorization])) {
-    case TokenCheck::kMissing:
-      return Refuse(http::status::unauthorized, kOpenTheUrl, version, "no token");
+    case TokenCheck::kMissing: {
+      RouteDecision decision = Refuse(http::status::unauthorized, kOpenTheUrl, version, "no token");
+      // Bearer, not Basic: a browser then shows the text instead of a password prompt.
+      decision.response.set(http::field::www_authenticate, "Bearer realm=\"inmost web\"");
+      return decision;
+    }
     case TokenCheck::kWrong:
       return Refuse(http::status::forbidden, kOpenTheUrl, version, "a wrong token");
     case TokenCheck::kFromQuery:
