@@ -33,6 +33,12 @@ WAIT = 20.0 if harness.SANITIZER else 12.0
 SEALED_SECONDS = 12 if harness.SANITIZER else 5
 
 
+# INMOST_WEB_COMMAND runs another server in place of `inmost` (it is given the same
+# "--data-dir DIR web --listen ..." arguments): a stand-in while working on the page alone.
+WEB_COMMAND = (os.environ["INMOST_WEB_COMMAND"].split() if os.environ.get("INMOST_WEB_COMMAND")
+               else [harness.INMOST])
+
+
 def missing_prerequisites():
     missing = []
     try:
@@ -42,7 +48,7 @@ def missing_prerequisites():
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
             missing.append(package)
-    if os.access(harness.INMOST, os.X_OK):
+    if os.access(harness.INMOST, os.X_OK) and not os.environ.get("INMOST_WEB_COMMAND"):
         r = subprocess.run([harness.INMOST, "web", "--help"], capture_output=True, text=True,
                            timeout=30)
         if r.returncode != 0:
@@ -76,7 +82,7 @@ class WebServer:
         self.log_path = os.path.join(daemon.tmp, "web.log")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [harness.INMOST, "--data-dir", daemon.data_dir, "web", "--listen", "127.0.0.1:0"],
+            WEB_COMMAND + ["--data-dir", daemon.data_dir, "web", "--listen", "127.0.0.1:0"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.monotonic() + WAIT
         line = b""
@@ -88,7 +94,9 @@ class WebServer:
                                      f"{self.log_text()}")
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
-                byte = self.proc.stdout.read(1)
+                # The raw descriptor: a buffered read would take more than the line from
+                # the pipe, and select() would not see what it kept.
+                byte = os.read(self.proc.stdout.fileno(), 1)
                 if not byte:
                     continue
                 line += byte
@@ -112,6 +120,7 @@ class WebServer:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        self.proc.stdout.close()
 
 
 class Browser:
@@ -499,6 +508,15 @@ class WebTest(unittest.TestCase):
             sender.type_and_send(text)
             other = self.b if sender is self.a else self.a
             other.wait_message(lambda m: m["text"] == text, "the text arriving")
+        question = "What are you looking forward to this week?"
+        self.alice.rpc("ask", {"text": question})
+        for b, d, answer in ((self.a, self.alice, "Saturday morning, slow coffee, you."),
+                             (self.b, self.bob, "The walk by the sea we keep postponing.")):
+            m = b.wait_message(lambda m: m["kind"] == "QUESTION" and m["text"] == question,
+                               "the question for the screenshot")
+            d.rpc("answer", {"question_id": m["id"], "text": answer})
+        self.b.wait_message(lambda m: m["text"] == question and m["q_state"] == "REVEALED",
+                            "the question revealed")
         self.a.choose_mode("open-in")
         Select(self.a.q("composer-unit")).select_by_value("86400000")
         minutes = self.a.q("composer-minutes")

@@ -13,6 +13,7 @@ import { Settings } from './settings.js';
 import { showMemories } from './memories.js';
 import { showSearch } from './search.js';
 import { notifications } from './notify.js';
+import { drawIcons } from './icons.js';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -122,7 +123,17 @@ ctx.rpc.on('same_moment', ({ message }) => {
   ctx.toast('✨ A same moment: you reached for each other at once');
   notifications.show('inmost', 'A same moment: you reached for each other at once', ctx.status && ctx.status.quiet);
 });
-ctx.rpc.on('delivered', ({ id }) => ctx.conversation.setState(id, 'DELIVERED'));
+// Something this daemon sent that the page has not seen was written by another client
+// (the CLI, another tab): catch up.
+let catchUpTimer = null;
+function catchUpSoon() {
+  clearTimeout(catchUpTimer);
+  catchUpTimer = setTimeout(() => ctx.conversation.catchUp().catch(() => {}), 150);
+}
+ctx.rpc.on('delivered', ({ id }) => {
+  if (ctx.conversation.get(id)) ctx.conversation.setState(id, 'DELIVERED');
+  else catchUpSoon();
+});
 ctx.rpc.on('read', ({ up_to_id: upTo }) => ctx.conversation.markReadUpTo(upTo));
 ctx.rpc.on('link_up', () => { if (ctx.status) ctx.status.link_up = true; ctx.statusView.update(); });
 ctx.rpc.on('link_down', () => {
@@ -141,7 +152,7 @@ ctx.rpc.on('partner_changed', ({ partner }) => {
 ctx.rpc.on('paired', () => ctx.refreshStatus().catch(() => {}));
 ctx.rpc.on('pairing_ended', () => ctx.refreshStatus().catch(() => {}));
 ctx.rpc.on('partner_typing', (event) => ctx.statusView.partnerTyping(event));
-ctx.rpc.on('draft', ({ text }) => ctx.composer.takeDraft(text || ''));
+ctx.rpc.on('draft', ({ text }) => ctx.composer.takeDraft(text || '', true));
 ctx.rpc.on('quiet_summary', (s) => {
   ctx.toast(`While you were quiet: ${s.messages} messages, ${s.nudges} nudges, ${s.envelopes} envelopes.`);
   ctx.refreshStatus().catch(() => {});
@@ -175,6 +186,7 @@ $('open-status').addEventListener('click', () => ctx.statusView.showDialog());
 $('open-settings').addEventListener('click', () => settings.show());
 $('open-status-pairing').addEventListener('click', () => ctx.statusView.showDialog());
 
+drawIcons();
 startCountdowns();
 ctx.rpc.start();
 window.inmost = ctx;  // for the browser's console (and the tests)

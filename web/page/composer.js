@@ -2,6 +2,7 @@
 // minutes, gentle, together, scheduled, urgent, view-once), reply/edit, files, voice notes.
 import { el, bytes, NUDGES } from './util.js';
 import { VoiceRecorder } from './files.js';
+import { setIcon, icon } from './icons.js';
 
 const TYPING_EVERY_MS = 1500;
 const DRAFT_AFTER_MS = 800;
@@ -15,6 +16,7 @@ export class Composer {
     this.lastTyping = 0;
     this.draftTimer = null;
     this.savedDraft = '';
+    this.ownDrafts = new Map();  // texts this page set lately -> when (their events echo back)
     const $ = (id) => root.querySelector(`[data-testid="${id}"]`);
     this.text = $('composer-text');
     this.sendButton = $('send-button');
@@ -152,12 +154,17 @@ export class Composer {
     clearTimeout(this.draftTimer);
     if (text === this.savedDraft) return;
     this.savedDraft = text;
+    const now = Date.now();
+    for (const [old, at] of this.ownDrafts) if (now - at > 10000) this.ownDrafts.delete(old);
+    this.ownDrafts.set(text, now);
     this.ctx.rpc.call('draft', { set: true, text }).catch(() => {});
   }
 
   // A draft from the daemon (on connecting, or another client changed it): taken up
   // unless this composer holds unsaved changes of its own.
-  takeDraft(text) {
+  takeDraft(text, fromEvent = false) {
+    // The echo of this page's own change, perhaps overtaken by a newer one.
+    if (fromEvent && this.ownDrafts.has(text)) return;
     const unsaved = this.text.value !== this.savedDraft;
     this.savedDraft = text;
     if (!unsaved && !this.editing) this.text.value = text;
@@ -178,7 +185,7 @@ export class Composer {
 
   showBanner(words) {
     this.banner.replaceChildren(el('span', { class: 'banner-text', testid: 'composer-banner-text', text: words }),
-      el('button', { type: 'button', class: 'icon', 'aria-label': 'Cancel', text: '✕', onclick: () => this.clearContext() }));
+      el('button', { type: 'button', class: 'icon', 'aria-label': 'Cancel', onclick: () => this.clearContext() }, icon('close')));
     this.banner.hidden = false;
     this.text.focus();
   }
@@ -234,7 +241,7 @@ export class Composer {
     if (this.recorder) {
       const recorder = this.recorder;
       this.recorder = null;
-      this.voiceButton.textContent = '🎙';
+      setIcon(this.voiceButton, 'mic');
       this.voiceButton.setAttribute('aria-label', 'Record a voice note');
       this.voiceButton.classList.remove('recording');
       const blob = await recorder.stop();
@@ -247,7 +254,7 @@ export class Composer {
       const recorder = new VoiceRecorder();
       await recorder.start();
       this.recorder = recorder;
-      this.voiceButton.textContent = '⏹';
+      setIcon(this.voiceButton, 'stop');
       this.voiceButton.setAttribute('aria-label', 'Stop and send the voice note');
       this.voiceButton.classList.add('recording');
     } catch (err) {

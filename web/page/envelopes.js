@@ -3,10 +3,10 @@
 import { el, countdown, dateTimeOf, num } from './util.js';
 
 const KIND_WORDS = {
-  SEALED: '✉️ Sealed envelope',
-  GENTLE: '🕊 Gentle envelope',
-  TOGETHER: '🤝 Together envelope',
-  ANSWER: '🔒 Answer',
+  SEALED: 'Sealed envelope',
+  GENTLE: 'Gentle envelope',
+  TOGETHER: 'Together envelope',
+  ANSWER: 'Sealed answer',
 };
 
 export function renderEnvelope(ctx, m, bubble) {
@@ -15,7 +15,7 @@ export function renderEnvelope(ctx, m, bubble) {
   const card = el('div', { class: `envelope env-${(env.state || '').toLowerCase()}`, testid: 'envelope',
     dataset: { envKind: env.kind || '', envState: env.state || '' } });
   bubble.append(card);
-  card.append(el('p', { class: 'env-title', text: KIND_WORDS[env.kind] || '✉️ Envelope' }));
+  card.append(el('p', { class: 'env-title', text: KIND_WORDS[env.kind] || 'Envelope' }));
   if (env.note) card.append(el('p', { class: 'env-note', testid: 'envelope-note', text: `“${env.note}”` }));
   const opened = env.state === 'OPENED' || (out && env.state === 'RELEASED');
   if (env.state === 'WITHDRAWN') {

@@ -31,7 +31,7 @@ export function renderMessage(ctx, m, old) {
   if (m.kind === 'MOMENT') {
     node.classList.add('centered');
     node.append(el('p', { class: 'moment', testid: 'moment',
-      text: '✨ A same moment: you reached for each other at once' }),
+      text: 'A same moment: you reached for each other at once' }),
     el('span', { class: 'meta', text: timeOf(m.sent_at_unix_ms || m.received_at_unix_ms) }));
     return node;
   }
@@ -162,7 +162,7 @@ function actions(ctx, m) {
   if (canReply && m.state !== 'SCHEDULED') item('Reply', 'action-reply', () => ctx.composer.replyTo(m));
   item(m.pinned ? 'Unpin' : 'Pin as a memory', 'action-pin', () => ctx.act('pin', { id: m.id, unpin: !!m.pinned }));
   if (out && (m.kind === 'TEXT' || m.kind === 'FILE' || (m.kind === 'ENVELOPE' && m.envelope.state === 'OPENED' && m.envelope.kind !== 'ANSWER'))
-      && m.state !== 'SCHEDULED' && (!m.view_once || m.view_once === 'VIEW_ONCE_NONE') && m.forget === 'FORGET_NONE') {
+      && m.state !== 'SCHEDULED' && (!m.view_once || m.view_once === 'VIEW_ONCE_NONE') && (!m.forget || m.forget === 'FORGET_NONE')) {
     item('Edit', 'action-edit', () => ctx.composer.edit(m));
   }
   if (m.edited) item('Versions', 'action-versions', () => showVersions(ctx, m));

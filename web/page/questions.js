@@ -13,7 +13,7 @@ export function renderQuestion(ctx, m, bubble) {
   const q = m.question || {};
   const card = el('div', { class: 'question', testid: 'question', dataset: { state: q.state || '' } });
   bubble.append(card);
-  card.append(el('p', { class: 'env-title', text: q.of_the_day ? `❓ Question of the day (${q.date})` : '❓ A question for you both' }),
+  card.append(el('p', { class: 'env-title', text: q.of_the_day ? `Question of the day (${q.date})` : 'A question for you both' }),
     el('p', { class: 'text q-text', testid: 'message-text', text: m.text }));
   card.append(el('p', { class: 'faint small', testid: 'question-state',
     text: (STATE_WORDS[q.state] || '').replace('They', ctx.partnerName()) }));

@@ -1,5 +1,7 @@
 // Small helpers shared by the page's modules: building elements (text only through
 // textContent, never innerHTML), formatting times and sizes, and base64 for files.
+import { icon } from './icons.js';
+
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -101,7 +103,8 @@ export function makeDialog(testid, title) {
   const body = el('div', { class: 'dialog-body' });
   const heading = el('h2', { text: title, id: `${testid}-title` });
   const close = el('button', { type: 'button', class: 'icon', 'aria-label': 'Close',
-    testid: `${testid}-close`, text: '✕' });
+    testid: `${testid}-close`, dataset: { icon: 'close' } });
+  close.append(icon('close'));
   const dialog = el('dialog', { testid, 'aria-labelledby': `${testid}-title` },
     el('header', { class: 'dialog-head' }, heading, close), body);
   close.addEventListener('click', () => dialog.close());
