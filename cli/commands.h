@@ -50,6 +50,7 @@ int RunEdit(CommandContext& context, const CommandArgs& args);
 int RunVersions(CommandContext& context, const CommandArgs& args);
 int RunView(CommandContext& context, const CommandArgs& args);
 int RunDraft(CommandContext& context, const CommandArgs& args);
+int RunWeb(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

@@ -122,9 +122,10 @@ class CommandContext {
   // every field) to out().
   void PrintJsonLine(const google::protobuf::Message& message);
 
- private:
+  // The daemon's control socket: --socket, else the data directory's.
   Result<std::string> SocketPath() const;
 
+ private:
   GlobalOptions globals_;
   std::istream& in_;
   std::ostream& out_;

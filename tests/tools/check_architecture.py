@@ -12,7 +12,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOC = os.path.join(ROOT, "docs", "architecture.md")
 DOT = os.path.join(ROOT, "docs", "architecture.dot")
 # Folders whose sub-folders each hold one part and must be in the document.
-PART_ROOTS = ["daemon", "client", "cli"]
+PART_ROOTS = ["daemon", "client", "cli", "web"]
 
 
 def named_paths(text):

@@ -1,0 +1,83 @@
+// `inmost web`: serves the web client (web/) to a browser on this machine, or
+// through an SSH tunnel, and prints the one URL that opens it. The server lives in
+// inmost_web; this file only reads the options, checks the daemon and runs it.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/exit_code.h"
+#include "web/server/web_server.h"
+
+namespace inmost::cli {
+namespace {
+
+constexpr char kDefaultListen[] = "127.0.0.1:0";
+
+constexpr CommandUsage kUsage{
+    "web", "[--listen ADDRESS:PORT]",
+    "Serves the web client: a page for your browser that talks to your daemon through\n"
+    "this process. Prints one line, the URL to open (http://127.0.0.1:PORT/?token=...);\n"
+    "the token in it is new at every run and is the only key to the page, so keep the\n"
+    "URL to yourself. It never opens a browser. Runs until interrupted (Ctrl-C).\n"
+    "\n"
+    "By default it listens on 127.0.0.1 and a port the system chooses. For a daemon on\n"
+    "a home server, run `inmost web --listen 127.0.0.1:8080` there and reach it through\n"
+    "an SSH tunnel: ssh -L 8080:127.0.0.1:8080 home-server.\n"
+    "\n"
+    "A --listen address other than loopback lets anyone who can reach that port and\n"
+    "has the URL read and write your conversation, over unencrypted HTTP that others on\n"
+    "the network can watch; prefer the SSH tunnel.\n"};
+
+}  // namespace
+
+int RunWeb(CommandContext& context, const CommandArgs& args) {
+  po::options_description options("Options");
+  options.add_options()("listen", po::value<std::string>()->default_value(kDefaultListen),
+                        "The address and port to serve on (port 0: the system chooses). Only "
+                        "loopback unless you name another address.");
+  po::variables_map vm;
+  if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
+
+  Result<web::ListenAddress> listen = web::ParseListenAddress(vm["listen"].as<std::string>());
+  if (!listen.ok()) return context.ReportUsageError(kUsage, listen.status().message());
+  Result<std::string> socket = context.SocketPath();
+  if (!socket.ok()) return context.ReportUsageError(kUsage, socket.status().message());
+  {
+    // Told now rather than at the page's first connection: a daemon that is not
+    // running is the usual mistake.
+    int exit_code = kExitOk;
+    if (!context.Connect(&exit_code)) return exit_code;
+  }
+
+  boost::asio::io_context io;
+  web::WebServerOptions server_options{*listen, *socket};
+  Result<std::unique_ptr<web::WebServer>> server =
+      web::WebServer::Bind(io, server_options, context.err());
+  if (!server.ok()) return context.ReportUnreachable(server.status());
+  const std::string address = web::HostAndPort((*server)->endpoint());
+  context.err() << "inmost web: serving the web client on " << address << " for the daemon at "
+                << *socket << "; Ctrl-C stops it\n";
+  if (!listen->loopback) {
+    context.err() << "inmost web: WARNING: " << address
+                  << " is not loopback: anyone who can reach this port and has the URL can read "
+                     "and write your conversation, and the traffic is unencrypted HTTP; prefer "
+                     "127.0.0.1 and an SSH tunnel (ssh -L)\n";
+  }
+  context.err().flush();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    context.err() << "inmost web: stopped\n";
+    (*server)->Stop();
+    io.stop();
+  });
+  (*server)->Start();
+  (*server)->WriteUrl(context.out());
+  io.run();
+  return kExitOk;
+}
+
+}  // namespace inmost::cli

@@ -1,0 +1,32 @@
+// The secret of one `inmost web` run: 32 random bytes from libsodium as 64 hex
+// digits, which the URL carries once and the cookie after. It lives in sodium_malloc
+// memory, wiped when freed; it must never be logged nor compared in variable time.
+#pragma once
+
+#include <string_view>
+
+namespace inmost::web {
+
+class WebToken {
+ public:
+  // A fresh random token. Aborts when secret memory cannot be had.
+  static WebToken Fresh();
+
+  WebToken(WebToken&& other) noexcept;
+  WebToken& operator=(WebToken&&) = delete;
+  WebToken(const WebToken&) = delete;
+  WebToken& operator=(const WebToken&) = delete;
+  ~WebToken();
+
+  // Whether `candidate` is this token: a length check, then constant time.
+  bool Matches(std::string_view candidate) const;
+  // The token's text, for the URL printed once and the cookie set once.
+  std::string_view text() const;
+
+ private:
+  explicit WebToken(char* hex) : hex_(hex) {}
+
+  char* hex_ = nullptr;  // kHexSize digits and a NUL, in sodium_malloc memory.
+};
+
+}  // namespace inmost::web
