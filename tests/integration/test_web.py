@@ -534,6 +534,10 @@ class WebTest(unittest.TestCase):
             "the reaction on alice's page")
         self.b.js("document.querySelector('[data-testid=composer-text]').blur()")
         self.b.js("const s = document.querySelector('.scroller'); s.style.scrollBehavior = 'auto'; s.scrollTop = s.scrollHeight;")
+        self.b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+        self.b.wait(lambda d: self.b.js("return window.innerHeight") == 900, "the 1280x900 viewport")
+        self.b.js("const s = document.querySelector('.scroller'); s.scrollTop = s.scrollHeight;")
         wide = self.b.screenshot("web-conversation.png")
         self.b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
@@ -545,6 +549,11 @@ class WebTest(unittest.TestCase):
         self.b.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         for path in (wide, phone):
             self.assertGreater(os.path.getsize(path), 10000, path)
+        # Nothing the page did broke its Content-Security-Policy, and no script failed.
+        for b in (self.a, self.b):
+            bad = [e["message"] for e in b.console_errors()
+                   if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
+            self.assertEqual(bad, [], f"{b.name}: errors in the page's console")
         print(f"screenshots: {wide} {phone}")
 
 
