@@ -21,7 +21,7 @@ const ctx = {
   rpc: new Rpc(socketUrl()),
   status: null,
   mine: { choice: 'HERE', shareLastSeen: true },
-  viewOnceShown: new Set(),
+  viewOnceShown: new Map(),  // id -> the text `view` gave, for a little while
   partnerName() {
     const p = this.status && this.status.partner;
     return (p && (p.name || p.chosen_name)) || 'Your partner';

@@ -91,30 +91,44 @@ function forgetAsk(ctx, m) {
     el('button', { type: 'button', class: 'quiet', text: 'Keep it', onclick: () => ctx.act('forget', { id: m.id, keep: true }) }));
 }
 
+// The text of a view-once message viewed here stays on the page a little while (in
+// memory only), then it is gone as everywhere else.
+const VIEW_ONCE_SHOWN_MS = 120000;
+
 function viewOnce(ctx, m, bubble) {
   const viewed = m.view_once === 'VIEWED';
   if (m.direction === 'OUTGOING') {
     bubble.append(el('p', { class: 'faint', testid: 'message-text',
-      text: viewed ? '👁 View-once message, viewed' : '👁 View-once message, not viewed yet' }));
+      text: viewed ? 'View-once message, viewed' : 'View-once message, not viewed yet' }));
+    return;
+  }
+  const shown = ctx.viewOnceShown.get(String(m.id));
+  if (shown !== undefined) {
+    bubble.append(el('p', { class: 'text', testid: 'view-once-text', text: shown }),
+      el('p', { class: 'faint small', text: 'Viewed once: it disappears from this page soon, and is gone everywhere else.' }));
     return;
   }
   if (viewed) {
-    bubble.append(el('p', { class: 'faint', testid: 'message-text', text: '👁 Viewed; it is gone now' }));
+    bubble.append(el('p', { class: 'faint', testid: 'message-text', text: 'Viewed; it is gone now' }));
     return;
   }
-  const shown = el('p', { class: 'text', testid: 'view-once-text' });
-  const button = el('button', { type: 'button', testid: 'view-once-button', text: '👁 View once' });
+  const button = el('button', { type: 'button', testid: 'view-once-button', text: 'View once' });
   button.addEventListener('click', async () => {
     if (!confirm('It can be seen only this once. View it now?')) return;
+    button.disabled = true;
     try {
       const reply = await ctx.rpc.call('view', { id: m.id });
-      button.remove();
-      shown.textContent = reply.text;
-      ctx.viewOnceShown.add(String(m.id));
-      setTimeout(() => { if (reply.message) ctx.conversation.upsert(reply.message); }, 60000);
-    } catch (err) { ctx.toast(err.message); }
+      const id = String(m.id);
+      ctx.viewOnceShown.set(id, reply.text);
+      ctx.conversation.upsert(reply.message || { ...m, view_once: 'VIEWED' });
+      setTimeout(() => {
+        ctx.viewOnceShown.delete(id);
+        const now = ctx.conversation.get(id);
+        if (now) ctx.conversation.upsert(now);
+      }, VIEW_ONCE_SHOWN_MS);
+    } catch (err) { button.disabled = false; ctx.toast(err.message); }
   });
-  bubble.append(el('p', { class: 'faint', text: 'A view-once message' }), button, shown);
+  bubble.append(el('p', { class: 'faint', text: 'A view-once message: it can be seen one time.' }), button);
 }
 
 function meta(ctx, m) {
@@ -148,6 +162,12 @@ function actions(ctx, m) {
   const menu = el('div', { class: 'menu', role: 'menu' });
   const details = el('details', { class: 'actions' },
     el('summary', { 'aria-label': 'Actions for this message', testid: 'message-actions', text: '⋯' }), menu);
+  details.addEventListener('toggle', () => {
+    if (!details.open) return;
+    // One menu open at a time, and all of it in sight.
+    for (const other of document.querySelectorAll('details.actions[open]')) if (other !== details) other.open = false;
+    menu.scrollIntoView({ block: 'nearest' });
+  });
   const item = (label, testid, fn) => menu.append(el('button', {
     type: 'button', role: 'menuitem', testid, text: label,
     onclick: () => { details.open = false; fn(); },
