@@ -13,6 +13,7 @@ conversation (1280x900) and the phone layout (390x844) go to $INMOST_BIN_DIR/web
 
 import os
 import re
+import struct
 import select
 import shutil
 import signal
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -133,7 +135,9 @@ class Browser:
         options.binary_location = CHROMIUM
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--window-size=1280,900", f"--user-data-dir={os.path.join(tmp, name)}",
-                    "--no-first-run", "--lang=en-GB"):
+                    "--no-first-run", "--lang=en-GB",
+                    # A voice note records from a fake microphone, allowed without asking.
+                    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
             options.add_argument(arg)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.service = Service(CHROMEDRIVER, log_path=os.path.join(tmp, f"{name}-chromedriver.log"))
@@ -555,6 +559,64 @@ class WebTest(unittest.TestCase):
                    if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
             self.assertEqual(bad, [], f"{b.name}: errors in the page's console")
         print(f"screenshots: {wide} {phone}")
+
+    def test_10_files_picture_and_voice_note(self):
+        self.ensure_paired()
+        try:
+            started = self.alice.rpc("upload", {"name": "probe.txt", "size": 1})
+            self.alice.rpc("upload_cancel", {"upload_id": started["upload_id"]})
+        except harness.RpcError as e:
+            if e.code != -32601:
+                raise
+            sys.stderr.write("\n*** SKIPPED test_10_files_picture_and_voice_note: this daemon has "
+                             "no upload/download methods (method not found) ***\n")
+            self.skipTest("the daemon has no upload/download")
+        path = os.path.join(self.tmp, "sunset.png")
+        with open(path, "wb") as f:
+            f.write(small_png(320, 200))
+        self.a.q("composer-file").send_keys(path)
+        picture = self.b.wait_message(lambda m: m["kind"] == "FILE" and m["direction"] == "INCOMING",
+                                      "the picture arriving")
+        self.b.wait(lambda d: self.b.element_of(picture["id"]).find_elements(
+            By.CSS_SELECTOR, "[data-testid=file-show]"), "the picture received in full")
+        self.b.click("file-show", self.b.element_of(picture["id"]))
+        width = self.b.wait(lambda d: self.b.js(
+            "const i = document.querySelector('[data-testid=file-image]'); return i && i.complete && i.naturalWidth"),
+            "the picture shown inline")
+        self.assertEqual(width, 320)
+        src = self.b.q("file-image").get_attribute("src")
+        self.assertTrue(src.startswith("blob:"), src)
+        # Shown, its object URL is revoked: nothing of it stays reachable in the browser.
+        self.assertFalse(self.b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(() => done(true), () => done(false));", src),
+            "the picture's object URL was not revoked")
+        # A voice note, from the fake microphone.
+        self.a.click("voice-button")
+        self.a.wait(lambda d: "recording" in self.a.q("voice-button").get_attribute("class"),
+                    "recording")
+        self.a.wait(lambda d: int(self.a.q("voice-button").get_attribute("data-seconds") or 0) >= 1,
+                    "a second of sound")
+        self.a.click("voice-button")
+        note = self.b.wait_message(lambda m: m["kind"] == "FILE" and m["id"] != picture["id"]
+                                   and m["direction"] == "INCOMING", "the voice note arriving")
+        self.b.wait(lambda d: self.b.element_of(note["id"]).find_elements(
+            By.CSS_SELECTOR, "[data-testid=file-show]"), "the voice note received in full")
+        self.b.click("file-show", self.b.element_of(note["id"]))
+        self.b.wait(lambda d: self.b.element_of(note["id"]).find_elements(
+            By.CSS_SELECTOR, "[data-testid=file-audio]"), "the voice note's player")
+
+
+def small_png(width, height):
+    """A plain PNG picture of width x height pixels."""
+    rows = b"".join(b"\x00" + bytes([214, 120, 90]) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 if __name__ == "__main__":

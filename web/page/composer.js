@@ -244,6 +244,8 @@ export class Composer {
       setIcon(this.voiceButton, 'mic');
       this.voiceButton.setAttribute('aria-label', 'Record a voice note');
       this.voiceButton.classList.remove('recording');
+      clearInterval(this.voiceTimer);
+      delete this.voiceButton.dataset.seconds;
       const blob = await recorder.stop();
       const ext = blob.type.includes('ogg') ? 'ogg' : 'webm';
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
@@ -257,6 +259,13 @@ export class Composer {
       setIcon(this.voiceButton, 'stop');
       this.voiceButton.setAttribute('aria-label', 'Stop and send the voice note');
       this.voiceButton.classList.add('recording');
+      const started = Date.now();
+      this.voiceButton.dataset.seconds = '0';
+      this.voiceTimer = setInterval(() => {
+        const seconds = Math.floor((Date.now() - started) / 1000);
+        this.voiceButton.dataset.seconds = String(seconds);
+        this.voiceButton.setAttribute('aria-label', `Recording, ${seconds} s: stop and send the voice note`);
+      }, 250);
     } catch (err) {
       this.ctx.toast(`No microphone: ${err.message}`);
     }

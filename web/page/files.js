@@ -83,7 +83,9 @@ export class Files {
         'aria-label': f.state === 'SENDING' ? 'sent so far' : 'received so far' }));
     }
     if (f.state === 'FAILED') box.append(el('p', { class: 'warn', text: `Failed: ${f.error}` }));
-    const ready = f.state === 'RECEIVED' || (m.direction === 'OUTGOING' && f.state !== 'FAILED');
+    // The daemon gives back a received file once complete (and open), and one you sent
+    // only while it still has it to send.
+    const ready = f.state === 'RECEIVED' || (m.direction === 'OUTGOING' && f.state === 'SENDING');
     if (!ready) return box;
     const show = (what, make) => {
       const button = el('button', { type: 'button', class: 'quiet', testid: 'file-show', text: what });

@@ -190,7 +190,7 @@ function actions(ctx, m) {
   if (out && m.kind === 'ENVELOPE' && m.envelope.state === 'WITHHELD' && m.envelope.kind !== 'ANSWER') {
     item('Withdraw', 'action-retract', () => { if (confirm('Withdraw this envelope? It will never open.')) ctx.act('retract', { id: m.id }); });
   }
-  if (m.file && (m.file.state === 'RECEIVED' || m.file.state === 'SENT' || m.file.state === 'SENDING')) {
+  if (m.file && (m.file.state === 'RECEIVED' || (out && m.file.state === 'SENDING'))) {
     item('Download', 'action-download', () => ctx.files.save(m));
   }
   if (!m.forget || m.forget === 'FORGET_NONE' || m.forget === 'KEPT') {
