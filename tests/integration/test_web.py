@@ -201,6 +201,21 @@ class Browser:
         return self.driver.find_element(
             By.CSS_SELECTOR, f'[data-testid=conversation] > li[data-id="{message_id}"]')
 
+    def fill_in(self, message_id, testid, text):
+        """Types text into an input of a message's card (which events may draw again)."""
+        def attempt(driver):
+            box = self.q(testid, self.element_of(message_id))
+            box.clear()
+            box.send_keys(text)
+            return box.get_attribute("value") == text
+        self.wait(attempt, f"{text!r} typed into {testid} of #{message_id}")
+
+    def click_in(self, message_id, testid):
+        def attempt(driver):
+            self.click(testid, self.element_of(message_id))
+            return True
+        self.wait(attempt, f"a click on {testid} of #{message_id}")
+
     def type_and_send(self, text):
         box = self.q("composer-text")
         box.clear()
@@ -381,13 +396,12 @@ class WebTest(unittest.TestCase):
         self.a.type_and_send(text)
         envelope = self.b.wait_message(
             lambda m: m["kind"] == "ENVELOPE" and note in m["note"], "the gentle envelope arriving")
-        li = self.b.element_of(envelope["id"])
-        self.b.click("envelope-open", li)
-        confirm = self.b.wait(lambda d: self.b.q("envelope-confirm-open", self.b.element_of(envelope["id"])),
-                              "the 'open now?' step")
+        self.b.click_in(envelope["id"], "envelope-open")
+        self.b.wait(lambda d: self.b.q("envelope-confirm-open", self.b.element_of(envelope["id"])),
+                    "the 'open now?' step")
         self.assertEqual(self.b.find(lambda m: m["id"] == envelope["id"])["env_state"], "WITHHELD",
                          "opened without the confirm step")
-        confirm.click()
+        self.b.click_in(envelope["id"], "envelope-confirm-open")
         self.b.wait_message(lambda m: m["id"] == envelope["id"] and m["env_state"] == "OPENED"
                             and m["text"] == text, "the gentle envelope open")
 
@@ -402,9 +416,8 @@ class WebTest(unittest.TestCase):
         for b in (self.a, self.b):
             m = b.wait_message(lambda m: m["kind"] == "QUESTION" and m["text"] == question,
                                "the question")
-            li = b.element_of(m["id"])
-            b.q("question-answer-input", li).send_keys(answers[b])
-            b.click("question-answer-button", li)
+            b.fill_in(m["id"], "question-answer-input", answers[b])
+            b.click_in(m["id"], "question-answer-button")
             b.wait(lambda d: not b.element_of(m["id"]).find_elements(
                 By.CSS_SELECTOR, "[data-testid=question-answer-input]"), "the answer taken")
         for b in (self.a, self.b):
@@ -530,9 +543,15 @@ class WebTest(unittest.TestCase):
         self.a.type_and_send("Good morning, you.")
         self.b.wait_message(lambda m: "for tomorrow morning" in m["note"], "tomorrow's envelope")
         m = self.b.find(lambda m: m["text"] == "Counting the hours.")
-        li = self.b.element_of(m["id"])
-        self.b.click("message-actions", li)
-        self.b.driver.find_elements(By.CSS_SELECTOR, f'[data-testid=conversation] > li[data-id="{m["id"]}"] [data-testid=react]')[0].click()
+        def react(driver):
+            li = self.b.element_of(m["id"])
+            if li.find_elements(By.CSS_SELECTOR, "[data-testid=reactions]"):
+                return True
+            if not li.find_element(By.CSS_SELECTOR, "details.actions").get_attribute("open"):
+                self.b.click("message-actions", li)
+            li.find_elements(By.CSS_SELECTOR, "[data-testid=react]")[0].click()
+            return False
+        self.b.wait(react, "a reaction put on alice's text")
         self.a.wait(lambda d: self.a.js(
             "return [...document.querySelectorAll('[data-testid=reactions]')].length") > 0,
             "the reaction on alice's page")

@@ -63,7 +63,11 @@ export class Conversation {
     this.nodes.set(id, node);
     if (old) {
       this.ctx.files.release(old);
+      const focused = old.contains(document.activeElement) && document.activeElement.dataset.testid;
       old.replaceWith(node);
+      // Drawn again while someone was typing or choosing in it: keep their place.
+      const again = focused && node.querySelector(`[data-testid="${focused}"]`);
+      if (again) again.focus();
     } else if (isNew) {
       const nearBottom = this.isNearBottom();
       this.list.append(node);

@@ -64,11 +64,16 @@ function countdownWords(openAt) {
   return left > 0 ? `opens in ${countdown(left)}` : 'opening…';
 }
 
+// Gentle envelopes at their "open now?" step (kept when a card is drawn again).
+const confirming = new Set();
+
 function gentleOpener(ctx, m) {
   const row = el('div', { class: 'env-actions' });
-  if (m.envelope.open_requested) return row;
+  const id = String(m.id);
+  if (m.envelope.open_requested) { confirming.delete(id); return row; }
   const open = el('button', { type: 'button', testid: 'envelope-open', text: 'Open' });
-  open.addEventListener('click', () => {
+  const ask = () => {
+    confirming.add(id);
     row.replaceChildren(
       el('span', { class: 'confirm-q', text: 'Open now? It is yours to open whenever you are ready.' }),
       el('button', { type: 'button', testid: 'envelope-confirm-open', text: 'Yes, open it',
@@ -80,10 +85,11 @@ function gentleOpener(ctx, m) {
           } catch (err) { ctx.toast(err.message); e.target.disabled = false; }
         } }),
       el('button', { type: 'button', class: 'quiet', testid: 'envelope-not-yet', text: 'Not yet',
-        onclick: () => row.replaceChildren(open) }));
-    row.querySelector('button').focus();
-  });
-  row.append(open);
+        onclick: () => { confirming.delete(id); row.replaceChildren(open); open.focus(); } }));
+  };
+  open.addEventListener('click', () => { ask(); row.querySelector('button').focus(); });
+  if (confirming.has(id)) ask();
+  else row.append(open);
   return row;
 }
 

@@ -51,9 +51,15 @@ function answers(ctx, q) {
   return box;
 }
 
+// Answers being written, by question, so that a card drawn again keeps them.
+const writing = new Map();
+
 function answerForm(ctx, target) {
+  const key = target.today ? 'today' : String(target.question_id);
   const input = el('input', { type: 'text', testid: 'question-answer-input', 'aria-label': 'Your answer',
     placeholder: 'Your answer, sealed until you have both answered', maxlength: '4000' });
+  input.value = writing.get(key) || '';
+  input.addEventListener('input', () => writing.set(key, input.value));
   const button = el('button', { type: 'submit', testid: 'question-answer-button', text: 'Answer' });
   const form = el('form', { class: 'answer-form' }, input, button);
   form.addEventListener('submit', async (e) => {
@@ -64,6 +70,7 @@ function answerForm(ctx, target) {
     try {
       await ctx.rpc.call('answer', { ...target, text });
       input.value = '';
+      writing.delete(key);
       await ctx.conversation.catchUp();
       if (target.today) await showToday(ctx, false);
     } catch (err) {
