@@ -3,6 +3,7 @@
 import { el, timeOf, dateTimeOf, nudgeWords, num, makeDialog, clear } from './util.js';
 import { renderEnvelope } from './envelopes.js';
 import { renderQuestion } from './questions.js';
+import { icon } from './icons.js';
 
 const REACTIONS = ['❤️', '😊', '😂', '😮', '😢', '🙏'];
 
@@ -134,7 +135,7 @@ function viewOnce(ctx, m, bubble) {
 function meta(ctx, m) {
   const line = el('div', { class: 'meta' });
   if (m.urgent) line.append(el('span', { class: 'tag urgent', text: 'urgent' }));
-  if (m.pinned) line.append(el('span', { class: 'tag', 'aria-label': 'pinned', text: '📌' }));
+  if (m.pinned) line.append(el('span', { class: 'tag pin', role: 'img', 'aria-label': 'pinned as a memory' }, icon('bookmark')));
   if (m.state === 'SCHEDULED') line.append(el('span', { text: `leaves ${dateTimeOf(m.send_at_unix_ms)}` }));
   else line.append(el('time', { text: timeOf(m.sent_at_unix_ms || m.written_at_unix_ms) }));
   if (m.edited) {

@@ -4,7 +4,7 @@ import { el, clear, num, makeDialog } from './util.js';
 
 const STATE_WORDS = {
   UNANSWERED: 'Neither of you has answered yet.',
-  WAITING_FOR_YOU: 'They have answered (sealed). Your turn.',
+  WAITING_FOR_YOU: 'They has answered (sealed). Your turn.',
   WAITING_FOR_THEM: 'You have answered. Waiting for them.',
   REVEALED: 'You have both answered.',
 };
