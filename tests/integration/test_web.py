@@ -35,12 +35,6 @@ WAIT = 20.0 if harness.SANITIZER else 12.0
 SEALED_SECONDS = 12 if harness.SANITIZER else 5
 
 
-# INMOST_WEB_COMMAND runs another server in place of `inmost` (it is given the same
-# "--data-dir DIR web --listen ..." arguments): a stand-in while working on the page alone.
-WEB_COMMAND = (os.environ["INMOST_WEB_COMMAND"].split() if os.environ.get("INMOST_WEB_COMMAND")
-               else [harness.INMOST])
-
-
 def missing_prerequisites():
     missing = []
     try:
@@ -50,11 +44,6 @@ def missing_prerequisites():
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
             missing.append(package)
-    if os.access(harness.INMOST, os.X_OK) and not os.environ.get("INMOST_WEB_COMMAND"):
-        r = subprocess.run([harness.INMOST, "web", "--help"], capture_output=True, text=True,
-                           timeout=30)
-        if r.returncode != 0:
-            missing.append("`inmost web` in this build")
     return missing
 
 
@@ -84,7 +73,7 @@ class WebServer:
         self.log_path = os.path.join(daemon.tmp, "web.log")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            WEB_COMMAND + ["--data-dir", daemon.data_dir, "web", "--listen", "127.0.0.1:0"],
+            [harness.INMOST, "--data-dir", daemon.data_dir, "web", "--listen", "127.0.0.1:0"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.monotonic() + WAIT
         line = b""
