@@ -102,6 +102,7 @@ void FileTransfers::Discard(HistoryEntry& entry) {
   if (!entry.has_file()) return;
   const std::string id = entry.file().transfer_id();
   const std::string reason = "it was withdrawn or deleted";
+  DeleteTransfer(id);  // While outgoing_ still says which upload it was sending.
   if (outgoing_.erase(id) != 0) {
     peer::Deliver cancel;
     cancel.mutable_file_cancel()->set_transfer_id(id);
@@ -114,7 +115,6 @@ void FileTransfers::Discard(HistoryEntry& entry) {
     done.mutable_file_done()->set_reason(reason);
     conversation_.EnqueueItem(std::move(done), 0);
   }
-  DeleteTransfer(id);
   std::error_code ec;
   std::filesystem::remove(files_dir_ / Hex(id), ec);
   if (entry.file().state() == control::Attachment::SENDING ||
