@@ -1,13 +1,14 @@
 // `inmost answer ID|today TEXT` (or `--file PATH`): gives your answer to a question,
 // sealed until both answered.
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/file_arg.h"
 #include "cli/exit_code.h"
+#include "cli/file_arg.h"
 #include "cli/file_format.h"
-#include "cli/upload.h"
 #include "cli/text_format.h"
+#include "cli/upload.h"
 
 namespace inmost::cli {
 namespace {
@@ -97,11 +98,15 @@ int RunAnswer(CommandContext& context, const CommandArgs& args) {
     if (!upload_id) return exit_code;
     answer->set_upload_id(*upload_id);
   }
-  return context.Exchange(*client, request, [&](const control::Response& response) {
+  exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
     context.out() << "Your answer #" << response.answer().id() << what
                   << " is sealed and on its way; both answers open once your partner has "
                      "answered too.\n";
   });
+  if (exit_code != kExitOk && !answer->upload_id().empty()) {
+    DropUpload(*client, answer->upload_id());
+  }
+  return exit_code;
 }
 
 }  // namespace inmost::cli

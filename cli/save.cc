@@ -3,7 +3,7 @@
 // daemon's): into a temporary file beside the target, synced, then renamed to a name
 // that is free. It never overwrites a file and never leaves a partial one behind.
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -171,8 +171,7 @@ int RunSave(CommandContext& context, const CommandArgs& args) {
       return kExitDaemonError;
     }
   }
-  const std::filesystem::path name =
-      into_dir ? target / core::SafeFileName(first.name()) : target;
+  const std::filesystem::path name = into_dir ? target / core::SafeFileName(first.name()) : target;
   Result<std::filesystem::path> saved = temp.Keep(name, into_dir);
   if (!saved.ok()) {
     context.err() << "inmost: " << saved.status().message() << '\n';

@@ -373,7 +373,10 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
                              " (" + FormatBytes(files[i].size) + ")"},
             outcome);
     });
-    if (exit_code != kExitOk) return exit_code;  // The files before it stay sent.
+    if (exit_code != kExitOk) {
+      DropUpload(*client, *upload_id);
+      return exit_code;  // The files before it stay sent.
+    }
   }
   if (send->urgent() && !context.json()) context.out() << kUrgent;
   return kExitOk;

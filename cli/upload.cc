@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ostream>
@@ -46,7 +47,8 @@ std::optional<std::string> UploadFile(CommandContext& context, Client& client,
     return std::nullopt;
   };
   FdCloser in{::open(file.path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (in.fd < 0) return local_error("cannot read " + OneLine(file.path) + ": " + std::strerror(errno));
+  if (in.fd < 0)
+    return local_error("cannot read " + OneLine(file.path) + ": " + std::strerror(errno));
 
   control::Request start;
   start.mutable_upload()->set_name(file.name);
@@ -62,9 +64,7 @@ std::optional<std::string> UploadFile(CommandContext& context, Client& client,
 
   // On any failure below, the daemon is told to drop what it has.
   auto give_up = [&](int code) {
-    control::Request cancel;
-    cancel.mutable_upload_cancel()->set_upload_id(id);
-    (void)client.Exchange(cancel);
+    DropUpload(client, id);
     *exit_code = code;
     return std::nullopt;
   };
@@ -109,6 +109,12 @@ std::optional<std::string> UploadFile(CommandContext& context, Client& client,
     return give_up(kExitDaemonError);
   }
   return id;
+}
+
+void DropUpload(Client& client, const std::string& id) {
+  control::Request cancel;
+  cancel.mutable_upload_cancel()->set_upload_id(id);
+  (void)client.Exchange(cancel);
 }
 
 }  // namespace inmost::cli

@@ -19,4 +19,8 @@ namespace inmost::cli {
 std::optional<std::string> UploadFile(CommandContext& context, Client& client,
                                       const FileToSend& file, int* exit_code);
 
+// Tells the daemon to drop upload `id` (its send was refused); a failure is ignored:
+// the daemon drops an unsent upload after an hour anyway.
+void DropUpload(Client& client, const std::string& id);
+
 }  // namespace inmost::cli

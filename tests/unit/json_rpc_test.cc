@@ -350,11 +350,10 @@ TEST(JsonRpcEvent, NotificationCarriesTheEvent) {
 }
 
 TEST(JsonRpcBatch, ABatchIsItsRequestsInOrder) {
-  JsonRpcLine line = ParseJsonRpcLine(
-      R"([{"jsonrpc":"2.0","id":1,"method":"status"},)"
-      R"({"jsonrpc":"2.0","method":"send","params":{"text":"hi"}},)"
-      R"(42,)"
-      R"({"jsonrpc":"2.0","id":"x","method":"nope"}])");
+  JsonRpcLine line = ParseJsonRpcLine(R"([{"jsonrpc":"2.0","id":1,"method":"status"},)"
+                                      R"({"jsonrpc":"2.0","method":"send","params":{"text":"hi"}},)"
+                                      R"(42,)"
+                                      R"({"jsonrpc":"2.0","id":"x","method":"nope"}])");
   ASSERT_TRUE(line.batch);
   ASSERT_EQ(line.calls.size(), 4u);
   EXPECT_FALSE(line.calls[0].error);

@@ -227,8 +227,8 @@ JsonRpcLine ParseJsonRpcLine(std::string_view line) {
   Value envelope;
   auto parsed = JsonStringToMessage(std::string(line), &envelope);
   if (!parsed.ok()) {
-    return fail(
-        MakeError(kJsonRpcParseError, "parse error: " + PrintableAscii(std::string(parsed.message()))));
+    return fail(MakeError(kJsonRpcParseError,
+                          "parse error: " + PrintableAscii(std::string(parsed.message()))));
   }
   if (envelope.kind_case() != Value::kListValue) {
     parsed_line.calls.push_back(ParseCall(envelope));

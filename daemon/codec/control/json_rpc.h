@@ -75,7 +75,7 @@ struct JsonRpcCall {
 
 // A parsed line: one call, or the calls of a batch in their order.
 struct JsonRpcLine {
-  bool batch = false;  // The replies go back as one JSON array.
+  bool batch = false;              // The replies go back as one JSON array.
   std::vector<JsonRpcCall> calls;  // At least one.
 };
 

@@ -63,7 +63,8 @@ Result<control::AnswerReply> Envelopes::Answer(const control::AnswerRequest& req
   } else {
     question = Lookup(request.question_id());
     if (question.ok() && !question->has_question()) {
-      return InvalidArgument("message " + conversation_.Describe(request.question_id()) + " is not a question");
+      return InvalidArgument("message " + conversation_.Describe(request.question_id()) +
+                             " is not a question");
     }
   }
   if (!question.ok()) return question.status();

@@ -25,8 +25,8 @@ class ReceivedSource : public SourceFile {
   ReceivedSource(std::shared_ptr<store::BlobFile> blob, crypto::SecretBytes key, FileRecord file)
       : blob_(std::move(blob)), key_(std::move(key)), file_(std::move(file)) {}
   Status ReadChunk(uint64_t index, std::string& out) const override {
-    auto sealed = blob_->ReadChunk(
-        index, crypto::ChunkLength(file_.size(), index) + crypto::kChunkOverhead);
+    auto sealed =
+        blob_->ReadChunk(index, crypto::ChunkLength(file_.size(), index) + crypto::kChunkOverhead);
     if (!sealed.ok()) return sealed.status();
     return crypto::OpenChunk(key_.span(), file_.transfer_id(), index,
                              crypto::ChunkCount(file_.size()), *sealed, out);
@@ -66,8 +66,8 @@ Result<control::DownloadReply> FileTransfers::Download(
   if (!entry.has_file()) return FailedPrecondition(what + " is not a file");
   const FileRecord& file = entry.file();
   if (request.offset() > file.size()) {
-    return InvalidArgument("offset " + std::to_string(request.offset()) +
-                           " is past the end of " + what + " (" + Size(file.size()) + ")");
+    return InvalidArgument("offset " + std::to_string(request.offset()) + " is past the end of " +
+                           what + " (" + Size(file.size()) + ")");
   }
   std::unique_ptr<SourceFile> opened;
   const SourceFile* source = nullptr;

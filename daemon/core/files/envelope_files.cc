@@ -90,7 +90,8 @@ asio::awaitable<void> FileTransfers::VerifyInBackground(uint64_t history_id) {
   };
   Status verified = co_await background_.Run<Status>(work);
   if (stopped_ || verified.ok()) co_return;
-  log_.Warning("file " + conversation_.Describe(history_id) + " opened but is damaged: " + verified.message());
+  log_.Warning("file " + conversation_.Describe(history_id) +
+               " opened but is damaged: " + verified.message());
   UpdateEntry(history_id, [&](HistoryEntry& e) {
     e.mutable_file()->set_state(control::Attachment::FAILED);
     e.mutable_file()->set_error("it opened, but " + verified.message());

@@ -134,8 +134,8 @@ Status FileTransfers::Load() {
     Status resumed = ResumeIncoming(*transfer, entry->file());
     if (!resumed.ok()) {
       // A damaged or unreadable blob costs this file, not the daemon.
-      log_.Error("cannot resume receiving file " + conversation_.Describe(transfer->history_id) + ": " +
-                 resumed.ToString());
+      log_.Error("cannot resume receiving file " + conversation_.Describe(transfer->history_id) +
+                 ": " + resumed.ToString());
       FinishIncoming(
           *transfer,
           "the recipient's daemon could not store it: its partly received copy was lost or "

@@ -144,8 +144,7 @@ class FileTransfers {
 
   // ---- download.cc ----
   // Plaintext bytes [offset, offset + length) of `source` (chunk by chunk).
-  static Result<std::string> ReadRange(const SourceFile& source, uint64_t offset,
-                                       uint64_t length);
+  static Result<std::string> ReadRange(const SourceFile& source, uint64_t offset, uint64_t length);
 
   // ---- outgoing.cc: the sender ----
   // Sender: `entry`'s record of `file`, with a fresh transfer id, about to be sent.

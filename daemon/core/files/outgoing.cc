@@ -180,7 +180,8 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
 }
 
 void FileTransfers::FailOutgoing(Outgoing& transfer, const std::string& reason) {
-  log_.Warning("stopped sending file " + conversation_.Describe(transfer.history_id) + ": " + reason);
+  log_.Warning("stopped sending file " + conversation_.Describe(transfer.history_id) + ": " +
+               reason);
   peer::Deliver item;
   item.mutable_file_cancel()->set_transfer_id(transfer.id);
   item.mutable_file_cancel()->set_reason(reason);

@@ -31,8 +31,7 @@ std::string Key(std::string_view prefix, const std::string& id) {
 
 // An id this daemon made: lower-case hex, so it is safe as a name in uploads/.
 bool WellFormed(const std::string& id) {
-  return id.size() == 2 * kIdBytes &&
-         std::all_of(id.begin(), id.end(), [](char c) {
+  return id.size() == 2 * kIdBytes && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
@@ -52,8 +51,8 @@ class UploadSource : public SourceFile {
     const uint64_t chunks = crypto::ChunkCount(size_);
     auto sealed =
         blob_->ReadChunk(index, crypto::ChunkLength(size_, index) + crypto::kChunkOverhead);
-    Status opened =
-        sealed.ok() ? crypto::OpenChunk(key_.span(), id_, index, chunks, *sealed, out) : sealed.status();
+    Status opened = sealed.ok() ? crypto::OpenChunk(key_.span(), id_, index, chunks, *sealed, out)
+                                : sealed.status();
     if (!opened.ok()) {
       return FailedPrecondition("the uploaded file can no longer be read (" + opened.message() +
                                 "); upload and send it again");
@@ -131,7 +130,8 @@ Status Uploads::Load(const std::set<std::string>& in_use) {
     std::filesystem::remove(file.path(), ignored);
   }
   if (!unsent.empty()) {
-    log_.Info("dropped " + std::to_string(unsent.size()) + " upload(s) not sent before the restart");
+    log_.Info("dropped " + std::to_string(unsent.size()) +
+              " upload(s) not sent before the restart");
   }
   return Status::Ok();
 }
@@ -210,8 +210,8 @@ asio::awaitable<Result<control::UploadChunkReply>> Uploads::Chunk(
   ArmIdle(id, *upload);
 
   control::UploadChunkReply reply;
-  reply.set_received_bytes(std::min<uint64_t>(upload->next * crypto::kChunkSize,
-                                              upload->record.size()));
+  reply.set_received_bytes(
+      std::min<uint64_t>(upload->next * crypto::kChunkSize, upload->record.size()));
   if (upload->next < upload->chunks) co_return reply;
 
   // The last chunk: the whole blob is synced, then its record says so, before the
