@@ -1,6 +1,6 @@
-// The JSON-RPC 2.0 face of the control API: one JSON object per line, translated
-// to and from the protobuf messages by reflection, so a new request type needs no
-// change here. It never executes a request and never logs what a line contains.
+// The JSON-RPC 2.0 face of the control API: one JSON object (or a batch of them) per
+// line, translated to and from the protobuf messages by reflection, so a new request
+// type needs no change here. It never executes a request and never logs what a line contains.
 //
 // Mapping (protobuf's JSON mapping throughout):
 //   request   {"jsonrpc":"2.0","id":7,"method":"send","params":{"text":"hi"}}

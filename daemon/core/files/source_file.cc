@@ -64,7 +64,7 @@ Result<std::unique_ptr<SourceFile>> SourceFile::Open(const std::filesystem::path
   if (!S_ISREG(st.st_mode)) return InvalidArgument(path.string() + " is not a regular file");
   record.set_path(path.string());
   Describe(st, record);
-  return std::make_unique<PathSource>(std::move(fd), record);
+  return std::unique_ptr<SourceFile>(std::make_unique<PathSource>(std::move(fd), record));
 }
 
 Result<std::unique_ptr<SourceFile>> SourceFile::Reopen(const records::OutgoingTransfer& record) {
