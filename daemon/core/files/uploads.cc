@@ -130,6 +130,7 @@ Status Uploads::Load(const std::set<std::string>& in_use) {
     std::filesystem::remove(file.path(), ignored);
   }
   if (!unsent.empty()) {
+    commit_.AfterSync([](const Status&) {});  // A flush must follow the deletes.
     log_.Info("dropped " + std::to_string(unsent.size()) +
               " upload(s) not sent before the restart");
   }
