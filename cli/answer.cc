@@ -1,11 +1,14 @@
 // `inmost answer ID|today TEXT` (or `--file PATH`): gives your answer to a question,
 // sealed until both answered.
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/exit_code.h"
 #include "cli/file_arg.h"
 #include "cli/file_format.h"
 #include "cli/text_format.h"
+#include "cli/upload.h"
 
 namespace inmost::cli {
 namespace {
@@ -19,7 +22,8 @@ constexpr CommandUsage kUsage{
     "both sides, each checked against its commitment. Several TEXT arguments are\n"
     "joined with single spaces; '-' reads the answer from standard input.\n"
     "With --file your answer is a file (a photo, a voice note ...), sealed the same\n"
-    "way, with --caption as its words; leave the file where it is until it is sent.\n"};
+    "way, with --caption as its words; it is copied into the daemon first, over its\n"
+    "socket, so it may change or go once the command returns.\n"};
 
 }  // namespace
 
@@ -63,14 +67,17 @@ int RunAnswer(CommandContext& context, const CommandArgs& args) {
   std::vector<std::string> words;
   if (vm.count("text")) words = vm["text"].as<std::vector<std::string>>();
   std::string what;  // " (a file: photo.jpg, 2.4 MiB)" for a file.
+  std::optional<FileToSend> file;
   if (vm.count("file")) {
     if (!words.empty()) {
       return context.ReportUsageError(
           kUsage, "a TEXT cannot go with --file: use --caption TEXT for words with the file");
     }
-    Result<FileToSend> file = CheckFileToSend(vm["file"].as<std::string>());
-    if (!file.ok()) return context.ReportUsageError(kUsage, "--file: " + file.status().message());
-    answer->set_file_path(file->path);
+    Result<FileToSend> checked = CheckFileToSend(vm["file"].as<std::string>());
+    if (!checked.ok()) {
+      return context.ReportUsageError(kUsage, "--file: " + checked.status().message());
+    }
+    file = *checked;
     if (vm.count("caption")) answer->set_text(vm["caption"].as<std::string>());
     what = " (the file " + OneLine(file->name) + ", " + FormatBytes(file->size) + ")";
   } else {
@@ -82,11 +89,24 @@ int RunAnswer(CommandContext& context, const CommandArgs& args) {
     answer->set_text(text);
   }
 
-  return context.ConnectAndExchange(request, [&](const control::Response& response) {
+  int exit_code = kExitOk;
+  std::optional<Client> client = context.Connect(&exit_code);
+  if (!client) return exit_code;
+  if (file) {
+    // Uploaded over the socket, so the daemon may be on another machine.
+    std::optional<std::string> upload_id = UploadFile(context, *client, *file, &exit_code);
+    if (!upload_id) return exit_code;
+    answer->set_upload_id(*upload_id);
+  }
+  exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
     context.out() << "Your answer #" << response.answer().id() << what
                   << " is sealed and on its way; both answers open once your partner has "
                      "answered too.\n";
   });
+  if (exit_code != kExitOk && !answer->upload_id().empty()) {
+    DropUpload(*client, answer->upload_id());
+  }
+  return exit_code;
 }
 
 }  // namespace inmost::cli

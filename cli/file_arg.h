@@ -1,6 +1,6 @@
 // The files `send --file` and `answer --file` name: checked here before anything is
-// sent, so a typo is a usage error and not half a conversation. The daemon reads
-// the file itself (and checks it again), so it is handed an absolute path.
+// sent, so a typo is a usage error and not half a conversation. The CLI reads and
+// uploads it (upload.h), so the path is made absolute only to name it in errors.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,7 @@
 #include "cli/file_format.h"
 #include "cli/text_format.h"
 #include "cli/time.h"
+#include "cli/upload.h"
 
 namespace inmost::cli {
 namespace {
@@ -32,9 +33,11 @@ constexpr CommandUsage kUsage{
     "and says whether it was delivered.\n"
     "\n"
     "With --file it sends files instead, each as a message of its own, with --caption\n"
-    "on the first. The daemon reads each file from where it is, encrypted in chunks\n"
-    "that resume after a lost link; leave it there, unchanged, until it is sent\n"
-    "('inmost transfers' shows the progress). The options below apply to every file.\n"
+    "on the first. Each file is first copied into the daemon over its socket (kept\n"
+    "encrypted there; the daemon may be on another machine), so it may change or go\n"
+    "once the command returns; then it travels in encrypted chunks that resume after\n"
+    "a lost link ('inmost transfers' shows the progress). The options below apply to\n"
+    "every file.\n"
     "\n"
     "With --open-at, --open-in, --gentle or --together the text travels sealed: your\n"
     "partner sees at once that it is waiting (with its --note), but its key stays with\n"
@@ -359,7 +362,10 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
   // A file takes its time over the link; its progress is in 'inmost transfers'.
   const Outcome outcome = *up ? Outcome::kOnItsWay : Outcome::kQueued;
   for (size_t i = 0; i < files.size(); ++i) {
-    send->set_file_path(files[i].path);
+    // Uploaded over the socket, so the daemon may be on another machine.
+    std::optional<std::string> upload_id = UploadFile(context, *client, files[i], &exit_code);
+    if (!upload_id) return exit_code;  // The files before it stay sent.
+    send->set_upload_id(*upload_id);
     send->set_text(i == 0 && vm.count("caption") ? vm["caption"].as<std::string>() : "");
     exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
       print(response,
@@ -367,7 +373,10 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
                              " (" + FormatBytes(files[i].size) + ")"},
             outcome);
     });
-    if (exit_code != kExitOk) return exit_code;  // The files before it stay sent.
+    if (exit_code != kExitOk) {
+      DropUpload(*client, *upload_id);
+      return exit_code;  // The files before it stay sent.
+    }
   }
   if (send->urgent() && !context.json()) context.out() << kUrgent;
   return kExitOk;

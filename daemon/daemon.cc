@@ -132,7 +132,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       boundaries_(io, *db_, commit_, conversation_, events_, link_, clock, log),
       background_(io),
       files_(io, *db_, commit_, conversation_, link_, boundaries_, background_, clock, log,
-             data_dir_.files_path(),
+             data_dir_.files_path(), data_dir_.uploads_path(),
              core::FileLimits{options_.max_file_bytes, options_.file_quota_bytes,
                               options_.transfer_rate_bytes_per_second}),
       envelopes_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),

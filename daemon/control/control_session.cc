@@ -231,16 +231,43 @@ awaitable<bool> ControlSession::ServeJsonLines() {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Blank line.
 
     // A line that fails to parse is answered and skipped: lines frame themselves.
-    JsonRpcCall call = ParseJsonRpcRequest(line);
-    if (call.error) {
-      if (!call.notification) QueueReply(JsonRpcErrorReply(call.id_json, *call.error) + "\n");
+    JsonRpcLine parsed = ParseJsonRpcLine(line);
+    if (!parsed.batch) {
+      JsonRpcCall& call = parsed.calls.front();
+      if (call.error) {
+        if (!call.notification) QueueReply(JsonRpcErrorReply(call.id_json, *call.error) + "\n");
+        continue;
+      }
+      co_await WaitForRequestSlot();
+      Dispatch(std::move(call.request),
+               [id_json = call.id_json, notification = call.notification](const Response& r) {
+                 return notification ? std::string() : JsonRpcReply(id_json, r) + "\n";
+               });
       continue;
     }
-    co_await WaitForRequestSlot();
-    Dispatch(std::move(call.request),
-             [id_json = call.id_json, notification = call.notification](const Response& r) {
-               return notification ? std::string() : JsonRpcReply(id_json, r) + "\n";
-             });
+    // A batch: its requests are dispatched in order like separate lines, each reply
+    // kept in `replies` (an empty slot in the queue), and one line goes out after them.
+    auto replies = std::make_shared<std::vector<std::string>>(parsed.calls.size());
+    for (size_t i = 0; i < parsed.calls.size(); ++i) {
+      JsonRpcCall& call = parsed.calls[i];
+      if (call.error) {
+        if (!call.notification) (*replies)[i] = JsonRpcErrorReply(call.id_json, *call.error);
+        continue;
+      }
+      co_await WaitForRequestSlot();
+      Dispatch(std::move(call.request), [replies, i, id_json = call.id_json,
+                                         notification = call.notification](const Response& r) {
+        if (!notification) (*replies)[i] = JsonRpcReply(id_json, r);
+        return std::string();
+      });
+    }
+    auto batch = std::make_shared<PendingReply>();
+    batch->assemble = [replies] {
+      std::string line = JsonRpcBatchReply(*replies);
+      return line.empty() ? line : line + "\n";
+    };
+    replies_.push_back(std::move(batch));
+    FlushReadyReplies();
   }
   co_return true;
 }
@@ -288,7 +315,11 @@ void ControlSession::QueueReply(std::string bytes) {
 }
 
 void ControlSession::FlushReadyReplies() {
-  while (!replies_.empty() && replies_.front()->bytes) {
+  while (!replies_.empty()) {
+    if (!replies_.front()->bytes && replies_.front()->assemble) {
+      replies_.front()->bytes = replies_.front()->assemble();
+    }
+    if (!replies_.front()->bytes) break;
     auto slot = std::move(replies_.front());
     replies_.pop_front();
     if (!slot->bytes->empty()) Enqueue(std::move(*slot->bytes));

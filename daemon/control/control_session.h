@@ -122,6 +122,9 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     Request request;      // Until answered.
     ReplyEncoder encode;  // Until answered.
     std::optional<std::string> bytes;
+    // A batch's line: made from its requests' replies once it reaches the front
+    // (all of them, being earlier in the queue, are answered by then).
+    std::function<std::string()> assemble;
     bool subscribe = false;  // Start the event stream once this reply is queued.
     bool present = false;    // ... as a present subscriber (a chat window).
   };

@@ -22,7 +22,8 @@ void Composer::Register(Router& router) {
 
 boost::asio::awaitable<Result<control::SendReply>> Composer::Send(
     const control::SendRequest& request) {
-  const bool plain = IsPlainText(request) && request.file_path().empty();
+  const bool plain =
+      IsPlainText(request) && request.file_path().empty() && request.upload_id().empty();
   if (request.view_once() && (!plain || request.urgent())) {
     co_return InvalidArgument(
         "a view-once message is a plain text: not sealed, gentle, together, scheduled, urgent "
@@ -44,7 +45,7 @@ boost::asio::awaitable<Result<control::SendReply>> Composer::Send(
   if (request.view_once()) {
     reply = view_once_.Send(request.text(), request.reply_to());
   } else if (IsPlainText(request)) {
-    auto file = files_.Prepare(request.file_path());
+    auto file = files_.Prepare(request.file_path(), request.upload_id());
     if (!file.ok()) co_return file.status();
     reply = files_.Send(std::move(*file), request.text());
   } else {

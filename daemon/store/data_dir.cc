@@ -55,6 +55,9 @@ std::filesystem::path DataDir::wrapped_key_path() const {
 std::filesystem::path DataDir::files_path() const {
   return root_ / "files";
 }
+std::filesystem::path DataDir::uploads_path() const {
+  return root_ / "uploads";
+}
 std::filesystem::path DataDir::tor_path() const {
   return root_ / "tor";
 }

@@ -32,6 +32,9 @@ class DataDir {
   std::filesystem::path control_socket_path() const;
   // The folder of received files, each sealed chunk by chunk (blob_file.h).
   std::filesystem::path files_path() const;
+  // The folder of files put in over the control socket and not yet sent, each sealed
+  // chunk by chunk under a key of its own (core/files/uploads.h).
+  std::filesystem::path uploads_path() const;
   // The home of a tor that inmostd launches (tor = launch): its torrc, data and log.
   std::filesystem::path tor_path() const;
 

@@ -74,6 +74,12 @@ void ParseLine(std::string_view line) {
   using namespace inmost::control;  // NOLINT(google-build-using-namespace): a tiny helper.
   // The session skips blank lines without parsing them.
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  // A batch (or a single request) is at least one call, each an error or a request.
+  const JsonRpcLine whole = ParseJsonRpcLine(line);
+  Check(!whole.calls.empty());
+  for (const JsonRpcCall& part : whole.calls) {
+    Check(part.error.has_value() || part.request.body_case() != Request::BODY_NOT_SET);
+  }
   JsonRpcCall call = ParseJsonRpcRequest(line);
   Value id;
   Check(JsonStringToMessage(call.id_json, &id).ok());

@@ -3,7 +3,9 @@
 // `transfers` against a fake daemon.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli/file_arg.h"
@@ -266,8 +268,37 @@ class FileHandler : public test::RecordingHandler {
   Response Answer(const Request& request) override {
     Response response;
     switch (request.body_case()) {
+      case Request::kUpload:
+        response.mutable_upload()->set_upload_id("u" + std::to_string(uploads_.size()));
+        response.mutable_upload()->set_chunk_bytes(kChunkBytes);
+        uploads_.push_back(request.upload().name());
+        uploaded_.emplace_back();
+        break;
+      case Request::kUploadChunk: {
+        const size_t n = std::stoul(request.upload_chunk().upload_id().substr(1));
+        uploaded_.at(n) += request.upload_chunk().data();
+        response.mutable_upload_chunk()->set_received_bytes(uploaded_[n].size());
+        break;
+      }
+      case Request::kUploadCancel:
+        response.mutable_upload_cancel();
+        break;
+      case Request::kDownload: {
+        const std::string content = "PHOTO BYTES";
+        const uint64_t offset = request.download().offset();
+        // Three bytes a part, so the CLI must ask again.
+        response.mutable_download()->set_data(content.substr(offset, 3));
+        response.mutable_download()->set_offset(offset);
+        response.mutable_download()->set_size(content.size());
+        response.mutable_download()->set_name("photo.jpg");
+        response.mutable_download()->set_end(offset + 3 >= content.size());
+        break;
+      }
       case Request::kSend:
-        if (request.send().file_path().find("refused") != std::string::npos) {
+        if (request.send().file_path().find("refused") != std::string::npos ||
+            (!request.send().upload_id().empty() &&
+             uploads_.at(std::stoul(request.send().upload_id().substr(1))).find("refused") !=
+                 std::string::npos)) {
           response.mutable_error()->set_code(static_cast<uint32_t>(Code::kResourceExhausted));
           response.mutable_error()->set_message("the file is larger than 4 GiB (max-file-size)");
           break;
@@ -300,8 +331,11 @@ class FileHandler : public test::RecordingHandler {
   }
 
  public:
+  static constexpr uint32_t kChunkBytes = 1024;
   uint64_t next_id_ = 20;
   bool empty_transfers_ = false;
+  std::vector<std::string> uploads_;   // The name of each upload, by number.
+  std::vector<std::string> uploaded_;  // ... and its bytes so far.
 };
 
 class CliFileCommands : public test::CliFixture {
@@ -309,6 +343,18 @@ class CliFileCommands : public test::CliFixture {
   test::RecordingHandler& handler() override { return handler_; }
   std::vector<Request> Requests() {
     return RunOnLoop([this] { return handler_.requests_; });
+  }
+  // The send requests alone (each file is uploaded before).
+  std::vector<Request> Sends() {
+    std::vector<Request> sends;
+    for (const Request& r : Requests()) {
+      if (r.has_send()) sends.push_back(r);
+    }
+    return sends;
+  }
+  // What the daemon got of upload `id`.
+  std::string Uploaded(const std::string& id) {
+    return RunOnLoop([&] { return handler_.uploaded_.at(std::stoul(id.substr(1))); });
   }
   std::string MakeFile(const std::string& name, const std::string& content) {
     std::string path = (dir_.path() / name).string();
@@ -326,12 +372,21 @@ TEST_F(CliFileCommands, SendOneRequestPerFileWithTheCaptionOnTheFirst) {
   ASSERT_EQ(Cli({"send", "--file", a, "--file", b, "--caption", "from the beach"}), cli::kExitOk)
       << err_.str();
   std::vector<Request> requests = Requests();
-  ASSERT_EQ(requests.size(), 3u);  // Whether the link is up, then the files.
+  // Whether the link is up, then each file: uploaded in chunks, then sent.
+  ASSERT_EQ(requests.size(), 8u);
   EXPECT_TRUE(requests[0].has_status());
-  EXPECT_EQ(requests[1].send().file_path(), a);
-  EXPECT_EQ(requests[1].send().text(), "from the beach");
-  EXPECT_EQ(requests[2].send().file_path(), b);
-  EXPECT_EQ(requests[2].send().text(), "");
+  EXPECT_EQ(requests[1].upload().name(), "a.jpg");
+  EXPECT_EQ(requests[1].upload().size(), 2048u);
+  EXPECT_EQ(requests[2].upload_chunk().index(), 0u);
+  EXPECT_EQ(requests[3].upload_chunk().index(), 1u);
+  EXPECT_EQ(requests[4].send().upload_id(), "u0");
+  EXPECT_EQ(requests[4].send().file_path(), "");
+  EXPECT_EQ(requests[4].send().text(), "from the beach");
+  EXPECT_EQ(requests[5].upload().name(), "b.ogg");
+  EXPECT_EQ(requests[7].send().upload_id(), "u1");
+  EXPECT_EQ(requests[7].send().text(), "");
+  EXPECT_EQ(Uploaded("u0"), std::string(2048, 'a'));
+  EXPECT_EQ(Uploaded("u1"), "bb");
   EXPECT_EQ(out_.str(),
             "File #20 a.jpg (2.0 KiB) is in the outbox; it is delivered as soon as your partner "
             "is reachable.\n"
@@ -346,7 +401,7 @@ TEST_F(CliFileCommands, SendFilesSealedLikeTexts) {
   Request request = LastRequest();
   EXPECT_TRUE(request.send().gentle());
   EXPECT_EQ(request.send().note(), "for you");
-  EXPECT_EQ(request.send().file_path(), a);
+  EXPECT_EQ(request.send().upload_id(), "u0");
   EXPECT_TRUE(OutHas("Gentle file #20 a.jpg (1 B) is on its way; your partner sees the note"))
       << out_.str();
   ASSERT_EQ(Cli({"send", "--open-at", "2099-02-14 09:00", "--file", a}), cli::kExitOk);
@@ -359,14 +414,14 @@ TEST_F(CliFileCommands, SendFilesSealedLikeTexts) {
   EXPECT_TRUE(OutHas("Scheduled file #23 a.jpg (1 B) leaves at 2099-02-14 09:00")) << out_.str();
 }
 
-TEST_F(CliFileCommands, SendMakesRelativePathsAbsolute) {
+TEST_F(CliFileCommands, SendReadsRelativePaths) {
   MakeFile("rel.txt", "r");
   std::filesystem::path cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir_.path());
   int code = Cli({"send", "--file", "rel.txt"});
   std::filesystem::current_path(cwd);
   ASSERT_EQ(code, cli::kExitOk) << err_.str();
-  EXPECT_EQ(LastRequest().send().file_path(), (dir_.path() / "rel.txt").string());
+  EXPECT_EQ(Uploaded(LastRequest().send().upload_id()), "r");
 }
 
 TEST_F(CliFileCommands, SendUsageErrors) {
@@ -385,7 +440,10 @@ TEST_F(CliFileCommands, SendStopsAtTheFirstRefusal) {
   std::string refused = MakeFile("refused.iso", "r");
   std::string c = MakeFile("c.jpg", "c");
   EXPECT_EQ(Cli({"send", "--file", a, "--file", refused, "--file", c}), cli::kExitDaemonError);
-  EXPECT_EQ(Requests().size(), 3u);  // The status, a.jpg and the refused one.
+  std::vector<Request> sends = Sends();
+  ASSERT_EQ(sends.size(), 2u);  // a.jpg and the refused one.
+  // The refused file's upload is not left in the daemon.
+  EXPECT_EQ(LastRequest().upload_cancel().upload_id(), sends[1].send().upload_id());
   EXPECT_TRUE(OutHas("File #20 a.jpg")) << out_.str();
   EXPECT_NE(err_.str().find("larger than 4 GiB"), std::string::npos) << err_.str();
 }
@@ -404,7 +462,8 @@ TEST_F(CliFileCommands, AnswerWithAFile) {
       << err_.str();
   Request request = LastRequest();
   EXPECT_EQ(request.answer().question_id(), 10u);
-  EXPECT_EQ(request.answer().file_path(), a);
+  EXPECT_EQ(request.answer().file_path(), "");
+  EXPECT_EQ(Uploaded(request.answer().upload_id()), "abc");
   EXPECT_EQ(request.answer().text(), "this one");
   EXPECT_TRUE(OutHas("Your answer #40 (the file us.jpg, 3 B) is sealed")) << out_.str();
   ASSERT_EQ(Cli({"answer", "today", "--file", a}), cli::kExitOk);
@@ -421,12 +480,23 @@ TEST_F(CliFileCommands, Save) {
   int code = Cli({"save", "12"});
   std::filesystem::current_path(cwd);
   ASSERT_EQ(code, cli::kExitOk) << err_.str();
-  EXPECT_EQ(LastRequest().save().id(), 12u);
-  EXPECT_EQ(LastRequest().save().to(), dir_.path().string());
-  EXPECT_EQ(out_.str(), "saved photo.jpg (2.4 MiB) to " + dir_.path().string() + "/photo.jpg\n");
+  // Read over the socket in parts and written here.
+  EXPECT_EQ(LastRequest().download().id(), 12u);
+  EXPECT_EQ(LastRequest().download().offset(), 9u);
+  EXPECT_EQ(out_.str(), "saved photo.jpg (11 B) to " + dir_.path().string() + "/photo.jpg\n");
+  std::ifstream saved(dir_.path() / "photo.jpg");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(saved), {}), "PHOTO BYTES");
 
-  ASSERT_EQ(Cli({"save", "#12", "--to", "/srv/photos"}), cli::kExitOk);
-  EXPECT_EQ(LastRequest().save().to(), "/srv/photos");
+  // Never over a file: into a folder, the next free name; a named file, refused.
+  test::TempDir other;
+  ASSERT_EQ(Cli({"save", "#12", "--to", dir_.path().string()}), cli::kExitOk);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "photo (1).jpg"));
+  EXPECT_NE(Cli({"save", "12", (dir_.path() / "photo.jpg").string()}), cli::kExitOk);
+  EXPECT_NE(err_.str().find("already exists"), std::string::npos) << err_.str();
+  ASSERT_EQ(Cli({"save", "12", (other.path() / "mine.jpg").string()}), cli::kExitOk);
+  EXPECT_TRUE(std::filesystem::exists(other.path() / "mine.jpg"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(other.path()), {}), 1)
+      << "no temporary file is left";
   ExpectUsageError({"save"}, "ID");
   ExpectUsageError({"save", "twelve"}, "invalid message id");
 }

@@ -29,6 +29,11 @@ class SendHandler : public test::RecordingHandler {
     if (request.has_status()) {
       response.mutable_status()->set_paired(true);
       response.mutable_status()->set_link_up(link_up);
+    } else if (request.has_upload()) {  // `send --file` uploads the file first.
+      response.mutable_upload()->set_upload_id("u1");
+      response.mutable_upload()->set_chunk_bytes(1024);
+    } else if (request.has_upload_chunk()) {
+      response.mutable_upload_chunk()->set_complete(true);
     } else if (request.has_send()) {
       response.mutable_send()->set_id(7);
       if (delivered_id != 0) {

@@ -244,6 +244,46 @@ TEST_F(ControlServerTest, JsonRoundTrip) {
   EXPECT_EQ(RunOnLoop([this] { return handler_.handled_; }), 3);
 }
 
+TEST_F(ControlServerTest, JsonBatchIsAnsweredByOneArrayInOrder) {
+  StartServer();
+  TestClient client(socket_path_);
+  // Requests, a notification, a non-request and an unknown method: one line back.
+  ASSERT_TRUE(client.Write(R"([{"jsonrpc":"2.0","id":1,"method":"status"},)"
+                           R"({"jsonrpc":"2.0","method":"send","params":{"text":"x"}},)"
+                           R"(7,{"jsonrpc":"2.0","id":"b","method":"nope"},)"
+                           R"({"jsonrpc":"2.0","id":2,"method":"status"}])"
+                           "\n"));
+  std::optional<std::string> line = client.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Value batch;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*line, &batch).ok()) << *line;
+  ASSERT_EQ(batch.kind_case(), google::protobuf::Value::kListValue) << *line;
+  const auto& replies = batch.list_value().values();
+  ASSERT_EQ(replies.size(), 4);
+  EXPECT_EQ(replies[0].struct_value().fields().at("id").number_value(), 1);
+  EXPECT_EQ(ErrorCodeOf(replies[1].struct_value()), -32600);
+  EXPECT_EQ(replies[1].struct_value().fields().at("id").kind_case(),
+            google::protobuf::Value::kNullValue);
+  EXPECT_EQ(ErrorCodeOf(replies[2].struct_value()), -32601);
+  EXPECT_EQ(replies[3].struct_value().fields().at("id").number_value(), 2);
+  EXPECT_EQ(RunOnLoop([this] { return handler_.handled_; }), 3);
+
+  // All notifications: no line at all; `[]`: one error object. The next reply shows
+  // that nothing came in between.
+  ASSERT_TRUE(client.Write(R"([{"jsonrpc":"2.0","method":"status"}])"
+                           "\n[]\n"));
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  google::protobuf::Struct empty = ParseJson(*line);
+  EXPECT_EQ(ErrorCodeOf(empty), -32600);
+  ASSERT_TRUE(client.Write(R"({"jsonrpc":"2.0","id":"c","method":"status"})"
+                           "\n"));
+  line = client.ReadLine();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(ParseJson(*line).fields().at("id").string_value(), "c");
+  EXPECT_EQ(RunOnLoop([this] { return handler_.handled_; }), 5);
+}
+
 TEST_F(ControlServerTest, ProtobufSubscriberReceivesEvents) {
   StartServer();
   TestClient client(socket_path_);

@@ -48,6 +48,7 @@ CoreParts::CoreParts(asio::io_context& io, store::SealedStore& db, core::Partner
       boundaries(io, db, commit, conversation, events, link, clock, log),
       background(io),
       files(io, db, commit, conversation, link, boundaries, background, clock, log, files_path,
+            store::DataDir(files_path.parent_path()).uploads_path(),
             core::FileLimits{options.max_file_bytes, options.file_quota_bytes,
                              options.transfer_rate_bytes_per_second}),
       envelopes(io, db, commit, conversation, events, link, files, clock, log),

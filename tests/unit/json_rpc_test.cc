@@ -349,5 +349,51 @@ TEST(JsonRpcEvent, NotificationCarriesTheEvent) {
   EXPECT_EQ(Field(received, "direction").string_value(), "INCOMING");
 }
 
+TEST(JsonRpcBatch, ABatchIsItsRequestsInOrder) {
+  JsonRpcLine line = ParseJsonRpcLine(R"([{"jsonrpc":"2.0","id":1,"method":"status"},)"
+                                      R"({"jsonrpc":"2.0","method":"send","params":{"text":"hi"}},)"
+                                      R"(42,)"
+                                      R"({"jsonrpc":"2.0","id":"x","method":"nope"}])");
+  ASSERT_TRUE(line.batch);
+  ASSERT_EQ(line.calls.size(), 4u);
+  EXPECT_FALSE(line.calls[0].error);
+  EXPECT_TRUE(line.calls[0].request.has_status());
+  EXPECT_EQ(line.calls[0].id_json, "1");
+  EXPECT_TRUE(line.calls[1].notification);
+  EXPECT_EQ(line.calls[1].request.send().text(), "hi");
+  EXPECT_EQ(ErrorCode(line.calls[2]), kJsonRpcInvalidRequest);  // Not an object.
+  EXPECT_FALSE(line.calls[2].notification);
+  EXPECT_EQ(ErrorCode(line.calls[3]), kJsonRpcMethodNotFound);
+  EXPECT_EQ(line.calls[3].id_json, "\"x\"");
+}
+
+TEST(JsonRpcBatch, AnEmptyBatchIsOneInvalidRequest) {
+  JsonRpcLine line = ParseJsonRpcLine(" [ ] ");
+  EXPECT_FALSE(line.batch);  // Answered by one error object, not an array.
+  ASSERT_EQ(line.calls.size(), 1u);
+  EXPECT_EQ(ErrorCode(line.calls[0]), kJsonRpcInvalidRequest);
+  EXPECT_EQ(line.calls[0].id_json, "null");
+}
+
+TEST(JsonRpcBatch, TheBoundsHoldForTheWholeLine) {
+  std::string batch = "[";
+  for (size_t i = 0; i < kMaxJsonValues / 2; ++i) {
+    batch += R"({"jsonrpc":"2.0","id":1,"method":"status"},)";
+  }
+  batch += R"({"jsonrpc":"2.0","id":1,"method":"status"}])";
+  JsonRpcLine line = ParseJsonRpcLine(batch);
+  EXPECT_FALSE(line.batch);
+  ASSERT_EQ(line.calls.size(), 1u);
+  EXPECT_EQ(ErrorCode(line.calls[0]), kJsonRpcParseError);
+  line = ParseJsonRpcLine("[" + NestedArrays(kMaxJsonDepth) + "]");
+  ASSERT_EQ(line.calls.size(), 1u);
+  EXPECT_EQ(ErrorCode(line.calls[0]), kJsonRpcParseError);
+}
+
+TEST(JsonRpcBatch, RepliesJoinInOrderWithoutNotifications) {
+  EXPECT_EQ(JsonRpcBatchReply({R"({"id":1})", "", R"({"id":2})"}), R"([{"id":1},{"id":2}])");
+  EXPECT_EQ(JsonRpcBatchReply({"", ""}), "");
+}
+
 }  // namespace
 }  // namespace inmost::control

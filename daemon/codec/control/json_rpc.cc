@@ -139,26 +139,9 @@ const Value* Member(const Struct& object, const std::string& name) {
   return it == object.fields().end() ? nullptr : &it->second;
 }
 
-
-}  // namespace
-
-JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
+// One request of a line, or of a batch, already parsed as JSON.
+JsonRpcCall ParseCall(const Value& envelope) {
   JsonRpcCall call;
-  if (auto problem = StructureProblem(line)) {
-    call.error = std::move(problem);
-    return call;
-  }
-  Value envelope;
-  auto parsed = JsonStringToMessage(std::string(line), &envelope);
-  if (!parsed.ok()) {
-    call.error = MakeError(kJsonRpcParseError,
-                           "parse error: " + PrintableAscii(std::string(parsed.message())));
-    return call;
-  }
-  if (envelope.kind_case() == Value::kListValue) {
-    call.error = MakeError(kJsonRpcInvalidRequest, "batch requests are not supported");
-    return call;
-  }
   if (envelope.kind_case() != Value::kStructValue) {
     call.error = MakeError(kJsonRpcInvalidRequest, "a request must be a JSON object");
     return call;
@@ -227,6 +210,61 @@ JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
     }
   }
   return call;
+}
+
+}  // namespace
+
+JsonRpcLine ParseJsonRpcLine(std::string_view line) {
+  JsonRpcLine parsed_line;
+  auto fail = [&parsed_line](JsonRpcError error) {
+    JsonRpcCall call;
+    call.error = std::move(error);
+    parsed_line.calls.push_back(std::move(call));
+    return std::move(parsed_line);
+  };
+  // The bounds hold for the whole line, so a batch is no way around them.
+  if (auto problem = StructureProblem(line)) return fail(std::move(*problem));
+  Value envelope;
+  auto parsed = JsonStringToMessage(std::string(line), &envelope);
+  if (!parsed.ok()) {
+    return fail(MakeError(kJsonRpcParseError,
+                          "parse error: " + PrintableAscii(std::string(parsed.message()))));
+  }
+  if (envelope.kind_case() != Value::kListValue) {
+    parsed_line.calls.push_back(ParseCall(envelope));
+    return parsed_line;
+  }
+  // JSON-RPC 2.0 §6: an empty batch is one invalid request, answered by one error.
+  if (envelope.list_value().values().empty()) {
+    return fail(MakeError(kJsonRpcInvalidRequest, "a batch must hold at least one request"));
+  }
+  parsed_line.batch = true;
+  for (const Value& element : envelope.list_value().values()) {
+    parsed_line.calls.push_back(ParseCall(element));
+  }
+  return parsed_line;
+}
+
+JsonRpcCall ParseJsonRpcRequest(std::string_view line) {
+  JsonRpcLine parsed = ParseJsonRpcLine(line);
+  if (parsed.batch) {
+    JsonRpcCall call;
+    call.error = MakeError(kJsonRpcInvalidRequest, "a batch where one request was expected");
+    return call;
+  }
+  return std::move(parsed.calls.front());
+}
+
+std::string JsonRpcBatchReply(const std::vector<std::string>& replies) {
+  std::string line = "[";
+  for (const std::string& reply : replies) {
+    if (reply.empty()) continue;  // A notification's.
+    if (line.size() > 1) line += ',';
+    line += reply;
+  }
+  if (line.size() == 1) return "";
+  line += ']';
+  return line;
 }
 
 std::string JsonRpcReply(std::string_view id_json, const Response& response) {

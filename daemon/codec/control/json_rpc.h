@@ -1,6 +1,6 @@
-// The JSON-RPC 2.0 face of the control API: one JSON object per line, translated
-// to and from the protobuf messages by reflection, so a new request type needs no
-// change here. It never executes a request and never logs what a line contains.
+// The JSON-RPC 2.0 face of the control API: one JSON object (or a batch of them) per
+// line, translated to and from the protobuf messages by reflection, so a new request
+// type needs no change here. It never executes a request and never logs what a line contains.
 //
 // Mapping (protobuf's JSON mapping throughout):
 //   request   {"jsonrpc":"2.0","id":7,"method":"send","params":{"text":"hi"}}
@@ -16,7 +16,11 @@
 //             1000 + inmost::Code for errors the daemon answered with.
 //   event     {"jsonrpc":"2.0","method":"event","params":<Event>}
 // Numeric ids travel as JSON numbers (doubles): integers beyond 2^53 lose digits,
-// so clients that need large ids should use strings. Batches are not supported.
+// so clients that need large ids should use strings.
+//   batch     a line holding a JSON array of requests (JSON-RPC 2.0 §6) is answered
+//             by one line: the array of their replies in order, notifications left
+//             out (none at all: no line). `[]` gets one invalid-request error, not
+//             an array; an element that is not a request gets its own error.
 //
 // Before any JSON parser sees a line, a scan of its raw bytes bounds its shape (see
 // kMaxJsonDepth): protobuf's parser spends seconds of the daemon's one io thread on
@@ -27,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "inmost/status.h"
 #include "proto/control.pb.h"
@@ -68,8 +73,21 @@ struct JsonRpcCall {
   std::optional<JsonRpcError> error;
 };
 
-// Parses one line (without its newline) into a Request, or into the error to reply.
+// A parsed line: one call, or the calls of a batch in their order.
+struct JsonRpcLine {
+  bool batch = false;              // The replies go back as one JSON array.
+  std::vector<JsonRpcCall> calls;  // At least one.
+};
+
+// Parses one line (without its newline): a request or a batch of them.
+JsonRpcLine ParseJsonRpcLine(std::string_view line);
+
+// Parses one line that must hold a single request (a batch is an invalid request).
 JsonRpcCall ParseJsonRpcRequest(std::string_view line);
+
+// The line (no newline) answering a batch: `replies`, each a reply line or empty for
+// a notification, as one JSON array; empty when every one is empty.
+std::string JsonRpcBatchReply(const std::vector<std::string>& replies);
 
 // The reply line (no newline) for `response`: its body as "result", or its error
 // as an application error.

@@ -98,10 +98,11 @@ class Envelopes {
   // `file` a file the envelope carries (its body is then the caption).
   void SendEnvelope(records::HistoryEntry& entry, const records::HistoryEntry* question,
                     PreparedFile* file = nullptr);
-  // Checks the body (text or caption) of a new envelope and prepares its file, if any.
-  // `what` names the body in errors ("the message", "the answer").
+  // Checks the body (text or caption) of a new envelope and prepares its file (by
+  // path or upload id), if any. `what` names the body in errors ("the message").
   Result<std::optional<PreparedFile>> PrepareBody(const std::string& text,
                                                   const std::string& file_path,
+                                                  const std::string& upload_id,
                                                   std::string_view what) const;
   // A new incoming history entry for the partner's stream item `item`.
   records::HistoryEntry Received(const peer::Deliver& item) const;

@@ -55,7 +55,7 @@ Result<HistoryEntry> Envelopes::DailyQuestion(int64_t day) {
 }
 
 Result<control::AnswerReply> Envelopes::Answer(const control::AnswerRequest& request) {
-  auto file = PrepareBody(request.text(), request.file_path(), "the answer");
+  auto file = PrepareBody(request.text(), request.file_path(), request.upload_id(), "the answer");
   if (!file.ok()) return file.status();
   Result<HistoryEntry> question = NotFound("");
   if (request.today()) {
@@ -63,7 +63,8 @@ Result<control::AnswerReply> Envelopes::Answer(const control::AnswerRequest& req
   } else {
     question = Lookup(request.question_id());
     if (question.ok() && !question->has_question()) {
-      return InvalidArgument("message " + conversation_.Describe(request.question_id()) + " is not a question");
+      return InvalidArgument("message " + conversation_.Describe(request.question_id()) +
+                             " is not a question");
     }
   }
   if (!question.ok()) return question.status();

@@ -49,7 +49,7 @@ Result<control::SendReply> Envelopes::Send(const control::SendRequest& request) 
     return InvalidArgument("choose one of: open at a time, gentle, together, or send at a time");
   }
   if (request.send_at_unix_ms() != 0) {
-    if (!request.file_path().empty())
+    if (!request.file_path().empty() || !request.upload_id().empty())
       return InvalidArgument("a scheduled message cannot carry a file");
     INMOST_RETURN_IF_ERROR(ValidateText(request.text(), "the message"));
     return Schedule(request);
@@ -57,7 +57,7 @@ Result<control::SendReply> Envelopes::Send(const control::SendRequest& request) 
   if (!request.note().empty()) {
     INMOST_RETURN_IF_ERROR(ValidateText(request.note(), "the note", kMaxNoteBytes));
   }
-  auto file = PrepareBody(request.text(), request.file_path(), "the message");
+  auto file = PrepareBody(request.text(), request.file_path(), request.upload_id(), "the message");
   if (!file.ok()) return file.status();
   HistoryEntry entry;
   entry.set_text(request.text());
@@ -79,13 +79,14 @@ Result<control::SendReply> Envelopes::Send(const control::SendRequest& request) 
 
 Result<std::optional<PreparedFile>> Envelopes::PrepareBody(const std::string& text,
                                                            const std::string& file_path,
+                                                           const std::string& upload_id,
                                                            std::string_view what) const {
-  if (file_path.empty()) {
+  if (file_path.empty() && upload_id.empty()) {
     INMOST_RETURN_IF_ERROR(ValidateText(text, what));
     return std::optional<PreparedFile>();
   }
   if (!text.empty()) INMOST_RETURN_IF_ERROR(ValidateText(text, "the caption"));
-  auto file = files_.Prepare(file_path);
+  auto file = files_.Prepare(file_path, upload_id);
   if (!file.ok()) return file.status();
   return std::optional<PreparedFile>(std::move(*file));
 }

@@ -90,7 +90,8 @@ asio::awaitable<void> FileTransfers::VerifyInBackground(uint64_t history_id) {
   };
   Status verified = co_await background_.Run<Status>(work);
   if (stopped_ || verified.ok()) co_return;
-  log_.Warning("file " + conversation_.Describe(history_id) + " opened but is damaged: " + verified.message());
+  log_.Warning("file " + conversation_.Describe(history_id) +
+               " opened but is damaged: " + verified.message());
   UpdateEntry(history_id, [&](HistoryEntry& e) {
     e.mutable_file()->set_state(control::Attachment::FAILED);
     e.mutable_file()->set_error("it opened, but " + verified.message());
@@ -102,6 +103,7 @@ void FileTransfers::Discard(HistoryEntry& entry) {
   if (!entry.has_file()) return;
   const std::string id = entry.file().transfer_id();
   const std::string reason = "it was withdrawn or deleted";
+  DeleteTransfer(id);  // While outgoing_ still says which upload it was sending.
   if (outgoing_.erase(id) != 0) {
     peer::Deliver cancel;
     cancel.mutable_file_cancel()->set_transfer_id(id);
@@ -114,7 +116,6 @@ void FileTransfers::Discard(HistoryEntry& entry) {
     done.mutable_file_done()->set_reason(reason);
     conversation_.EnqueueItem(std::move(done), 0);
   }
-  DeleteTransfer(id);
   std::error_code ec;
   std::filesystem::remove(files_dir_ / Hex(id), ec);
   if (entry.file().state() == control::Attachment::SENDING ||

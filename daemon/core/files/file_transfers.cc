@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <set>
 #include <utility>
 
 #include "daemon/core/files/file_names.h"
@@ -27,7 +28,7 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
                              Conversation& conversation, PartnerChannel& channel,
                              const Boundaries& boundaries, BackgroundWork& background,
                              const Clock& clock, log::Logger& log, std::filesystem::path files_dir,
-                             FileLimits limits)
+                             std::filesystem::path uploads_dir, FileLimits limits)
     : io_(io),
       store_(store),
       commit_(commit),
@@ -39,6 +40,8 @@ FileTransfers::FileTransfers(asio::io_context& io, store::SealedStore& store, Gr
       log_(log),
       files_dir_(std::move(files_dir)),
       limits_(limits),
+      uploads_(io, store, commit, background, clock, log, std::move(uploads_dir),
+               limits.max_file_bytes),
       rate_timer_(io, clock),
       sync_signal_(io, asio::steady_timer::time_point::max()) {
   if (limits_.rate_bytes_per_second != 0) {
@@ -100,6 +103,14 @@ Status FileTransfers::Load() {
     transfer->stats.set_chunks(transfer->chunks);
     outgoing_.emplace(id, std::move(transfer));
   }
+  if (!uploads_loaded_) {
+    std::set<std::string> in_use;
+    for (const auto& [id, t] : outgoing_) {
+      if (!t->record.upload_id().empty()) in_use.insert(t->record.upload_id());
+    }
+    INMOST_RETURN_IF_ERROR(uploads_.Load(in_use));
+    uploads_loaded_ = true;
+  }
 
   for (const auto& [id, value] : incoming) {
     records::IncomingTransfer record;
@@ -123,8 +134,8 @@ Status FileTransfers::Load() {
     Status resumed = ResumeIncoming(*transfer, entry->file());
     if (!resumed.ok()) {
       // A damaged or unreadable blob costs this file, not the daemon.
-      log_.Error("cannot resume receiving file " + conversation_.Describe(transfer->history_id) + ": " +
-                 resumed.ToString());
+      log_.Error("cannot resume receiving file " + conversation_.Describe(transfer->history_id) +
+                 ": " + resumed.ToString());
       FinishIncoming(
           *transfer,
           "the recipient's daemon could not store it: its partly received copy was lost or "
@@ -158,6 +169,7 @@ void FileTransfers::Start() {
 
 void FileTransfers::Stop() {
   stopped_ = true;
+  uploads_.Stop();
   rate_timer_.Cancel();
   sync_signal_.cancel();
 }
@@ -180,25 +192,41 @@ void FileTransfers::StartWithNewPartner() {
 
 // ---- requests -----------------------------------------------------------------------
 
-Result<PreparedFile> FileTransfers::Prepare(const std::string& path) const {
-  std::filesystem::path file(path);
-  if (!file.is_absolute()) return InvalidArgument("give the file as an absolute path");
-  PreparedFile prepared;
-  auto source = SourceFile::Open(file, prepared.record);
-  if (!source.ok()) return source.status();
-  prepared.source = std::move(*source);
-  const uint64_t size = prepared.record.size();
+Status FileTransfers::CheckSize(const std::string& what, uint64_t size) const {
   if (size > limits_.max_file_bytes) {
-    return InvalidArgument(path + " is " + Size(size) +
+    return InvalidArgument(what + " is " + Size(size) +
                            ", larger than the largest file this daemon sends (max-file-size " +
                            Size(limits_.max_file_bytes) + ")");
   }
   const uint64_t partner_max = boundaries_.partner_max_file_bytes();
   if (partner_max != 0 && size > partner_max) {
-    return FailedPrecondition(path + " is " + Size(size) +
+    return FailedPrecondition(what + " is " + Size(size) +
                               ", larger than your partner's daemon accepts (" + Size(partner_max) +
                               ")");
   }
+  return Status::Ok();
+}
+
+Result<PreparedFile> FileTransfers::Prepare(const std::string& path,
+                                            const std::string& upload_id) const {
+  PreparedFile prepared;
+  if (!upload_id.empty()) {
+    if (!path.empty()) return InvalidArgument("give a file path or an upload id, not both");
+    INMOST_ASSIGN_OR_RETURN(records::UploadRecord upload, uploads_.Finished(upload_id));
+    INMOST_RETURN_IF_ERROR(CheckSize(upload.name(), upload.size()));
+    INMOST_ASSIGN_OR_RETURN(prepared.source, uploads_.OpenSource(upload_id, upload.size()));
+    prepared.record.set_upload_id(upload_id);
+    prepared.record.set_size(upload.size());
+    prepared.name = upload.name();
+    prepared.type = upload.type();
+    return prepared;
+  }
+  std::filesystem::path file(path);
+  if (!file.is_absolute()) return InvalidArgument("give the file as an absolute path");
+  auto source = SourceFile::Open(file, prepared.record);
+  if (!source.ok()) return source.status();
+  prepared.source = std::move(*source);
+  INMOST_RETURN_IF_ERROR(CheckSize(path, prepared.record.size()));
   prepared.name = ShownFileName(file.filename().string());
   prepared.type = MediaType(file);
   return prepared;

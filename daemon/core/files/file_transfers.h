@@ -31,6 +31,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
 #include "daemon/core/files/source_file.h"
+#include "daemon/core/files/uploads.h"
 #include "daemon/core/group_commit.h"
 #include "daemon/core/partner_channel.h"
 #include "daemon/core/router.h"
@@ -65,13 +66,16 @@ struct PreparedFile {
 class FileTransfers {
  public:
   // All references must outlive this object; the partner's messages and items reach
-  // it through the router (Register). `files_dir` holds received files.
+  // it through the router (Register). `files_dir` holds received files, `uploads_dir`
+  // files put in over the control socket (uploads.h).
   FileTransfers(boost::asio::io_context& io, store::SealedStore& store, GroupCommit& commit,
                 Conversation& conversation, PartnerChannel& channel, const Boundaries& boundaries,
                 BackgroundWork& background, const Clock& clock, log::Logger& log,
-                std::filesystem::path files_dir, FileLimits limits);
+                std::filesystem::path files_dir, std::filesystem::path uploads_dir,
+                FileLimits limits);
 
-  // Registers with `router` the messages, items and requests file transfers own.
+  // Registers with `router` the messages, items and requests file transfers own,
+  // and the uploads' requests.
   void Register(Router& router);
   ~FileTransfers();
   FileTransfers(const FileTransfers&) = delete;
@@ -87,8 +91,9 @@ class FileTransfers {
 
   // ---- requests: writes go into the batch being filled; the caller syncs before
   // it replies. An error means nothing was written. ----
-  // Checks `path` against the limits and opens it for sending.
-  Result<PreparedFile> Prepare(const std::string& path) const;
+  // Checks the file at `path`, or the finished upload `upload_id` (one of them, not
+  // both), against the limits and opens it for sending.
+  Result<PreparedFile> Prepare(const std::string& path, const std::string& upload_id) const;
   // Sends `file` as a plain file message with `caption`.
   Result<control::SendReply> Send(PreparedFile file, const std::string& caption);
   // Puts `file` into the outgoing envelope `entry` (which has its id), whose body is
@@ -99,6 +104,8 @@ class FileTransfers {
   control::TransfersReply Transfers() const;
   // Writes received file `request.id` out, decrypted and verified.
   boost::asio::awaitable<Result<control::SaveReply>> Save(const control::SaveRequest& request);
+  // Reads part of file message `request.id`, decrypted and verified (download.cc).
+  Result<control::DownloadReply> Download(const control::DownloadRequest& request) const;
 
   // ---- envelopes (the envelopes' part) ----
   // Recipient: the envelope `entry` (which has its id) carries `offer`.
@@ -130,6 +137,14 @@ class FileTransfers {
 
   // ---- file_transfers.cc: the partner's file items (the stream) ----
   void OnItem(const peer::Deliver& item);
+
+  // ---- file_transfers.cc ----
+  // Refuses a file of `size` bytes (called `what`) larger than either side takes.
+  Status CheckSize(const std::string& what, uint64_t size) const;
+
+  // ---- download.cc ----
+  // Plaintext bytes [offset, offset + length) of `source` (chunk by chunk).
+  static Result<std::string> ReadRange(const SourceFile& source, uint64_t offset, uint64_t length);
 
   // ---- outgoing.cc: the sender ----
   // Sender: `entry`'s record of `file`, with a fresh transfer id, about to be sent.
@@ -198,6 +213,8 @@ class FileTransfers {
   log::Logger& log_;
   const std::filesystem::path files_dir_;
   const FileLimits limits_;
+  Uploads uploads_;
+  bool uploads_loaded_ = false;  // Unsent uploads are dropped at start only.
 
   std::map<std::string, std::unique_ptr<Outgoing>> outgoing_;  // By transfer id.
   std::map<std::string, std::unique_ptr<Incoming>> incoming_;

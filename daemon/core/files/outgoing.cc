@@ -47,6 +47,7 @@ void FileTransfers::StartOutgoing(const HistoryEntry& entry, PreparedFile file,
   transfer->record = std::move(file.record);
   transfer->record.set_history_id(entry.id());
   transfer->source = std::move(file.source);
+  uploads_.Claim(transfer->record.upload_id());
   transfer->chunks = crypto::ChunkCount(transfer->record.size());
   transfer->stats.set_id(entry.id());
   transfer->stats.set_direction(control::Message::OUTGOING);
@@ -99,7 +100,9 @@ FileTransfers::Outgoing* FileTransfers::NextToSend() {
 
 Status FileTransfers::SendChunk(Outgoing& t) {
   if (!t.source) {
-    auto source = SourceFile::Reopen(t.record);
+    auto source = t.record.upload_id().empty()
+                      ? SourceFile::Reopen(t.record)
+                      : uploads_.OpenSource(t.record.upload_id(), t.record.size());
     if (!source.ok()) return source.status();
     t.source = std::move(*source);
   }
@@ -177,7 +180,8 @@ void FileTransfers::OnWant(const peer::FileWant& want) {
 }
 
 void FileTransfers::FailOutgoing(Outgoing& transfer, const std::string& reason) {
-  log_.Warning("stopped sending file " + conversation_.Describe(transfer.history_id) + ": " + reason);
+  log_.Warning("stopped sending file " + conversation_.Describe(transfer.history_id) + ": " +
+               reason);
   peer::Deliver item;
   item.mutable_file_cancel()->set_transfer_id(transfer.id);
   item.mutable_file_cancel()->set_reason(reason);

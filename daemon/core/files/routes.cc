@@ -1,5 +1,6 @@
 // What file transfers own: chunks and wants on the link, offers and their outcome on
-// the stream, and the requests that list and save files.
+// the stream, the requests that list, save and download files, and (through
+// uploads.h) those that put files in over the control socket.
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/router.h"
 
@@ -23,6 +24,11 @@ void FileTransfers::Register(Router& router) {
         auto reply = co_await Save(request.save());
         co_return ReplyAs(std::move(reply), &control::Response::mutable_save);
       });
+  router.OnRequest(
+      control::Request::kDownload, "files", Sync::kNone,
+      [this](const control::Request& request) { return Download(request.download()); },
+      &control::Response::mutable_download);
+  uploads_.Register(router);
 }
 
 }  // namespace inmost::core

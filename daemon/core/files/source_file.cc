@@ -35,6 +35,20 @@ Status Changed(const std::string& path) {
                             "complete");
 }
 
+// A file the user named, where it lies.
+class PathSource : public SourceFile {
+ public:
+  PathSource(store::UniqueFd fd, records::OutgoingTransfer record)
+      : fd_(std::move(fd)), record_(std::move(record)) {}
+  Status ReadChunk(uint64_t index, std::string& out) const override;
+
+ private:
+  Status CheckUnchanged() const;
+
+  store::UniqueFd fd_;
+  records::OutgoingTransfer record_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<SourceFile>> SourceFile::Open(const std::filesystem::path& path,
@@ -50,7 +64,7 @@ Result<std::unique_ptr<SourceFile>> SourceFile::Open(const std::filesystem::path
   if (!S_ISREG(st.st_mode)) return InvalidArgument(path.string() + " is not a regular file");
   record.set_path(path.string());
   Describe(st, record);
-  return std::make_unique<SourceFile>(std::move(fd), record);
+  return std::unique_ptr<SourceFile>(std::make_unique<PathSource>(std::move(fd), record));
 }
 
 Result<std::unique_ptr<SourceFile>> SourceFile::Reopen(const records::OutgoingTransfer& record) {
@@ -64,7 +78,7 @@ Result<std::unique_ptr<SourceFile>> SourceFile::Reopen(const records::OutgoingTr
   return file;
 }
 
-Status SourceFile::CheckUnchanged() const {
+Status PathSource::CheckUnchanged() const {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return IoError(store::DescribeFileError(record_.path(), errno));
   records::OutgoingTransfer now = record_;
@@ -72,7 +86,7 @@ Status SourceFile::CheckUnchanged() const {
   return SameFile(now, record_) ? Status::Ok() : Changed(record_.path());
 }
 
-Status SourceFile::ReadChunk(uint64_t index, std::string& out) const {
+Status PathSource::ReadChunk(uint64_t index, std::string& out) const {
   out.resize(crypto::ChunkLength(record_.size(), index));
   size_t done = 0;
   const auto offset = static_cast<off_t>(index * crypto::kChunkSize);

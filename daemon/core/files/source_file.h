@@ -1,6 +1,7 @@
-// A file the user asked to send, read chunk by chunk from where it lies. It is never
-// copied: so it checks before every read that the file is still the one that was
-// sent (same inode, size and times) and reports a change as an error, never as data.
+// A file being sent, read chunk by chunk: a file the user named, read where it lies
+// (never copied: so it checks before every read that the file is still the one that
+// was sent, same inode, size and times, and reports a change as an error, never as
+// data), or an upload the daemon holds sealed (uploads.h).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@ namespace inmost::core {
 
 class SourceFile {
  public:
+  virtual ~SourceFile() = default;
   // Opens `path` (a regular file) and notes what it looks like now in `record`
   // (size, times, inode; `path` too).
   static Result<std::unique_ptr<SourceFile>> Open(const std::filesystem::path& path,
@@ -24,18 +26,9 @@ class SourceFile {
   // no longer what `record` describes.
   static Result<std::unique_ptr<SourceFile>> Reopen(const records::OutgoingTransfer& record);
 
-  // Reads plaintext chunk `index` into `out`: FailedPrecondition when the file
-  // changed since it was sent.
-  Status ReadChunk(uint64_t index, std::string& out) const;
-
-  SourceFile(store::UniqueFd fd, records::OutgoingTransfer record)
-      : fd_(std::move(fd)), record_(std::move(record)) {}
-
- private:
-  Status CheckUnchanged() const;
-
-  store::UniqueFd fd_;
-  records::OutgoingTransfer record_;
+  // Reads plaintext chunk `index` into `out`: an error (never other bytes) when the
+  // file changed since it was sent or its chunk cannot be read back.
+  virtual Status ReadChunk(uint64_t index, std::string& out) const = 0;
 };
 
 }  // namespace inmost::core

@@ -39,6 +39,11 @@ void FileTransfers::PutKey(const std::string& transfer_id, const crypto::SecretB
 }
 
 void FileTransfers::DeleteTransfer(const std::string& transfer_id) {
+  // A file sent from an upload is done with it, however the transfer ended.
+  auto sending = outgoing_.find(transfer_id);
+  if (sending != outgoing_.end() && !sending->second->record.upload_id().empty()) {
+    uploads_.Delete(sending->second->record.upload_id());
+  }
   commit_.batch().Delete(Key(kOutgoingPrefix, transfer_id));
   commit_.batch().Delete(Key(kIncomingPrefix, transfer_id));
   commit_.batch().Delete(Key(kFileKeyPrefix, transfer_id));
