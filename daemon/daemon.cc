@@ -148,7 +148,8 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       drafts_(*db_, commit_, conversation_, events_, clock, log),
       partnership_(
           io, partners_, link_,
-          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_, commit_},
+          PartnerState{conversation_, boundaries_, files_, envelopes_, nudges_, memories_, drafts_,
+                       commit_},
           identity_, events_, clock, log, [this] { return AdvertisedAddresses(); },
           [this] { return InviteAddressesOnceOnionIsOut(); }),
       router_([this] { return conversation_.Ready(); }, [this] { return commit_.Sync(); }),

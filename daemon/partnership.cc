@@ -64,6 +64,7 @@ Status Partnership::OnPaired(const core::Partner& partner) {
   parts_.files.StartWithNewPartner();
   parts_.boundaries.StartWithNewPartner();
   parts_.nudges.StartWithNewPartner();
+  parts_.drafts.StartWithNewPartner();
   INMOST_RETURN_IF_ERROR(parts_.conversation.StartWithNewPartner());
   INMOST_RETURN_IF_ERROR(partners_.Pair(partner, clock_.NowUnixMs()));
   FollowPartner(partner);

@@ -12,6 +12,7 @@
 #include "daemon/core/boundaries.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/conversation.h"
+#include "daemon/core/drafts.h"
 #include "daemon/core/envelopes/envelopes.h"
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
@@ -43,6 +44,7 @@ struct PartnerState {
   core::Envelopes& envelopes;
   core::Nudges& nudges;
   core::SharedMemories& memories;
+  core::Drafts& drafts;
   core::GroupCommit& commit;
 };
 

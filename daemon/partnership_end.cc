@@ -41,6 +41,7 @@ boost::asio::awaitable<Result<control::UnpairReply>> Partnership::Unpair(
     // What is still sealed or scheduled goes nowhere now: withdrawn, keys destroyed.
     parts_.envelopes.StartWithNewPartner();
     parts_.files.StartWithNewPartner();
+    parts_.drafts.StartWithNewPartner();
     INMOST_CO_ASSIGN_OR_RETURN(auto forgotten, co_await parts_.memories.ForgetAll(link_.IsUp()));
     reply.set_forgotten(forgotten.forgotten());
     reply.set_partner_asked(forgotten.partner_asked());

@@ -57,12 +57,20 @@ Result<control::DraftReply> Drafts::Answer(const control::DraftRequest& request)
   if (!request.text().empty()) {
     INMOST_RETURN_IF_ERROR(ValidateText(request.text(), "the draft"));
   }
-  if (request.text() == draft_.text()) return ReplyFor(draft_);  // Nothing changes.
-  if (request.text().empty()) {
+  if (request.text() != draft_.text()) Replace(request.text());
+  return ReplyFor(draft_);
+}
+
+void Drafts::StartWithNewPartner() {
+  if (!draft_.text().empty()) Replace("");
+}
+
+void Drafts::Replace(const std::string& text) {
+  if (text.empty()) {
     draft_.Clear();
     commit_.batch().Delete(kDraftKey);
   } else {
-    draft_.set_text(request.text());
+    draft_.set_text(text);
     draft_.set_updated_at_unix_ms(clock_.NowUnixMs());
     commit_.batch().Put(kDraftKey, crypto::AsBytes(draft_.SerializeAsString()));
   }
@@ -74,7 +82,6 @@ Result<control::DraftReply> Drafts::Answer(const control::DraftRequest& request)
     event.mutable_draft()->set_updated_at_unix_ms(draft.updated_at_unix_ms());
     events_.Publish(event);
   });
-  return ReplyFor(draft_);
 }
 
 }  // namespace inmost::core

@@ -31,10 +31,16 @@ class Drafts {
   // the batch being filled, which the caller syncs before it replies. Subscribers
   // hear of a change once it is on disk.
   Result<control::DraftReply> Answer(const control::DraftRequest& request);
+  // A new partner, or the history forgotten: a text begun for the conversation that
+  // was is dropped (in the batch being filled, announced once on disk).
+  void StartWithNewPartner();
 
   const records::Draft& draft() const { return draft_; }
 
  private:
+  // Puts `text` (empty: none) as the draft into the batch being filled.
+  void Replace(const std::string& text);
+
   store::SealedStore& store_;
   GroupCommit& commit_;
   EventHub& events_;

@@ -118,7 +118,7 @@ class PartnershipTest : public CorePairTest {
     partnership_ = std::make_unique<Partnership>(
         a().io(), p.partners, *link_,
         PartnerState{p.conversation, p.boundaries, p.files, p.envelopes, p.nudges, p.memories,
-                     p.commit},
+                     p.drafts, p.commit},
         a().identity(), p.events, pair_.clock(), log_,
         [] { return std::vector<std::string>{"a.example:7433"}; },
         []() -> boost::asio::awaitable<Result<InviteAddressing>> {
@@ -222,6 +222,10 @@ TEST_F(PartnershipTest, UnpairingCanForgetTheWholeHistoryAndWithdrawWhatIsSealed
   sealed.set_gentle(true);
   auto envelope = a().Send(sealed);
   ASSERT_TRUE(envelope.ok());
+  control::Request draft;
+  draft.mutable_draft()->set_set(true);
+  draft.mutable_draft()->set_text("a draft begun for them");
+  ASSERT_TRUE(a().Call(draft).ok());
   pair_.Settle();
   pair_.LinkDown();
   auto unpaired = Unpair(true, true);
@@ -230,6 +234,9 @@ TEST_F(PartnershipTest, UnpairingCanForgetTheWholeHistoryAndWithdrawWhatIsSealed
   EXPECT_GE(unpaired->forgotten(), 1u);
   EXPECT_TRUE(StoreLacks(a(), "from b"));
   EXPECT_TRUE(StoreLacks(a(), "sealed words"));
+  // The draft was written to them: it goes with the history.
+  EXPECT_EQ(a()->drafts.draft().text(), "");
+  EXPECT_TRUE(StoreLacks(a(), "a draft begun for them"));
 }
 
 }  // namespace
