@@ -1,3 +1,6 @@
+// Uploads: the control requests that put a file in chunk by chunk, each sealed at
+// once into the upload's blob, and what FileTransfers asks of a finished upload. It
+// must never write a chunk it has not checked, nor reply "complete" before a sync.
 #include "daemon/core/files/uploads.h"
 
 #include <sodium.h>
