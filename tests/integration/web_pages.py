@@ -30,13 +30,11 @@ def missing_prerequisites():
     return missing
 
 
-
 if not missing_prerequisites():
-    from selenium.common.exceptions import (NoAlertPresentException,
-                                            StaleElementReferenceException, WebDriverException)
+    from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
