@@ -105,6 +105,11 @@ class Browser:
         self.service = Service(CHROMEDRIVER, log_path=os.path.join(tmp, f"{name}-chromedriver.log"))
         self.driver = webdriver.Chrome(service=self.service, options=options)
         self.driver.set_window_size(1280, 900)
+        # What the page downloads lands here, without asking.
+        self.downloads = os.path.join(tmp, f"{name}-downloads")
+        os.makedirs(self.downloads, exist_ok=True)
+        self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": self.downloads})
         self.driver.get(server.url)
         self.wait(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"),
                   "the page to connect to the daemon")
