@@ -53,6 +53,10 @@ const at = Date.now();
 document.querySelector('[data-testid=send-button]').click();
 return at;
 """
+COMPOSER_IDLE = """
+return document.querySelector('[data-testid=composer-text]').value === '' &&
+       !document.querySelector('[data-testid=send-button]').disabled;
+"""
 NEWEST_SHOWN = """
 const texts = document.querySelectorAll('[data-testid=message-text]');
 return texts.length > 0 && texts[texts.length - 1].textContent === arguments[0];
@@ -99,6 +103,8 @@ def browser_latencies(sending, receiving):
             f"{text!r} to show", timeout=ARRIVE)
         if i >= WARM_UP:
             times.append(shown_at - sent_at)
+        # The sending page is done with this send (its composer clear) before the next.
+        sending.wait(lambda d: d.execute_script(COMPOSER_IDLE), "the composer to be free")
     return times
 
 
