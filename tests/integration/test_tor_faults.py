@@ -234,6 +234,10 @@ class TorFaultsTest(IntegrationTest):
         retried it may show "starting" for the moment of an attempt, with no detail (the
         last failure's is not shown as if it were the new attempt's)."""
         before = tor_status(d)
+        if retried:
+            # Compared with the settled line, not with the moment of an attempt.
+            before = wait_for(lambda: (lambda t: t if t["state"] != "starting" else None)(
+                tor_status(d)), STATE_DEADLINE, f"{d.name}: tor between attempts")
         for _ in range(answers):
             now = tor_status(d)
             if retried and now["state"] == "starting":
