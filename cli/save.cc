@@ -34,17 +34,6 @@ constexpr CommandUsage kUsage{
     "socket forwarded). A sealed file can be saved once it has opened, and any file\n"
     "only once all of it has arrived.\n"};
 
-// Enough for any folder a person keeps; past it the name is refused, not searched on.
-constexpr int kMaxNumberedNames = 1000;
-
-// "pic.png" -> "pic (n).png".
-std::filesystem::path Numbered(const std::filesystem::path& path, int n) {
-  std::filesystem::path name = path.stem();
-  name += " (" + std::to_string(n) + ")";
-  name += path.extension();
-  return path.parent_path() / name;
-}
-
 std::string Errno(const std::filesystem::path& path) {
   return OneLine(path.string()) + ": " + std::strerror(errno);
 }
@@ -75,10 +64,10 @@ class TempFile {
       // link() fails rather than replace: the no-overwrite rename.
       if (::link(path_.c_str(), name.c_str()) == 0) break;
       if (errno != EEXIST) return IoError("cannot create " + Errno(name));
-      if (!next_free || n > kMaxNumberedNames) {
+      if (!next_free || n > core::kMaxNumberedNames) {
         return AlreadyExists(OneLine(to.string()) + " already exists; choose another name");
       }
-      name = Numbered(to, n);
+      name = core::NumberedFileName(to, n);
     }
     ::unlink(path_.c_str());
     path_.clear();

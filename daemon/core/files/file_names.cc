@@ -170,4 +170,11 @@ std::string MediaType(const std::filesystem::path& path) {
   return "application/octet-stream";
 }
 
+std::filesystem::path NumberedFileName(const std::filesystem::path& path, int n) {
+  std::filesystem::path name = path.stem();
+  name += " (" + std::to_string(n) + ")";
+  name += path.extension();
+  return path.parent_path() / name;
+}
+
 }  // namespace inmost::core

@@ -28,4 +28,10 @@ std::string SafeFileName(const std::string& name);
 // "application/octet-stream" when it is not one people commonly send.
 std::string MediaType(const std::filesystem::path& path);
 
+// A save never overwrites: when `path` is taken it goes to "pic (1).png", "pic (2).png"
+// ... (NumberedFileName(path, n); a name with no extension, or a dotfile, gets " (n)"
+// at the end), up to kMaxNumberedNames, past which the name is refused, not searched on.
+inline constexpr int kMaxNumberedNames = 1000;
+std::filesystem::path NumberedFileName(const std::filesystem::path& path, int n);
+
 }  // namespace inmost::core

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "daemon/core/files/file_names.h"
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/store/blob_file.h"
@@ -48,17 +49,6 @@ Status ReadReceivedFile(const std::filesystem::path& blob_path, std::span<const 
 
 namespace {
 
-// Enough for any folder a person keeps; past it the name is refused, not searched on.
-constexpr int kMaxNumberedNames = 1000;
-
-// "pic.png" -> "pic (n).png"; a name with no extension (or a dotfile) gets " (n)" at the end.
-std::filesystem::path Numbered(const std::filesystem::path& path, int n) {
-  std::filesystem::path name = path.stem();
-  name += " (" + std::to_string(n) + ")";
-  name += path.extension();
-  return path.parent_path() / name;
-}
-
 // Creates a new file at `to`, or at the first free numbered name beside it.
 Result<store::UniqueFd> CreateNew(std::filesystem::path& to, NameTaken taken) {
   const std::filesystem::path asked = to;
@@ -71,7 +61,7 @@ Result<store::UniqueFd> CreateNew(std::filesystem::path& to, NameTaken taken) {
     if (taken == NameTaken::kRefuse || n > kMaxNumberedNames) {
       return AlreadyExists(asked.string() + " already exists; choose another name");
     }
-    to = Numbered(asked, n);
+    to = NumberedFileName(asked, n);
   }
 }
 
