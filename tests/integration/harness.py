@@ -14,6 +14,7 @@ Nothing here sleeps to synchronise: wait_for() polls a predicate until a deadlin
 
 import atexit
 import base64
+import hashlib
 import json
 import os
 import random
@@ -204,6 +205,27 @@ def wait_equal(get, expected, timeout, what, interval=0.05):
 SECRETS = set()
 MIN_SECRET_LENGTH = 12
 SECRET_PARAMS = {"send": "text", "ask": "text", "answer": "text", "join": "code"}
+
+
+def write_random_file(path, size):
+    """A file of `size` random bytes; returns its SHA-256 (hex)."""
+    h = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            piece = os.urandom(min(left, 1 << 20))
+            h.update(piece)
+            f.write(piece)
+            left -= len(piece)
+    return h.hexdigest()
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for piece in iter(lambda: f.read(1 << 20), b""):
+            h.update(piece)
+    return h.hexdigest()
 
 
 def remember_secret(value):

@@ -26,32 +26,13 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import SLOWDOWN, IntegrationTest, pair, wait_for  # noqa: E402
+from harness import (SLOWDOWN, IntegrationTest, pair, sha256_file, wait_for,  # noqa: E402
+                     write_random_file)
 
 MiB = 1 << 20
 CHUNK = 64512
 ARRIVE = 20.0 * SLOWDOWN
 TRANSFER = 60.0 * SLOWDOWN
-
-
-def write_random_file(path, size):
-    h = hashlib.sha256()
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            piece = os.urandom(min(left, MiB))
-            h.update(piece)
-            f.write(piece)
-            left -= len(piece)
-    return h.hexdigest()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for piece in iter(lambda: f.read(MiB), b""):
-            h.update(piece)
-    return h.hexdigest()
 
 
 def uploads_left(d):

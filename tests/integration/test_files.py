@@ -38,7 +38,8 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
-from harness import SANITIZER, SLOWDOWN, IntegrationTest, pair, wait_for  # noqa: E402
+from harness import (SANITIZER, SLOWDOWN, IntegrationTest, pair, sha256_file,  # noqa: E402
+                     wait_for, write_random_file)
 
 CHUNK = 64512            # plaintext bytes per chunk (the daemon's chunk size)
 MiB = 1 << 20
@@ -53,19 +54,6 @@ TEXT_DURING_TRANSFER = 2.0 * SLOWDOWN  # a text sent during a big transfer arriv
 
 
 # ---- files on the test's side ----------------------------------------------------------
-
-def write_random_file(path, size):
-    """A file of `size` random bytes; returns its SHA-256 (hex)."""
-    h = hashlib.sha256()
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            piece = os.urandom(min(left, MiB))
-            h.update(piece)
-            f.write(piece)
-            left -= len(piece)
-    return h.hexdigest()
-
 
 def write_big_file(path, mebibytes):
     """mebibytes MiB made fast: one random MiB, each copy starting with its own
@@ -91,14 +79,7 @@ def write_pattern_file(path, size):
     return hashlib.sha256(data).hexdigest(), windows
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            piece = f.read(MiB)
-            if not piece:
-                return h.hexdigest()
-            h.update(piece)
+
 
 
 def chunks_of(size):
