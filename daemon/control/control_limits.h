@@ -30,7 +30,9 @@ struct ControlLimits {
 
 // The bytes queued for all the clients of one server (see
 // max_total_queued_output_bytes); shared by its sessions. Past the total, the
-// server drops the client with the most output queued: the slowest reader.
+// server drops the slowest reader: of the clients with output queued, the one that
+// has taken none of it for longest (most bytes queued breaks a tie), so a client
+// that never reads goes before one that reads but is behind.
 struct OutputBudget {
   size_t queued = 0;
   std::function<void()> drop_slowest_reader;

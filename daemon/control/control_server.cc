@@ -61,8 +61,15 @@ ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_
       acceptor_(io) {
   output_budget_->drop_slowest_reader = [this] {
     ControlSession* slowest = nullptr;
+    auto stalled_longer = [](const ControlSession& a, const ControlSession& b) {
+      if (a.output_stalled_since() != b.output_stalled_since()) {
+        return a.output_stalled_since() < b.output_stalled_since();
+      }
+      return a.queued_output_bytes() > b.queued_output_bytes();
+    };
     for (const auto& [id, session] : sessions_) {
-      if (slowest == nullptr || session->queued_output_bytes() > slowest->queued_output_bytes()) {
+      if (session->queued_output_bytes() == 0) continue;
+      if (slowest == nullptr || stalled_longer(*session, *slowest)) {
         slowest = session.get();
       }
     }

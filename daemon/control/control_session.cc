@@ -392,6 +392,7 @@ void ControlSession::Enqueue(std::string bytes) {
     StopSoon();
     return;
   }
+  if (output_.empty()) output_stalled_since_ = clock_.SteadyNow();
   output_bytes_ += bytes.size();
   output_.push_back(std::move(bytes));
   budget_->queued += output_.back().size();
@@ -425,6 +426,7 @@ awaitable<void> ControlSession::WriteLoop() {
     output_bytes_ -= output_.front().size();
     if (!budget_released_) budget_->queued -= output_.front().size();
     output_.pop_front();
+    output_stalled_since_ = clock_.SteadyNow();
   }
 }
 

@@ -45,6 +45,10 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 
   // Output queued and not yet written to the client.
   size_t queued_output_bytes() const { return budget_released_ ? 0 : output_bytes_; }
+  // Since when the client has taken none of its queued output (the last finished
+  // write, or the first byte queued after an empty queue); meaningful only while
+  // queued_output_bytes() > 0. A client that reads, however far behind, keeps it recent.
+  core::SteadyTime output_stalled_since() const { return output_stalled_since_; }
   // Disconnects a client that reads too slowly for the server's output budget.
   void DropAsSlowReader();
 
@@ -133,6 +137,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   boost::asio::steady_timer slot_signal_;  // Cancelled when a request finishes.
   std::deque<std::string> output_;
   size_t output_bytes_ = 0;
+  core::SteadyTime output_stalled_since_;
   boost::asio::steady_timer write_signal_;
   core::Timer partial_timer_;
   core::SteadyTime partial_deadline_;

@@ -46,10 +46,11 @@ class ControlServerFixture : public ::testing::Test {
     server_.reset();
   }
 
-  // Starts the server with `limits` and its io_context thread.
-  void StartServer(control::ControlLimits limits = {}) {
-    server_ = std::make_unique<control::ControlServer>(io_, socket_path_, handler(), hub_, clock_,
-                                                       logger_, limits);
+  // Starts the server with `limits` and its io_context thread, on the system clock
+  // unless given another (which must outlive TearDown and be used on the loop).
+  void StartServer(control::ControlLimits limits = {}, const core::Clock* clock = nullptr) {
+    server_ = std::make_unique<control::ControlServer>(
+        io_, socket_path_, handler(), hub_, clock != nullptr ? *clock : clock_, logger_, limits);
     Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started.ToString();
     loop_ = std::thread([this] { io_.run(); });

@@ -26,13 +26,14 @@
 
 #include "daemon/codec/control/control_frame.h"
 #include "tests/unit/control_server_fixture.h"
+#include "tests/unit/control_test_client.h"
 
 namespace inmost::control {
 namespace {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using test::TestClient;
 
 constexpr auto kDeadline = test::ControlServerFixture::kDeadline;
 
@@ -53,95 +54,6 @@ class FakeHandler : public RequestHandler {
     co_return response;
   }
   int handled_ = 0;
-};
-
-// A blocking POSIX client socket with deadline-bounded reads.
-class TestClient {
- public:
-  explicit TestClient(const std::string& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  }
-  ~TestClient() { Close(); }
-  TestClient(const TestClient&) = delete;
-  TestClient& operator=(const TestClient&) = delete;
-
-  bool connected() const { return connected_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
-
-  bool Write(const std::string& bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  bool WriteRequest(const Request& request) { return Write(EncodeLengthPrefixed(request)); }
-
-  // Reads exactly `size` bytes; nullopt on EOF, error or deadline.
-  std::optional<std::string> ReadExactly(size_t size, Clock::time_point deadline) {
-    std::string data;
-    while (data.size() < size) {
-      if (!WaitReadable(deadline)) return std::nullopt;
-      char buffer[4096];
-      ssize_t n = ::read(fd_, buffer, std::min(sizeof buffer, size - data.size()));
-      if (n <= 0) return std::nullopt;
-      data.append(buffer, static_cast<size_t>(n));
-    }
-    return data;
-  }
-  std::optional<std::string> ReadLine(Clock::time_point deadline = Clock::now() + kDeadline) {
-    std::string line;
-    while (true) {
-      std::optional<std::string> c = ReadExactly(1, deadline);
-      if (!c) return std::nullopt;
-      if ((*c)[0] == '\n') return line;
-      line += *c;
-    }
-  }
-  std::optional<ServerMessage> ReadFrame(Clock::time_point deadline = Clock::now() + kDeadline) {
-    std::optional<std::string> prefix = ReadExactly(kLengthPrefixBytes, deadline);
-    if (!prefix) return std::nullopt;
-    std::optional<std::string> body = ReadExactly(DecodeLengthPrefix(prefix->data()), deadline);
-    if (!body) return std::nullopt;
-    ServerMessage message;
-    if (!message.ParseFromString(*body)) return std::nullopt;
-    return message;
-  }
-  // True when the server closes the connection before the deadline (data is drained).
-  bool WaitClosed(Clock::time_point deadline = Clock::now() + kDeadline) {
-    while (WaitReadable(deadline)) {
-      char buffer[4096];
-      ssize_t n = ::read(fd_, buffer, sizeof buffer);
-      if (n <= 0) return true;
-    }
-    return false;
-  }
-  // True when nothing at all (data or hangup) arrives for `quiet`.
-  bool StaysQuiet(milliseconds quiet) {
-    pollfd poll_fd{fd_, POLLIN, 0};
-    return ::poll(&poll_fd, 1, static_cast<int>(quiet.count())) == 0;
-  }
-
- private:
-  bool WaitReadable(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
-    if (left < 0) return false;
-    pollfd poll_fd{fd_, POLLIN, 0};
-    return ::poll(&poll_fd, 1, static_cast<int>(left)) > 0;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
 };
 
 google::protobuf::Struct ParseJson(const std::string& line) {
@@ -476,34 +388,6 @@ TEST_F(ControlServerTest, ClientsOverTheLimitAreToldAndClosed) {
   TestClient fourth(socket_path_);
   ASSERT_TRUE(fourth.WriteRequest(StatusRequestWithId(1)));
   EXPECT_TRUE(fourth.ReadFrame());
-}
-
-TEST_F(ControlServerTest, SubscriberThatDoesNotReadIsDisconnected) {
-  ControlLimits limits;
-  limits.max_queued_output_bytes = 64 * 1024;
-  StartServer(limits);
-  TestClient slow(socket_path_);
-  ASSERT_TRUE(slow.Write(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})"
-                         "\n"));
-  ASSERT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 1; }));
-  TestClient reader(socket_path_);
-  Request subscribe;
-  subscribe.set_id(1);
-  subscribe.mutable_subscribe();
-  ASSERT_TRUE(reader.WriteRequest(subscribe));
-  ASSERT_TRUE(reader.ReadFrame());
-
-  // Far more than the socket buffers plus the queue limit; Publish must never block.
-  Event big;
-  big.mutable_message_received()->mutable_message()->set_text(std::string(16 * 1024, 'x'));
-  for (int i = 0; i < 200 && RunOnLoop([this] { return hub_.subscriber_count(); }) == 2; ++i) {
-    Publish(big);
-    std::optional<ServerMessage> event = reader.ReadFrame();  // The reader keeps up.
-    ASSERT_TRUE(event);
-  }
-  EXPECT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 1; }));
-  EXPECT_TRUE(WaitFor([this] { return server_->client_count() == 1; }));
-  EXPECT_TRUE(slow.WaitClosed());
 }
 
 TEST_F(ControlServerTest, StaleSocketIsReplacedButALiveOneIsNot) {
