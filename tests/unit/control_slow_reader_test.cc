@@ -53,8 +53,7 @@ TEST_F(SlowReaderTest, SubscriberThatDoesNotReadIsDisconnected) {
   limits.max_queued_output_bytes = 64 * 1024;
   StartServer(limits);
   TestClient slow(socket_path_);
-  ASSERT_TRUE(slow.Write(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})"
-                         "\n"));
+  Subscribe(slow);
   ASSERT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 1; }));
   TestClient reader(socket_path_);
   Subscribe(reader);
@@ -91,8 +90,7 @@ TEST_F(SlowReaderTest, BudgetDropsTheClientThatNeverReadsBeforeOneThatIsBehind) 
   Subscribe(reader);
   for (int i = 0; i < kBehind; ++i) Publish(big);
   TestClient never_reads(socket_path_);
-  ASSERT_TRUE(never_reads.Write(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})"
-                                "\n"));
+  Subscribe(never_reads);
   ASSERT_TRUE(WaitFor([this] { return hub_.subscriber_count() == 2; }));
   for (int i = 0; i < kWhileTheOtherStalls; ++i) Publish(big);
   int published = kBehind + kWhileTheOtherStalls;
