@@ -5,10 +5,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <ostream>
+#include <utility>
 
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "web/server/web_server.h"
+#include "web/server/web_token_file.h"
 
 namespace inmost::cli {
 namespace {
@@ -16,11 +18,14 @@ namespace {
 constexpr char kDefaultListen[] = "127.0.0.1:0";
 
 constexpr CommandUsage kUsage{
-    "web", "[--listen ADDRESS:PORT]",
+    "web", "[--listen ADDRESS:PORT] [--token-file PATH]",
     "Serves the web client: a page for your browser that talks to your daemon through\n"
     "this process. Prints one line, the URL to open (http://127.0.0.1:PORT/?token=...);\n"
-    "the token in it is new at every run and is the only key to the page, so keep the\n"
-    "URL to yourself. It never opens a browser. Runs until interrupted (Ctrl-C).\n"
+    "the token in it is the only key to the page, so keep the URL to yourself. The\n"
+    "token is new at every run, unless --token-file keeps it in a file (made on the\n"
+    "first run, yours alone) so that a service serves the same URL after a restart;\n"
+    "remove the file for a new token. It never opens a browser. Runs until\n"
+    "interrupted (Ctrl-C).\n"
     "\n"
     "By default it listens on 127.0.0.1 and a port the system chooses. For a daemon on\n"
     "a home server, run `inmost web --listen 127.0.0.1:8080` there and reach it through\n"
@@ -36,7 +41,9 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
   po::options_description options("Options");
   options.add_options()("listen", po::value<std::string>()->default_value(kDefaultListen),
                         "The address and port to serve on (port 0: the system chooses). Only "
-                        "loopback unless you name another address.");
+                        "loopback unless you name another address.")(
+      "token-file", po::value<std::string>()->value_name("PATH"),
+      "Keep the token in this file (mode 0600) so the URL stays the same across runs.");
   po::variables_map vm;
   if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
 
@@ -44,6 +51,10 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
   if (!listen.ok()) return context.ReportUsageError(kUsage, listen.status().message());
   Result<std::string> socket = context.SocketPath();
   if (!socket.ok()) return context.ReportUsageError(kUsage, socket.status().message());
+  Result<web::WebToken> token = vm.count("token-file")
+                                    ? web::LoadOrCreateTokenFile(vm["token-file"].as<std::string>())
+                                    : web::WebToken::Fresh();
+  if (!token.ok()) return context.ReportUsageError(kUsage, token.status().message());
   {
     // Told now rather than at the page's first connection: a daemon that is not
     // running is the usual mistake.
@@ -54,7 +65,7 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
   boost::asio::io_context io;
   web::WebServerOptions server_options{*listen, *socket};
   Result<std::unique_ptr<web::WebServer>> server =
-      web::WebServer::Bind(io, server_options, context.err());
+      web::WebServer::Bind(io, server_options, std::move(*token), context.err());
   if (!server.ok()) return context.ReportUnreachable(server.status());
   const std::string address = web::HostAndPort((*server)->endpoint());
   context.err() << "inmost web: serving the web client on " << address << " for the daemon at "

@@ -47,11 +47,11 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 class WebServer:
     """One `inmost web` process for a daemon; url, host, port and token once started."""
 
-    def __init__(self, daemon, listen="127.0.0.1:0"):
+    def __init__(self, daemon, listen="127.0.0.1:0", extra=()):
         self.log_path = os.path.join(daemon.tmp, "web.log")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [INMOST, "--data-dir", daemon.data_dir, "web", "--listen", listen],
+            [INMOST, "--data-dir", daemon.data_dir, "web", "--listen", listen, *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
         self.url = self._read_line(START_TIMEOUT)
         match = re.fullmatch(r"http://(127\.0\.0\.1):(\d+)/\?token=([0-9a-f]{64})", self.url)
@@ -421,6 +421,40 @@ class WebStartTest(IntegrationTest):
                            timeout=60)
         self.assertExit(r, 3, "inmost web without a daemon")
         self.assertEqual(r.stdout, "")
+
+    def test_token_file_keeps_the_url(self):
+        """--token-file: the first run makes the file (0600, the URL's token); a later
+        run on the same port serves the same URL, and the old cookie still opens the
+        page; a file open to others or not a token is refused (exit 2) and left as is."""
+        d = self.make_daemon("token")
+        path = os.path.join(d.tmp, "web-token")
+        first = WebServer(d, extra=("--token-file", path))
+        self.addCleanup(first.stop)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            self.assertEqual(f.read(), first.token + "\n")
+        self.assertEqual(first.get("/", {"Cookie": first.cookie})[0], 200)
+        self.assertEqual(first.stop(), 0)
+        self.assertNotIn(first.token, first.log_text())
+
+        second = WebServer(d, listen=first.hostport, extra=("--token-file", path))
+        self.addCleanup(second.stop)
+        self.assertEqual(second.url, first.url)
+        self.assertEqual(second.get("/", {"Cookie": first.cookie})[0], 200)
+        self.assertEqual(second.stop(), 0)
+
+        os.chmod(path, 0o644)
+        r = d.cli("web", "--token-file", path)
+        self.assertExit(r, 2, "a token file others can read")
+        self.assertIn("chmod 600", r.stderr)
+        self.assertNotIn(first.token, r.stderr + r.stdout)
+        os.chmod(path, 0o600)
+        with open(path, "w") as f:
+            f.write("not a token\n")
+        r = d.cli("web", "--token-file", path)
+        self.assertExit(r, 2, "a token file without a token")
+        with open(path) as f:
+            self.assertEqual(f.read(), "not a token\n")
 
     def test_listen_checked(self):
         d = self.make_daemon("listen")

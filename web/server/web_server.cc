@@ -52,7 +52,7 @@ awaitable<void> Accept(tcp::acceptor& acceptor, std::shared_ptr<WebSite> site) {
 
 Result<std::unique_ptr<WebServer>> WebServer::Bind(asio::io_context& io,
                                                    const WebServerOptions& options,
-                                                   std::ostream& log) {
+                                                   WebToken token, std::ostream& log) {
   tcp::acceptor acceptor(io);
   boost::system::error_code ec;
   const tcp::endpoint& wanted = options.listen.endpoint;
@@ -68,7 +68,7 @@ Result<std::unique_ptr<WebServer>> WebServer::Bind(asio::io_context& io,
   tcp::endpoint bound = acceptor.local_endpoint(ec);
   if (ec) return Status(Code::kIoError, "cannot read the listening address: " + ec.message());
   auto site = std::make_shared<WebSite>(
-      WebSite{WebGate(WebToken::Fresh(), bound), options.control_socket, log, 0, 0});
+      WebSite{WebGate(std::move(token), bound), options.control_socket, log, 0, 0});
   return std::unique_ptr<WebServer>(new WebServer(std::move(acceptor), bound, std::move(site)));
 }
 

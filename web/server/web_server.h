@@ -12,6 +12,7 @@
 #include "inmost/status.h"
 #include "web/server/listen_address.h"
 #include "web/server/web_site.h"
+#include "web/server/web_token.h"
 
 namespace inmost::web {
 
@@ -22,9 +23,10 @@ struct WebServerOptions {
 
 class WebServer {
  public:
-  // Binds `options.listen` with a fresh token; log lines go to `log`.
+  // Binds `options.listen`; the page then asks for `token` (WebToken::Fresh(), or
+  // one kept in a file). Log lines go to `log`.
   static Result<std::unique_ptr<WebServer>> Bind(boost::asio::io_context& io,
-                                                 const WebServerOptions& options,
+                                                 const WebServerOptions& options, WebToken token,
                                                  std::ostream& log);
 
   // The bound address and port (the system's choice for port 0).

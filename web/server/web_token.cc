@@ -3,13 +3,15 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 namespace inmost::web {
 namespace {
 
 constexpr size_t kTokenBytes = 32;
-constexpr size_t kHexSize = 2 * kTokenBytes;
+constexpr size_t kHexSize = WebToken::kHexSize;
+static_assert(kHexSize == 2 * kTokenBytes);
 
 void* SecretAlloc(size_t size) {
   if (sodium_init() < 0) std::abort();
@@ -27,6 +29,16 @@ WebToken WebToken::Fresh() {
   sodium_bin2hex(hex, kHexSize + 1, raw, kTokenBytes);
   sodium_free(raw);  // sodium_free wipes before freeing.
   return WebToken(hex);
+}
+
+Result<WebToken> WebToken::FromText(std::string_view hex) {
+  bool valid = hex.size() == kHexSize;
+  for (char c : hex) valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!valid) return InvalidArgument("a web token is 64 lowercase hex digits");
+  auto* copy = static_cast<char*>(SecretAlloc(kHexSize + 1));
+  std::memcpy(copy, hex.data(), kHexSize);
+  copy[kHexSize] = '\0';
+  return WebToken(copy);
 }
 
 WebToken::WebToken(WebToken&& other) noexcept : hex_(std::exchange(other.hex_, nullptr)) {}

@@ -3,14 +3,22 @@
 // memory, wiped when freed; it must never be logged nor compared in variable time.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
+
+#include "inmost/status.h"
 
 namespace inmost::web {
 
 class WebToken {
  public:
+  static constexpr size_t kHexSize = 64;
+
   // A fresh random token. Aborts when secret memory cannot be had.
   static WebToken Fresh();
+  // The token whose text is `hex` (kHexSize lowercase hex digits, as text() gives);
+  // InvalidArgument for anything else, with a message that never quotes it.
+  static Result<WebToken> FromText(std::string_view hex);
 
   WebToken(WebToken&& other) noexcept;
   WebToken& operator=(WebToken&&) = delete;
