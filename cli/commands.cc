@@ -5,7 +5,7 @@
 namespace inmost::cli {
 namespace {
 
-constexpr std::array<Command, 37> kCommands = {{
+constexpr std::array<Command, 38> kCommands = {{
     {"status", "Show your fingerprint, your partner's, the safety number and the link.",
      &RunStatus},
     {"invite", "Make a one-time invite code for your partner (optionally as a QR code).",
@@ -47,6 +47,7 @@ constexpr std::array<Command, 37> kCommands = {{
     {"draft", "Show, keep or forget the message you started and have not sent.", &RunDraft},
     {"chat", "Chat interactively: see messages as they arrive, type lines to send.", &RunChat},
     {"web", "Serve the web client on this machine: prints the URL to open.", &RunWeb},
+    {"doctor", "Check what inmost needs, one line each, with what to do.", &RunDoctor},
 }};
 
 }  // namespace

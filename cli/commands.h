@@ -51,6 +51,7 @@ int RunVersions(CommandContext& context, const CommandArgs& args);
 int RunView(CommandContext& context, const CommandArgs& args);
 int RunDraft(CommandContext& context, const CommandArgs& args);
 int RunWeb(CommandContext& context, const CommandArgs& args);
+int RunDoctor(CommandContext& context, const CommandArgs& args);
 
 struct Command {
   std::string_view name;

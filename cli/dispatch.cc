@@ -29,7 +29,8 @@ constexpr char kEpilogue[] =
     "  0  success\n"
     "  1  the daemon answered with an error (the message says which)\n"
     "  2  usage error: the command line is wrong, nothing was sent\n"
-    "  3  the daemon is not running or could not be reached\n";
+    "  3  the daemon is not running or could not be reached\n"
+    "  4  inmost doctor found something to look at (a warn or FAIL line)\n";
 
 // The options the overview answers by itself, without a command or a daemon.
 po::options_description OwnOptions() {

@@ -9,6 +9,7 @@ enum ExitCode : int {
   kExitDaemonError = 1,  // The daemon answered with an error.
   kExitUsage = 2,        // The command line is wrong; nothing was sent.
   kExitUnreachable = 3,  // The daemon is not running or the connection failed.
+  kExitDoctorFound = 4,  // `inmost doctor` found something to look at (a warn or FAIL line).
 };
 
 }  // namespace inmost::cli

@@ -10,6 +10,7 @@
 #include "daemon/peer/address.h"
 #include "daemon/peer/local_addresses.h"
 #include "daemon/store/storage_key.h"
+#include "inmost/version.h"
 
 namespace inmost {
 namespace {
@@ -171,7 +172,9 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
           io, clock, log, options_.address_check_interval, [this] { return DirectAddresses(); },
           [this](const std::vector<std::string>& addresses) {
             link_.SetAdvertisedAddresses(addresses);
-          }) {}
+          }) {
+  conversation_.SetDaemonVersion(std::string(BuildVersion()));
+}
 
 Status Daemon::RegisterRoutes() {
   router_.OnRequest(
@@ -355,6 +358,18 @@ Result<control::StatusReply> Daemon::StatusNow() const {
   *reply.mutable_lan() = lan_.Status();
   if (!options_.tor.only) {
     for (const auto& address : own_addresses_.current()) reply.add_own_addresses(address);
+  }
+  reply.set_version(std::string(BuildVersion()));
+  if (const auto& partner_daemon = conversation_.partner_daemon()) {
+    *reply.mutable_partner_daemon() = *partner_daemon;
+  }
+  reply.set_link_last_up_unix_ms(link_.last_up_unix_ms());
+  for (const peer::DialFailureReport& failure : link_.dial_failures()) {
+    control::DialFailure* out = reply.add_dial_failures();
+    out->set_address(failure.address);
+    out->set_error(failure.error);
+    out->set_at_unix_ms(failure.at_unix_ms);
+    out->set_failing_since_unix_ms(failure.failing_since_unix_ms);
   }
   return reply;
 }

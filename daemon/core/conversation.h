@@ -13,9 +13,11 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "daemon/core/clock.h"
@@ -107,6 +109,11 @@ class Conversation {
   const std::string& refusing_partner() const { return refusing_; }
   // Why the partner's daemon takes no more of ours for now (empty: it does).
   const std::string& partner_refuses() const { return partner_refuses_; }
+  // This daemon's version, told to the partner in each StreamHello.
+  void SetDaemonVersion(std::string version) { own_version_ = std::move(version); }
+  // The partner's daemon as its last StreamHello described it (nullopt before one,
+  // or from an older daemon that tells neither its clock nor its version).
+  const std::optional<control::PartnerDaemon>& partner_daemon() const { return partner_daemon_; }
   // Whether MarkRead tells the partner (a boundary each person sets). Off, the
   // partner sees their messages delivered, never read.
   void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
@@ -296,6 +303,8 @@ class Conversation {
   std::string refusing_;         // Why we refuse the partner's items now; empty: we don't.
   uint64_t refused_bytes_ = 0;   // The size of the item we refused: room means room for it.
   std::string partner_refuses_;  // Why the partner refuses ours now; empty: it doesn't.
+  std::string own_version_;
+  std::optional<control::PartnerDaemon> partner_daemon_;
   // When each user was last told (a notice in the history): at most once an hour,
   // however often a sustained flood is refused and let in again.
   int64_t told_refusing_at_ms_ = 0;

@@ -15,6 +15,9 @@
 namespace inmost::core {
 namespace {
 
+// Whatever a partner's daemon calls its version, status shows no more than this.
+constexpr size_t kMaxPartnerVersionBytes = 100;
+
 // A partner that holds this much more of our stream than this copy ever wrote is
 // confused, not ahead of an older copy: nothing is renumbered for it.
 constexpr uint64_t kMaxSeqsAhead = uint64_t{1} << 32;
@@ -58,6 +61,8 @@ void Conversation::SendStreamHello() {
   auto* hello = message.mutable_stream_hello();
   hello->set_held_seq(counters_.in_stored());
   hello->set_last_number(counters_.last_number());
+  hello->set_sent_at_unix_ms(clock_.NowUnixMs());
+  hello->set_version(own_version_);
   *hello->mutable_held_lineage() = lineage_.theirs();
   if (lineage_.copies_to() > lineage_.copies_after()) {
     hello->set_copies_after(lineage_.copies_after());
@@ -67,6 +72,14 @@ void Conversation::SendStreamHello() {
 }
 
 void Conversation::OnStreamHello(const peer::StreamHello& hello) {
+  if (hello.sent_at_unix_ms() != 0) {
+    const int64_t now = clock_.NowUnixMs();
+    control::PartnerDaemon described;
+    described.set_version(hello.version().substr(0, kMaxPartnerVersionBytes));
+    described.set_clock_offset_ms(hello.sent_at_unix_ms() - now);
+    described.set_measured_at_unix_ms(now);
+    partner_daemon_ = std::move(described);
+  }
   // Our next numbers go above the partner's too (a new partner, or a restored store).
   counters_.set_last_number(std::max(counters_.last_number(), hello.last_number()));
   if (hello.copies_to() > hello.copies_after()) SendCopies(hello.copies_after(), hello.copies_to());

@@ -1,6 +1,7 @@
 #include "daemon/peer/candidate_history.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace inmost::peer {
 
@@ -18,9 +19,22 @@ std::vector<std::string> CandidateHistory::Pick(const std::vector<std::string>& 
   return picked.empty() ? candidates : picked;
 }
 
-void CandidateHistory::Failed(const std::string& candidate, core::SteadyTime now) {
-  auto [record, added] = records_.try_emplace(candidate, Record{now, now});
+void CandidateHistory::Failed(const std::string& candidate, core::SteadyTime now, std::string error,
+                              int64_t now_unix_ms) {
+  auto [record, added] =
+      records_.try_emplace(candidate, Record{now, now, {}, now_unix_ms, now_unix_ms});
   record->second.last_try = now;
+  record->second.last_try_unix_ms = now_unix_ms;
+  record->second.last_error = std::move(error);
+}
+
+std::vector<DialFailureReport> CandidateHistory::Failures() const {
+  std::vector<DialFailureReport> failures;
+  for (const auto& [address, record] : records_) {
+    failures.push_back(DialFailureReport{address, record.last_error, record.last_try_unix_ms,
+                                         record.failing_since_unix_ms});
+  }
+  return failures;
 }
 
 }  // namespace inmost::peer

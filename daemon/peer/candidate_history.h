@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,14 +20,26 @@ inline constexpr std::chrono::minutes kStaleAfter{10};
 // ...and a stale one is tried at most this often.
 inline constexpr std::chrono::minutes kStaleRetry{10};
 
+// One address's last failure, as status displays show it (wall-clock times).
+struct DialFailureReport {
+  std::string address;
+  std::string error;                  // Why the last attempt failed.
+  int64_t at_unix_ms = 0;             // When that attempt started.
+  int64_t failing_since_unix_ms = 0;  // Its first failure since it last worked.
+};
+
 class CandidateHistory {
  public:
   // The `candidates` worth a try at `now`, in their order: all but the stale ones tried
   // within kStaleRetry; all of them when that would leave none. Forgets what it knew of
   // addresses no longer among `candidates`.
   std::vector<std::string> Pick(const std::vector<std::string>& candidates, core::SteadyTime now);
-  // An attempt on `candidate` started at `now` and failed.
-  void Failed(const std::string& candidate, core::SteadyTime now);
+  // An attempt on `candidate` started at `now` (`now_unix_ms` by the wall clock) and
+  // failed with `error`.
+  void Failed(const std::string& candidate, core::SteadyTime now, std::string error = {},
+              int64_t now_unix_ms = 0);
+  // The last failure of each address that has not worked since, in address order.
+  std::vector<DialFailureReport> Failures() const;
   // An attempt on `candidate` completed its handshake: it is fresh again.
   void Succeeded(const std::string& candidate) { records_.erase(candidate); }
 
@@ -34,6 +47,9 @@ class CandidateHistory {
   struct Record {
     core::SteadyTime failing_since;  // The first failure since the last success.
     core::SteadyTime last_try;
+    std::string last_error;
+    int64_t last_try_unix_ms = 0;
+    int64_t failing_since_unix_ms = 0;
   };
   std::map<std::string, Record> records_;
 };

@@ -200,6 +200,7 @@ asio::awaitable<bool> Dialer::DialRound(DialTarget target, std::shared_ptr<void>
 
 asio::awaitable<void> Dialer::RaceOne(std::shared_ptr<Race> race, std::string candidate) {
   const core::SteadyTime started = clock_.SteadyNow();
+  const int64_t started_unix_ms = clock_.NowUnixMs();
   auto connection = co_await Handshake(candidate, race->partner_key, *race);
   ++race->ended;
   if (!race->over) {
@@ -208,7 +209,7 @@ asio::awaitable<void> Dialer::RaceOne(std::shared_ptr<Race> race, std::string ca
       race->winner.emplace(candidate, std::move(*connection));
       race->Decide();
     } else {
-      history_.Failed(candidate, started);
+      history_.Failed(candidate, started, connection.status().message(), started_unix_ms);
       Debug("dialing the partner at " + candidate + " failed: " + connection.status().message());
     }
   }

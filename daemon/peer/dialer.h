@@ -117,6 +117,8 @@ class Dialer {
   void Wake() { wake_.Cancel(); }
   // No more rounds, link calls or logging; attempts under way fail as "stopped".
   void Stop();
+  // The last failure of each candidate that has not worked since (for status).
+  std::vector<DialFailureReport> Failures() const { return history_.Failures(); }
 
  private:
   struct Race;  // One round's attempts (dialer.cc).

@@ -18,15 +18,17 @@ std::string Duration(std::chrono::milliseconds timeout) {
 std::string WithoutAddress(std::string message, const std::string& address) {
   for (const std::string& prefix : {"cannot connect to " + address, "cannot resolve " + address}) {
     if (message.starts_with(prefix)) {
-      message.replace(0, prefix.size(), prefix.starts_with("cannot connect") ? "cannot connect"
-                                                                              : "cannot resolve it");
+      message.replace(
+          0, prefix.size(),
+          prefix.starts_with("cannot connect") ? "cannot connect" : "cannot resolve it");
       break;
     }
   }
   return message;
 }
 
-constexpr std::string_view kNotTheInviter = "answered, but it is not the daemon that made this invite";
+constexpr std::string_view kNotTheInviter =
+    "answered, but it is not the daemon that made this invite";
 
 }  // namespace
 
@@ -38,8 +40,9 @@ std::string DescribeJoinAttempt(const JoinAttemptReport& report,
     case What::kCannotConnect:
       return line + WithoutAddress(report.detail, report.address);
     case What::kTimedOut:
-      return line + (report.connected ? "connected, but no answer within " + Duration(timeout)
-                                      : "no connection within " + Duration(timeout)) +
+      return line +
+             (report.connected ? "connected, but no answer within " + Duration(timeout)
+                               : "no connection within " + Duration(timeout)) +
              " (timed out)";
     case What::kThisDaemon:
       return line + std::string(kNotTheInviter) + " (it is this daemon itself)";
@@ -52,8 +55,9 @@ std::string DescribeJoinAttempt(const JoinAttemptReport& report,
     case What::kWrongSecret:
       return line + "the inviter refused this code: its open invite is a newer one";
     case What::kBusy:
-      return line + "the inviter is busy: too many handshakes from this address; try again "
-                    "in a minute";
+      return line +
+             "the inviter is busy: too many handshakes from this address; try again "
+             "in a minute";
     case What::kFailed:
       return line + "the handshake failed: " + report.detail;
   }
@@ -68,8 +72,8 @@ Status JoinFailed(const std::vector<JoinAttemptReport>& reports,
     return report.what == What::kRefused || report.what == What::kWrongSecret;
   });
   if (refused) {
-    return PermissionDenied(message +
-                            "\nAsk your partner for a new code ('inmost invite') and join with it.");
+    return PermissionDenied(
+        message + "\nAsk your partner for a new code ('inmost invite') and join with it.");
   }
   const auto all_self = std::all_of(reports.begin(), reports.end(), [](const auto& report) {
     return report.what == What::kThisDaemon;

@@ -33,13 +33,11 @@ struct JoinAttemptReport {
 
 // "ADDRESS: what happened there", e.g. "127.0.0.1:7433: answered, but it is not the
 // daemon that made this invite (it is this daemon itself)".
-std::string DescribeJoinAttempt(const JoinAttemptReport& report,
-                                std::chrono::milliseconds timeout);
+std::string DescribeJoinAttempt(const JoinAttemptReport& report, std::chrono::milliseconds timeout);
 
 // The error for a join that failed at every address: a first line, then one line per
 // report, then what to do. PermissionDenied when the inviter refused the code,
 // otherwise Unavailable.
-Status JoinFailed(const std::vector<JoinAttemptReport>& reports,
-                  std::chrono::milliseconds timeout);
+Status JoinFailed(const std::vector<JoinAttemptReport>& reports, std::chrono::milliseconds timeout);
 
 }  // namespace inmost::peer

@@ -39,8 +39,7 @@ std::optional<std::pair<JoinerFailure, Status>> RefusalIn(const Result<crypto::B
     return std::pair{JoinerFailure::kBusy,
                      Unavailable("the inviter is busy: too many handshakes from this address")};
   }
-  return std::pair{JoinerFailure::kRefused,
-                   PermissionDenied(std::string(kInviteRefusedMessage))};
+  return std::pair{JoinerFailure::kRefused, PermissionDenied(std::string(kInviteRefusedMessage))};
 }
 
 }  // namespace

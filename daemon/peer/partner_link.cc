@@ -184,5 +184,11 @@ size_t PartnerLink::session_count() const {
 size_t PartnerLink::pending_handshakes() const {
   return impl_->pending_handshakes();
 }
+int64_t PartnerLink::last_up_unix_ms() const {
+  return impl_->last_up_unix_ms();
+}
+std::vector<DialFailureReport> PartnerLink::dial_failures() const {
+  return impl_->dial_failures();
+}
 
 }  // namespace inmost::peer

@@ -68,6 +68,7 @@
 #include "daemon/identity/invite_code.h"
 #include "daemon/log/logger.h"
 #include "daemon/peer/asio.h"
+#include "daemon/peer/candidate_history.h"
 #include "inmost/status.h"
 #include "proto/peer.pb.h"
 
@@ -170,6 +171,10 @@ class PartnerLink : public core::PartnerChannel {
   size_t session_count() const;
   // Unauthenticated inbound connections, responder sessions awaiting confirmation included.
   size_t pending_handshakes() const;
+  // When the link was last up (now while it is; 0: not since the link was made).
+  int64_t last_up_unix_ms() const;
+  // The partner's addresses the dialer failed to reach, each with its last failure.
+  std::vector<DialFailureReport> dial_failures() const;
 
  private:
   class Impl;

@@ -82,6 +82,8 @@ class PartnerLink::Impl final : public Session::Observer,
     if (!stopped_ && live_.get() == &session) listener_.OnLinkWritable();
   }
   size_t QueuedBytes() const { return IsUp() ? live_->queued_bytes() : 0; }
+  int64_t last_up_unix_ms() const { return IsUp() ? clock_.NowUnixMs() : last_up_unix_ms_; }
+  std::vector<DialFailureReport> dial_failures() const { return dialer_.Failures(); }
 
   // Dialer::Link
   std::optional<DialTarget> DialTargetNow() const override;
@@ -221,6 +223,7 @@ class PartnerLink::Impl final : public Session::Observer,
   // Why the live session ended, while OnLinkDown waits for a responder session that is
   // about to be confirmed (see OnSessionClosed).
   std::optional<std::string> down_pending_;
+  int64_t last_up_unix_ms_ = 0;  // When the link last went down (see last_up_unix_ms).
   uint64_t next_session_id_ = 1;
 
   HandshakingSockets handshaking_;  // Sockets not yet in a Session, for Stop.

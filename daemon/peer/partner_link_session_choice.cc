@@ -161,6 +161,7 @@ void PartnerLink::Impl::OnSessionClosed(Session& session, const std::string& rea
 void PartnerLink::Impl::ReportDown(const std::string& reason) {
   down_pending_.reset();
   Info("link down: " + reason);
+  last_up_unix_ms_ = clock_.NowUnixMs();
   listener_.OnLinkDown(reason);
 }
 

@@ -57,5 +57,23 @@ TEST(CandidateHistoryTest, AnAddressThePartnerNoLongerHasIsForgotten) {
   EXPECT_EQ(history.Pick(both, later), both);
 }
 
+TEST(CandidateHistoryTest, FailuresTellTheLastErrorSinceTheFirstUntilOneWorks) {
+  CandidateHistory history;
+  history.Failed("5.6.7.1:7433", kStart, "Connection refused", 1000);
+  history.Failed("5.6.7.1:7433", kStart + std::chrono::minutes(1), "no answer within 10000 ms",
+                 61000);
+  history.Failed("10.0.0.2:7433", kStart, "Network is unreachable", 2000);
+  std::vector<DialFailureReport> failures = history.Failures();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[1].address, "5.6.7.1:7433");
+  EXPECT_EQ(failures[1].error, "no answer within 10000 ms");
+  EXPECT_EQ(failures[1].at_unix_ms, 61000);
+  EXPECT_EQ(failures[1].failing_since_unix_ms, 1000);
+  history.Succeeded("5.6.7.1:7433");
+  failures = history.Failures();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].address, "10.0.0.2:7433");
+}
+
 }  // namespace
 }  // namespace inmost::peer

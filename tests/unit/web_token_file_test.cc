@@ -33,8 +33,8 @@ TEST(WebTokenFileTest, MadeOnceThenReadTheSame) {
   Result<WebToken> first = LoadOrCreateTokenFile(path);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(ReadAll(path), std::string(first->text()) + "\n");
-  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read |
-                                                                 fs::perms::owner_write);
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   Result<WebToken> second = LoadOrCreateTokenFile(path);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->text(), first->text());

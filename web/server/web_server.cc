@@ -51,8 +51,8 @@ awaitable<void> Accept(tcp::acceptor& acceptor, std::shared_ptr<WebSite> site) {
 }  // namespace
 
 Result<std::unique_ptr<WebServer>> WebServer::Bind(asio::io_context& io,
-                                                   const WebServerOptions& options,
-                                                   WebToken token, std::ostream& log) {
+                                                   const WebServerOptions& options, WebToken token,
+                                                   std::ostream& log) {
   tcp::acceptor acceptor(io);
   boost::system::error_code ec;
   const tcp::endpoint& wanted = options.listen.endpoint;

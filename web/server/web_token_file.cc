@@ -47,8 +47,7 @@ Result<WebToken> ReadTokenFile(const std::filesystem::path& path, int fd) {
   }
   if ((info.st_mode & 077) != 0) {
     return PermissionDenied("the token file " + path.string() +
-                            " is open to others; make it yours alone: chmod 600 " +
-                            path.string());
+                            " is open to others; make it yours alone: chmod 600 " + path.string());
   }
   std::array<char, kFileMaxRead> buffer{};
   size_t size = 0;
