@@ -3,7 +3,8 @@
 `inmost --help`, every option of `inmost COMMAND --help`, and every verb and option of
 `inmostd --help`. Bash runs the completion functions for real (with bash-completion's
 helpers and without), on those lists and on values: files, directories, fixed words.
-zsh checks its files' syntax (zsh -n), and their text must name each command and option.
+zsh checks its files' syntax (zsh -n), their text must name each command and option,
+and zsh itself completes a few command lines (tests/tools/zsh_complete.zsh).
 Usage: check_completions.py INMOST INMOSTD BUILD_DIR"""
 
 import os
@@ -133,6 +134,32 @@ def zsh_offers(branch, option):
     return re.search(rf"'(?:\(- \*\)|\*)?{re.escape(option)}[=\['\s]", branch) is not None
 
 
+def zsh_offered(directory, line):
+    """What zsh's completion offers at the end of `line` (tests/tools/zsh_complete.zsh)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zsh_complete.zsh")
+    result = subprocess.run(["zsh", "-f", script, directory, line], capture_output=True,
+                            text=True, timeout=60)
+    return set(result.stdout.split())
+
+
+def check_zsh_runs(directory, inmostd):
+    """A few command lines completed by zsh itself, in a pseudo-terminal."""
+    _, verbs, _ = daemon_help(inmostd)
+    cases = {"inmost se": {"send", "search"},
+             "inmost --data-dir /tmp st": {"status"},
+             "inmost presence ": {"here", "away", "quiet", "hidden"},
+             "inmost send --rep": {"--reply-to"},
+             "inmost export --format=": {"markdown", "json"},
+             "inmostd ": set(verbs),
+             "inmostd run --log-level ": {"debug", "info", "warning", "error"}}
+    failures = []
+    for line, wanted in cases.items():
+        got = zsh_offered(directory, line)
+        if got != wanted:
+            failures.append(f"zsh: {line!r} offers {sorted(got)}, not {sorted(wanted)}")
+    return failures
+
+
 def check_zsh(paths, inmost, inmostd):
     if shutil.which("zsh") is None:
         help_listing.skip_or_fail("zsh is missing (scripts/setup installs it); its "
@@ -156,6 +183,7 @@ def check_zsh(paths, inmost, inmostd):
         branch = zsh_branch(text, name)
         failures += [f"_inmost: {name} does not offer {option}"
                      for option in own + global_options if not zsh_offers(branch, option)]
+    failures += check_zsh_runs(os.path.dirname(paths["inmost"]), inmostd)
     with open(paths["inmostd"], encoding="utf-8") as f:
         text = f.read()
     usage, verbs, groups = daemon_help(inmostd)
