@@ -63,10 +63,10 @@ def positional_case(fn, context, indent):
 def command_branch(fn, command):
     lines = [f"    {command.name})"]
     lines += prev_case(fn, command, 6)
-    lines += [f"      if [[ $cur == -* ]]; then",
+    lines += ["      if [[ $cur == -* ]]; then",
               f"        COMPREPLY=($(compgen -W '{words_of(command)}' -- \"$cur\"))",
-              f"        return",
-              f"      fi"]
+              "        return",
+              "      fi"]
     if any(word.action for word in command.positionals):
         lines += skip_loop(command, "at + 1", "cword", "n=$((n + 1))", 6)
         lines += positional_case(fn, command, 6)
@@ -80,7 +80,7 @@ def render(spec):
              "# helpgen/completions.py: do not edit. Offers the commands, each command's options",
              "# and the values --help names (files, directories, fixed words).",
              "",
-             f"# Completes file names, or directories with -d, into COMPREPLY.",
+             "# Completes file names, or directories with -d, into COMPREPLY.",
              f"{fn}_files() {{",
              "  if declare -F _filedir >/dev/null; then _filedir \"$@\"; return; fi",
              "  compopt -o filenames 2>/dev/null",
@@ -94,7 +94,8 @@ def render(spec):
              "  if declare -F _init_completion >/dev/null; then",
              "    _init_completion -s || return  # -s: --option=value gives prev=--option",
              "  else",
-             "    words=(\"${COMP_WORDS[@]}\") cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]} prev=",
+             "    words=(\"${COMP_WORDS[@]}\") cword=$COMP_CWORD",
+             "    cur=${COMP_WORDS[COMP_CWORD]} prev=",
              "    ((cword > 0)) && prev=${COMP_WORDS[cword-1]}",
              "    if [[ $cur == = ]]; then",
              "      cur=",

@@ -73,7 +73,8 @@ def positional_words(usage, skip, valued):
         action = (("words", literals) if literals else
                   ("dirs",) if slot.takes("DIR") else
                   ("files",) if slot.takes("FILE") or slot.takes("PATH") else ())
-        variadic = any(re.search(rf"\b{re.escape(n)}\.\.\.", line) for n in slot.names for line in usage)
+        variadic = any(re.search(rf"\b{re.escape(n)}\.\.\.", line)
+                       for n in slot.names for line in usage)
         words.append(Word(names=slot.names, value_name="|".join(slot.names), action=action,
                           variadic=variadic))
     return words
@@ -87,7 +88,8 @@ def context_of(name, summary, options, usage, skip):
 
 
 def inmost_spec(cli):
-    top = Context(name="", options=[option_word(o, cli.usage) for g in cli.groups for o in g.options])
+    top = Context(name="", options=[option_word(o, cli.usage)
+                                    for g in cli.groups for o in g.options])
     commands = []
     for command in cli.commands:
         options = [o for g in command.groups + command.global_groups for o in g.options]
@@ -123,7 +125,8 @@ def inmostd_spec(daemon):
     commands = []
     for verb in verbs:
         usage = [line for line in daemon.usage if line.split()[1:2] == [verb]]
-        options = [o for g in daemon.groups if verb in help_text.group_verbs(g, verbs) for o in g.options]
+        options = [o for g in daemon.groups if verb in help_text.group_verbs(g, verbs)
+                   for o in g.options]
         named = {o.name for o in options}
         options += [every[n] for line in usage for n in re.findall(r"--([\w-]+)", line)
                     if n in every and n not in named]

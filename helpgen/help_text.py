@@ -218,7 +218,8 @@ def choices_of(option, placeholder=""):
         if "|" in name:
             return name.split("|")
     words = r"[a-z][a-z0-9-]*"
-    match = re.fullmatch(rf"({words}(?:, {words})*) or ({words})", first_sentence(option.description))
+    match = re.fullmatch(rf"({words}(?:, {words})*) or ({words})",
+                         first_sentence(option.description))
     if option.value and match:
         return match[1].split(", ") + [match[2]]
     return []

@@ -127,7 +127,8 @@ def synopsis(lines, words):
     out = [".SH SYNOPSIS", ".nf"]
     for line in lines:
         parts = line.split(None, words)
-        out.append(bold(" ".join(parts[:words])) + (" " + esc(parts[words]) if len(parts) > words else ""))
+        rest = " " + esc(parts[words]) if len(parts) > words else ""
+        out.append(bold(" ".join(parts[:words])) + rest)
     return out + [".fi"]
 
 
@@ -149,7 +150,8 @@ def see_also(name):
 
 def inmost_page(cli, date):
     out = header("inmost", 1, "User Commands", cli, date)
-    out.append(esc("inmost - the command line of inmost, an encrypted conversation with one partner"))
+    out.append(esc("inmost - the command line of inmost, "
+                   "an encrypted conversation with one partner"))
     out += synopsis([cli.usage[0]], 1)
     body, sections = described(cli.description + cli.epilogue)
     out += [".SH DESCRIPTION"] + body
@@ -173,7 +175,8 @@ def inmost_page(cli, date):
 
 def inmostd_page(daemon, date):
     out = header("inmostd", 8, "System Administration", daemon, date)
-    out.append(esc("inmostd - the inmost daemon: an end-to-end encrypted conversation with one partner"))
+    out.append(esc("inmostd - the inmost daemon: "
+                   "an end-to-end encrypted conversation with one partner"))
     out += synopsis(daemon.usage, 2)
     body, sections = described(daemon.description + daemon.epilogue)
     out += [".SH DESCRIPTION"] + body + [".SH OPTIONS"]
@@ -206,14 +209,17 @@ def config_page(daemon, date, example):
     for option in group.options:
         if option.name in ("help", file_option):
             continue
-        value = placeholders.get(option.name, "value") if option.value in ("", "arg") else option.value
+        value = option.value
+        if value in ("", "arg"):
+            value = placeholders.get(option.name, "value")
         default = " " + esc(f"(default: {option.default})") if option.default else ""
         out += [".TP", bold(option.name) + " = " + italic(value) + default, esc(option.description)]
     if example:
         with open(example, encoding="utf-8") as f:
             lines = f.read().splitlines()
         out += [".SH EXAMPLE", ".PP", "An example file, with every option explained:",
-                ".PP", ".RS", ".nf"] + [esc(line) if line else "" for line in lines] + [".fi", ".RE"]
+                ".PP", ".RS", ".nf"]
+        out += [esc(line) if line else "" for line in lines] + [".fi", ".RE"]
     return out + see_also("inmostd.conf")
 
 
@@ -234,7 +240,8 @@ def main():
     cli, daemon = help_text.read_inmost(args.inmost), help_text.read_inmostd(args.inmostd)
     write(os.path.join(args.out, "man1", "inmost.1"), inmost_page(cli, args.date))
     write(os.path.join(args.out, "man8", "inmostd.8"), inmostd_page(daemon, args.date))
-    write(os.path.join(args.out, "man5", "inmostd.conf.5"), config_page(daemon, args.date, args.example))
+    write(os.path.join(args.out, "man5", "inmostd.conf.5"),
+          config_page(daemon, args.date, args.example))
 
 
 if __name__ == "__main__":

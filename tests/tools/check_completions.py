@@ -203,8 +203,8 @@ def main():
     zsh_dir = os.path.join(build, "share", "zsh", "vendor-completions")
     bash_failures, cases = check_bash([os.path.join(bash_dir, p) for p in ("inmost", "inmostd")],
                                       inmost, inmostd)
-    failures = bash_failures + check_zsh({p: os.path.join(zsh_dir, "_" + p) for p in ("inmost", "inmostd")},
-                                         inmost, inmostd)
+    zsh_files = {p: os.path.join(zsh_dir, "_" + p) for p in ("inmost", "inmostd")}
+    failures = bash_failures + check_zsh(zsh_files, inmost, inmostd)
     for failure in failures:
         print(failure)
     if failures:

@@ -22,7 +22,8 @@ PAGES = ["man1/inmost.1", "man8/inmostd.8", "man5/inmostd.conf.5"]
 
 def plain(roff):
     """Roff source as text: font changes and escapes dropped, '\\-' as '-'."""
-    text = re.sub(r"\\f[BIRP]", "", roff).replace("\\-", "-").replace("\\&", "").replace("\\e", "\\")
+    text = re.sub(r"\\f[BIRP]", "", roff)
+    text = text.replace("\\-", "-").replace("\\&", "").replace("\\e", "\\")
     return re.sub(r"\\\[u([0-9A-F]{4,})\]", lambda m: chr(int(m[1], 16)), text)
 
 
@@ -105,7 +106,8 @@ def check_config(page, inmostd, example):
         return [f"inmostd --help has no one option group for the config file: {list(groups)}"]
     expected = {o[2:] for o in in_file[0] if o.startswith("--")} - {"help", "config"}
     failures += [f"inmostd.conf.5: lacks the key {key}" for key in sorted(expected - keys)]
-    failures += [f"inmostd.conf.5: documents {key}, not an option" for key in sorted(keys - expected)]
+    failures += [f"inmostd.conf.5: documents {key}, not an option"
+                 for key in sorted(keys - expected)]
     if example and os.path.exists(example):
         with open(example, encoding="utf-8") as f:
             used = set(re.findall(r"^#? ?([\w-]+) = ", f.read(), re.M))

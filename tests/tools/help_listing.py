@@ -62,4 +62,5 @@ def skip_or_fail(reason):
     if os.environ.get("CI") == "true":
         print(f"FAILED: {reason}: this test may not be skipped in CI", file=sys.stderr)
         sys.exit(1)
-    print(f"\n*** SKIPPED {os.path.basename(sys.argv[0])}: {reason} ***\n", file=sys.stderr, flush=True)
+    print(f"\n*** SKIPPED {os.path.basename(sys.argv[0])}: {reason} ***\n", file=sys.stderr,
+          flush=True)

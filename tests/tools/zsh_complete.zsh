@@ -9,7 +9,13 @@ zpty -w shell 'bindkey "^I" complete-word; frame() { echo -E - $'"'"'\0'"'"' }'
 zpty -w shell 'compprefuncs=(frame); comppostfuncs=(frame exit)'
 zpty -w shell "zstyle ':completion:*' list-grouped false; zstyle ':completion:*' insert-tab false"
 # Every candidate added is printed as OFFERED:word (compadd's own queries pass through).
-zpty -w shell 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; local h; for h in $hits; do echo -E - "OFFERED:$h"; done; }'
+zpty -w shell 'compadd() {
+  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi
+  local -a hits
+  builtin compadd -A hits "$@"
+  local h
+  for h in $hits; do echo -E - "OFFERED:$h"; done
+}'
 zpty -w -n shell "$2"$'\t'
 integer frames=0
 while zpty -r shell; do :; done | while IFS= read -r line; do
