@@ -35,6 +35,7 @@ class Command:
     description: list = field(default_factory=list)  # text blocks, each a list of lines
     groups: list = field(default_factory=list)       # its OptionGroups, global ones left out
     global_groups: list = field(default_factory=list)  # the global options it also takes
+    epilogue: list = field(default_factory=list)  # text blocks after its options
 
 
 @dataclass
@@ -156,12 +157,12 @@ def read_inmost(path):
     for name, summary in parse_command_list(blocks[listed]):
         command_blocks = blocks_of(run([path, name, "--help"]))
         description, command_groups, rest = split_sections(command_blocks[1:])
-        assert not rest, f"inmost {name} --help: text after its options: {rest}"
         program.commands.append(Command(
             name=name, summary=summary, usage=usage_lines(command_blocks[0], "Usage: "),
             description=description,
             groups=[g for g in command_groups if not g.caption.startswith("Global options")],
-            global_groups=[g for g in command_groups if g.caption.startswith("Global options")]))
+            global_groups=[g for g in command_groups if g.caption.startswith("Global options")],
+            epilogue=rest))
     return program
 
 

@@ -166,7 +166,11 @@ def inmost_page(cli, date):
         for block in command.description:
             out += text_roff(block)
         options = [o for group in command.groups for o in group.options if o.name != "help"]
+        if options:
+            out += [".PP", italic("Options:")]
         out += options_roff(options, help_text.usage_values(command.usage))
+        for block in command.epilogue:
+            out += text_roff(block)
     out += [".SH GLOBAL OPTIONS"] + options_roff([o for g in cli.groups for o in g.options])
     for title, roff in sections:
         out += [f".SH {title}"] + roff

@@ -209,7 +209,7 @@ def main():
         print(failure)
     if failures:
         return 1
-    print(f"completions: bash offered what --help lists in {cases} command lines; zsh complete")
+    print(f"completions: bash offered what --help lists in {cases} command lines; zsh too")
     return 0
 
 
