@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -39,6 +40,14 @@ DataDir::DataDir(std::filesystem::path root) : root_(std::move(root)) {}
 
 Result<std::filesystem::path> DataDir::DefaultRoot(
     const std::function<const char*(const char*)>& getenv) {
+  // Only the daemon looks at $STATE_DIRECTORY: systemd sets it for the service alone,
+  // so clients keep to DefaultDataDir() and are pointed at it with --data-dir.
+  const char* chosen = getenv("INMOST_DATA_DIR");
+  const char* state = getenv("STATE_DIRECTORY");
+  if ((chosen == nullptr || *chosen == '\0') && state != nullptr && state[0] == '/') {
+    std::string_view dirs(state);
+    return std::filesystem::path(dirs.substr(0, dirs.find(':')));
+  }
   INMOST_ASSIGN_OR_RETURN(auto root, DefaultDataDir(getenv));
   return std::filesystem::path(root);
 }

@@ -15,9 +15,11 @@ class DataDir {
   // A data directory rooted at `root`; nothing is touched on disk until a call asks.
   explicit DataDir(std::filesystem::path root);
 
-  // The root to use when none is given: $INMOST_DATA_DIR, else $XDG_DATA_HOME/inmost,
-  // else $HOME/.local/share/inmost. Empty variables count as unset, and a relative
-  // $XDG_DATA_HOME is ignored as the XDG spec says. Fails when none of them is set.
+  // The root to use when none is given: $INMOST_DATA_DIR, else the state directory
+  // systemd made for the service ($STATE_DIRECTORY, set by StateDirectory=; the first
+  // one if it names several), else $XDG_DATA_HOME/inmost, else
+  // $HOME/.local/share/inmost. Empty variables count as unset, and a relative
+  // $XDG_DATA_HOME or $STATE_DIRECTORY is ignored. Fails when none of them is set.
   static Result<std::filesystem::path> DefaultRoot(
       const std::function<const char*(const char*)>& getenv);
 

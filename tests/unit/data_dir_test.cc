@@ -71,6 +71,38 @@ TEST(DataDirTest, DefaultRootTreatsEmptyAndRelativeAsUnset) {
   EXPECT_EQ(*root, std::filesystem::path("/home/u/.local/share/inmost"));
 }
 
+// Under systemd (StateDirectory=inmost) the service's state directory is the data
+// directory; an explicit $INMOST_DATA_DIR still wins, and a relative one is ignored.
+TEST(DataDirTest, DefaultRootUsesSystemdStateDirectory) {
+  FakeEnv env({{"STATE_DIRECTORY", "/var/lib/inmost"},
+               {"XDG_DATA_HOME", "/home/u/.data"},
+               {"HOME", "/home/u"}});
+  auto root = DataDir::DefaultRoot(env.getenv());
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(*root, std::filesystem::path("/var/lib/inmost"));
+
+  FakeEnv several({{"STATE_DIRECTORY", "/var/lib/inmost:/var/lib/other"}});
+  root = DataDir::DefaultRoot(several.getenv());
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, std::filesystem::path("/var/lib/inmost"));
+}
+
+TEST(DataDirTest, DefaultRootPrefersInmostDataDirToStateDirectory) {
+  FakeEnv env({{"INMOST_DATA_DIR", "/srv/inmost"}, {"STATE_DIRECTORY", "/var/lib/inmost"}});
+  auto root = DataDir::DefaultRoot(env.getenv());
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, std::filesystem::path("/srv/inmost"));
+
+  FakeEnv relative({{"STATE_DIRECTORY", "var/lib/inmost"}, {"HOME", "/home/u"}});
+  root = DataDir::DefaultRoot(relative.getenv());
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, std::filesystem::path("/home/u/.local/share/inmost"));
+  FakeEnv empty({{"INMOST_DATA_DIR", ""}, {"STATE_DIRECTORY", "/var/lib/inmost"}});
+  root = DataDir::DefaultRoot(empty.getenv());
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, std::filesystem::path("/var/lib/inmost"));
+}
+
 TEST(DataDirTest, DefaultRootFailsWithoutAnyVariable) {
   FakeEnv env;
   auto root = DataDir::DefaultRoot(env.getenv());
