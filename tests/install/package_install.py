@@ -81,7 +81,8 @@ def check_contents(deb, files, tmp):
     if missing:
         fail(f"installed by cmake --install but not in the package: {sorted(missing)}")
     for path in ("usr/bin/inmostd", "usr/bin/inmost", "lib/systemd/system/inmostd.service",
-                 "usr/lib/systemd/user/inmostd.service", "usr/share/doc/inmost/copyright",
+                 "usr/lib/systemd/user/inmostd.service",
+                 "usr/lib/systemd/user/inmost-web.service", "usr/share/doc/inmost/copyright",
                  "usr/share/doc/inmost/changelog.gz",
                  "usr/share/doc/inmost/examples/inmostd.conf"):
         if path not in files:

@@ -28,6 +28,8 @@ REQUIRED = {  # The sandboxing the unit must keep.
 # and the unprivileged sandboxing; no StateDirectory=, so it keeps the data directory
 # that `inmostd init` and `inmost` use by default.
 USER_UNIT = os.path.join(harness.ROOT, "scripts", "inmostd.user.service")
+# inmost web's user unit (`systemctl --user enable --now inmost-web`).
+WEB_USER_UNIT = os.path.join(harness.ROOT, "scripts", "inmost-web.user.service")
 USER_REQUIRED = {"Type": "notify", "UMask": "0077", "NoNewPrivileges": "yes",
                  "ExecStart": "/usr/bin/inmostd run"}
 
@@ -57,21 +59,28 @@ def unit_problems(text, inmostd, required=None, user=False):
     problems += [f"{k}={v} missing" for k, v in required.items() if service.get(k) != v]
     if user and "StateDirectory" in service:
         problems.append("the user unit sets StateDirectory=")
-    if shutil.which("systemd-analyze"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "inmostd.service")
-            with open(path, "w") as f:
-                f.write(text)
-            # A user manager's verify needs a runtime directory, here a scratch one.
-            scope = ["--user"] if user else []
-            env = {**os.environ, "XDG_RUNTIME_DIR": tmp} if user else None
-            r = subprocess.run(["systemd-analyze"] + scope + ["verify", path],
-                               capture_output=True, text=True, timeout=60, env=env)
-            # verify exits 0 on unknown keys but names them: any line about the unit counts.
-            lines = [line for line in (r.stdout + r.stderr).splitlines() if "inmostd" in line]
-            if r.returncode != 0 or lines:
-                problems.append(f"systemd-analyze verify: exit {r.returncode}: {lines}")
-    return problems
+    return problems + verify_problems(text, "inmostd", user)
+
+
+def verify_problems(text, name, user):
+    """What `systemd-analyze verify` says of the unit `text` installed as NAME.service
+    (nothing without systemd-analyze): a list."""
+    if not shutil.which("systemd-analyze"):
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"{name}.service")
+        with open(path, "w") as f:
+            f.write(text)
+        # A user manager's verify needs a runtime directory, here a scratch one.
+        scope = ["--user"] if user else []
+        env = {**os.environ, "XDG_RUNTIME_DIR": tmp} if user else None
+        r = subprocess.run(["systemd-analyze"] + scope + ["verify", path],
+                           capture_output=True, text=True, timeout=60, env=env)
+        # verify exits 0 on unknown keys but names them: any line about the unit counts.
+        lines = [line for line in (r.stdout + r.stderr).splitlines() if name in line]
+        if r.returncode != 0 or lines:
+            return [f"systemd-analyze verify: exit {r.returncode}: {lines}"]
+    return []
 
 
 class ServiceTest(IntegrationTest):
@@ -103,6 +112,26 @@ class ServiceTest(IntegrationTest):
         if shutil.which("systemd-analyze"):
             self.assertNotEqual(unit_problems(text.replace("NoNewPrivileges=", "NoNewPrivilege="),
                                               harness.INMOSTD, {}, user=True), [])
+
+    def test_the_web_user_unit_is_valid(self):
+        """inmost web's user unit: loopback only, the token kept in its state directory
+        and the URL (standard output) kept out of the journal."""
+        with open(WEB_USER_UNIT) as f:
+            text = f.read()
+        execs = [line for line in text.splitlines() if line.startswith("ExecStart=")]
+        self.assertEqual(execs, ["ExecStart=/usr/bin/inmost web --listen 127.0.0.1:7480 "
+                                 "--token-file %S/inmost-web/token"])
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str
+        parser.read_string(text)
+        for key, value in {"StandardOutput": "null", "StateDirectory": "inmost-web",
+                           "StateDirectoryMode": "0700", "UMask": "0077"}.items():
+            self.assertEqual(parser["Service"].get(key), value, key)
+        built = text.replace("/usr/bin/inmost ", harness.INMOST + " ")
+        self.assertEqual(verify_problems(built, "inmost-web", user=True), [])
+        if shutil.which("systemd-analyze"):
+            self.assertNotEqual(verify_problems(built.replace("UMask=", "UMsk="), "inmost-web",
+                                                user=True), [])
 
     def test_readiness_and_stopping_reach_the_service_manager(self):
         tmp = tempfile.mkdtemp(prefix="inmost-it-notify-")
