@@ -46,6 +46,8 @@ class SlowReaderTest : public test::ControlServerFixture {
   }
 
   NoRequests handler_;
+  // For the tests that drive time; the server's sessions use it until TearDown.
+  core::ManualClock manual_clock_{1'000'000};
 };
 
 TEST_F(SlowReaderTest, SubscriberThatDoesNotReadIsDisconnected) {
@@ -78,10 +80,9 @@ TEST_F(SlowReaderTest, BudgetDropsTheClientThatNeverReadsBeforeOneThatIsBehind) 
   constexpr int kBehind = 40;
   constexpr int kWhileTheOtherStalls = 25;
   constexpr int kReadLater = 20;
-  core::ManualClock clock(1'000'000);
   ControlLimits limits;
   limits.max_total_queued_output_bytes = 2 << 20;
-  StartServer(limits, &clock);
+  StartServer(limits, &manual_clock_);
   Event big = BigEvent();
 
   // t = 0: the reader falls behind; the other subscribes and stalls too (its
@@ -97,8 +98,8 @@ TEST_F(SlowReaderTest, BudgetDropsTheClientThatNeverReadsBeforeOneThatIsBehind) 
 
   // t = 10 s: the reader takes some (the daemon writes more to it), and stays
   // kBehind + kWhileTheOtherStalls - kReadLater - k events queued: 20 more than the other.
-  RunOnLoop([&clock] {
-    clock.Advance(std::chrono::seconds(10));
+  RunOnLoop([this] {
+    manual_clock_.Advance(std::chrono::seconds(10));
     return true;
   });
   for (int i = 0; i < kReadLater; ++i) ASSERT_TRUE(reader.ReadFrame()) << "event " << i;
