@@ -15,7 +15,6 @@ Standard library only; no daemon is started (every `--help` answers by itself). 
 
 import os
 import re
-import subprocess
 import sys
 import unittest
 
@@ -23,21 +22,12 @@ sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402
 from harness import INMOST, INMOSTD  # noqa: E402
 
+# The help listings' reader, shared with the man-page and completion checks.
+sys.path.insert(0, os.path.join(harness.ROOT, "tests", "tools"))
+from help_listing import commands, run  # noqa: E402
+
 README = os.path.join(harness.ROOT, "README.md")
 REFERENCE_HEADING = "### Command reference"
-
-
-def run(*argv):
-    r = subprocess.run(list(argv), capture_output=True, text=True, timeout=30)
-    if r.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} exited {r.returncode}: {r.stderr}")
-    return r.stdout
-
-
-def cli_commands(overview):
-    """The command names `inmost --help` lists under "Commands:", in order."""
-    block = overview.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
-    return [line.split()[0] for line in block.splitlines() if line.strip()]
 
 
 def daemon_usage_lines(help_text):
@@ -51,7 +41,7 @@ def expected_reference():
     lines = daemon_usage_lines(run(INMOSTD, "--help"))
     overview = run(INMOST, "--help")
     lines.append(overview.splitlines()[0][len("Usage: "):])
-    for name in cli_commands(overview):
+    for name in commands(INMOST):
         first = run(INMOST, name, "--help").splitlines()[0]
         prefix = f"Usage: inmost {name}"
         assert first == prefix or first.startswith(prefix + " "), \
