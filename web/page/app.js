@@ -190,3 +190,8 @@ drawIcons();
 startCountdowns();
 ctx.rpc.start();
 window.inmost = ctx;  // for the browser's console (and the tests)
+
+// The service worker (sw.js) keeps the page's own files for when `inmost web` is out
+// of reach. A browser that allows none here (a plain-http address that is not this
+// machine's) goes without: the page works the same while it is reachable.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
