@@ -151,6 +151,10 @@ bool CommandContext::InIsTerminal() const {
   return &in_ == &std::cin && ::isatty(STDIN_FILENO) == 1;
 }
 
+bool CommandContext::OutIsStdout() const {
+  return &out_ == &std::cout;
+}
+
 bool CommandContext::OutIsTerminal() const {
   return &out_ == &std::cout && ::isatty(STDOUT_FILENO) == 1;
 }

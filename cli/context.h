@@ -81,6 +81,8 @@ class CommandContext {
   // Whether out() is a terminal (and not a pipe, a file or a test's stream): what
   // decides whether a display may redraw itself in place.
   bool OutIsTerminal() const;
+  // Whether out() is the process's standard output (not a chat's lines).
+  bool OutIsStdout() const;
   std::ostream& err() { return err_; }
 
   // Connects to the daemon. On failure prints why (and how to start the daemon)

@@ -52,10 +52,11 @@ constexpr CommandUsage kUsage{
     "With --reply-to ID a text (no --file, none of the five options above) answers\n"
     "message ID: both of you see that message's first words quoted above it (never\n"
     "the text of an envelope not yet opened).\n"
-    "With --view-once a text (no --file, --urgent or any of the five options) can be\n"
-    "viewed once: your partner sees that it is there and shows it with 'inmost view\n"
-    "ID'; then its key and text are destroyed on both sides and you see it viewed.\n"
-    "Nobody can see it twice, but nothing stops a screenshot or a camera.\n"
+    "With --view-once a text or a --file (no --caption, --urgent or any of the five\n"
+    "options) can be viewed once: your partner sees that it is there (a file's name,\n"
+    "type and size) and shows it with 'inmost view ID' or the web page; then its key\n"
+    "and contents are destroyed on both sides and you see it viewed. Nobody can see\n"
+    "it twice, but nothing stops a screenshot or a camera.\n"
     "\n"
     "TIME is local time, \"2027-02-14 09:00\" or 2027-02-14T09:00[:SS], or ISO 8601\n"
     "with an offset, such as 2027-02-14T09:00:00+01:00 or 2027-02-14T08:00:00Z.\n"};
@@ -195,11 +196,14 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
   const std::string not_plain = !mode.empty()      ? "--" + mode
                                 : vm.count("file") ? std::string("--file")
                                                    : std::string();
-  if (view_once && (!not_plain.empty() || vm["urgent"].as<bool>())) {
+  const std::string not_once = !mode.empty()             ? "--" + mode
+                               : vm["urgent"].as<bool>() ? std::string("--urgent")
+                               : vm.count("caption")     ? std::string("--caption")
+                                                         : std::string();
+  if (view_once && !not_once.empty()) {
     return context.ReportUsageError(
-        kUsage, "--view-once goes only with a plain text, not with " +
-                    (not_plain.empty() ? std::string("--urgent") : not_plain) +
-                    ": a view-once message is a text, sent now and never sealed");
+        kUsage, "--view-once goes only with a plain text or --file, not with " + not_once +
+                    ": a view-once message is sent now, never sealed, and has no caption");
   }
   uint64_t reply_to = 0;
   if (vm.count("reply-to")) {
@@ -302,8 +306,8 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
       out << sent.Capitalized() << " is delivered.\n";
     } else if (outcome == Outcome::kOnItsWay) {
       out << sent.Capitalized() << " is on its way; "
-          << (sent.noun == "file" ? "'inmost transfers' shows the progress.\n"
-                                  : "'inmost history' shows when it is delivered.\n");
+          << (sent.noun.ends_with("file") ? "'inmost transfers' shows the progress.\n"
+                                          : "'inmost history' shows when it is delivered.\n");
     } else {
       out << sent.Capitalized()
           << " is in the outbox; it is delivered as soon as your partner is reachable.\n";
@@ -369,9 +373,11 @@ int RunSend(CommandContext& context, const CommandArgs& args) {
     send->set_text(i == 0 && vm.count("caption") ? vm["caption"].as<std::string>() : "");
     exit_code = context.Exchange(*client, request, [&](const control::Response& response) {
       print(response,
-            Sent{"file", "#" + std::to_string(response.send().id()) + ' ' + OneLine(files[i].name) +
-                             " (" + FormatBytes(files[i].size) + ")"},
+            Sent{view_once ? "view-once file" : "file", "#" + std::to_string(response.send().id()) +
+                                                            ' ' + OneLine(files[i].name) + " (" +
+                                                            FormatBytes(files[i].size) + ")"},
             outcome);
+      if (view_once && !context.json()) context.out() << kViewOnce;
     });
     if (exit_code != kExitOk) {
       DropUpload(*client, *upload_id);

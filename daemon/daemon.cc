@@ -139,7 +139,7 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       envelopes_(io, *db_, commit_, conversation_, events_, link_, files_, clock, log),
       nudges_(*db_, commit_, conversation_, boundaries_, link_, clock, log),
       memories_(io, *db_, commit_, conversation_, boundaries_, clock, log),
-      view_once_(*db_, commit_, conversation_, clock, log),
+      view_once_(*db_, commit_, conversation_, files_, clock, log),
       edits_(conversation_, clock, log),
       disappearing_(io, *db_, commit_, conversation_, boundaries_, clock, log),
       composer_(commit_, conversation_, files_, envelopes_, view_once_),

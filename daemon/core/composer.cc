@@ -22,12 +22,12 @@ void Composer::Register(Router& router) {
 
 boost::asio::awaitable<Result<control::SendReply>> Composer::Send(
     const control::SendRequest& request) {
-  const bool plain =
-      IsPlainText(request) && request.file_path().empty() && request.upload_id().empty();
-  if (request.view_once() && (!plain || request.urgent())) {
+  const bool has_file = !request.file_path().empty() || !request.upload_id().empty();
+  const bool plain = IsPlainText(request) && !has_file;
+  if (request.view_once() && (!IsPlainText(request) || request.urgent())) {
     co_return InvalidArgument(
-        "a view-once message is a plain text: not sealed, gentle, together, scheduled, urgent "
-        "or a file");
+        "a view-once message is a plain text or file: not sealed, gentle, together, scheduled "
+        "or urgent");
   }
   if (request.reply_to() != 0 && !plain) {
     co_return InvalidArgument(
@@ -42,12 +42,12 @@ boost::asio::awaitable<Result<control::SendReply>> Composer::Send(
   }
   if (request.urgent()) co_return InvalidArgument("only a plain text can be urgent");
   Result<control::SendReply> reply = InvalidArgument("nothing to send");
-  if (request.view_once()) {
+  if (request.view_once() && !has_file) {
     reply = view_once_.Send(request.text(), request.reply_to());
   } else if (IsPlainText(request)) {
     auto file = files_.Prepare(request.file_path(), request.upload_id());
     if (!file.ok()) co_return file.status();
-    reply = files_.Send(std::move(*file), request.text());
+    reply = files_.Send(std::move(*file), request.text(), request.view_once());
   } else {
     reply = envelopes_.Send(request);
   }

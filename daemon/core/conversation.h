@@ -129,9 +129,14 @@ class Conversation {
   Result<records::HistoryEntry> Entry(uint64_t id) const;
   // Puts `entry` (a text) in the outgoing stream: gives it a seq, state PENDING.
   void EnqueueText(records::HistoryEntry& entry);
+  // Whether a backup may hold an outgoing item until the partner has it.
+  enum class InBackups { kYes, kNever };
   // Puts `item` in the outgoing stream; `history_id` is the entry it concerns (0:
-  // none), which turns DELIVERED and READ with it. Returns the item's seq.
-  uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id);
+  // none), which turns DELIVERED and READ with it. Returns the item's seq. With
+  // InBackups::kNever the item is kept where backups never look (a view-once
+  // message's key and body); a copy restored from one sends it as unavailable.
+  uint64_t EnqueueItem(peer::Deliver item, uint64_t history_id,
+                       InBackups in_backups = InBackups::kYes);
 
   // ---- disappearing messages (disappearing_clock.cc) ----
   // How long what we write from now on stays after it is opened (0: it stays).
@@ -215,6 +220,11 @@ class Conversation {
   Result<records::OutgoingIndex> Outgoing(uint64_t seq) const;
   // The stream item `seq` as it is (re-)sent.
   Result<peer::Deliver> OutgoingItem(uint64_t seq) const;
+  // The item `index` holds, inline or apart (InBackups::kNever): NotFound when it
+  // was kept apart and this store no longer has it (restored from a backup).
+  Result<peer::Deliver> StoredItem(const records::OutgoingIndex& index) const;
+  // Puts `item` back where `index` keeps it (inline or apart), for the batch.
+  void RestoreItem(records::OutgoingIndex& index, const peer::Deliver& item);
 
   // ---- the history (history_entries.cc) ----
   // Writes the indexes of a new entry: by the partner's seq, and the day index.

@@ -21,6 +21,9 @@ inline constexpr std::string_view kNumberPrefix = "n/";         // + message num
 inline constexpr std::string_view kPinPrefix = "pin/";          // + id: a pinned entry.
 // + the time it disappears (unix ms) + id, empty: an opened disappearing entry.
 inline constexpr std::string_view kDisappearPrefix = "dx/";
+// + an OutgoingIndex's apart_id: an outgoing item no backup holds (a Deliver). Under
+// the prefix backups skip (store/backup_format.h).
+inline constexpr std::string_view kApartItemPrefix = "vk/o/";
 
 // `prefix` followed by `id` as 8 big-endian bytes, so ids sort in numeric order.
 inline std::string KeyWithId(std::string_view prefix, uint64_t id) {
@@ -35,6 +38,10 @@ inline std::string HistoryKey(uint64_t id) {
 
 inline std::string OutgoingKey(uint64_t seq) {
   return KeyWithId(kOutgoingPrefix, seq);
+}
+
+inline std::string ApartItemKey(std::string_view apart_id) {
+  return std::string(kApartItemPrefix).append(apart_id);
 }
 
 inline std::string IncomingKey(uint64_t seq) {

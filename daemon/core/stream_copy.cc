@@ -14,10 +14,10 @@ std::string NotPlainText(const records::HistoryEntry& entry) {
   if (entry.has_envelope()) {
     return entry.envelope().kind() == records::EnvelopeRecord::ANSWER ? "an answer" : "an envelope";
   }
+  if (entry.has_view_once()) return "a view-once message";
   if (entry.has_file()) return "a file";
   if (entry.has_question()) return "a question";
   if (entry.has_nudge()) return "a nudge";
-  if (entry.has_view_once()) return "a view-once message";
   if (entry.moment() || !entry.notice().empty() || entry.text().empty()) return "an item";
   return "";
 }

@@ -8,6 +8,7 @@
 #include "daemon/core/message_view.h"
 #include "daemon/core/stream_copy.h"
 #include "daemon/crypto/bytes.h"
+#include "daemon/crypto/envelope_seal.h"
 
 namespace inmost::core {
 namespace {
@@ -89,7 +90,7 @@ peer::Deliver Conversation::TextItem(const records::HistoryEntry& entry) const {
   return deliver;
 }
 
-uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
+uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id, InBackups in_backups) {
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
   if (auto entry = Entry(history_id); history_id != 0 && entry.ok()) {
@@ -98,9 +99,8 @@ uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id) {
   }
   records::OutgoingIndex index;
   index.set_history_id(history_id);
-  peer::Deliver stored = item;
-  stored.clear_seq();
-  index.set_item(stored.SerializeAsString());
+  if (in_backups == InBackups::kNever) index.set_apart_id(crypto::NewEnvelopeId());
+  RestoreItem(index, item);
   std::string buf;
   commit_.batch().Put(OutgoingKey(item.seq()), Serialized(index, buf));
   // Not cached for acks: the entry may change before then, and items are few.
@@ -270,8 +270,16 @@ Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
     item.mutable_unavailable()->set_what("an item (a key, a reaction or a reply)");
     return item;
   }
-  if (!index->item().empty()) {
-    if (!item.ParseFromString(index->item())) return Corruption("an outgoing item does not parse");
+  if (!index->item().empty() || !index->apart_id().empty()) {
+    auto stored = StoredItem(*index);
+    if (!stored.ok()) {
+      if (stored.status().code() != Code::kNotFound) return stored.status();
+      // Restored from a backup, which never holds such an item: it keeps its place.
+      auto entry = Entry(index->history_id());
+      item.mutable_unavailable()->set_what(entry.ok() ? NotPlainText(*entry) : "an item");
+      return item;
+    }
+    item = std::move(*stored);
     item.set_seq(seq);
     // Items queued before numbers existed take their entry's (the migration's).
     if (item.number() == 0 && index->history_id() != 0)
@@ -293,6 +301,31 @@ Result<peer::Deliver> Conversation::OutgoingItem(uint64_t seq) const {
   return item;
 }
 
+Result<peer::Deliver> Conversation::StoredItem(const records::OutgoingIndex& index) const {
+  std::string bytes;
+  if (!index.apart_id().empty()) {
+    auto apart = store_.Get(ApartItemKey(index.apart_id()));
+    if (!apart.ok()) return apart.status();
+    bytes = std::move(*apart);
+  }
+  peer::Deliver item;
+  if (!item.ParseFromString(index.apart_id().empty() ? index.item() : bytes)) {
+    return Corruption("an outgoing item does not parse");
+  }
+  return item;
+}
+
+void Conversation::RestoreItem(records::OutgoingIndex& index, const peer::Deliver& item) {
+  peer::Deliver stored = item;
+  stored.clear_seq();
+  std::string buf;
+  if (index.apart_id().empty()) {
+    index.set_item(stored.SerializeAsString());
+  } else {
+    commit_.batch().Put(ApartItemKey(index.apart_id()), Serialized(stored, buf));
+  }
+}
+
 void Conversation::OnAck(uint64_t up_to_seq) {
   // Only durable messages were ever sent, so an ack beyond them is a confused partner.
   up_to_seq = std::min(up_to_seq, durable_.next_out_seq() - 1);
@@ -305,13 +338,15 @@ void Conversation::OnAck(uint64_t up_to_seq) {
     } else if (auto index = Outgoing(seq); !index.ok()) {
       entry = index.status();
     } else {
-      if (!index->item().empty()) {
+      if (!index->item().empty() || !index->apart_id().empty()) {
         // The partner holds the item now; keep only what read receipts need. A
         // released key is no longer kept here.
+        if (!index->apart_id().empty()) commit_.batch().Delete(ApartItemKey(index->apart_id()));
         if (index->history_id() == 0) {
           commit_.batch().Delete(OutgoingKey(seq));
         } else {
           index->clear_item();
+          index->clear_apart_id();
           std::string buf;
           commit_.batch().Put(OutgoingKey(seq), Serialized(*index, buf));
         }

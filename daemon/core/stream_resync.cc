@@ -166,15 +166,16 @@ Status Conversation::ResumeAfter(uint64_t agreed, uint64_t held, const Lineage& 
       return index.status();
     }
     commit_.batch().Delete(OutgoingKey(seq));
-    if (!index->item().empty()) {
-      peer::Deliver item;
-      if (!item.ParseFromString(index->item()))
-        return Corruption("an outgoing item does not parse");
-      ShiftOwnRefs(item, agreed, shift);
-      if (auto it = renumbered.find(index->history_id()); it != renumbered.end()) {
-        item.set_number(it->second);
+    if (!index->item().empty() || !index->apart_id().empty()) {
+      auto item = StoredItem(*index);
+      if (!item.ok() && item.status().code() != Code::kNotFound) return item.status();
+      if (item.ok()) {  // One kept apart and not restored is sent as unavailable.
+        ShiftOwnRefs(*item, agreed, shift);
+        if (auto it = renumbered.find(index->history_id()); it != renumbered.end()) {
+          item->set_number(it->second);
+        }
+        RestoreItem(*index, *item);
       }
-      index->set_item(item.SerializeAsString());
     }
     std::string buf;
     index->SerializeToString(&buf);

@@ -64,7 +64,8 @@ Result<control::SendReply> ViewOnceMessages::Send(const std::string& text, uint6
   once->set_ciphertext(std::move(sealed.ciphertext));
   once->set_commitment(std::move(sealed.commitment));
   item.set_sent_at_unix_ms(entry.sent_at_unix_ms());
-  entry.set_seq(conversation_.EnqueueItem(std::move(item), entry.id()));
+  entry.set_seq(
+      conversation_.EnqueueItem(std::move(item), entry.id(), Conversation::InBackups::kNever));
   conversation_.PutEntry(entry);
   control::SendReply reply;
   reply.set_id(entry.id());
@@ -115,6 +116,12 @@ Result<control::ViewReply> ViewOnceMessages::View(const control::ViewRequest& re
   if (entry->view_once().viewed()) {
     return FailedPrecondition(what + " was viewed already: it is gone on both sides");
   }
+  if (request.what_only()) {
+    control::ViewReply reply;
+    *reply.mutable_message() = MessageView(*entry, false);
+    return reply;
+  }
+  if (entry->has_file()) return ViewFile(*entry, request);
   const records::ViewOnceRecord& once = entry->view_once();
   auto key = store_.GetSecret(KeyOf(once.envelope_id()));
   if (!key.ok()) {
@@ -126,16 +133,31 @@ Result<control::ViewReply> ViewOnceMessages::View(const control::ViewRequest& re
   auto body =
       crypto::OpenBody(once.envelope_id(), key->span(), once.ciphertext(), once.commitment());
   if (!body.ok()) return body.status();
-  Destroy(*entry, 0);
-  if (auto ref = conversation_.RefFor(*entry); ref.ok()) {
-    peer::Deliver item;
-    *item.mutable_viewed()->mutable_message() = *ref;
-    conversation_.EnqueueItem(std::move(item), 0);
-  }
+  EndView(*entry);
   control::ViewReply reply;
   reply.set_text(std::move(*body));
   *reply.mutable_message() = MessageView(*entry, false);
   return reply;
+}
+
+Result<control::ViewReply> ViewOnceMessages::ViewFile(HistoryEntry& entry,
+                                                      const control::ViewRequest& request) {
+  auto piece = files_.ReadFile(entry, request.offset(), request.max_bytes());
+  if (!piece.ok()) return piece.status();
+  if (piece->end()) EndView(entry);
+  control::ViewReply reply;
+  *reply.mutable_file() = std::move(*piece);
+  *reply.mutable_message() = MessageView(entry, false);
+  return reply;
+}
+
+void ViewOnceMessages::EndView(HistoryEntry& entry) {
+  Destroy(entry, 0);
+  if (auto ref = conversation_.RefFor(entry); ref.ok()) {
+    peer::Deliver item;
+    *item.mutable_viewed()->mutable_message() = *ref;
+    conversation_.EnqueueItem(std::move(item), 0);
+  }
 }
 
 void ViewOnceMessages::OnViewed(const peer::Deliver& item) {
@@ -151,17 +173,28 @@ void ViewOnceMessages::Destroy(HistoryEntry& entry, uint64_t outbox_seq) {
   once->set_viewed_at_unix_ms(clock_.NowUnixMs());
   once->clear_ciphertext();
   once->clear_commitment();
-  if (entry.direction() == HistoryEntry::INCOMING)
+  if (entry.has_file()) {
+    files_.Discard(entry);  // Its key and blob (here, or still being sent).
+  } else if (entry.direction() == HistoryEntry::INCOMING) {
     commit_.batch().Delete(KeyOf(once->envelope_id()));
+  }
   conversation_.PutEntry(entry);
   Publish(conversation_, entry, once->viewed_at_unix_ms(), false);
-  // LevelDB keeps overwritten and deleted values in older files until compacted.
-  std::vector<std::string> keys = {HistoryKey(entry.id()), KeyOf(once->envelope_id())};
-  if (outbox_seq != 0) keys.push_back(OutgoingKey(outbox_seq));
-  commit_.AfterSync([this, keys = std::move(keys)](const Status& status) {
+  // LevelDB keeps overwritten and deleted values in older files until compacted: the
+  // entry's, our outbox copy's, and under "vk/" every view-once key and outbox item
+  // (few and small, so the whole range is cheap).
+  std::string prefix(store::backup::kViewOnceKeyPrefix);
+  std::string prefix_end = prefix;
+  ++prefix_end.back();
+  std::vector<std::pair<std::string, std::string>> ranges = {{prefix, prefix_end}};
+  for (const std::string& key : {HistoryKey(entry.id()), OutgoingKey(outbox_seq)}) {
+    ranges.emplace_back(key, key + '\0');
+  }
+  if (outbox_seq == 0) ranges.pop_back();
+  commit_.AfterSync([this, ranges = std::move(ranges)](const Status& status) {
     if (!status.ok()) return;
-    for (const auto& key : keys) {
-      if (Status compacted = store_.CompactRange(key, key + '\0'); !compacted.ok()) {
+    for (const auto& [start, end] : ranges) {
+      if (Status compacted = store_.CompactRange(start, end); !compacted.ok()) {
         log_.Warning("could not compact a viewed message away: " + compacted.ToString());
       }
     }

@@ -52,8 +52,9 @@ using Header = std::array<uint8_t, kHeaderSize>;
 
 // Keys under this prefix belong to the store itself; the new store writes its own.
 inline constexpr std::string_view kStoreOwnPrefix = "meta/";
-// Keys of view-once messages not yet viewed (core/view_once.h): a backup never holds
-// them, so a restored copy cannot show such a message a second time.
+// Keys of view-once messages and files not yet viewed, and outgoing items holding
+// them until the partner has them (core/view_once.h): a backup never holds them, so a
+// restored copy cannot show such a message a second time.
 inline constexpr std::string_view kViewOnceKeyPrefix = "vk/";
 // Far above any record inmost writes; a larger one is refused rather than archived,
 // so every archive written can be restored.
@@ -87,7 +88,8 @@ Status AppendRecord(BackupStreamWriter& writer, std::string_view key, std::strin
 Result<uint32_t> ReadSize(BackupStreamReader& reader, uint32_t max,
                           const std::filesystem::path& archive);
 
-// Whether `name` is a received file's name: 32 hex digits.
+// Whether `name` is a received file's name: 32 hex digits. A view-once file's blob
+// has ".once" after them, so it is never archived.
 bool IsFileName(std::string_view name);
 // Whether anything has the name `path`, even a dangling symbolic link.
 bool NameTaken(const std::filesystem::path& path);

@@ -12,8 +12,11 @@ still in LevelDB's files (dump-versions), and in the raw files, not only in hist
 for a view-once message, its key (view-once-key, read before the view) too.
 """
 
+import hashlib
 import json
+import os
 import secrets
+import subprocess
 import sys
 import time
 
@@ -80,6 +83,25 @@ class MessengerTest(IntegrationTest):
         self.assertNotIn(secret, versions, f"an older version in {d.name}'s store holds {what}")
         for path, blob in d.raw_files().items():
             self.assertNotIn(secret, blob, f"{path} holds {what}")
+
+    def backup(self, d):
+        """A backup of d (running): its path and passphrase."""
+        archive = os.path.join(d.tmp, f"{d.name}-{secrets.token_hex(3)}.backup")
+        passphrase = "a backup " + secrets.token_hex(4)
+        harness.remember_secret(passphrase)
+        d.rpc("backup", {"path": archive, "passphrase": passphrase})
+        return archive, passphrase
+
+    def restored(self, d, archive, passphrase):
+        """A new daemon (not started) restored from d's backup archive."""
+        restored = harness.Daemon(d.name + "-restored")
+        self._daemons.append(restored)
+        self.addCleanup(self._check_and_stop, restored)
+        r = subprocess.run([harness.INMOSTD, "restore", archive, "--data-dir",
+                            restored.data_dir], input=passphrase + "\n", capture_output=True,
+                           text=True, timeout=60)
+        self.assertExit(r, 0, "inmostd restore")
+        return restored
 
     # ---- 1: replies ---------------------------------------------------------------
 
@@ -223,6 +245,78 @@ class MessengerTest(IntegrationTest):
         record = bob.stored_entry(number).get("view_once") or {}
         self.assertTrue(record.get("viewed"), record)
         self.assertFalse(record.get("ciphertext"), "bob still holds the ciphertext")
+
+    def test_a_view_once_file_is_in_no_backup_and_gone_everywhere_after_its_view(self):
+        alice, bob = self.pair_up()
+        marker = ("view-once-file-" + secrets.token_hex(16)).encode()
+        # Three pieces of a view (each at most 258048 bytes), the marker in each.
+        content = b"".join(marker + secrets.token_bytes(100_000) for _ in range(6))
+        path = os.path.join(alice.tmp, "once.jpg")
+        with open(path, "wb") as f:
+            f.write(content)
+        bob.stop()  # So alice's outbox holds the offer (and its key) for a while.
+        r = alice.cli("send", "--view-once", "--file", path, json_output=True)
+        self.assertExit(r, 0, "inmost send --view-once --file")
+        number = json.loads(r.stdout)["id"]
+        self.assertExit(alice.cli("send", "--view-once", "--file", path, "--caption", "x"), 2,
+                        "a view-once file with a caption")
+        # A backup taken while the offer waits in alice's outbox.
+        alice_archive, alice_passphrase = self.backup(alice)
+        bob.start(same_port=True)
+        got = bob.wait_entry(number, lambda m: (m.get("file") or {}).get("state") == "RECEIVED",
+                             ARRIVE * 3, "the view-once file arrives")
+        self.assertEqual(got["view_once"], "NOT_VIEWED")
+        self.assertEqual(got["file"]["name"], "once.jpg")
+        self.wait_drained(alice)
+        self.assertExit(bob.cli("save", str(number), bob.tmp), 1, "inmost save of a view-once file")
+        self.assertRefused(lambda: bob.rpc("download", {"id": number}), None,
+                           "downloading a view-once file")
+        # On a terminal, inmost view refuses to print the bytes, and views nothing.
+        on_terminal = subprocess.run(
+            ["script", "-qec", f"{harness.INMOST} --data-dir {bob.data_dir} view {number}",
+             "/dev/null"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(on_terminal.returncode, 2, on_terminal.stdout + on_terminal.stderr)
+        self.assertIn("is a view-once file, once.jpg", on_terminal.stdout)
+        self.assertEqual(bob.entry(number)["view_once"], "NOT_VIEWED")
+        bob_archive, bob_passphrase = self.backup(bob)
+        bob.stop()
+        key_hex = store_probe("view-once-key", bob.data_dir, number).stdout.strip()
+        self.assertNotEqual(key_hex, b"absent", "bob holds no key for the view-once file")
+        key = bytes.fromhex(key_hex.decode())
+        bob.start(same_port=True)
+        alice.kill9()
+
+        seen = subprocess.run([harness.INMOST, "--data-dir", bob.data_dir, "view", str(number)],
+                              capture_output=True, timeout=60)
+        self.assertEqual(seen.returncode, 0, seen.stderr)
+        self.assertEqual(hashlib.sha256(seen.stdout).hexdigest(),
+                         hashlib.sha256(content).hexdigest(), "the file as viewed")
+        self.assertIn(b"gone now", seen.stderr)
+        self.assertRefused(lambda: bob.rpc("view", {"id": number}), None, "a second view")
+        self.assertEqual(bob.entry(number)["view_once"], "VIEWED")
+
+        alice.start(same_port=True)
+        harness.wait_linked(alice, bob, ARRIVE, "linked again")
+        alice.wait_entry(number, lambda m: m.get("view_once") == "VIEWED", ARRIVE,
+                         "alice sees it viewed")
+        for d in (alice, bob):
+            exported = d.cli("export", "--format", "json")
+            self.assertExit(exported, 0, f"{d.name}: inmost export")
+            self.assertNotIn(marker.decode(), exported.stdout)
+        alice_restored = self.restored(alice, alice_archive, alice_passphrase)
+        bob_restored = self.restored(bob, bob_archive, bob_passphrase)
+        for d in (alice, bob):
+            d.stop()
+        for d in (alice, bob, alice_restored, bob_restored):
+            self.assertNowhere(d, marker, "the view-once file")
+            self.assertNowhere(d, key, "the view-once file's key")
+            self.assertEqual([p for p in d.raw_files() if p.endswith(".once")], [],
+                             f"{d.name} keeps a view-once blob")
+        # The restored copy still shows that it came, and says why it cannot be viewed.
+        bob_restored.start()
+        self.assertEqual(bob_restored.entry(number)["view_once"], "NOT_VIEWED")
+        self.assertRefused(lambda: bob_restored.rpc("view", {"id": number}), None,
+                           "viewing it in a restored copy", message_has="restored from a backup")
 
     def test_view_once_refusals(self):
         alice, bob = self.pair_up()

@@ -113,6 +113,15 @@ class WebTest(unittest.TestCase):
         for b in (self.a, self.b):
             b.wait(lambda d: b.q("chat").is_displayed(), "the conversation to show")
 
+    @staticmethod
+    def accept_alert(browser):
+        """Accepts the open alert or confirm dialog; False when none is open yet."""
+        try:
+            browser.driver.switch_to.alert.accept()
+            return True
+        except NoAlertPresentException:
+            return False
+
     def assert_no_alert(self):
         for b in (self.a, self.b):
             with self.assertRaises(NoAlertPresentException, msg=f"{b.name}: an alert opened"):
@@ -423,6 +432,33 @@ class WebTest(unittest.TestCase):
         self.b.wait(lambda d: self.b.element_of(note["id"]).find_elements(
             By.CSS_SELECTOR, "[data-testid=file-audio]"), "the voice note's player")
 
+    def test_10b_a_view_once_picture_shows_once_then_is_gone_on_both(self):
+        self.ensure_paired()
+        path = os.path.join(self.tmp, "once.png")
+        with open(path, "wb") as f:
+            f.write(small_png(200, 120))
+        self.a.choose_mode("now")
+        self.a.click("composer-view-once")
+        self.a.q("composer-file").send_keys(path)
+        once = self.bob.wait_find(
+            lambda m: m.get("kind") == "FILE" and m.get("view_once") == "NOT_VIEWED"
+            and (m.get("file") or {}).get("state") == "RECEIVED", WAIT,
+            "the view-once picture arriving")
+        self.b.wait(lambda d: self.b.element_of(once["id"]).find_elements(
+            By.CSS_SELECTOR, "[data-testid=view-once-button]"), "its view-once button")
+        self.assertFalse(self.b.element_of(once["id"]).find_elements(
+            By.CSS_SELECTOR, "[data-testid=file-download]"), "a view-once file offers a download")
+        self.b.click_in(once["id"], "view-once-button")
+        self.b.wait(lambda d: self.accept_alert(self.b), "the are-you-sure question")
+        width = self.b.wait(lambda d: self.b.js(
+            "const i = document.querySelector('[data-testid=view-once-image]');"
+            "return i && i.complete && i.naturalWidth"), "the picture shown once")
+        self.assertEqual(width, 200)
+        self.a.wait(lambda d: self.a.element_of(once["id"]).text.startswith(
+            "View-once message, viewed"), "the sender's page shows it viewed")
+        with self.assertRaises(harness.RpcError, msg="a second view"):
+            self.bob.rpc("view", {"id": once["id"]})
+
     def test_11_a_20_mb_file_uploaded_in_one_browser_is_downloaded_in_the_other(self):
         self.ensure_paired()
         path = os.path.join(self.tmp, "holiday.bin")
@@ -444,6 +480,35 @@ class WebTest(unittest.TestCase):
         with open(saved, "rb") as f:
             self.assertEqual(hashlib.sha256(f.read()).hexdigest(),
                              hashlib.sha256(content).hexdigest())
+
+
+    def test_98_the_page_opens_from_its_service_worker_once_inmost_web_is_gone(self):
+        # Last: it stops bob's `inmost web`.
+        self.ensure_paired()
+        page_dir = os.path.join(harness.ROOT, "web", "page")
+        with open(os.path.join(page_dir, "sw.js")) as f:
+            listed = f.read().split("const SHELL")[1].split("];")[0]
+        files = {"/" + name for name in os.listdir(page_dir) if name != "sw.js"}
+        self.assertEqual(set(re.findall(r"'(/[^']*)'", listed)), files | {"/"},
+                         "sw.js's SHELL lists every page file")
+        b = self.b
+        b.wait(lambda d: b.js("return !!navigator.serviceWorker.controller"),
+               "the service worker controlling the page")
+
+        def kept():
+            return b.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "caches.open('inmost-page').then((c) => c.keys())"
+                ".then((keys) => done(keys.map((r) => new URL(r.url).pathname)));")
+        b.wait(lambda d: set(kept()) >= files, "the page's files kept by the service worker")
+        self.b_web.close()
+        b.driver.refresh()
+        b.wait(lambda d: b.js("return document.readyState") == "complete"
+               and b.js("return !!(window.inmost && document.querySelector("
+                        "'[data-testid=link-state]'))"), "the page from the service worker")
+        # Nothing from the daemon came with it: no message is on the page.
+        self.assertEqual(b.js("return document.querySelectorAll("
+                              "'[data-testid=conversation] > li').length"), 0)
 
 
 def small_png(width, height):

@@ -154,8 +154,11 @@ int ViewOnceKey(const SealedStore& db, uint64_t history_id) {
     return Fail(inmost::FailedPrecondition("history entry " + std::to_string(history_id) +
                                            " is not a view-once message"));
   }
-  auto key = db.GetSecret(std::string(inmost::store::backup::kViewOnceKeyPrefix) +
-                          entry->view_once().envelope_id());
+  // A text's key is under vk/<envelope id>, a file's under vk/f/<transfer id>
+  // (records.proto, ViewOnceRecord).
+  const std::string name =
+      entry->has_file() ? "f/" + entry->file().transfer_id() : entry->view_once().envelope_id();
+  auto key = db.GetSecret(std::string(inmost::store::backup::kViewOnceKeyPrefix) + name);
   if (!key.ok() && key.status().code() != inmost::Code::kNotFound) return Fail(key.status());
   if (!key.ok()) {
     std::cout << "absent\n";

@@ -114,11 +114,13 @@ TEST_F(CliMessenger, SendViewOnce) {
   EXPECT_EQ(out_.str(), "{\"id\":\"15\",\"sent_at_unix_ms\":\"0\"}\n");
 }
 
-TEST_F(CliMessenger, ViewOnceIsAPlainTextOnly) {
+TEST_F(CliMessenger, ViewOnceIsAPlainTextOrAFileWithoutCaption) {
   std::string path = (dir_.path() / "a.txt").string();
   std::ofstream(path) << "a";
-  ExpectUsageError({"send", "--view-once", "--file", path},
-                   "--view-once goes only with a plain text, not with --file");
+  ExpectUsageError({"send", "--view-once", "--file", path, "--caption", "c"},
+                   "--view-once goes only with a plain text or --file, not with --caption");
+  ExpectUsageError({"send", "--view-once", "--reply-to", "3", "--file", path},
+                   "--reply-to goes only with a text sent now, not with --file");
   ExpectUsageError({"send", "--view-once", "--gentle", "x"}, "not with --gentle");
   ExpectUsageError({"send", "--view-once", "--open-in", "1h", "x"}, "not with --open-in");
   ExpectUsageError({"send", "--view-once", "--together", "x"}, "not with --together");

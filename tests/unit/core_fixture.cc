@@ -54,7 +54,7 @@ CoreParts::CoreParts(asio::io_context& io, store::SealedStore& db, core::Partner
       envelopes(io, db, commit, conversation, events, link, files, clock, log),
       nudges(db, commit, conversation, boundaries, link, clock, log),
       memories(io, db, commit, conversation, boundaries, clock, log),
-      view_once(db, commit, conversation, clock, log),
+      view_once(db, commit, conversation, files, clock, log),
       edits(conversation, clock, log),
       disappearing(io, db, commit, conversation, boundaries, clock, log),
       composer(commit, conversation, files, envelopes, view_once),

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "daemon/core/history_keys.h"
+#include "daemon/crypto/bytes.h"
 #include "daemon/crypto/file_cipher.h"
 #include "tests/unit/core_fixture.h"
 #include "tests/unit/core_requests.h"
@@ -146,6 +148,89 @@ TEST_F(FilesTest, AFileArrivesByteForByteAndIsSavedUnderItsName) {
   EXPECT_EQ(TransferAt(b(), got.id()).chunks_duplicate(), 0u);
   // Saving never overwrites.
   EXPECT_FALSE(Save(got.id(), out.path() / "photo.jpg").ok());
+}
+
+// ---- view once (view_once.h) -------------------------------------------------------
+
+TEST_F(FilesTest, AViewOnceFileIsViewedOnceThenDestroyedOnBothSides) {
+  const std::string bytes = "marker-once-file" + Bytes(5 * crypto::kChunkSize, 12);
+  control::SendRequest send;
+  send.set_file_path(Write("once.png", bytes).string());
+  send.set_view_once(true);
+  auto sent = a().Send(send);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_TRUE(pair_.SettleUntil([&] { return Done(sent->id()); }));
+  Message got = Received();
+  ASSERT_EQ(got.view_once(), Message::NOT_VIEWED);
+  ASSERT_EQ(got.file().state(), Attachment::RECEIVED);
+  auto entry = b()->conversation.Entry(got.id());
+  ASSERT_TRUE(entry.ok());
+  const std::string key_name = "vk/f/" + entry->file().transfer_id();
+  auto key = b().store().GetSecret(key_name);
+  ASSERT_TRUE(key.ok()) << "the key is where backups never look";
+  const std::string key_bytes(reinterpret_cast<const char*>(key->data()), key->size());
+  const auto blob =
+      b().files_path() / (crypto::ToHex(crypto::AsBytes(entry->file().transfer_id())) + ".once");
+  ASSERT_TRUE(std::filesystem::exists(blob));
+
+  TempDir out;
+  EXPECT_EQ(Save(got.id(), out.path()).status().code(), Code::kFailedPrecondition);
+  control::Request download;
+  download.mutable_download()->set_id(got.id());
+  EXPECT_EQ(b().Call(download).status().code(), Code::kFailedPrecondition);
+
+  std::string seen;
+  control::Request view;
+  view.mutable_view()->set_id(got.id());
+  for (bool end = false; !end;) {
+    view.mutable_view()->set_offset(seen.size());
+    auto piece = b().Call(view);
+    ASSERT_TRUE(piece.ok()) << piece.status().ToString();
+    seen += piece->view().file().data();
+    end = piece->view().file().end();
+    EXPECT_EQ(piece->view().message().view_once(), end ? Message::VIEWED : Message::NOT_VIEWED);
+  }
+  EXPECT_EQ(seen, bytes);
+  view.mutable_view()->set_offset(0);
+  EXPECT_EQ(b().Call(view).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(b().store().GetSecret(key_name).status().code(), Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(blob));
+  pair_.Settle();
+  EXPECT_EQ(a().Message(sent->id())->view_once(), Message::VIEWED);
+  for (CoreSide* side : {&a(), &b()}) {
+    EXPECT_TRUE(StoreLacks(*side, "marker-once-file")) << side->name();
+    EXPECT_TRUE(StoreLacks(*side, key_bytes)) << side->name();
+  }
+}
+
+TEST_F(FilesTest, AViewOnceItemWaitsApartAndARestoredCopySendsItAsUnavailable) {
+  pair_.LinkDown();
+  control::SendRequest send;
+  send.set_text("marker-apart");
+  send.set_view_once(true);
+  auto sent = a().Send(send);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  // The outbox index names the item; the item (key and body) is under vk/o/.
+  const uint64_t seq = a()->conversation.Entry(sent->id())->seq();
+  auto index_bytes = a().store().Get(core::OutgoingKey(seq));
+  ASSERT_TRUE(index_bytes.ok());
+  records::OutgoingIndex index;
+  ASSERT_TRUE(index.ParseFromString(*index_bytes));
+  EXPECT_TRUE(index.item().empty());
+  ASSERT_EQ(index.apart_id().size(), 16u);
+  const std::string apart = core::ApartItemKey(index.apart_id());
+  ASSERT_TRUE(a().store().Get(apart).ok());
+  // As a copy restored from a backup, which never holds it.
+  store::SealedStore::WriteBatch batch(a().store());
+  batch.Delete(apart);
+  ASSERT_TRUE(a().store().Write(batch).ok());
+  ASSERT_TRUE(a().Restart(/*crash=*/false).ok());
+  pair_.LinkUp();
+  pair_.Settle();
+  auto notice = Newest(b(), Message::INCOMING, Message::NOTICE);
+  ASSERT_TRUE(notice.has_value());
+  EXPECT_NE(notice->text().find("a view-once message"), std::string::npos) << notice->text();
+  EXPECT_EQ(a().Message(sent->id())->state(), Message::DELIVERED);
 }
 
 TEST_F(FilesTest, ATextIsNeverQueuedBehindMoreThanAFewChunks) {

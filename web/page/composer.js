@@ -213,7 +213,9 @@ export class Composer {
     let params;
     try {
       params = { text: this.text.value.trim(), ...this.modeParams() };
-      delete params.urgent; delete params.view_once;
+      delete params.urgent;
+      // A view-once file has no caption: the words stay in the box for a message.
+      if (params.view_once) delete params.text;
       if (params.send_at_unix_ms) throw new Error('A file cannot be scheduled.');
     } catch (err) { this.ctx.toast(err.message); return; }
     const signal = { cancelled: false };

@@ -41,13 +41,21 @@ export class Files {
     }
   }
 
-  // The whole file as a Blob, read in parts.
-  async fetchBlob(m) {
+  // The whole file as a Blob, read in parts; a view-once file through `view`, whose
+  // last part ends the view (then `onViewed` gets the message's new view).
+  async fetchBlob(m, onViewed) {
     const parts = [];
     let offset = 0;
     let type = (m.file && m.file.type) || 'application/octet-stream';
     for (;;) {
-      const reply = await this.ctx.rpc.call('download', { id: m.id, offset });
+      let reply;
+      if (onViewed) {
+        const viewed = await this.ctx.rpc.call('view', { id: m.id, offset });
+        reply = viewed.file;
+        if (reply.end && viewed.message) onViewed(viewed.message);
+      } else {
+        reply = await this.ctx.rpc.call('download', { id: m.id, offset });
+      }
       const data = fromBase64(reply.data);
       parts.push(data);
       offset = num(reply.offset) + data.length;

@@ -105,7 +105,7 @@ function viewOnce(ctx, m, bubble) {
   }
   const shown = ctx.viewOnceShown.get(String(m.id));
   if (shown !== undefined) {
-    bubble.append(el('p', { class: 'text', testid: 'view-once-text', text: shown }),
+    bubble.append(typeof shown === 'string' ? el('p', { class: 'text', testid: 'view-once-text', text: shown }) : shown,
       el('p', { class: 'faint small', text: 'Viewed once: it disappears from this page soon, and is gone everywhere else.' }));
     return;
   }
@@ -113,23 +113,55 @@ function viewOnce(ctx, m, bubble) {
     bubble.append(el('p', { class: 'faint', testid: 'message-text', text: 'Viewed; it is gone now' }));
     return;
   }
+  const file = m.file && m.file.state === 'RECEIVED' ? m.file : null;
+  if (m.file && !file) {
+    bubble.append(el('p', { class: 'faint', testid: 'message-text', text: 'A view-once file, still arriving.' }));
+    return;
+  }
+  if (file && !SHOWN_KINDS.includes((file.type || '').split('/')[0])) {
+    bubble.append(el('p', { class: 'faint', testid: 'message-text',
+      text: `A view-once file (${file.name || 'a file'}, ${file.type || 'of no known type'}): this page shows only pictures, sounds and videos once; view it with: inmost view ${m.id} | a program that shows it` }));
+    return;
+  }
   const button = el('button', { type: 'button', testid: 'view-once-button', text: 'View once' });
   button.addEventListener('click', async () => {
     if (!confirm('It can be seen only this once. View it now?')) return;
     button.disabled = true;
+    const id = String(m.id);
+    let release = () => {};
     try {
-      const reply = await ctx.rpc.call('view', { id: m.id });
-      const id = String(m.id);
-      ctx.viewOnceShown.set(id, reply.text);
-      ctx.conversation.upsert(reply.message || { ...m, view_once: 'VIEWED' });
+      let message;
+      if (file) {
+        const blob = await ctx.files.fetchBlob(m, (viewed) => { message = viewed; });
+        const url = URL.createObjectURL(blob);
+        release = () => URL.revokeObjectURL(url);
+        ctx.viewOnceShown.set(id, viewOnceMedia(file, url));
+      } else {
+        const reply = await ctx.rpc.call('view', { id: m.id });
+        message = reply.message;
+        ctx.viewOnceShown.set(id, reply.text);
+      }
+      ctx.conversation.upsert(message || { ...m, view_once: 'VIEWED' });
       setTimeout(() => {
+        release();
         ctx.viewOnceShown.delete(id);
         const now = ctx.conversation.get(id);
         if (now) ctx.conversation.upsert(now);
       }, VIEW_ONCE_SHOWN_MS);
-    } catch (err) { button.disabled = false; ctx.toast(err.message); }
+    } catch (err) { release(); button.disabled = false; ctx.toast(err.message); }
   });
-  bubble.append(el('p', { class: 'faint', text: 'A view-once message: it can be seen one time.' }), button);
+  const what = file ? `A view-once file (${file.name || 'a file'}): it can be seen one time.` : 'A view-once message: it can be seen one time.';
+  bubble.append(el('p', { class: 'faint', text: what }), button);
+}
+
+// The kinds of view-once file the page shows (in memory, from an object URL).
+const SHOWN_KINDS = ['image', 'audio', 'video'];
+
+// A viewed view-once file, shown from memory: a picture, a sound or a video.
+function viewOnceMedia(file, url) {
+  const kind = (file.type || '').split('/')[0];
+  if (kind === 'image') return el('img', { src: url, alt: file.name || 'a picture', class: 'inline-image', testid: 'view-once-image' });
+  return el(kind, { src: url, controls: true, testid: `view-once-${kind}`, 'aria-label': file.name || kind });
 }
 
 function meta(ctx, m) {

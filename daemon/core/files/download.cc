@@ -1,5 +1,6 @@
 // DownloadRequest: part of a file message's content read back over the control
-// socket, for a client that is not on the daemon's machine. A received file is read
+// socket, for a client that is not on the daemon's machine (and a view-once file's,
+// for its view). A received file is read
 // from its blob, every chunk opened and authenticated; a file being sent, from its
 // source. It must never hand out a byte that failed authentication.
 #include <algorithm>
@@ -60,14 +61,23 @@ Result<std::string> FileTransfers::ReadRange(const SourceFile& source, uint64_t 
 
 Result<control::DownloadReply> FileTransfers::Download(
     const control::DownloadRequest& request) const {
-  const uint64_t id = request.id();
-  INMOST_ASSIGN_OR_RETURN(HistoryEntry entry, conversation_.Entry(id));
-  const std::string what = "message " + conversation_.Describe(id);
+  INMOST_ASSIGN_OR_RETURN(HistoryEntry entry, conversation_.Entry(request.id()));
+  if (entry.has_view_once() && entry.direction() == HistoryEntry::INCOMING) {
+    return FailedPrecondition("message " + conversation_.Describe(entry.id()) +
+                              " is a view-once file: it is never downloaded, only viewed once "
+                              "(inmost view, or the web page)");
+  }
+  return ReadFile(entry, request.offset(), request.max_bytes());
+}
+
+Result<control::DownloadReply> FileTransfers::ReadFile(const HistoryEntry& entry, uint64_t offset,
+                                                       uint32_t max_bytes) const {
+  const std::string what = "message " + conversation_.Describe(entry.id());
   if (!entry.has_file()) return FailedPrecondition(what + " is not a file");
   const FileRecord& file = entry.file();
-  if (request.offset() > file.size()) {
-    return InvalidArgument("offset " + std::to_string(request.offset()) + " is past the end of " +
-                           what + " (" + Size(file.size()) + ")");
+  if (offset > file.size()) {
+    return InvalidArgument("offset " + std::to_string(offset) + " is past the end of " + what +
+                           " (" + Size(file.size()) + ")");
   }
   std::unique_ptr<SourceFile> opened;
   const SourceFile* source = nullptr;
@@ -82,13 +92,18 @@ Result<control::DownloadReply> FileTransfers::Download(
     if (file.state() != control::Attachment::RECEIVED) {
       return FailedPrecondition(what + " did not arrive: " + file.error());
     }
-    auto key = store_.GetSecret(Key(kFileKeyPrefix, file.transfer_id()));
+    auto key = GetKey(entry);
     if (!key.ok()) {
-      return key.status().code() == Code::kNotFound
-                 ? FailedPrecondition(what + " is sealed: it can be downloaded once it opens")
-                 : key.status();
+      if (key.status().code() != Code::kNotFound) return key.status();
+      return FailedPrecondition(
+          entry.has_view_once()
+              ? what +
+                    " can no longer be viewed: this copy of the store does not hold its key "
+                    "(restored from a backup, which never keeps one)"
+              : what + " is sealed: it can be downloaded once it opens");
     }
-    auto blob = store::BlobFile::Open(files_dir_ / Hex(file.transfer_id()), false);
+    auto blob =
+        store::BlobFile::Open(BlobPath(files_dir_, file.transfer_id(), ViewOnceOf(entry)), false);
     if (!blob.ok()) {
       return NotFound("the contents of " + what + " are not in this daemon's data directory (" +
                       blob.status().message() + ")");
@@ -115,11 +130,10 @@ Result<control::DownloadReply> FileTransfers::Download(
     }
   }
 
-  const uint64_t max_bytes = request.max_bytes() == 0
-                                 ? kMaxDownloadBytes
-                                 : std::min<uint64_t>(request.max_bytes(), kMaxDownloadBytes);
-  const uint64_t length = std::min(max_bytes, file.size() - request.offset());
-  auto data = ReadRange(*source, request.offset(), length);
+  const uint64_t most =
+      max_bytes == 0 ? kMaxDownloadBytes : std::min<uint64_t>(max_bytes, kMaxDownloadBytes);
+  const uint64_t length = std::min(most, file.size() - offset);
+  auto data = ReadRange(*source, offset, length);
   if (!data.ok()) {
     return data.status().code() == Code::kAuthenticationFailed
                ? Corruption(what + " is damaged in this daemon's data directory (" +
@@ -127,11 +141,11 @@ Result<control::DownloadReply> FileTransfers::Download(
                : data.status();
   }
   control::DownloadReply reply;
-  reply.set_offset(request.offset());
+  reply.set_offset(offset);
   reply.set_size(file.size());
   reply.set_name(file.name());
   reply.set_type(file.type());
-  reply.set_end(request.offset() + data->size() >= file.size());
+  reply.set_end(offset + data->size() >= file.size());
   reply.set_data(std::move(*data));
   return reply;
 }

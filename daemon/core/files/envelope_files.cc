@@ -61,7 +61,7 @@ void FileTransfers::OpenEnvelopeFile(HistoryEntry& entry, std::span<const uint8_
   file->set_name(ShownFileName(meta.name()));
   file->set_type(meta.type().empty() ? "application/octet-stream" : meta.type());
   file->clear_sealed_meta();
-  PutKey(file->transfer_id(), key);
+  PutKey(file->transfer_id(), key, false);
   auto it = incoming_.find(file->transfer_id());
   if (it != incoming_.end()) {
     it->second->key = std::move(key);  // Checked once it has all arrived.
@@ -83,7 +83,7 @@ asio::awaitable<void> FileTransfers::VerifyInBackground(uint64_t history_id) {
   auto entry = conversation_.Entry(history_id);
   if (!entry.ok()) co_return;
   const FileRecord file = entry->file();
-  const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
+  const std::filesystem::path blob_path = BlobPath(files_dir_, file.transfer_id(), ViewOnce::kNo);
   std::function<Status()> work = [key, blob_path, file] {
     return ReadReceivedFile(blob_path, key->span(), file,
                             [](std::string_view) { return Status::Ok(); });
@@ -117,7 +117,7 @@ void FileTransfers::Discard(HistoryEntry& entry) {
     conversation_.EnqueueItem(std::move(done), 0);
   }
   std::error_code ec;
-  std::filesystem::remove(files_dir_ / Hex(id), ec);
+  std::filesystem::remove(BlobPath(files_dir_, id, ViewOnceOf(entry)), ec);
   if (entry.file().state() == control::Attachment::SENDING ||
       entry.file().state() == control::Attachment::RECEIVING) {
     entry.mutable_file()->set_state(control::Attachment::FAILED);

@@ -88,13 +88,14 @@ Status FileTransfers::Load() {
     auto entry = transfer->record.ParseFromString(value)
                      ? conversation_.Entry(transfer->record.history_id())
                      : Result<HistoryEntry>(Corruption("unreadable transfer record"));
-    auto key = store_.GetSecret(Key(kFileKeyPrefix, id));
+    auto key = entry.ok() ? GetKey(*entry) : Result<crypto::SecretBytes>(entry.status());
     if (!entry.ok() || !key.ok() || entry->file().state() != control::Attachment::SENDING) {
       log_.Warning("dropping a file transfer that cannot go on");
       DeleteTransfer(id);
       continue;
     }
     transfer->history_id = entry->id();
+    transfer->view_once = ViewOnceOf(*entry);
     transfer->key = std::move(*key);
     transfer->chunks = crypto::ChunkCount(transfer->record.size());
     transfer->acked = entry->file().chunks_done();
@@ -126,7 +127,8 @@ Status FileTransfers::Load() {
     transfer->history_id = entry->id();
     transfer->size = entry->file().size();
     transfer->chunks = crypto::ChunkCount(transfer->size);
-    auto key = store_.GetSecret(Key(kFileKeyPrefix, id));
+    transfer->view_once = ViewOnceOf(*entry);
+    auto key = GetKey(*entry);
     if (key.ok()) transfer->key = std::move(*key);
     transfer->stats.set_id(entry->id());
     transfer->stats.set_direction(control::Message::INCOMING);
@@ -175,17 +177,17 @@ void FileTransfers::Stop() {
 }
 
 void FileTransfers::StartWithNewPartner() {
-  auto stop = [this](uint64_t history_id, const std::string& id) {
+  auto stop = [this](uint64_t history_id, const std::string& id, ViewOnce view_once) {
     UpdateEntry(history_id, [](HistoryEntry& e) {
       e.mutable_file()->set_state(control::Attachment::FAILED);
       e.mutable_file()->set_error("not finished before the pairing ended");
     });
     DeleteTransfer(id);
     std::error_code ec;
-    std::filesystem::remove(files_dir_ / Hex(id), ec);
+    std::filesystem::remove(BlobPath(files_dir_, id, view_once), ec);
   };
-  for (const auto& [id, t] : outgoing_) stop(t->history_id, id);
-  for (const auto& [id, t] : incoming_) stop(t->history_id, id);
+  for (const auto& [id, t] : outgoing_) stop(t->history_id, id, ViewOnce::kNo);
+  for (const auto& [id, t] : incoming_) stop(t->history_id, id, t->view_once);
   outgoing_.clear();
   incoming_.clear();
 }
@@ -232,14 +234,21 @@ Result<PreparedFile> FileTransfers::Prepare(const std::string& path,
   return prepared;
 }
 
-Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::string& caption) {
+Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::string& caption,
+                                               bool view_once) {
   if (!caption.empty()) INMOST_RETURN_IF_ERROR(ValidateText(caption, "the caption"));
+  if (view_once && !caption.empty()) {
+    return InvalidArgument(
+        "a view-once file goes without a caption, which would stay when the file is gone: send "
+        "the words as a message of their own");
+  }
   HistoryEntry entry;
   entry.set_direction(HistoryEntry::OUTGOING);
   entry.set_state(HistoryEntry::PENDING);
   entry.set_text(caption);
   entry.set_sent_at_unix_ms(clock_.NowUnixMs());
   const FileRecord* record = DescribeOutgoing(file, entry);
+  if (view_once) entry.mutable_view_once();
   conversation_.AppendEntry(entry);
 
   crypto::SecretBytes key = crypto::NewFileKey();
@@ -253,7 +262,10 @@ Result<control::SendReply> FileTransfers::Send(PreparedFile file, const std::str
   offer->set_name(record->name());
   offer->set_type(record->type());
   offer->set_key(key.data(), key.size());
-  entry.set_seq(conversation_.EnqueueItem(std::move(item), entry.id()));
+  offer->set_view_once(view_once);
+  entry.set_seq(conversation_.EnqueueItem(
+      std::move(item), entry.id(),
+      view_once ? Conversation::InBackups::kNever : Conversation::InBackups::kYes));
   conversation_.PutEntry(entry);
   StartOutgoing(entry, std::move(file), std::move(key));
 
@@ -310,7 +322,12 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
     default:
       co_return FailedPrecondition(what + " did not arrive: " + file.error());
   }
-  auto key = store_.GetSecret(Key(kFileKeyPrefix, file.transfer_id()));
+  if (entry->has_view_once()) {
+    co_return FailedPrecondition(what +
+                                 " is a view-once file: it is never saved, only viewed once "
+                                 "(inmost view, or the web page)");
+  }
+  auto key = GetKey(*entry);
   if (!key.ok()) {
     co_return key.status().code() == Code::kNotFound
         ? FailedPrecondition(what + " is sealed: it can be saved once it opens")
@@ -327,7 +344,7 @@ asio::awaitable<Result<control::SaveReply>> FileTransfers::Save(
   }
 
   auto shared_key = std::make_shared<crypto::SecretBytes>(std::move(*key));
-  const std::filesystem::path blob_path = files_dir_ / Hex(file.transfer_id());
+  const std::filesystem::path blob_path = BlobPath(files_dir_, file.transfer_id(), ViewOnce::kNo);
   std::function<Result<std::filesystem::path>()> work = [shared_key, blob_path, to, file, taken] {
     return SaveReceivedFile(blob_path, shared_key->span(), file, to, taken);
   };

@@ -94,8 +94,10 @@ class FileTransfers {
   // Checks the file at `path`, or the finished upload `upload_id` (one of them, not
   // both), against the limits and opens it for sending.
   Result<PreparedFile> Prepare(const std::string& path, const std::string& upload_id) const;
-  // Sends `file` as a plain file message with `caption`.
-  Result<control::SendReply> Send(PreparedFile file, const std::string& caption);
+  // Sends `file` as a plain file message with `caption`; a view-once one
+  // (view_once.h) with none.
+  Result<control::SendReply> Send(PreparedFile file, const std::string& caption,
+                                  bool view_once = false);
   // Puts `file` into the outgoing envelope `entry` (which has its id), whose body is
   // sealed under `content_key`, and fills the offer's `offer`.
   void AttachToEnvelope(records::HistoryEntry& entry, PreparedFile file,
@@ -104,8 +106,13 @@ class FileTransfers {
   control::TransfersReply Transfers() const;
   // Writes received file `request.id` out, decrypted and verified.
   boost::asio::awaitable<Result<control::SaveReply>> Save(const control::SaveRequest& request);
-  // Reads part of file message `request.id`, decrypted and verified (download.cc).
+  // Reads part of file message `request.id`, decrypted and verified (download.cc);
+  // not a view-once file the partner sent (ViewOnceMessages reads that).
   Result<control::DownloadReply> Download(const control::DownloadRequest& request) const;
+  // Reads up to `max_bytes` (0: the most) of file message `entry` from `offset`,
+  // decrypted and verified.
+  Result<control::DownloadReply> ReadFile(const records::HistoryEntry& entry, uint64_t offset,
+                                          uint32_t max_bytes) const;
 
   // ---- envelopes (the envelopes' part) ----
   // Recipient: the envelope `entry` (which has its id) carries `offer`.
@@ -199,7 +206,9 @@ class FileTransfers {
   void UpdateEntry(uint64_t history_id, const std::function<void(records::HistoryEntry&)>& update,
                    bool announce = true);
   void PublishProgress(const records::HistoryEntry& entry);
-  void PutKey(const std::string& transfer_id, const crypto::SecretBytes& key);
+  void PutKey(const std::string& transfer_id, const crypto::SecretBytes& key, bool view_once);
+  // The file's key, wherever it is kept (NotFound: not here, or not yet).
+  Result<crypto::SecretBytes> GetKey(const records::HistoryEntry& entry) const;
   void DeleteTransfer(const std::string& transfer_id);
 
   boost::asio::io_context& io_;

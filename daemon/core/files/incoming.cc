@@ -35,7 +35,7 @@ bool SameHash(const std::string& a, const std::string& b) {
 
 Status FileTransfers::ResumeIncoming(Incoming& t, const FileRecord& file) {
   const uint64_t durable = std::min(file.chunks_done(), t.chunks);
-  auto blob = store::BlobFile::Open(files_dir_ / Hex(t.id), durable == 0);
+  auto blob = store::BlobFile::Open(BlobPath(files_dir_, t.id, t.view_once), durable == 0);
   if (!blob.ok()) return blob.status();
   t.blob = std::move(*blob);
   if (durable > 0) {
@@ -116,6 +116,10 @@ void FileTransfers::OnOffer(const peer::Deliver& item) {
   file->set_type(offer.type().empty() ? "application/octet-stream" : offer.type());
   file->set_size(offer.size());
   file->set_chunk_size(offer.chunk_size());
+  if (offer.view_once()) {
+    entry.clear_text();  // A view-once file has no caption: one sent anyway is dropped.
+    entry.mutable_view_once();
+  }
   conversation_.AppendEntry(entry);
   StartIncoming(entry, offer, crypto::SecretBytes::CopyOf(crypto::AsBytes(offer.key())));
   control::Event event;
@@ -130,7 +134,8 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
   std::string refusal = RefusalFor(offer.size());
   std::shared_ptr<store::BlobFile> blob;
   if (refusal.empty()) {
-    auto opened = store::BlobFile::Open(files_dir_ / Hex(offer.transfer_id()), true);
+    auto opened = store::BlobFile::Open(
+        BlobPath(files_dir_, offer.transfer_id(), ViewOnce{offer.view_once()}), true);
     if (opened.ok()) {
       blob = std::move(*opened);
     } else {
@@ -154,6 +159,7 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
   auto transfer = std::make_unique<Incoming>();
   transfer->id = offer.transfer_id();
   transfer->history_id = entry.id();
+  transfer->view_once = ViewOnce{offer.view_once()};
   transfer->size = offer.size();
   transfer->chunks = crypto::ChunkCount(offer.size());
   transfer->blob = std::move(blob);
@@ -165,7 +171,7 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
   commit_.batch().Put(Key(kIncomingPrefix, transfer->id),
                       crypto::AsBytes(record.SerializeAsString()));
   if (!key.empty()) {
-    PutKey(transfer->id, key);
+    PutKey(transfer->id, key, offer.view_once());
     transfer->hash.emplace(key.span());
     transfer->key = std::move(key);
   }
@@ -244,7 +250,8 @@ void FileTransfers::FinishIncoming(Incoming& t, const std::string& failure) {
         "damaged";
   }
   const bool ok = reason.empty();
-  if (!ok) log_.Warning("gave up receiving file " + conversation_.Describe(t.history_id) + ": " + reason);
+  if (!ok)
+    log_.Warning("gave up receiving file " + conversation_.Describe(t.history_id) + ": " + reason);
   // A file whose envelope opened while it arrived is checked as a whole now.
   if (ok && !t.hash && !t.key.empty()) VerifyOpened(t.history_id, std::move(t.key));
   UpdateEntry(t.history_id, [&](HistoryEntry& e) {
@@ -259,9 +266,9 @@ void FileTransfers::FinishIncoming(Incoming& t, const std::string& failure) {
   conversation_.EnqueueItem(std::move(done), 0);
   commit_.batch().Delete(Key(kIncomingPrefix, t.id));
   if (!ok) {
-    commit_.batch().Delete(Key(kFileKeyPrefix, t.id));
+    commit_.batch().Delete(FileKeyName(t.id, t.view_once));
     std::error_code ec;
-    std::filesystem::remove(files_dir_ / Hex(t.id), ec);
+    std::filesystem::remove(BlobPath(files_dir_, t.id, t.view_once), ec);
   }
   finished_[t.history_id] = t.stats;
   const std::string id = t.id;  // `t` goes with its map entry.
@@ -280,7 +287,7 @@ void FileTransfers::OnCancel(const peer::FileCancel& cancel) {
   });
   DeleteTransfer(t.id);
   std::error_code ec;
-  std::filesystem::remove(files_dir_ / Hex(t.id), ec);
+  std::filesystem::remove(BlobPath(files_dir_, t.id, t.view_once), ec);
   finished_[t.history_id] = t.stats;
   incoming_.erase(it);
 }

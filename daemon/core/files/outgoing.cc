@@ -54,7 +54,8 @@ void FileTransfers::StartOutgoing(const HistoryEntry& entry, PreparedFile file,
   transfer->stats.set_chunks(transfer->chunks);
   commit_.batch().Put(Key(kOutgoingPrefix, transfer->id),
                       crypto::AsBytes(transfer->record.SerializeAsString()));
-  PutKey(transfer->id, key);
+  transfer->view_once = ViewOnceOf(entry);
+  PutKey(transfer->id, key, entry.has_view_once());
   transfer->key = std::move(key);
   outgoing_.emplace(transfer->id, std::move(transfer));
   // The first chunks go when the recipient, having stored the offer, asks for them.

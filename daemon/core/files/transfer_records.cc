@@ -34,8 +34,13 @@ void FileTransfers::PublishProgress(const HistoryEntry& entry) {
   conversation_.PublishWhenWritten(std::move(event));
 }
 
-void FileTransfers::PutKey(const std::string& transfer_id, const crypto::SecretBytes& key) {
-  commit_.batch().PutSecret(Key(kFileKeyPrefix, transfer_id), key);
+void FileTransfers::PutKey(const std::string& transfer_id, const crypto::SecretBytes& key,
+                           bool view_once) {
+  commit_.batch().PutSecret(FileKeyName(transfer_id, ViewOnce{view_once}), key);
+}
+
+Result<crypto::SecretBytes> FileTransfers::GetKey(const HistoryEntry& entry) const {
+  return store_.GetSecret(FileKeyName(entry.file().transfer_id(), ViewOnceOf(entry)));
 }
 
 void FileTransfers::DeleteTransfer(const std::string& transfer_id) {
@@ -46,7 +51,8 @@ void FileTransfers::DeleteTransfer(const std::string& transfer_id) {
   }
   commit_.batch().Delete(Key(kOutgoingPrefix, transfer_id));
   commit_.batch().Delete(Key(kIncomingPrefix, transfer_id));
-  commit_.batch().Delete(Key(kFileKeyPrefix, transfer_id));
+  commit_.batch().Delete(FileKeyName(transfer_id, ViewOnce::kNo));
+  commit_.batch().Delete(FileKeyName(transfer_id, ViewOnce::kYes));
 }
 
 }  // namespace inmost::core

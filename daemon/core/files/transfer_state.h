@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/file_cipher.h"
 #include "daemon/crypto/secret_bytes.h"
+#include "daemon/store/backup_format.h"
 #include "daemon/store/blob_file.h"
 #include "proto/control.pb.h"
 #include "proto/records.pb.h"
@@ -35,9 +37,30 @@ inline std::string Key(std::string_view prefix, const std::string& transfer_id) 
   return std::string(prefix) + transfer_id;
 }
 
-// The name of a received file's blob in files/.
 inline std::string Hex(const std::string& bytes) {
   return crypto::ToHex(crypto::AsBytes(bytes));
+}
+
+// Whether a transfer's file is view-once: its key and blob are then kept where
+// backups never look (store/backup_format.h), so no backup holds it.
+enum class ViewOnce : bool { kNo = false, kYes = true };
+
+inline ViewOnce ViewOnceOf(const records::HistoryEntry& entry) {
+  return entry.has_view_once() ? ViewOnce::kYes : ViewOnce::kNo;
+}
+
+// The store key of a file's key (PutSecret).
+inline std::string FileKeyName(const std::string& transfer_id, ViewOnce view_once) {
+  return view_once == ViewOnce::kYes
+             ? std::string(store::backup::kViewOnceKeyPrefix) + "f/" + transfer_id
+             : Key(kFileKeyPrefix, transfer_id);
+}
+
+// A received file's blob in files/: 32 hex digits, which backups archive, or for a
+// view-once file with ".once" after them, which they skip.
+inline std::filesystem::path BlobPath(const std::filesystem::path& files_dir,
+                                      const std::string& transfer_id, ViewOnce view_once) {
+  return files_dir / (Hex(transfer_id) + (view_once == ViewOnce::kYes ? ".once" : ""));
 }
 
 inline std::string Size(uint64_t bytes) {
@@ -49,6 +72,7 @@ inline std::string Size(uint64_t bytes) {
 struct FileTransfers::Outgoing {
   std::string id;
   uint64_t history_id = 0;
+  files::ViewOnce view_once = files::ViewOnce::kNo;
   records::OutgoingTransfer record;
   crypto::SecretBytes key;
   uint64_t chunks = 0;
@@ -70,6 +94,7 @@ struct FileTransfers::Outgoing {
 struct FileTransfers::Incoming {
   std::string id;
   uint64_t history_id = 0;
+  files::ViewOnce view_once = files::ViewOnce::kNo;
   uint64_t size = 0;
   uint64_t chunks = 0;
   crypto::SecretBytes key;  // Empty while inside a withheld envelope.
