@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -763,6 +764,24 @@ class IntegrationTest(unittest.TestCase):
         bob = self.make_daemon("bob", extra_args=extra_args)
         pair(alice, bob)
         return alice, bob
+
+    def backup(self, d):
+        """A backup of d (running) in its tmp folder: the archive's path and passphrase."""
+        archive = os.path.join(d.tmp, f"{d.name}-{secrets.token_hex(3)}.backup")
+        passphrase = "a backup " + secrets.token_hex(4)
+        remember_secret(passphrase)
+        d.rpc("backup", {"path": archive, "passphrase": passphrase})
+        return archive, passphrase
+
+    def restored(self, name, archive, passphrase):
+        """A new daemon called name (not started) restored from archive."""
+        d = Daemon(name)
+        self._daemons.append(d)
+        self.addCleanup(self._check_and_stop, d)
+        r = subprocess.run([INMOSTD, "restore", archive, "--data-dir", d.data_dir],
+                           input=passphrase + "\n", capture_output=True, text=True, timeout=60)
+        self.assertExit(r, 0, "inmostd restore")
+        return d
 
     def subscribe(self, d, present=False):
         """An EventReader on d, closed when the test ends."""

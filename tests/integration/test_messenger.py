@@ -84,25 +84,6 @@ class MessengerTest(IntegrationTest):
         for path, blob in d.raw_files().items():
             self.assertNotIn(secret, blob, f"{path} holds {what}")
 
-    def backup(self, d):
-        """A backup of d (running): its path and passphrase."""
-        archive = os.path.join(d.tmp, f"{d.name}-{secrets.token_hex(3)}.backup")
-        passphrase = "a backup " + secrets.token_hex(4)
-        harness.remember_secret(passphrase)
-        d.rpc("backup", {"path": archive, "passphrase": passphrase})
-        return archive, passphrase
-
-    def restored(self, d, archive, passphrase):
-        """A new daemon (not started) restored from d's backup archive."""
-        restored = harness.Daemon(d.name + "-restored")
-        self._daemons.append(restored)
-        self.addCleanup(self._check_and_stop, restored)
-        r = subprocess.run([harness.INMOSTD, "restore", archive, "--data-dir",
-                            restored.data_dir], input=passphrase + "\n", capture_output=True,
-                           text=True, timeout=60)
-        self.assertExit(r, 0, "inmostd restore")
-        return restored
-
     # ---- 1: replies ---------------------------------------------------------------
 
     def test_a_reply_quotes_its_message_on_both_sides(self):
@@ -303,8 +284,8 @@ class MessengerTest(IntegrationTest):
             exported = d.cli("export", "--format", "json")
             self.assertExit(exported, 0, f"{d.name}: inmost export")
             self.assertNotIn(marker.decode(), exported.stdout)
-        alice_restored = self.restored(alice, alice_archive, alice_passphrase)
-        bob_restored = self.restored(bob, bob_archive, bob_passphrase)
+        alice_restored = self.restored("alice-restored", alice_archive, alice_passphrase)
+        bob_restored = self.restored("bob-restored", bob_archive, bob_passphrase)
         for d in (alice, bob):
             d.stop()
         for d in (alice, bob, alice_restored, bob_restored):
