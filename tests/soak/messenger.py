@@ -1,4 +1,5 @@
-"""The soak's everyday messenger kinds (issue 21): replies, edits, view-once texts.
+"""The soak's everyday messenger kinds (issue 21): replies, edits, view-once texts and
+files.
 
 Messenger.tick() (once per main-loop tick while the faults are on) starts flows,
 written like closeness.py's (generators advanced by Flows.step(), requests through
@@ -14,6 +15,9 @@ Flows.request()), and records what each request did:
     text, `edited`, and the same `versions`: the first text, then each edit in order;
   - view-once texts: a side sends one; once it has arrived its partner views it (or
     leaves it unviewed); a lost view reply is resolved by reading the message back.
+    Some are files (the marker at the start of each): viewed piece by piece, a lost
+    reply asked again, the last piece ending the view; the bytes viewed must be the
+    file's.
     Both sides must end VIEWED (or NOT_VIEWED, never viewed), no history may show a
     view-once text, and after the run no version of either store still in LevelDB's
     files (inmost_store_probe dump-versions) may hold one.
@@ -23,7 +27,9 @@ and replies and every text an edit gives are kept out of forget requests: an edi
 and a forget of the same message would make each other's outcome a guess.
 """
 
+import base64
 import collections
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -39,6 +45,8 @@ EDITS = (1, 2)             # edits in one flow, each to a new text
 EDIT_AGAIN_AFTER_S = (0.0, 3.0)
 VIEW_CHANCE = 0.75         # a view-once text is viewed by its partner (else left)
 VIEW_AFTER_S = (0.0, 5.0)  # after it arrived
+VIEW_ONCE_FILE_SHARE = 0.4  # of view-once messages: a file rather than a text
+VIEW_ONCE_FILE_BYTES = 300_000  # two pieces of a view
 
 
 @dataclass
@@ -78,7 +86,8 @@ class ViewOnce:
     id: str = ""           # its number, once known
     accepted: object = None  # True: replied; False: refused; None: no reply
     view: str = ""         # "" never viewed; replied; lost (viewed, the reply lost)
-    seen: str = ""         # the text the view reply showed
+    seen: str = ""         # the text the view reply showed (a file: its marker if whole)
+    content: bytes = b""   # a view-once file's bytes (empty: a text)
 
     @property
     def viewed(self):
@@ -189,6 +198,13 @@ class Messenger:
         view-once entry (no text to find it by) is the one not yet recorded."""
         record = ViewOnce(sender, self.unique("once", sender))
         self.views.append(record)
+        params = {"text": record.marker, "view_once": True}
+        if self.rng.random() < VIEW_ONCE_FILE_SHARE:
+            record.content = record.marker.encode() + self.rng.randbytes(VIEW_ONCE_FILE_BYTES)
+            path = os.path.join(self.soak.files.dir, f"soak-once-{self.counter:04d}.jpg")
+            with open(path, "wb") as f:
+                f.write(record.content)
+            params = {"file_path": path, "view_once": True}
 
         def resolve():
             history = self.flows.history_all(sender)
@@ -201,7 +217,6 @@ class Messenger:
                 self.soak.record_error(f"{sender}: view-once entries {new} nobody recorded")
             return {"id": new[-1], "resolved": True} if new else False
         try:
-            params = {"text": record.marker, "view_once": True}
             reply, error = yield from self.flows.request(sender, "send", params, resolve)
         finally:
             self._sending_once.discard(sender)
@@ -217,7 +232,9 @@ class Messenger:
             return
         receiver = self.soak.partner(sender)
         yield from self.flows.find(receiver, lambda m: m["id"] == record.id
-                                   and m["direction"] == "INCOMING")
+                                   and m["direction"] == "INCOMING" and (
+                                       not record.content
+                                       or (m.get("file") or {}).get("state") == "RECEIVED"))
         yield from self.wait_after(VIEW_AFTER_S)
         yield from self.view(record, receiver)
 
@@ -227,8 +244,19 @@ class Messenger:
             if state == "VIEWED":
                 return {"resolved": True}
             return None if state == "NOT_VIEWED" else False
-        reply, error = yield from self.flows.request(receiver, "view", {"id": record.id},
-                                                     resolve)
+        seen = b""
+        while True:  # A text in one reply; a file piece by piece, until its end.
+            params = {"id": record.id, "offset": str(len(seen))} if record.content else \
+                {"id": record.id}
+            reply, error = yield from self.flows.request(receiver, "view", params, resolve)
+            if not record.content or reply is None or reply.get("resolved"):
+                break
+            piece = reply.get("file") or {}
+            seen += base64.b64decode(piece.get("data", ""))
+            if piece.get("end"):
+                reply = {"text": record.marker if seen == record.content else
+                         f"{len(seen)} bytes unlike the file's {len(record.content)}"}
+                break
         if error is not None:
             self.soak.record_error(f"{receiver}: view {record.id}: {error}")
         elif reply is None:
@@ -312,7 +340,8 @@ class Messenger:
             f"{outcomes['uncertain']} uncertain, {outcomes['refused']} refused, on "
             f"{sum(1 for e in self.edits if e.attempts)} messages; {c['edited']} copies "
             "with all their versions",
-            f"  view-once: {sum(1 for v in self.views if v.id)} sent, viewed "
+            f"  view-once: {sum(1 for v in self.views if v.id)} sent "
+            f"({sum(1 for v in self.views if v.id and v.content)} files), viewed "
             f"{views['replied'] + views['lost']} ({views['lost']} with the reply lost), "
             f"{views['']} left; {c['view-once']} copies as expected; mismatched-reply = "
             f"{c['mismatched-reply']}  mismatched-edit = {c['mismatched-edit']}  "
