@@ -4,7 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <optional>
 #include <ostream>
+#include <string>
 #include <utility>
 
 #include "cli/commands.h"
@@ -18,7 +20,9 @@ namespace {
 constexpr char kDefaultListen[] = "127.0.0.1:0";
 
 constexpr CommandUsage kUsage{
-    "web", "[--listen ADDRESS:PORT] [--token-file PATH]",
+    "web",
+    "[--listen ADDRESS:PORT] [--token-file PATH] [--onion]\n"
+    "       inmost web devices [add NAME [--token-file PATH] | remove NAME]",
     "Serves the web client: a page for your browser that talks to your daemon through\n"
     "this process. Prints one line, the URL to open (http://127.0.0.1:PORT/?token=...);\n"
     "the token in it is the only key to the page, so keep the URL to yourself. The\n"
@@ -33,17 +37,28 @@ constexpr CommandUsage kUsage{
     "\n"
     "A --listen address other than loopback lets anyone who can reach that port and\n"
     "has the URL read and write your conversation, over unencrypted HTTP that others on\n"
-    "the network can watch; prefer the SSH tunnel.\n"};
+    "the network can watch; prefer the SSH tunnel.\n"
+    "\n"
+    "--onion also publishes the page on an onion service of the daemon's own Tor, for\n"
+    "your phone anywhere: only the devices you add with `inmost web devices add NAME`\n"
+    "(which prints the key to put into Tor Browser or Orbot) can even find it, and the\n"
+    "token still guards the page. A second line gives its URL, http://<onion>/?token=...\n"
+    "The service lasts as long as this process; `inmost web devices --help` says more.\n"};
 
 }  // namespace
 
 int RunWeb(CommandContext& context, const CommandArgs& args) {
+  if (!args.empty() && args.front() == "devices") {
+    return RunWebDevices(context, CommandArgs(args.begin() + 1, args.end()));
+  }
   po::options_description options("Options");
   options.add_options()("listen", po::value<std::string>()->default_value(kDefaultListen),
                         "The address and port to serve on (port 0: the system chooses). Only "
                         "loopback unless you name another address.")(
       "token-file", po::value<std::string>()->value_name("PATH"),
-      "Keep the token in this file (mode 0600) so the URL stays the same across runs.");
+      "Keep the token in this file (mode 0600) so the URL stays the same across runs.")(
+      "onion", po::bool_switch(),
+      "Also publish the page on the daemon's Tor, for the devices of `inmost web devices`.");
   po::variables_map vm;
   if (auto done = context.ParseArgs(kUsage, args, options, &vm)) return *done;
 
@@ -85,8 +100,36 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
     (*server)->Stop();
     io.stop();
   });
+  // The web onion lasts as long as this connection to the daemon: kept open until
+  // the process ends.
+  std::optional<Client> onion_client;
+  std::string onion_address;
+  if (vm["onion"].as<bool>()) {
+    int exit_code = kExitOk;
+    onion_client = context.Connect(&exit_code);
+    if (!onion_client) return exit_code;
+    control::Request request;
+    request.mutable_web_onion()->set_port((*server)->endpoint().port());
+    control::Response response;
+    if (auto failed = context.Call(*onion_client, request, &response)) return *failed;
+    const control::WebOnionReply& onion = response.web_onion();
+    onion_address = onion.onion_address();
+    (*server)->AllowHost(onion_address);
+    if (onion.devices() == 0) {
+      context.err() << "inmost web: no device may reach " << onion.onion_address()
+                    << " yet: add one with `inmost web devices add phone`; it is published "
+                       "then, while this runs\n";
+    } else if (!onion.published()) {
+      context.err() << "inmost web: the daemon's Tor is not ready; " << onion.onion_address()
+                    << " is published once it is (see `inmost status`)\n";
+    } else {
+      context.err() << "inmost web: published " << onion.onion_address() << " for "
+                    << onion.devices() << " device(s) (`inmost web devices` lists them)\n";
+    }
+  }
   (*server)->Start();
   (*server)->WriteUrl(context.out());
+  if (!onion_address.empty()) (*server)->WriteUrlAt(context.out(), onion_address);
   io.run();
   return kExitOk;
 }
