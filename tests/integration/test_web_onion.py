@@ -12,7 +12,9 @@ authorization, and `inmost web devices add phone` prints the onion URL and the d
 - after `inmost web devices remove phone`, a fresh tor holding the old key cannot either,
   and the service kept its address for the devices that remain.
 
-Plain HTTP over SOCKS (no browser). Without tor this test prints SKIPPED loudly; in CI
+Plain HTTP over SOCKS; then headless Chromium (python3-selenium, with
+/usr/bin/python3), its SOCKS proxy a tor holding a device's key, loads the page over the
+onion and sends a message that the partner receives. Without tor this test prints SKIPPED loudly; in CI
 (CI=true) it fails instead, since scripts/setup installs tor there.
 """
 
@@ -295,6 +297,60 @@ class WebOnionTest(IntegrationTest):
                          f"all done after {time.monotonic() - began:.1f} s; refused without "
                          f"the key: {refused.exception}; the revoked phone: "
                          f"{SOCKS_ERRORS.get(code)}\n")
+
+    def test_chromium_through_tor_loads_the_page_and_sends_a_message(self):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import web_pages
+        missing = web_pages.missing_prerequisites()
+        if missing:
+            reason = "needs " + ", ".join(missing) + " (scripts/setup installs the packages)"
+            if os.environ.get("CI") == "true":
+                self.fail(f"{reason}: this test may not be skipped in CI")
+            sys.stderr.write(f"\n*** SKIPPED {self.id()}: {reason} ***\n")
+            self.skipTest(reason)
+        began = time.monotonic()
+        net, torrc = self.network()
+        # A daemon on Tor, paired directly with a partner on this machine.
+        d = self.make_daemon("home", start=False)
+        d.tor_args = ["--tor", "launch", "--tor-torrc", torrc, "--tor-only", "off"]
+        d.start()
+        partner = self.make_daemon("partner")
+        harness.pair(d, partner)
+        wait_for(lambda: (d.status().get("tor") or {}).get("onion_address"), REACH_TIMEOUT,
+                 "the daemon's tor to be reached")
+        _, onion_url = self.start_web(d)
+        onion = re.match(r"http://([a-z2-7]{56}\.onion)/", onion_url).group(1)
+        added = d.cli("--json", "web", "devices", "add", "browser")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        auth_line = json.loads(added.stdout)["auth_private"]
+        self.assertTrue(auth_line.startswith(onion[:-6] + ":descriptor:x25519:"), auth_line)
+        phone = self.client_with_keys(net, "browser", [auth_line])
+        port = socks_port(phone)
+
+        # Chromium resolves nothing itself through a SOCKS5 proxy: the onion name goes
+        # to tor. Wait for the descriptor first, so the page's first load succeeds.
+        def reachable():
+            try:
+                return self.fetch_page(port, onion, onion_url.rsplit("=", 1)[1])
+            except (SocksRefused, OSError):
+                return None
+        wait_for(reachable, REACH_TIMEOUT, "the onion to be reachable", interval=1.0)
+
+        class OnionSite:
+            url = onion_url
+        tmp = os.path.join(d.tmp, "chromium")
+        os.makedirs(tmp, exist_ok=True)
+        browser = web_pages.Browser("onion", OnionSite, tmp,
+                                    extra_args=[f"--proxy-server=socks5://127.0.0.1:{port}"])
+        self.addCleanup(browser.close)
+        browser.wait(lambda drv: browser.q("chat").is_displayed(), "the conversation to show")
+        text = "sent from a phone, through Tor"
+        browser.type_and_send(text)
+        browser.wait_message(lambda m: m["text"] == text and m["direction"] == "OUTGOING",
+                             "its own text in the page")
+        partner.wait_find(lambda m: m.get("text") == text, REACH_TIMEOUT,
+                          "the partner to receive it")
+        sys.stderr.write(f"web onion browser test: done after {time.monotonic() - began:.1f} s\n")
 
 
 if __name__ == "__main__":
