@@ -82,24 +82,6 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
   Result<std::unique_ptr<web::WebServer>> server =
       web::WebServer::Bind(io, server_options, std::move(*token), context.err());
   if (!server.ok()) return context.ReportUnreachable(server.status());
-  const std::string address = web::HostAndPort((*server)->endpoint());
-  context.err() << "inmost web: serving the web client on " << address << " for the daemon at "
-                << *socket << "; Ctrl-C stops it\n";
-  if (!listen->loopback) {
-    context.err() << "inmost web: WARNING: " << address
-                  << " is not loopback: anyone who can reach this port and has the URL can read "
-                     "and write your conversation, and the traffic is unencrypted HTTP; prefer "
-                     "127.0.0.1 and an SSH tunnel (ssh -L)\n";
-  }
-  context.err().flush();
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    context.err() << "inmost web: stopped\n";
-    (*server)->Stop();
-    io.stop();
-  });
   // The web onion lasts as long as this connection to the daemon: kept open until
   // the process ends.
   std::optional<Client> onion_client;
@@ -127,6 +109,24 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
                     << onion.devices() << " device(s) (`inmost web devices` lists them)\n";
     }
   }
+  const std::string address = web::HostAndPort((*server)->endpoint());
+  context.err() << "inmost web: serving the web client on " << address << " for the daemon at "
+                << *socket << "; Ctrl-C stops it\n";
+  if (!listen->loopback) {
+    context.err() << "inmost web: WARNING: " << address
+                  << " is not loopback: anyone who can reach this port and has the URL can read "
+                     "and write your conversation, and the traffic is unencrypted HTTP; prefer "
+                     "127.0.0.1 and an SSH tunnel (ssh -L)\n";
+  }
+  context.err().flush();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    context.err() << "inmost web: stopped\n";
+    (*server)->Stop();
+    io.stop();
+  });
   (*server)->Start();
   (*server)->WriteUrl(context.out());
   if (!onion_address.empty()) (*server)->WriteUrlAt(context.out(), onion_address);

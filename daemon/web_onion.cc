@@ -314,8 +314,11 @@ void WebOnion::OnTorState(const tor::TorState& state) {
   asio::co_spawn(
       run_->io,
       [run = run_]() -> asio::awaitable<void> {
-        if (run->published || !run->holder) co_return;
-        Status applied = co_await run->ApplyInTurn(/*learn=*/false);
+        co_await run->Acquire();
+        // Every change of Tor's state comes here: only the first finds work to do.
+        Status applied = Status::Ok();
+        if (!run->published && run->holder) applied = co_await run->Apply(/*learn=*/false);
+        run->Yield();
         if (!applied.ok()) run->logger.Warning("web onion: " + applied.message());
       },
       asio::detached);
