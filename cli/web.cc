@@ -1,7 +1,10 @@
 // `inmost web`: serves the web client (web/) to a browser on this machine, or
 // through an SSH tunnel, and prints the one URL that opens it. The server lives in
 // inmost_web; this file only reads the options, checks the daemon and runs it.
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <optional>
@@ -120,18 +123,43 @@ int RunWeb(CommandContext& context, const CommandArgs& args) {
   }
   context.err().flush();
 
+  int exit_code_at_end = kExitOk;
+  std::optional<boost::asio::posix::stream_descriptor> onion_watch;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     context.err() << "inmost web: stopped\n";
+    if (onion_watch) onion_watch->cancel();
     (*server)->Stop();
     io.stop();
   });
+  // The daemon sends nothing on the onion's connection unasked: readable means it
+  // closed (it restarted, and the service went with it). Ending with an error lets a
+  // service manager (Restart=on-failure) start us again, which publishes it again.
+  if (onion_client) {
+    const int watched = ::dup(onion_client->fd());
+    if (watched < 0) {
+      return context.ReportUnreachable(
+          Status(Code::kIoError, "cannot watch the daemon's connection"));
+    }
+    onion_watch.emplace(io, watched);
+    onion_watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [&](const boost::system::error_code& ec) {
+                              if (ec) return;
+                              context.err() << "inmost web: the daemon closed the connection "
+                                               "that holds the web onion (did it restart?); "
+                                               "stopping, so that `inmost web --onion` can be "
+                                               "started again\n";
+                              exit_code_at_end = kExitUnreachable;
+                              (*server)->Stop();
+                              io.stop();
+                            });
+  }
   (*server)->Start();
   (*server)->WriteUrl(context.out());
   if (!onion_address.empty()) (*server)->WriteUrlAt(context.out(), onion_address);
   io.run();
-  return kExitOk;
+  return exit_code_at_end;
 }
 
 }  // namespace inmost::cli

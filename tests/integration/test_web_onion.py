@@ -350,6 +350,13 @@ class WebOnionTest(IntegrationTest):
                              "its own text in the page")
         partner.wait_find(lambda m: m.get("text") == text, REACH_TIMEOUT,
                           "the partner to receive it")
+        # The daemon stops: the service went with it, so `inmost web --onion` ends with
+        # an error for its service manager to start it again.
+        d.stop()
+        wait_for(lambda: self.web.poll() is not None, START_TIMEOUT,
+                 "inmost web --onion to end with the daemon")
+        self.assertEqual(self.web.returncode, 3, self.web_log_text(d))
+        self.assertIn("closed the connection that holds the web onion", self.web_log_text(d))
         sys.stderr.write(f"web onion browser test: done after {time.monotonic() - began:.1f} s\n")
 
 
