@@ -1,5 +1,8 @@
 #include "daemon/web_onion.h"
 
+#include <sodium.h>
+
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -159,7 +162,7 @@ asio::awaitable<Status> WebOnion::Run::Apply(bool learn) {
   }
   const bool wanted = holder.has_value() && !clients->empty();
   // Learning the address adds the service for a moment with its port leading nowhere
-  // (kNowhere), with the devices' keys if there are any: nothing is served by it.
+  // (kNowhere): nothing is served by it, and it is deleted at once.
   learn = learn && !wanted && service_id.empty();
   if (!wanted && !learn) {
     // Closing the connection removes the service with it: no DEL_ONION to fail.
@@ -188,6 +191,13 @@ asio::awaitable<Status> WebOnion::Run::Apply(bool learn) {
   if (key->has_value()) request.key = &**key;
   request.ports.push_back({kWebOnionVirtualPort, wanted ? Target(holder->port) : kNowhere});
   request.client_auth_v3 = std::move(*clients);
+  if (request.client_auth_v3.empty()) {
+    // Learning the address before the first device: a throwaway client key nobody
+    // holds, so that even this moment's descriptor is readable by no one.
+    std::array<uint8_t, tor::kClientAuthKeyBytes> throwaway{};
+    randombytes_buf(throwaway.data(), throwaway.size());
+    request.client_auth_v3.push_back(tor::Base32(throwaway));
+  }
   auto service = co_await controller->AddOnion(request);
   if (!service.ok()) co_return service.status();
   if (!key->has_value()) {

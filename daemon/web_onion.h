@@ -1,8 +1,8 @@
 // `inmost web --onion`: the web client on a second onion service of the daemon's own
 // Tor, on its own control connection, with v3 client authorization so only the
-// devices in the store can fetch its descriptor. It must never publish the service
-// without at least one device key (Tor would then serve it to anyone who has the
-// address), detach it, or keep it past the control session that asked for it.
+// devices in the store can fetch its descriptor. It must never add the service without
+// client authorization (Tor would then serve it to anyone who has the address), detach
+// it, or keep it past the control session that asked for it.
 #pragma once
 
 #include <cstdint>
