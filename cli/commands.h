@@ -51,6 +51,8 @@ int RunVersions(CommandContext& context, const CommandArgs& args);
 int RunView(CommandContext& context, const CommandArgs& args);
 int RunDraft(CommandContext& context, const CommandArgs& args);
 int RunWeb(CommandContext& context, const CommandArgs& args);
+// `inmost web devices ...`, which RunWeb hands its arguments after "devices" to.
+int RunWebDevices(CommandContext& context, const CommandArgs& args);
 int RunDoctor(CommandContext& context, const CommandArgs& args);
 
 struct Command {

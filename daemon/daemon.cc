@@ -158,6 +158,9 @@ Daemon::Daemon(asio::io_context& io, DaemonOptions options, std::unique_ptr<stor
       onion_key_(*db_),
       onion_(io, clock, log, options_.tor, data_dir_.tor_path(), onion_key_,
              [this](const tor::TorState& state) { OnTorState(state); }),
+      web_onion_store_(*db_),
+      web_onion_(io, clock, log, web_onion_store_,
+                 [this]() -> const tor::TorState& { return onion_.state(); }),
       port_mapping_(io, clock, log, background_, options_.port_mapping,
                     [this] { own_addresses_.Check(); }),
       lan_(
@@ -201,6 +204,7 @@ Status Daemon::RegisterRoutes() {
   typing_.Register(router_);
   drafts_.Register(router_);
   partnership_.Register(router_);
+  web_onion_.Register(router_);
   return router_.Check();
 }
 
@@ -261,6 +265,7 @@ void Daemon::Stop() {
   conversation_.SetAllAcknowledgedHook(nullptr);
   background_.JoinAll();
   commit_.FlushNow();
+  web_onion_.Stop();  // Before the control sessions close: nothing to re-publish.
   control_.Stop();
   onion_.Stop();
   own_addresses_.Stop();
@@ -290,6 +295,7 @@ void Daemon::OnTorState(const tor::TorState& state) {
     link_.SetOnionAddress(onion_address_);
   }
   for (core::Timer* waiter : onion_waiters_) waiter->Cancel();  // Each looks again.
+  web_onion_.OnTorState(state);
 }
 
 Status Daemon::SetQuietHours(const std::string& window) {
@@ -320,6 +326,16 @@ asio::awaitable<control::Response> Daemon::Handle(const control::Request& reques
   if (!result.ok()) co_return control::ErrorResponse(result.status());
   core::HistoryIdsToNumbers(conversation_, *result);
   co_return std::move(*result);
+}
+
+asio::awaitable<control::Response> Daemon::HandleFrom(uint64_t session,
+                                                      const control::Request& request) {
+  if (!request.has_web_onion()) co_return co_await Handle(request);
+  auto reply = co_await web_onion_.Hold(session, request.web_onion());
+  if (!reply.ok()) co_return control::ErrorResponse(reply.status());
+  control::Response response;
+  *response.mutable_web_onion() = std::move(*reply);
+  co_return response;
 }
 
 Result<control::StatusReply> Daemon::StatusNow() const {

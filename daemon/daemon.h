@@ -48,6 +48,8 @@
 #include "daemon/store/storage_key.h"
 #include "daemon/stored_onion_key.h"
 #include "daemon/tor/onion_host.h"
+#include "daemon/web_onion.h"
+#include "daemon/web_onion_store.h"
 
 namespace inmost {
 
@@ -113,6 +115,10 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
 
   // control::RequestHandler
   boost::asio::awaitable<control::Response> Handle(const control::Request& request) override;
+  // web_onion lasts as long as the control connection that asked; the rest go to Handle.
+  boost::asio::awaitable<control::Response> HandleFrom(uint64_t session,
+                                                       const control::Request& request) override;
+  void SessionClosed(uint64_t session) override { web_onion_.SessionClosed(session); }
 
   // core::LinkListener
   void OnLinkUp(const std::string& address) override;
@@ -187,6 +193,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   control::ControlServer control_;
   StoredOnionKey onion_key_;
   tor::OnionHost onion_;
+  WebOnionStore web_onion_store_;
+  WebOnion web_onion_;  // `inmost web --onion`, on onion_'s Tor.
   reach::PortMapping port_mapping_;
   reach::LanDiscovery lan_;
   reach::OwnAddresses own_addresses_;

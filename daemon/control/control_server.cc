@@ -174,7 +174,9 @@ awaitable<void> ControlServer::AcceptLoop() {
     auto session = std::make_shared<ControlSession>(id, std::move(socket), handler_, hub_, clock_,
                                                     logger_, limits_, output_budget_,
                                                     [this, alive](uint64_t closed_id) {
-                                                      if (*alive) sessions_.erase(closed_id);
+                                                      if (!*alive) return;
+                                                      sessions_.erase(closed_id);
+                                                      handler_.SessionClosed(closed_id);
                                                     });
     sessions_.emplace(id, session);
     session->Start();

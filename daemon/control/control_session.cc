@@ -338,7 +338,7 @@ awaitable<Response> ControlSession::Answer(const Request& request) {
     response.mutable_subscribe();
   } else {
     try {
-      response = co_await handler_.Handle(request);
+      response = co_await handler_.HandleFrom(id_, request);
     } catch (const std::exception& e) {
       logger_.Error(Describe() + ": handling a " + RequestKind(request) +
                     " request failed: " + e.what());

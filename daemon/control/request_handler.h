@@ -27,6 +27,14 @@ class RequestHandler {
   // Answers `request` (its body is set). The returned Response has either a body
   // or an error; the server fills in the id. May suspend, e.g. until a write is synced.
   virtual boost::asio::awaitable<Response> Handle(const Request& request) = 0;
+  // The same for a request that came on control connection `session` (the server's
+  // id for it): for the few requests whose effect lasts as long as that connection.
+  virtual boost::asio::awaitable<Response> HandleFrom(uint64_t /*session*/,
+                                                      const Request& request) {
+    return Handle(request);
+  }
+  // Control connection `session` closed: what lasted as long as it ends.
+  virtual void SessionClosed(uint64_t /*session*/) {}
 };
 
 }  // namespace inmost::control

@@ -136,7 +136,8 @@ void OnionHost::Run::Change(const std::function<void(TorState&)>& edit) {
   if (stopped) return;
   if (state.phase != before.phase || state.progress != before.progress ||
       state.published != before.published || state.onion_address != before.onion_address ||
-      state.socks != before.socks || state.detail != before.detail) {
+      state.socks != before.socks || state.control != before.control ||
+      state.detail != before.detail) {
     observer(state);
   }
 }
@@ -154,6 +155,7 @@ asio::awaitable<void> OnionHost::Run::Loop() {
       s.detail = end.why.message();
       s.published = false;
       s.socks.clear();
+      s.control.clear();
     });
     // Said once, not at every retry, until it changes.
     if (end.why.message() != last_problem) logger.Warning("tor: " + end.why.message());
@@ -265,6 +267,7 @@ asio::awaitable<OnionHost::Run::End> OnionHost::Run::Serve(TorController& tor) {
   const int progress = phase->progress;
   Change([&](TorState& s) {
     s.socks = socks;
+    s.control = control_address;
     s.onion_address = service_id + ".onion:" + std::to_string(virtual_port);
     s.progress = progress;
     s.phase = progress >= kBootstrapDone ? Phase::kReady : Phase::kBootstrapping;
@@ -284,6 +287,7 @@ void OnionHost::Run::NoService(const std::string& why, const std::string& socks,
     s.phase = Phase::kFailed;
     s.detail = why;
     s.socks = socks;  // Tor still carries our dials to the partner's onion.
+    s.control = control_address;
     s.progress = progress;
     s.published = false;
   });

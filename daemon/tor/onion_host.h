@@ -25,20 +25,23 @@ namespace inmost::tor {
 // Where Tor stands, as `inmost status` shows it.
 struct TorState {
   enum class Phase {
-    kOff,           // tor = off.
-    kUnavailable,   // tor = auto found neither a Tor nor a tor binary.
-    kStarting,      // Reaching or launching Tor.
-    kBootstrapping, // Connected; Tor is joining the network (progress).
-    kReady,         // Bootstrapped, the service added (published tells the rest).
-    kFailed,        // Something went wrong (detail); retried unless it cannot help.
+    kOff,            // tor = off.
+    kUnavailable,    // tor = auto found neither a Tor nor a tor binary.
+    kStarting,       // Reaching or launching Tor.
+    kBootstrapping,  // Connected; Tor is joining the network (progress).
+    kReady,          // Bootstrapped, the service added (published tells the rest).
+    kFailed,         // Something went wrong (detail); retried unless it cannot help.
   };
   Phase phase = Phase::kOff;
-  std::string source;        // "system" or "launched", once there is a Tor.
-  int progress = 0;          // Bootstrap percent.
-  std::string detail;        // Why, for kUnavailable and kFailed; Tor's summary otherwise.
-  std::string onion_address; // "<id>.onion:PORT" once the service is added.
-  bool published = false;    // A descriptor of it reached a directory (HS_DESC UPLOADED).
-  std::string socks;         // Tor's SOCKS "127.0.0.1:PORT", once known.
+  std::string source;         // "system" or "launched", once there is a Tor.
+  int progress = 0;           // Bootstrap percent.
+  std::string detail;         // Why, for kUnavailable and kFailed; Tor's summary otherwise.
+  std::string onion_address;  // "<id>.onion:PORT" once the service is added.
+  bool published = false;     // A descriptor of it reached a directory (HS_DESC UPLOADED).
+  std::string socks;          // Tor's SOCKS "127.0.0.1:PORT", once known.
+  // Tor's control port, once reached and answering: the web onion (web_onion.h) opens
+  // a connection of its own there.
+  std::string control;
 };
 std::string_view PhaseName(TorState::Phase phase);
 

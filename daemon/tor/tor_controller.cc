@@ -9,10 +9,10 @@
 #include <string_view>
 #include <utility>
 
-#include "daemon/crypto/bytes.h"
 #include "daemon/codec/tor/control_text.h"
 #include "daemon/codec/tor/onion_key.h"
 #include "daemon/codec/tor/safe_cookie.h"
+#include "daemon/crypto/bytes.h"
 
 namespace inmost::tor {
 
@@ -28,10 +28,6 @@ constexpr std::string_view kCookie = "COOKIE";
 constexpr std::string_view kHashedPassword = "HASHEDPASSWORD";
 constexpr std::string_view kNull = "NULL";
 constexpr std::string_view kBootstrapPhaseKey = "status/bootstrap-phase";
-// ADD_ONION asks for a new key of this type.
-constexpr std::string_view kNewKey = "NEW:ED25519-V3";
-// The only flag ADD_ONION gets: never Detach, so a service ends with this connection.
-constexpr std::string_view kDiscardKeyFlag = " Flags=DiscardPK";
 
 std::span<const uint8_t> Bytes(std::string_view text) {
   return crypto::AsBytes(text);
@@ -62,10 +58,6 @@ bool IsEventName(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
-}
-
-bool IsPortTarget(std::string_view target) {
-  return IsPlainArgument(target) && target.find_first_of(",=") == std::string_view::npos;
 }
 
 std::string_view MethodName(AuthMethod method) {
@@ -218,25 +210,9 @@ asio::awaitable<Status> TorController::SetEvents(std::vector<std::string> events
 }
 
 asio::awaitable<Result<OnionService>> TorController::AddOnion(const AddOnionRequest& request) {
-  if (request.ports.empty()) co_return InvalidArgument("an onion service needs a port");
-  std::string options;
-  if (request.key == nullptr && !request.return_new_key) options += kDiscardKeyFlag;
-  for (const OnionPort& port : request.ports) {
-    if (port.virtual_port == 0) co_return InvalidArgument("an onion service port cannot be 0");
-    if (!port.target.empty() && !IsPortTarget(port.target)) {
-      co_return InvalidArgument("not a target for an onion service port: " + Quote(port.target));
-    }
-    options += " Port=" + std::to_string(port.virtual_port);
-    if (!port.target.empty()) options += "," + port.target;
-  }
-  crypto::SecretBytes key_blob;
-  if (request.key != nullptr) {
-    INMOST_CO_ASSIGN_OR_RETURN(key_blob, EncodeOnionKey(*request.key));
-  }
-  const crypto::SecretBytes line =
-      SecretLine({Bytes("ADD_ONION "), request.key != nullptr ? key_blob.span() : Bytes(kNewKey),
-                  Bytes(options)});
-  auto reply = co_await connection_.Command("ADD_ONION", line.span());
+  auto line = AddOnionLine(request);
+  if (!line.ok()) co_return line.status();
+  auto reply = co_await connection_.Command("ADD_ONION", line->span());
   if (!reply.ok()) co_return reply.status();
   auto service = ParseAddOnion(*reply);
   reply->Wipe();

@@ -13,10 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "daemon/codec/tor/add_onion_line.h"
+#include "daemon/codec/tor/reply_fields.h"
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/peer/asio.h"
 #include "daemon/tor/control_connection.h"
-#include "daemon/codec/tor/reply_fields.h"
 #include "inmost/status.h"
 
 namespace inmost::tor {
@@ -35,22 +36,6 @@ struct AuthOptions {
   const crypto::SecretBytes* password = nullptr;
   // The cookie file; empty means the one PROTOCOLINFO names.
   std::string cookie_file;
-};
-
-// One port of an onion service: connections to `virtual_port` at the .onion address go
-// to `target` ("127.0.0.1:7433", or "unix:/path"; empty means the same port on
-// 127.0.0.1).
-struct OnionPort {
-  uint16_t virtual_port = 0;
-  std::string target;
-};
-
-struct AddOnionRequest {
-  // The service's key (64 bytes, kOnionKeyBytes); nullptr asks Tor for a new one.
-  const crypto::SecretBytes* key = nullptr;
-  std::vector<OnionPort> ports;
-  // For a new key: whether Tor should return it (PrivateKey=); if not, DiscardPK.
-  bool return_new_key = true;
 };
 
 class TorController {
@@ -88,7 +73,7 @@ class TorController {
     connection_.SetEventHandler(std::move(handler));
   }
 
-  // ADD_ONION with an ED25519-V3 key (given, or new), never detached.
+  // ADD_ONION with an ED25519-V3 key (given, or new), never detached (AddOnionLine).
   boost::asio::awaitable<Result<OnionService>> AddOnion(const AddOnionRequest& request);
   // DEL_ONION: removes a service this connection added.
   boost::asio::awaitable<Status> DelOnion(std::string service_id);

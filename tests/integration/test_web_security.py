@@ -398,6 +398,17 @@ class WebSecurityTest(IntegrationTest):
         fine = self.websocket()
         self.assertIn("result", fine.call("status"))
 
+        # The web onion's devices are the owner's, at the server's shell: a page cannot
+        # let one in, alone, in a batch, or spelled with an escape the daemon decodes.
+        for line in ('{"jsonrpc":"2.0","id":4,"method":"web_devices","params":{"add":"x"}}',
+                     '[{"jsonrpc":"2.0","id":5,"method":"status"},'
+                     '{"jsonrpc":"2.0","id":6,"method":"web_onion","params":{"port":80}}]',
+                     '{"jsonrpc":"2.0","id":7,"method":"web\\u005fdevices","params":{}}'):
+            owner_only = self.websocket()
+            owner_only.send_text(line)
+            self.assertEqual(owner_only.wait_close(), 1008, line)
+        self.assertEqual(self.daemon.rpc("web_devices").get("devices", []), [])
+
     def test_daemon_restart(self):
         ws = self.websocket()
         self.assertIn("result", ws.call("subscribe"))

@@ -90,7 +90,8 @@ class WebServer:
 class Browser:
     """Headless Chromium with its own profile, logged in to one `inmost web`."""
 
-    def __init__(self, name, server, tmp):
+    def __init__(self, name, server, tmp, extra_args=()):
+        """`extra_args` go to Chromium too (test_web_onion.py: --proxy-server)."""
         self.name = name
         self.server = server
         options = webdriver.ChromeOptions()
@@ -99,7 +100,8 @@ class Browser:
                     "--window-size=1280,900", f"--user-data-dir={os.path.join(tmp, name)}",
                     "--no-first-run", "--lang=en-GB",
                     # A voice note records from a fake microphone, allowed without asking.
-                    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
+                    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                    *extra_args):
             options.add_argument(arg)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.service = Service(CHROMEDRIVER, log_path=os.path.join(tmp, f"{name}-chromedriver.log"))

@@ -154,10 +154,12 @@ Status CoreSide::Open() {
 
 Status CoreSide::RegisterRoutes() {
   CoreParts& p = *parts_;
-  // The daemon's own kinds and the partnership's need the link: not in a unit core.
+  // The daemon's own kinds and the partnership's need the link, the web onion's Tor:
+  // not in a unit core.
   for (auto kind :
        {control::Request::kStatus, control::Request::kSubscribe, control::Request::kInvite,
-        control::Request::kJoin, control::Request::kUnpair, control::Request::kPartnerAddresses}) {
+        control::Request::kJoin, control::Request::kUnpair, control::Request::kPartnerAddresses,
+        control::Request::kWebOnion, control::Request::kWebDevices}) {
     p.router.AnsweredBy(kind, "the daemon (not in a unit core)");
   }
   for (auto kind : {peer::PeerMessage::kKeepalive, peer::PeerMessage::kAddresses,

@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
-#include "daemon/crypto/bytes.h"
 #include "daemon/codec/tor/control_text.h"
 #include "daemon/codec/tor/onion_key.h"
+#include "daemon/crypto/bytes.h"
 #include "tests/unit/fake_control_port.h"
 
 namespace inmost::tor {
@@ -326,6 +326,24 @@ TEST_F(TorControllerTest, AddOnionNewKeyThenTheSameKeyWithoutDetach) {
             "ADD_ONION NEW:ED25519-V3 Flags=DiscardPK Port=7433,127.0.0.1:17433 Port=80");
   ASSERT_TRUE(Await(io_, tor_->DelOnion(kServiceId)).ok());
   EXPECT_EQ(port_->lines().back(), "DEL_ONION " + kServiceId);
+}
+
+TEST_F(TorControllerTest, AddOnionWithClientKeysSendsOneClientAuthV3EachAndReadsTheirEcho) {
+  // Tor echoes each ClientAuthV3 in its reply (control-spec 3.27): not a ServiceID.
+  const std::string client = "AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQTCQKRMFYYDENBWHA5DYPQ";
+  fake_.other = [&](const std::string&) {
+    return Answer{"250-ServiceID=" + kServiceId + "\r\n250-PrivateKey=ED25519-V3:" + kKeyBase64 +
+                  "\r\n250-ClientAuthV3=" + client + "\r\n250 OK\r\n"};
+  };
+  Start();
+  AddOnionRequest request;
+  request.ports = {{80, "127.0.0.1:8080"}};
+  request.client_auth_v3 = {client};
+  auto made = Await(io_, tor_->AddOnion(request));
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_EQ(made->service_id, kServiceId);
+  EXPECT_EQ(port_->lines().back(),
+            "ADD_ONION NEW:ED25519-V3 Flags=V3Auth Port=80,127.0.0.1:8080 ClientAuthV3=" + client);
 }
 
 TEST_F(TorControllerTest, ArgumentsThatCouldSmuggleACommandAreRefused) {

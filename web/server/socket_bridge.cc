@@ -9,6 +9,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <exception>
 
+#include "web/server/owner_only_methods.h"
+
 namespace inmost::web {
 namespace {
 
@@ -84,6 +86,13 @@ awaitable<void> SocketBridge::PageToDaemon() {
       continue;
     }
     MakeOneLine(message);
+    if (OwnerOnlyMethod(message)) {
+      CloseWith(websocket::close_code::policy_error,
+                "the web onion and its devices are managed with `inmost web devices` on the "
+                "server, not from the page",
+                false);
+      continue;
+    }
     co_await asio::async_write(daemon_, asio::buffer(message), redirect_error(use_awaitable, ec));
     // A daemon gone is told by DaemonToPage, which sees its end of input.
     if (ec) continue;

@@ -46,6 +46,12 @@ WebGate::WebGate(WebToken token, const boost::asio::ip::tcp::endpoint& bound)
   if (bound.address().is_loopback()) hosts_.push_back("localhost:" + std::to_string(bound.port()));
 }
 
+void WebGate::AllowHost(std::string_view host) {
+  const std::string lower = Lowercase(Trim(host));
+  hosts_.push_back(lower);
+  hosts_.push_back(lower + ":80");
+}
+
 bool WebGate::HostAllowed(std::string_view host) const {
   std::string lower = Lowercase(Trim(host));
   return std::find(hosts_.begin(), hosts_.end(), lower) != hosts_.end();

@@ -29,6 +29,8 @@ class WebGate {
   // Whether a Host header names this server: the bound address and port, or
   // localhost and the port when bound to loopback.
   bool HostAllowed(std::string_view host) const;
+  // Also accepts `host` (an onion address, with or without its port 80).
+  void AllowHost(std::string_view host);
   // Whether a WebSocket's Origin is this server's own page, reached at `host`.
   static bool OriginAllowed(std::string_view origin, std::string_view host);
 

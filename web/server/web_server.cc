@@ -80,6 +80,15 @@ void WebServer::WriteUrl(std::ostream& out) const {
   out.flush();
 }
 
+void WebServer::AllowHost(const std::string& host) {
+  site_->gate.AllowHost(host);
+}
+
+void WebServer::WriteUrlAt(std::ostream& out, const std::string& host) const {
+  out << "http://" << host << "/?token=" << site_->gate.token().text() << '\n';
+  out.flush();
+}
+
 void WebServer::Start() {
   asio::co_spawn(acceptor_.get_executor(), Accept(acceptor_, site_), LogFailure(site_));
 }

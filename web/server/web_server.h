@@ -33,6 +33,10 @@ class WebServer {
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   // "http://127.0.0.1:8080/?token=...": the one place the token is written out.
   void WriteUrl(std::ostream& out) const;
+  // Serves `host` too (the web onion's address, `inmost web --onion`) and writes its
+  // URL, "http://<host>/?token=...".
+  void AllowHost(const std::string& host);
+  void WriteUrlAt(std::ostream& out, const std::string& host) const;
 
   // Starts accepting; runs as long as the io_context does.
   void Start();
