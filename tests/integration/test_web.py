@@ -2,8 +2,10 @@
 """The web page (web/page/, served by `inmost web`) in headless Chromium, over two real
 paired daemons (issue 22): pairing through the pages, texts both ways, a sealed envelope
 counting down and opening live, a gentle one opened on request, a question revealed on
-both sides, a same moment, presence hidden, hostile text shown as text, and a daemon
-killed with -9 while the page is open, caught up with nothing lost or doubled.
+both sides, a same moment, presence hidden, hostile text shown as text, a daemon
+killed with -9 while the page is open, caught up with nothing lost or doubled, files both
+ways, the transfers list, a backup, partner addresses, an export (the same document as
+`inmost export`), and unpairing then pairing again.
 
 Needs Debian's python3-selenium, chromium and chromium-driver (scripts/setup installs
 them); run it with /usr/bin/python3 (a pyenv python has no selenium). Without them it
@@ -12,6 +14,7 @@ conversation (1280x900) and the phone layout (390x844) go to $INMOST_BIN_DIR/web
 """
 
 import hashlib
+import json
 import os
 import re
 import struct
@@ -481,6 +484,189 @@ class WebTest(unittest.TestCase):
             self.assertEqual(hashlib.sha256(f.read()).hexdigest(),
                              hashlib.sha256(content).hexdigest())
 
+
+    def test_12_the_transfers_list_shows_files_sent_and_moving(self):
+        self.ensure_paired()
+        # The 20 MB file of test_11, on both sides (bob's daemon restarted in test_08, so
+        # its list holds what moved since: the files of tests 10 and 11).
+        for b, direction, state in ((self.a, "OUTGOING", "SENT"), (self.b, "INCOMING", "RECEIVED")):
+            b.click("open-transfers")
+            row = b.wait(lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "[data-testid=transfer]")
+                                    if "holiday.bin" in r.text], "holiday.bin in the transfers list")[0]
+            self.assertEqual(row.get_attribute("data-direction"), direction)
+            self.assertEqual(row.get_attribute("data-state"), state)
+            self.assertIn("100%", row.find_element(By.CSS_SELECTOR, "[data-testid=transfer-progress]").text)
+            self.assertIn("20 MiB of 20 MiB", row.text)
+            label = row.find_element(By.CSS_SELECTOR, "progress").get_attribute("aria-label")
+            self.assertIn("holiday.bin", label)
+        # With bob's list open, a new file moves: its row comes from the transfer events
+        # (the list is read once, when the dialog opens) and ends received.
+        loaded = int(self.b.js("return document.querySelectorAll('[data-testid=transfer]').length"))
+        self.a.click("transfers-dialog-close")
+        path = os.path.join(self.tmp, "letter.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(300 * 1024))
+        self.a.q("composer-file").send_keys(path)
+
+        def arrived(driver):
+            rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "[data-testid=transfer]")
+                    if "letter.bin" in r.text]
+            return rows and rows[0].get_attribute("data-state") == "RECEIVED" and rows[0]
+        row = self.b.wait(arrived, "letter.bin listed live, then received", timeout=FILE_WAIT)
+        self.assertIn("100%", row.text)
+        self.assertEqual(int(self.b.js("return document.querySelectorAll('[data-testid=transfer]').length")),
+                         loaded + 1)
+        self.assertIn("file", self.b.q("transfers-summary").text)
+        self.b.click("transfers-dialog-close")
+
+    def test_13_backup_writes_an_archive_where_asked(self):
+        self.ensure_paired()
+        path = os.path.join(self.tmp, "alice.backup")
+        passphrase = "correct horse battery"
+        harness.remember_secret(passphrase)
+        self.a.click("open-settings")
+        self.a.wait(lambda d: self.a.q("backup-path").is_displayed(), "the backup section")
+        self.a.q("backup-path").send_keys(path)
+        self.a.q("backup-passphrase").send_keys(passphrase)
+        self.a.q("backup-passphrase-again").send_keys(passphrase + "x")
+        self.a.click("backup-button")
+        self.a.wait(lambda d: "differ" in self.a.q("backup-error").text, "two passphrases that differ refused")
+        self.assertFalse(os.path.exists(path))
+        again = self.a.q("backup-passphrase-again")
+        again.clear()
+        again.send_keys(passphrase)
+        self.a.click("backup-button")
+        done = self.a.wait(lambda d: self.a.q("backup-done").text, "the backup written")
+        self.assertIn(path, done)
+        self.assertTrue(os.path.isfile(path), "no archive at the path given")
+        self.assertGreater(os.path.getsize(path), 0)
+        with open(path, "rb") as f:
+            self.assertNotIn(b"hello from alice, over the page", f.read(), "the archive holds plaintext")
+        self.assertEqual(self.a.q("backup-passphrase").get_attribute("value"), "",
+                         "the passphrase stays in the page")
+        # Restore is words and the exact command, not a button.
+        self.assertEqual(self.a.q("restore-command").text, f"inmostd restore {path} --data-dir DIR")
+        self.assertIn("stop the daemon", self.a.q("restore-words").text)
+        # A file that exists is not replaced.
+        self.a.q("backup-passphrase").send_keys(passphrase)
+        self.a.q("backup-passphrase-again").send_keys(passphrase)
+        size = os.path.getsize(path)
+        self.a.click("backup-button")
+        self.a.wait(lambda d: self.a.q("backup-error").text.startswith("No backup:"),
+                    "a second backup to the same path refused")
+        self.assertEqual(os.path.getsize(path), size)
+        self.a.click("settings-dialog-close")
+
+    def test_14_partner_addresses_show_and_change(self):
+        self.ensure_paired()
+        shown = lambda: [e.get_attribute("data-address") for e in  # noqa: E731
+                         self.a.driver.find_elements(By.CSS_SELECTOR, "[data-testid=partner-address]")]
+        known = self.alice.rpc("partner_addresses", {})["addresses"]
+        self.assertTrue(known, "alice's daemon knows no address of bob's")
+        self.a.click("open-status")
+        self.a.wait(lambda d: self.a.q("partner-addresses").get_attribute("data-count") == str(len(known))
+                    and shown() == known, "the partner's addresses in status")
+        extra = "home.example.net:7433"
+        self.a.q("partner-address-input").send_keys(extra)
+        self.a.click("partner-address-add")
+        self.a.wait(lambda d: shown() and shown()[0] == extra, "the address added, tried first")
+        self.assertEqual(self.alice.rpc("partner_addresses", {})["addresses"][0], extra)
+        self.a.q("partner-address-input").send_keys("not an address")
+        self.a.click("partner-address-add")
+        self.a.wait(lambda d: "warn" in (self.a.q("partner-addresses-result").get_attribute("class") or ""),
+                    "a bad address refused, in words")
+        self.a.q("partner-address-input").clear()
+        row = [e for e in self.a.driver.find_elements(By.CSS_SELECTOR, "[data-testid=partner-address]")
+               if e.get_attribute("data-address") == extra][0]
+        button = self.a.q("partner-address-remove", row)
+        self.assertEqual(button.get_attribute("aria-label"), f"Remove {extra}")
+        button.click()
+        self.a.wait(lambda d: extra not in shown(), "the address removed")
+        self.assertNotIn(extra, self.alice.rpc("partner_addresses", {})["addresses"])
+        self.a.click("status-dialog-close")
+
+    def test_15_export_downloads_the_conversation_as_the_cli_writes_it(self):
+        self.ensure_paired()
+        texts = ["hello from alice, over the page", "hello from bob, over the page", HOSTILE]
+        downloads = self.a.downloads
+
+        def exported(ext):
+            def found(driver):
+                names = [n for n in os.listdir(downloads)
+                         if n.startswith("inmost-export-") and n.endswith(ext)]
+                if not names:
+                    return False
+                with open(os.path.join(downloads, names[0]), encoding="utf-8") as f:
+                    text = f.read()
+                return text.endswith("\n") and text
+            return self.a.wait(found, f"the {ext} export downloaded")
+        self.a.click("open-settings")
+        warning = self.a.wait(lambda d: self.a.q("export-warning").text, "the export section")
+        self.assertIn("plaintext copy outside the encrypted store", warning)
+        Select(self.a.q("export-format")).select_by_value("markdown")
+        self.a.click("export-button")
+        markdown = exported(".md")
+        cli = self.alice.cli("export", "--format", "markdown")
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        self.a.wait(lambda d: "Exported" in self.a.q("export-result").text, "the export's result")
+        for text in texts[:2]:
+            self.assertIn(text, markdown)
+        self.assertIn("\\<img src=x onerror=alert(1)\\>", markdown, "HTML in a text is escaped")
+        # The same document as `inmost export` writes, but for the minute it was made.
+        skip_time = lambda doc: [line for line in doc.splitlines()  # noqa: E731
+                                 if not line.startswith("Exported from inmost on ")]
+        self.assertTrue(markdown.startswith("# Sam and Alex\n\nExported from inmost on "), markdown[:80])
+        self.assertEqual(skip_time(markdown), skip_time(cli.stdout))
+        # JSON: every message as the API gives it, as the CLI's.
+        Select(self.a.q("export-format")).select_by_value("json")
+        self.a.click("export-button")
+        document = json.loads(exported(".json"))
+        cli = self.alice.cli("export", "--format", "json")
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        self.assertRegex(document["exported_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(document["messages"], json.loads(cli.stdout)["messages"])
+        shown = [m["text"] for m in document["messages"]]
+        for text in texts:
+            self.assertIn(text, shown)
+        self.assertEqual([e["message"] for e in self.a.console_errors()
+                          if "Uncaught" in e["message"] or "Content Security Policy" in e["message"]], [])
+        self.a.click("settings-dialog-close")
+
+    def test_97_unpair_from_the_page_then_pair_again(self):
+        # Before test_98, which needs the pairing: the two pair again at the end.
+        self.ensure_paired()
+        self.a.click("open-settings")
+        self.a.wait(lambda d: self.a.q("unpair-start").is_displayed(), "the end-the-pairing button")
+        self.a.click("unpair-start")
+        words = self.a.wait(lambda d: self.a.q("unpair-words").is_displayed() and self.a.q("unpair-words").text,
+                            "the question, in words")
+        self.assertIn("forgets Alex", words)
+        self.assertIn("The history stays here", words)
+        self.assertIn("pair anew with an invite", words)
+        self.a.click("unpair-forget-history")
+        self.assertIn("deletes your whole history here", self.a.q("unpair-words").text)
+        self.a.click("unpair-forget-history")
+        # Keep the pairing: nothing happens.
+        self.a.click("unpair-cancel")
+        self.assertFalse(self.a.q("unpair-confirm").is_displayed())
+        self.assertTrue(self.alice.status()["paired"])
+        self.a.click("unpair-start")
+        self.a.click("unpair-confirm")
+        for b in (self.a, self.b):
+            b.wait(lambda d: b.q("pairing").is_displayed() and not b.q("chat").is_displayed(),
+                   "the pairing screen once unpaired")
+        self.assertFalse(self.a.q("settings-dialog").is_displayed())
+        self.assertIn("You ended the pairing with Alex", self.a.q("pairing").text)
+        self.assertIn("Sam ended the pairing", self.b.q("pairing").text)
+        self.assertFalse(self.alice.status()["paired"])
+        self.assertFalse(self.bob.status()["paired"])
+        # The history stayed.
+        self.assertTrue(self.alice.find_entries(lambda m: m["text"] == "hello from bob, over the page"))
+        harness.pair(self.alice, self.bob)
+        self.ensure_paired()
+        self.a.type_and_send("together again")
+        self.b.wait_message(lambda m: m["text"] == "together again" and m["direction"] == "INCOMING",
+                            "a text after pairing again")
 
     def test_98_the_page_opens_from_its_service_worker_once_inmost_web_is_gone(self):
         # Last: it stops bob's `inmost web`.

@@ -10,6 +10,7 @@ import { Files } from './files.js';
 import { StatusView } from './status.js';
 import { renderPairing } from './pairing.js';
 import { Settings } from './settings.js';
+import { Transfers } from './transfers.js';
 import { showMemories } from './memories.js';
 import { showSearch } from './search.js';
 import { notifications } from './notify.js';
@@ -70,6 +71,7 @@ ctx.statusView = new StatusView(ctx);
 ctx.conversation = new Conversation(ctx, $('conversation'), $('load-older'));
 ctx.composer = new Composer(ctx, $('composer'));
 const settings = new Settings(ctx);
+ctx.transfers = new Transfers(ctx, $('open-transfers'));
 
 function showView() {
   const paired = !!(ctx.status && ctx.status.paired);

@@ -14,6 +14,7 @@ const SHAPES = {
   search: [['circle', { cx: 11, cy: 11, r: 6.5 }], ['path', { d: 'M16 16l4.5 4.5' }]],
   info: [['circle', { cx: 12, cy: 12, r: 9 }], ['path', { d: 'M12 11v5.5M12 7.6h.01' }]],
   sliders: [['path', { d: 'M4 7h9M17 7h3M4 17h3M11 17h9' }], ['circle', { cx: 15, cy: 7, r: 2 }], ['circle', { cx: 9, cy: 17, r: 2 }]],
+  transfers: [['path', { d: 'M7.5 20V5M4 8.5L7.5 5 11 8.5M16.5 4v15M13 15.5l3.5 3.5 3.5-3.5' }]],
   close: [['path', { d: 'M6 6l12 12M18 6L6 18' }]],
   more: [['path', { d: 'M6 12h.01M12 12h.01M18 12h.01' }]],
 };

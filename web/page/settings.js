@@ -1,6 +1,9 @@
 // Settings: what you show your partner (presence, with reciprocity in words), quiet for
-// a while and quiet hours, your boundaries and names from `config`, and notifications.
+// a while and quiet hours, your boundaries and names from `config`, notifications, and
+// last what keeps or ends the conversation: export, backup and restore, unpair.
 import { el, clear, makeDialog, dateTimeOf } from './util.js';
+import { exportSection } from './export.js';
+import { backupSection, unpairSection } from './keeping.js';
 import { reciprocityWords } from './status.js';
 import { notifications } from './notify.js';
 
@@ -69,6 +72,16 @@ export class Settings {
     const group = el('section', { class: 'setting-group' }, el('h3', { text: 'Boundaries and names' }));
     for (const setting of config) group.append(this.settingRow(setting));
     body.append(group);
+    // Export and backup are made once and kept, so a refill (after a quiet or a switch)
+    // keeps what is typed there; unpair names the partner of the moment.
+    if (!this.keeping) this.keeping = [exportSection(ctx), ...backupSection(ctx)];
+    body.append(...this.keeping);
+    if (ctx.status && ctx.status.paired) {
+      body.append(unpairSection(ctx, async () => {
+        await ctx.refreshStatus();
+        if (!(ctx.status && ctx.status.paired)) this.dialog.dialog.close();
+      }));
+    }
   }
 
   settingRow(setting) {

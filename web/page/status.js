@@ -89,7 +89,6 @@ export class StatusView {
       row('Safety number', s.safety_number, 'status-safety-number');
       row('Link', s.link_up ? 'up: you are connected' : 'down: messages wait and go once you are connected', 'status-link');
       row('Not yet stored by your partner', s.unacknowledged);
-      row('Partner addresses', (s.partner_addresses || []).join(', ') || 'none known');
     } else {
       row('Paired', 'not yet');
     }
@@ -98,6 +97,7 @@ export class StatusView {
     if (s.partner_refuses) row('Your partner’s daemon waits', s.partner_refuses);
     if (s.refusing_partner) row('This daemon waits', s.refusing_partner);
     body.append(rows);
+    if (s.paired) body.append(partnerAddresses(this.ctx));
     if (s.paired) {
       body.append(el('p', { class: 'faint small', text: 'Compare the safety number with your partner over a channel you trust (in person, or a call). If it matches, nobody is in between.' }));
       body.append(el('h3', { text: 'Safety number as a QR code' }),
@@ -108,6 +108,55 @@ export class StatusView {
     }
     dialog.showModal();
   }
+}
+
+// Where this daemon dials the partner (`partner_addresses`), in the order it tries them,
+// with a button to remove each and a field to add one (tried first).
+export function partnerAddresses(ctx) {
+  const list = el('ol', { class: 'addresses', testid: 'partner-addresses', 'aria-label': 'Partner addresses, in the order they are tried' });
+  const result = el('p', { testid: 'partner-addresses-result', 'aria-live': 'polite' });
+  const input = el('input', { type: 'text', id: 'partner-address-new', testid: 'partner-address-input', autocomplete: 'off', spellcheck: 'false',
+    placeholder: 'host:port', 'aria-describedby': 'partner-address-help' });
+  const add = el('button', { type: 'submit', testid: 'partner-address-add', text: 'Add' });
+  const form = el('form', { class: 'answer-form' }, el('label', { for: 'partner-address-new', class: 'visually-hidden', text: 'Another address for your partner' }), input, add);
+  const show = (addresses) => {
+    clear(list);
+    list.dataset.count = String(addresses.length);
+    if (!addresses.length) list.append(el('li', { class: 'faint', text: 'none known' }));
+    for (const address of addresses) {
+      list.append(el('li', { class: 'address', testid: 'partner-address', dataset: { address } },
+        el('code', { text: address }),
+        el('button', { type: 'button', class: 'quiet small-button', testid: 'partner-address-remove', text: 'Remove',
+          'aria-label': `Remove ${address}`, onclick: () => change({ remove: [address] }, `${address} is no longer tried.`) })));
+    }
+  };
+  const change = async (params, done) => {
+    result.className = '';
+    result.textContent = '';
+    try {
+      const reply = await ctx.rpc.call('partner_addresses', params);
+      show(reply.addresses || []);
+      result.textContent = done;
+      return true;
+    } catch (err) {
+      result.className = 'warn';
+      result.textContent = err.message;
+      return false;
+    }
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const given = input.value.split(/[\s,]+/).filter(Boolean);
+    if (!given.length) { input.focus(); return; }
+    if (await change({ add: given }, `${given.join(', ')} added: tried first.`)) input.value = '';
+  });
+  change({}, '');
+  return el('section', { class: 'partner-addresses', 'aria-labelledby': 'partner-addresses-title' },
+    el('h3', { id: 'partner-addresses-title', text: 'Where your daemon reaches your partner' }),
+    el('p', { class: 'faint small', text: 'Tried in this order; the one that worked last comes first. Your partner’s daemon also says where it listens each time you connect, and those join the list (at most 8).' }),
+    list, form,
+    el('p', { class: 'faint small', id: 'partner-address-help', text: 'host:port: an IP address ([::1]:7433 for IPv6), a name, or an onion service (xxxx.onion:7433, reached when the daemon runs with --proxy).' }),
+    result);
 }
 
 // "Make an invite": the code as text and a QR code (/qr.svg), with optional addresses.

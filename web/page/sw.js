@@ -5,10 +5,10 @@
 // Network first: a page served by a newer `inmost web` replaces the copy at once.
 const CACHE = 'inmost-page';
 // Every file of web/page/ but this one (test_web.py checks the list).
-const SHELL = ['/', '/app.js', '/composer.js', '/conversation.js', '/envelopes.js', '/files.js',
-  '/icon.svg', '/icons.js', '/index.html', '/manifest.webmanifest', '/memories.js', '/message.js',
+const SHELL = ['/', '/app.js', '/composer.js', '/conversation.js', '/envelopes.js', '/export.js', '/files.js',
+  '/icon.svg', '/icons.js', '/index.html', '/keeping.js', '/manifest.webmanifest', '/memories.js', '/message.js',
   '/notify.js', '/pairing.js', '/questions.js', '/rpc.js', '/search.js', '/settings.js',
-  '/status.js', '/style.css', '/util.js'];
+  '/status.js', '/style.css', '/transfers.js', '/util.js'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
