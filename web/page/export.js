@@ -2,11 +2,11 @@
 // `inmost export` writes (cli/export_format.cc, followed line by line), made in this
 // browser and handed to it as a download. Nothing is written by the daemon.
 // Where it differs from the CLI: times are in this browser's time zone (the CLI uses
-// its own machine's), the file is saved where the browser saves downloads (under a
-// name of the page's choosing), and a JSON string may escape a character differently
-// (JSON.stringify rather than protobuf's printer: the same values).
+// its own machine's), and the file is saved where the browser saves downloads, under a
+// name of the page's choosing (inmost-export-DATE.md or .json).
 import { el, clear } from './util.js';
 
+let sections = 0;
 const HISTORY_PAGE = 1000;  // The daemon's largest page.
 
 // Every page of the history, oldest first (as the CLI's FetchHistory).
@@ -274,9 +274,20 @@ function markdown(messages, options) {
   return out;
 }
 
+// What protobuf's JSON printer (which writes the CLI's lines) escapes beyond what
+// JSON.stringify does: < and > (for HTML), DEL and the C1 controls, and the invisible
+// format characters (soft hyphen, bidi marks, zero-width spaces, line separators...).
+const PROTOBUF_ESCAPES = /[<>\u007f-\u009f\u00ad\u0600-\u0603\u06dd\u070f\u17b4\u17b5\u200b-\u200f\u2028-\u202e\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]|\u{110bd}|[\u{1d173}-\u{1d17a}]|\u{e0001}|[\u{e0020}-\u{e007f}]/gu;
+
+function jsonLine(m) {
+  // Each UTF-16 unit as \uXXXX (a surrogate pair for a character past U+FFFF).
+  const escape = (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return JSON.stringify(m).replace(PROTOBUF_ESCAPES, escape);
+}
+
 function json(messages, options) {
   let out = `{"exported_at":"${utcTimestamp(options.exportedAt)}","messages":[`;
-  messages.forEach((m, i) => { out += (i === 0 ? '\n' : ',\n') + JSON.stringify(m); });
+  messages.forEach((m, i) => { out += (i === 0 ? '\n' : ',\n') + jsonLine(m); });
   return `${out}\n]}\n`;
 }
 
@@ -302,16 +313,17 @@ export function download(text, name, type) {
 
 // The settings' "Export" section.
 export function exportSection(ctx) {
-  const format = el('select', { id: 'export-format', testid: 'export-format' },
-    el('option', { value: 'markdown', text: 'Markdown: a readable document' }),
-    el('option', { value: 'json', text: 'JSON: every message as the API gives it' }));
-  const since = el('input', { type: 'date', id: 'export-since', testid: 'export-since', 'aria-describedby': 'export-since-help' });
+  const k = ++sections;  // ids unique to this copy (settings, and the pairing screen)
+  const format = el('select', { id: `export-format-${k}`, testid: 'export-format' },
+    el('option', { value: 'markdown', text: 'Markdown (a readable document)' }),
+    el('option', { value: 'json', text: 'JSON (every message, every field)' }));
+  const since = el('input', { type: 'date', id: `export-since-${k}`, testid: 'export-since', 'aria-describedby': `export-since-help-${k}` });
   const result = el('p', { testid: 'export-result', 'aria-live': 'polite' });
   const button = el('button', { type: 'submit', testid: 'export-button', text: 'Export and download' });
-  const form = el('form', { class: 'keep-form', 'aria-labelledby': 'export-title' },
-    el('div', { class: 'row' }, el('label', { for: 'export-format', text: 'Format' }), format),
-    el('div', { class: 'row' }, el('label', { for: 'export-since', text: 'From' }), since),
-    el('p', { class: 'faint small', id: 'export-since-help', text: 'Only messages from this day on (your local time); leave it empty for the whole conversation.' }),
+  const form = el('form', { class: 'keep-form', 'aria-labelledby': `export-title-${k}` },
+    el('div', { class: 'row' }, el('label', { for: `export-format-${k}`, text: 'Format' }), format),
+    el('div', { class: 'row' }, el('label', { for: `export-since-${k}`, text: 'From' }), since),
+    el('p', { class: 'faint small', id: `export-since-help-${k}`, text: 'Only messages from this day on (your local time); leave it empty for the whole conversation.' }),
     el('div', { class: 'button-row' }, button), result);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -340,8 +352,8 @@ export function exportSection(ctx) {
     }
   });
   return el('section', { class: 'setting-group', testid: 'export-section' },
-    el('h3', { id: 'export-title', text: 'Export the conversation' }),
+    el('h3', { id: `export-title-${k}`, text: 'Export the conversation' }),
     el('p', { class: 'warn small', testid: 'export-warning', text: 'An export is a plaintext copy outside the encrypted store: anyone who gets the file can read it. Keep it safe, or delete it when you are done.' }),
-    el('p', { class: 'faint small', text: 'It holds only what has been read: a sealed message never opened appears without its text (even one of yours), a forgotten one only as “(forgotten)”, and a view-once message never, only that there was one. Disappearing messages are in it, with when they disappear from the store: the export keeps them. The file is made here, in this browser, and saved by it; the same as `inmost export` writes, in your browser’s time zone.' }),
+    el('p', { class: 'faint small', text: 'It holds only what has been read: a sealed message never opened appears without its text (even one of yours), a forgotten one only as “(forgotten)”, and a view-once message never, only that there was one. Disappearing messages are in it, with when they disappear from the store: the export keeps them. The file is made here, in this browser, and saved by it; the same as “inmost export” writes, with times in this browser’s time zone.' }),
     form);
 }

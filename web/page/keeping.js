@@ -3,6 +3,7 @@
 // button), and ending the pairing (`unpair`), asked twice in words that say what it does.
 import { el, clear, bytes } from './util.js';
 
+let sections = 0;
 const MIN_PASSPHRASE_BYTES = 8;
 
 function restoreCommand(path) {
@@ -10,20 +11,21 @@ function restoreCommand(path) {
 }
 
 export function backupSection(ctx) {
-  const path = el('input', { type: 'text', id: 'backup-path', testid: 'backup-path', autocomplete: 'off', spellcheck: 'false',
-    placeholder: '/home/you/inmost.backup', 'aria-describedby': 'backup-path-help' });
-  const pass = el('input', { type: 'password', id: 'backup-passphrase', testid: 'backup-passphrase', autocomplete: 'new-password',
-    'aria-describedby': 'backup-passphrase-help' });
-  const again = el('input', { type: 'password', id: 'backup-passphrase-again', testid: 'backup-passphrase-again', autocomplete: 'new-password' });
+  const k = ++sections;  // ids unique to this copy (settings, and the pairing screen)
+  const path = el('input', { type: 'text', id: `backup-path-${k}`, testid: 'backup-path', autocomplete: 'off', spellcheck: 'false',
+    placeholder: '/home/you/inmost.backup', 'aria-describedby': `backup-path-help-${k}` });
+  const pass = el('input', { type: 'password', id: `backup-passphrase-${k}`, testid: 'backup-passphrase', autocomplete: 'new-password',
+    'aria-describedby': `backup-passphrase-help-${k}` });
+  const again = el('input', { type: 'password', id: `backup-passphrase-again-${k}`, testid: 'backup-passphrase-again', autocomplete: 'new-password' });
   const result = el('div', { testid: 'backup-result', 'aria-live': 'polite' });
   const button = el('button', { type: 'submit', testid: 'backup-button', text: 'Write the backup' });
   const command = el('code', { testid: 'restore-command', text: restoreCommand('') });
-  const form = el('form', { class: 'keep-form', 'aria-labelledby': 'backup-title' },
-    el('div', { class: 'row' }, el('label', { for: 'backup-path', text: 'Archive' }), path),
-    el('p', { class: 'faint small', id: 'backup-path-help', text: 'A full path on the daemon’s machine (it starts with /); the file must not exist yet.' }),
-    el('div', { class: 'row' }, el('label', { for: 'backup-passphrase', text: 'Passphrase' }), pass),
-    el('div', { class: 'row' }, el('label', { for: 'backup-passphrase-again', text: 'Once more' }), again),
-    el('p', { class: 'faint small', id: 'backup-passphrase-help', text: `At least ${MIN_PASSPHRASE_BYTES} characters. Without it the archive cannot be opened: keep it safe, apart from the archive.` }),
+  const form = el('form', { class: 'keep-form', 'aria-labelledby': `backup-title-${k}` },
+    el('div', { class: 'row' }, el('label', { for: `backup-path-${k}`, text: 'Archive' }), path),
+    el('p', { class: 'faint small', id: `backup-path-help-${k}`, text: 'A full path on the daemon’s machine (it starts with /); the file must not exist yet.' }),
+    el('div', { class: 'row' }, el('label', { for: `backup-passphrase-${k}`, text: 'Passphrase' }), pass),
+    el('div', { class: 'row' }, el('label', { for: `backup-passphrase-again-${k}`, text: 'Once more' }), again),
+    el('p', { class: 'faint small', id: `backup-passphrase-help-${k}`, text: `At least ${MIN_PASSPHRASE_BYTES} characters. Without it the archive cannot be opened: keep it safe, apart from the archive.` }),
     el('div', { class: 'button-row' }, button), result);
   const fail = (text, focus) => {
     clear(result);
@@ -56,7 +58,7 @@ export function backupSection(ctx) {
   });
   return [
     el('section', { class: 'setting-group', testid: 'backup-section' },
-      el('h3', { id: 'backup-title', text: 'Backup' }),
+      el('h3', { id: `backup-title-${k}`, text: 'Backup' }),
       el('p', { class: 'faint small', text: 'An encrypted archive of this daemon: its identity, your partner, the whole history and the files received, sealed under a passphrase you choose. The daemon writes it itself, on its own machine and as its own user; nothing comes to this browser.' }),
       form),
     el('section', { class: 'setting-group', testid: 'restore-section' },

@@ -2,6 +2,8 @@
 // with your partner's code; the page turns into the conversation once paired.
 import { el, clear } from './util.js';
 import { inviteBlock } from './status.js';
+import { exportSection } from './export.js';
+import { backupSection } from './keeping.js';
 
 export function renderPairing(ctx, root) {
   clear(root);
@@ -37,6 +39,12 @@ export function renderPairing(ctx, root) {
       join.disabled = false;
     }
   });
-  root.append(el('div', { class: 'pairing-card' }, ...intro, inviteBlock(ctx),
-    el('div', { class: 'or', text: 'or' }), form));
+  const card = el('div', { class: 'pairing-card' }, ...intro, inviteBlock(ctx),
+    el('div', { class: 'or', text: 'or' }), form);
+  // After an unpair the history stays here: it can still be exported or backed up.
+  if (s.pairing_ended) {
+    card.append(el('details', { class: 'keep-after', testid: 'pairing-keep' },
+      el('summary', { text: 'Export or back up the history you kept' }), exportSection(ctx), ...backupSection(ctx)));
+  }
+  root.append(card);
 }
