@@ -620,11 +620,15 @@ class WebTest(unittest.TestCase):
         # JSON: every message as the API gives it, as the CLI's.
         Select(self.a.q("export-format")).select_by_value("json")
         self.a.click("export-button")
-        document = json.loads(exported(".json"))
+        text = exported(".json")
+        document = json.loads(text)
         cli = self.alice.cli("export", "--format", "json")
         self.assertEqual(cli.returncode, 0, cli.stderr)
         self.assertRegex(document["exported_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(document["messages"], json.loads(cli.stdout)["messages"])
+        # Byte for byte but the time on the first line (escapes included: "<" is \u003c).
+        self.assertIn("\\u003cimg src=x onerror=alert(1)\\u003e", text)
+        self.assertEqual(text.split("\n")[1:], cli.stdout.split("\n")[1:])
         shown = [m["text"] for m in document["messages"]]
         for text in texts:
             self.assertIn(text, shown)
