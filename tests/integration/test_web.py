@@ -10,7 +10,8 @@ ways, the transfers list, a backup, partner addresses, an export (the same docum
 Needs Debian's python3-selenium, chromium and chromium-driver (scripts/setup installs
 them); run it with /usr/bin/python3 (a pyenv python has no selenium). Without them it
 prints SKIPPED and passes, except in CI (CI=true), where it fails. Screenshots of the
-conversation (1280x900) and the phone layout (390x844) go to $INMOST_BIN_DIR/web-screenshots/.
+conversation (1280x900) and the phone layout (390x844), and of the transfers list and the
+backup section, go to $INMOST_BIN_DIR/web-screenshots/.
 """
 
 import hashlib
@@ -517,6 +518,7 @@ class WebTest(unittest.TestCase):
         self.assertEqual(int(self.b.js("return document.querySelectorAll('[data-testid=transfer]').length")),
                          loaded + 1)
         self.assertIn("file", self.b.q("transfers-summary").text)
+        self.b.screenshot("web-transfers.png")
         self.b.click("transfers-dialog-close")
 
     def test_13_backup_writes_an_archive_where_asked(self):
@@ -547,6 +549,7 @@ class WebTest(unittest.TestCase):
         # Restore is words and the exact command, not a button.
         self.assertEqual(self.a.q("restore-command").text, f"inmostd restore {path} --data-dir DIR")
         self.assertIn("stop the daemon", self.a.q("restore-words").text)
+        self.a.screenshot("web-backup.png")
         # A file that exists is not replaced.
         self.a.q("backup-passphrase").send_keys(passphrase)
         self.a.q("backup-passphrase-again").send_keys(passphrase)
