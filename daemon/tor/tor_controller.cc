@@ -33,19 +33,6 @@ std::span<const uint8_t> Bytes(std::string_view text) {
   return crypto::AsBytes(text);
 }
 
-// Concatenates `parts` in secret memory: a command line that carries a secret.
-crypto::SecretBytes SecretLine(std::initializer_list<std::span<const uint8_t>> parts) {
-  size_t size = 0;
-  for (const auto& part : parts) size += part.size();
-  crypto::SecretBytes line(size);
-  size_t at = 0;
-  for (const auto& part : parts) {
-    if (!part.empty()) std::memcpy(line.data() + at, part.data(), part.size());
-    at += part.size();
-  }
-  return line;
-}
-
 // Lowercase hex of `secret`, in secret memory.
 crypto::SecretBytes SecretHex(std::span<const uint8_t> secret) {
   crypto::SecretBytes hex(secret.size() * 2 + 1);  // sodium_bin2hex writes a NUL.

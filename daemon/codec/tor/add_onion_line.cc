@@ -63,9 +63,11 @@ Result<crypto::SecretBytes> AddOnionLine(const AddOnionRequest& request) {
     if (!encoded.ok()) return encoded.status();
     key_blob = std::move(*encoded);
   }
-  const std::initializer_list<std::span<const uint8_t>> parts = {
-      Bytes("ADD_ONION "), request.key != nullptr ? key_blob.span() : Bytes(kNewKey),
-      Bytes(options)};
+  return SecretLine({Bytes("ADD_ONION "), request.key != nullptr ? key_blob.span() : Bytes(kNewKey),
+                     Bytes(options)});
+}
+
+crypto::SecretBytes SecretLine(std::initializer_list<std::span<const uint8_t>> parts) {
   size_t size = 0;
   for (const auto& part : parts) size += part.size();
   crypto::SecretBytes line(size);

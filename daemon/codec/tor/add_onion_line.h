@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,5 +39,8 @@ struct AddOnionRequest {
 // InvalidArgument (naming no secret) for no port, port 0, a target or a client key
 // that could not be one argument of the line, or a key of the wrong size.
 Result<crypto::SecretBytes> AddOnionLine(const AddOnionRequest& request);
+
+// `parts` one after the other, in secret memory: a command line that carries a secret.
+crypto::SecretBytes SecretLine(std::initializer_list<std::span<const uint8_t>> parts);
 
 }  // namespace inmost::tor
