@@ -234,7 +234,10 @@ asio::awaitable<Result<DialedConnection>> Dialer::Handshake(std::string candidat
   if (!connected.ok()) co_return attempt.timed_out() ? timed_out() : connected;
 
   // -> e, es, ss (in the hello)
-  auto initiation = StartSessionHandshake(identity_, partner_key);
+  auto keys = HelloKeysFor(partner_key);
+  if (!keys.ok()) co_return keys.status();
+  auto initiation =
+      StartSessionHandshake(identity_, partner_key, **keys, stamps_.Next(clock_.NowUnixMs()));
   if (!initiation.ok()) co_return initiation.status();
   Status sent = co_await WriteFrame(attempt.socket(), std::move(initiation->hello));
   if (stopped_ || race.over) co_return Unavailable(stopped_ ? kStopped : kLost);
@@ -245,12 +248,22 @@ asio::awaitable<Result<DialedConnection>> Dialer::Handshake(std::string candidat
   auto message2 = co_await ReadFrame(attempt.socket(), decoder);
   if (stopped_ || race.over) co_return Unavailable(stopped_ ? kStopped : kLost);
   if (!message2.ok()) co_return attempt.timed_out() ? timed_out() : message2.status();
-  auto keys = FinishSessionHandshake(initiation->state, *message2);
-  if (!keys.ok()) co_return keys.status();
+  auto transport = FinishSessionHandshake(initiation->state, *message2);
+  if (!transport.ok()) co_return transport.status();
   if (!StillTargets(partner_key)) {
     co_return FailedPrecondition("the partner changed during the handshake");
   }
-  co_return DialedConnection{attempt.Release(), std::move(decoder), std::move(*keys)};
+  co_return DialedConnection{attempt.Release(), std::move(decoder), std::move(*transport)};
+}
+
+Result<const HelloKeys*> Dialer::HelloKeysFor(const crypto::PublicKey& partner_key) {
+  if (!hello_keys_ || hello_keys_->first != partner_key) {
+    hello_keys_.reset();
+    auto keys = HelloKeys::Derive(identity_, partner_key);
+    if (!keys.ok()) return keys.status();
+    hello_keys_.emplace(partner_key, std::move(*keys));
+  }
+  return &hello_keys_->second;
 }
 
 }  // namespace inmost::peer

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/core/clock.h"
@@ -38,6 +39,7 @@
 #include "daemon/peer/backoff.h"
 #include "daemon/peer/candidate_history.h"
 #include "daemon/peer/route.h"
+#include "daemon/peer/session_hello.h"
 #include "daemon/peer/tracked_socket.h"
 #include "daemon/wire/frame.h"
 #include "inmost/status.h"
@@ -135,6 +137,8 @@ class Dialer {
   // Sleeps until `deadline` or Wake, whichever is first.
   boost::asio::awaitable<void> WaitForWake(core::SteadyTime deadline);
   bool StillTargets(const crypto::PublicKey& partner_key) const;
+  // The hello keys for `partner_key`, derived at its first dial (one X25519) and kept.
+  Result<const HelloKeys*> HelloKeysFor(const crypto::PublicKey& partner_key);
   void Debug(const std::string& line) {
     if (!stopped_) logger_.Debug("peer: " + line);
   }
@@ -154,6 +158,8 @@ class Dialer {
   bool running_ = false;
   core::SteadyTime next_dial_at_{};
   core::SteadyTime next_direct_try_{};  // While the live session runs through Tor.
+  std::optional<std::pair<crypto::PublicKey, HelloKeys>> hello_keys_;
+  HelloStamps stamps_;  // Every hello we send has a newer stamp than the one before.
   bool stopped_ = false;
 };
 

@@ -30,6 +30,11 @@ Result<Hello> ParseHello(std::span<const uint8_t> body, const Mac1Key& own_mac_k
     return PermissionDenied("hello with a bad mac1");
   }
   const uint8_t type = covered[0];
+  if (type == static_cast<uint8_t>(HelloType::kUnstampedSession)) {
+    return Unsupported(
+        "a session hello without replay protection: the partner runs an older inmost, "
+        "which must be updated (dialling it from here still works)");
+  }
   if (type != static_cast<uint8_t>(HelloType::kSession) &&
       type != static_cast<uint8_t>(HelloType::kPairing)) {
     return Unsupported("hello of unknown type " + std::to_string(type));

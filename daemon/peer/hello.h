@@ -4,8 +4,9 @@
 //
 // Layout of the frame body (the frame is wire::EncodeFrame's 2-byte length + body):
 //
-//   type       1 byte   kSession (1) or kPairing (2)
-//   message    n bytes  Noise handshake message 1 of that type's protocol
+//   type       1 byte   kSession (3) or kPairing (2)
+//   message    n bytes  kPairing: Noise IKpsk2 message 1; kSession: the stamped and
+//                       mac2-protected KK message 1 (session_hello.h)
 //   mac1       16 bytes keyed BLAKE2b-128 over type || message, keyed with
 //                       Mac1KeyFor(responder's static public key)
 //
@@ -25,8 +26,11 @@
 namespace inmost::peer {
 
 enum class HelloType : uint8_t {
-  kSession = 1,  // A transport session between paired partners (Noise KK).
+  // Inmost before replay protection: its session hellos had no stamp and no mac2.
+  // Refused, as a replay of one could not be told from a fresh one.
+  kUnstampedSession = 1,
   kPairing = 2,  // First contact with an invite's secret as psk (Noise IKpsk2).
+  kSession = 3,  // A transport session between paired partners (Noise KK).
 };
 
 // KK: both sides already know each other's static key (paired partners).
@@ -58,7 +62,8 @@ struct Hello {
 // Checks the size and then mac1 under `own_mac_key` (ours, as responder), and only
 // then looks at the type. PermissionDenied for a bad mac1 (a stranger, or someone
 // who does not know our key), InvalidArgument for a malformed hello, Unsupported for
-// an unknown type with a valid mac1 (a newer partner).
+// an unknown type with a valid mac1 (a newer partner) or kUnstampedSession (an older
+// one, told to update).
 Result<Hello> ParseHello(std::span<const uint8_t> body, const Mac1Key& own_mac_key);
 
 }  // namespace inmost::peer

@@ -17,12 +17,14 @@ noise::HandshakeConfig HelloExchangeConfig(HelloType type, noise::Role role,
 }
 
 Result<HelloExchangeStart> StartHelloExchange(const noise::HandshakeConfig& config, HelloType type,
-                                              const crypto::PublicKey& responder) {
+                                              const crypto::PublicKey& responder,
+                                              const WrapMessage1& wrap) {
   auto state = noise::HandshakeState::Create(config);
   if (!state.ok()) return state.status();
   auto message1 = state->WriteMessage({});
   if (!message1.ok()) return message1.status();
-  crypto::Bytes hello = BuildHello(type, *message1, Mac1KeyFor(responder));
+  crypto::Bytes hello =
+      BuildHello(type, wrap ? wrap(*message1) : std::move(*message1), Mac1KeyFor(responder));
   return HelloExchangeStart{std::move(*state), std::move(hello)};
 }
 

@@ -3,6 +3,7 @@
 // Noise steps only, no I/O. It must never hand out keys from an unfinished handshake.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -24,10 +25,16 @@ struct HelloExchangeStart {
   crypto::Bytes hello;          // Hello body: the type, message 1, mac1 for the responder.
 };
 
-// Initiator: creates the handshake from `config`, writes message 1 (empty payload) and
-// wraps it in a `type` hello whose mac1 only `responder` can check.
+// What a hello type adds around message 1 inside the hello (the session hello's stamp
+// and mac2, session_hello.h); pairing adds nothing.
+using WrapMessage1 = std::function<crypto::Bytes(std::span<const uint8_t> message1)>;
+
+// Initiator: creates the handshake from `config`, writes message 1 (empty payload),
+// wraps it with `wrap` when given, and puts that in a `type` hello whose mac1 only
+// `responder` can check.
 Result<HelloExchangeStart> StartHelloExchange(const noise::HandshakeConfig& config, HelloType type,
-                                              const crypto::PublicKey& responder);
+                                              const crypto::PublicKey& responder,
+                                              const WrapMessage1& wrap = nullptr);
 
 // Initiator: reads message 2 and splits. PermissionDenied(`refusal`) when message 2
 // does not authenticate or does not finish the handshake.

@@ -46,6 +46,7 @@ void PartnerLink::Impl::SetPartner(std::optional<core::Partner> partner) {
   if (!partner) {
     if (partner_) Info("unpaired: closing the link");
     partner_.reset();
+    partner_hello_keys_.reset();
     CloseAllSessions("unpaired");
     dialer_.Wake();  // It finds nobody to dial and goes idle.
     return;
@@ -53,6 +54,16 @@ void PartnerLink::Impl::SetPartner(std::optional<core::Partner> partner) {
   partner->addresses = SanitizeAddresses(partner->addresses);
   if (partner_ && partner_->static_key != partner->static_key) {
     CloseAllSessions("the partner changed");
+  }
+  if (!partner_ || partner_->static_key != partner->static_key) {
+    partner_stamps_.Reset();
+    partner_hello_keys_.reset();
+    auto keys = HelloKeys::Derive(identity_, partner->static_key);
+    if (keys.ok()) {
+      partner_hello_keys_ = std::move(*keys);
+    } else {
+      Warning("cannot accept sessions from the partner: " + keys.status().message());
+    }
   }
   partner_ = std::move(partner);
   dialer_.DialNow(shared_from_this());

@@ -114,7 +114,11 @@ class PartnerLink::Impl final : public Session::Observer,
   boost::asio::awaitable<void> RespondSession(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               TrackedSocket& tracked, std::string remote,
-                                              crypto::Bytes message1, bool through_tor);
+                                              SessionHello hello, bool through_tor);
+  // The partner's session hello with mac2 and a fresh stamp, or nullopt (logged) for
+  // a stranger's, a replayed one, or any while unpaired. No DH work.
+  std::optional<SessionHello> OpenPartnerHello(std::span<const uint8_t> inner,
+                                               const std::string& remote);
   boost::asio::awaitable<void> RespondPairing(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               std::string remote, crypto::Bytes message1);
@@ -212,6 +216,10 @@ class PartnerLink::Impl final : public Session::Observer,
   std::string onion_address_;
   RoutePolicy routes_;
   std::optional<core::Partner> partner_;
+  // Checks the partner's session hellos before any DH work (session_hello.h); no keys
+  // when the partner's key is unusable.
+  std::optional<HelloKeys> partner_hello_keys_;
+  ReplayWindow partner_stamps_;
   std::optional<PendingInvite> invite_;
   uint64_t invite_generation_ = 0;  // Bumped whenever the invite changes or is used.
   // The local ends ("host:port") of our joins' connections while they handshake, and

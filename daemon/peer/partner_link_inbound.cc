@@ -1,8 +1,9 @@
 // The peer link's inbound side: listening, accepting, and each source's handshake work
-// as responder (mac1, rate limit, then KK or IKpsk2). A pairing hello with our mac1 that
+// as responder (mac1; then mac2, the replay check and the rate limit for a session, or
+// the rate limit for a pairing; only then KK or IKpsk2). A pairing hello with our mac1 that
 // we will not answer gets a refusal frame (pairing.h) and one log line; a hello without
-// our mac1 gets nothing. It must never do DH work before mac1, the rate limit and the
-// invite check passed, nor keep more than max_pending_handshakes connections.
+// our mac1 gets nothing. It must never do DH work before those checks (and, for a
+// pairing, the invite check) passed, nor keep more than max_pending_handshakes connections.
 #include <array>
 #include <optional>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "daemon/peer/pairing.h"
 #include "daemon/peer/partner_link_impl.h"
 #include "daemon/peer/session_handshake.h"
+#include "daemon/peer/session_hello.h"
 
 namespace inmost::peer {
 
@@ -168,36 +170,66 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*k
   // mac1 first: a stranger who does not know our public key costs us no DH.
   auto hello = ParseHello(*frame, own_mac1_key_);
   if (!hello.ok()) {
-    Debug("dropped a hello from " + remote + ": " + hello.status().message());
-    co_return;
-  }
-  if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
-    Debug("dropped a hello from " + remote + ": too many handshakes from that address");
-    if (hello->type == HelloType::kPairing) {
-      // A joiner who knows our key hears why, instead of taking us for someone else.
-      co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kBusy));
+    const std::string line = "dropped a hello from " + remote + ": " + hello.status().message();
+    // Only a partner whose inmost is older or newer than ours sends a hello of another
+    // type with our mac1: that one the user can act on.
+    if (hello.status().code() == Code::kUnsupported) {
+      WarnRefused(line);
+    } else {
+      Debug(line);
     }
     co_return;
   }
   if (hello->type == HelloType::kSession) {
-    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(hello->message),
+    // mac2 and the stamp before the rate limit, so that neither a stranger who knows
+    // our key nor a replay drains the budget the partner's own hellos need.
+    auto session_hello = OpenPartnerHello(hello->message, remote);
+    if (!session_hello) co_return;
+    if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
+      Debug("dropped a hello from " + remote + ": too many handshakes from that address");
+      co_return;
+    }
+    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(*session_hello),
                             through_tor);
-  } else {
-    co_await RespondPairing(socket, decoder, deadline, remote, std::move(hello->message));
+    co_return;
   }
+  if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
+    Debug("dropped a hello from " + remote + ": too many handshakes from that address");
+    // A joiner who knows our key hears why, instead of taking us for someone else.
+    co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kBusy));
+    co_return;
+  }
+  co_await RespondPairing(socket, decoder, deadline, remote, std::move(hello->message));
+}
+
+std::optional<SessionHello> PartnerLink::Impl::OpenPartnerHello(std::span<const uint8_t> inner,
+                                                                const std::string& remote) {
+  if (!partner_ || !partner_hello_keys_) {
+    Debug("refused a session from " + remote + ": not paired");
+    return std::nullopt;
+  }
+  auto opened = OpenSessionHello(static_cast<uint8_t>(HelloType::kSession), inner,
+                                 partner_hello_keys_->from_partner);
+  if (!opened.ok()) {
+    Debug("dropped a hello from " + remote + ": " + opened.status().message());
+    return std::nullopt;
+  }
+  // After mac2, so only the partner's own hellos (fresh or replayed) move the window.
+  if (!partner_stamps_.AcceptIfNewer(opened->stamp)) {
+    Debug("dropped a hello from " + remote +
+          ": replayed (its stamp is not newer than the partner's last hello)");
+    return std::nullopt;
+  }
+  return std::move(*opened);
 }
 
 asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
                                                         wire::FrameDecoder& decoder,
                                                         Deadline& deadline, TrackedSocket& tracked,
-                                                        std::string remote, crypto::Bytes message1,
+                                                        std::string remote, SessionHello hello,
                                                         bool through_tor) {
-  if (!partner_) {
-    Debug("refused a session from " + remote + ": not paired");
-    co_return;
-  }
   const crypto::PublicKey partner_key = partner_->static_key;
-  auto response = RespondToSessionHandshake(identity_, partner_key, message1);
+  auto response = RespondToSessionHandshake(identity_, partner_key, hello);
   if (!response.ok()) {
     WarnRefused(response.status().message() + " (from " + remote + ")");
     co_return;

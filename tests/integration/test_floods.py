@@ -94,34 +94,41 @@ def frame(body):
 
 KK_MESSAGE1 = 48       # Noise KK message 1: e (32) + the tag of an empty payload (16).
 IKPSK2_MESSAGE1 = 96   # Noise IKpsk2 message 1: e (32) + encrypted s (48) + tag (16).
+SESSION_HELLO = 3      # The session hello's type byte (hello.h).
+PAIRING_HELLO = 2
+# A session hello's inner body (session_hello.h): a 12-byte stamp, KK message 1, mac2.
+SESSION_INNER = 12 + KK_MESSAGE1 + 16
 
 # The kinds of handshake attempt a stranger floods with:
 #   random     random bytes framed as a hello of a hello's size (type byte included);
 #   bad_mac1   a well-formed session or pairing hello whose mac1 is wrong (someone who
 #              does not know the responder's public key): dropped before any DH;
 #   wrong_key  a session hello with a VALID mac1 (the stranger knows the public key)
-#              whose Noise KK message 1 was not made with the partner's key: it passes
-#              mac1, meets the per-source rate limit and, when allowed, costs the
-#              responder the KK DH work before message 1 fails to decrypt. (The
-#              responder computes es and ss with the partner's key whatever the
-#              message says, so random e and tag bytes cost it exactly what a genuine
-#              message 1 from another static key costs: the tests need no X25519.)
-#              One in four is a pairing hello, which a paired daemon refuses.
+#              but not the partner's mac2, which only the two partners can compute
+#              (session_hello.h): also dropped before any DH, and before the
+#              per-source rate limit, so it cannot drain the partner's budget. One in
+#              four is a pairing hello with a valid mac1, which a paired daemon refuses
+#              (with a refusal frame) before any DH.
 FLOOD_KINDS = ("random", "bad_mac1", "wrong_key")
+
+# What alice logs for a wrong_key session hello, and what she would log had it reached
+# the DH (which it must not).
+DROPPED_AT_MAC2 = "not from the partner (bad mac2)"
+REFUSED_AFTER_DH = "refused session from an unknown key"
 
 
 def stranger_frame(kind, rng, mac_key):
     if kind == "random":
-        size = rng.choice((1 + KK_MESSAGE1 + 16, 1 + IKPSK2_MESSAGE1 + 16, rng.randrange(1, 200)))
+        size = rng.choice((1 + SESSION_INNER + 16, 1 + IKPSK2_MESSAGE1 + 16, rng.randrange(1, 200)))
         return frame(rng.randbytes(size))
     if kind == "bad_mac1":
-        hello_type = rng.choice((1, 2))
-        message = rng.randbytes(KK_MESSAGE1 if hello_type == 1 else IKPSK2_MESSAGE1)
+        hello_type = rng.choice((SESSION_HELLO, PAIRING_HELLO))
+        message = rng.randbytes(SESSION_INNER if hello_type == SESSION_HELLO else IKPSK2_MESSAGE1)
         return frame(bytes([hello_type]) + message + rng.randbytes(16))
     if kind == "wrong_key":
-        hello_type = 2 if rng.random() < 0.25 else 1
+        hello_type = PAIRING_HELLO if rng.random() < 0.25 else SESSION_HELLO
         covered = bytes([hello_type]) + rng.randbytes(
-            KK_MESSAGE1 if hello_type == 1 else IKPSK2_MESSAGE1)
+            SESSION_INNER if hello_type == SESSION_HELLO else IKPSK2_MESSAGE1)
         return frame(covered + hashlib.blake2b(covered, digest_size=16, key=mac_key).digest())
     raise ValueError(kind)
 
@@ -134,7 +141,7 @@ PAIRING_REFUSALS = (frame(b"\xff\x01"), frame(b"\xff\x02"))
 def valid_pairing_hello(payload, mac_key):
     """Whether a framed hello is of the pairing type and carries a valid mac1."""
     body = payload[2:]
-    return (len(body) > 17 and body[0] == 2 and
+    return (len(body) > 17 and body[0] == PAIRING_HELLO and
             hashlib.blake2b(body[:-16], digest_size=16, key=mac_key).digest() == body[-16:])
 
 
@@ -367,10 +374,10 @@ class FloodTest(IntegrationTest):
     def test_handshake_flood_never_blocks_the_partner(self):
         """Bound: FLOOD_ATTEMPTS (15,000; 5,000 in a sanitizer build) handshake attempts
         from a stranger (random hello-shaped frames, hellos with a wrong mac1, and
-        hellos with a valid mac1 whose KK message 1 was made with a key that is not the
-        partner's), from 6 source addresses and 12 sockets at a time, as fast as the
-        daemon takes them, get not one byte back (but the pairing refusal frame, for a
-        pairing hello with a valid mac1); every partner message sent during the
+        session hellos with a valid mac1 but not the partner's mac2), from 6 source
+        addresses and 12 sockets at a time, as fast as the daemon takes them, get not
+        one byte back (but the pairing refusal frame, for a pairing hello with a valid
+        mac1), and none costs alice a DH (her log says where each was dropped); every partner message sent during the
         flood, both ways, is delivered within DELIVERY_DEADLINE (5 s); the link is up
         afterwards; alice's VmRSS stays under 32 MiB during and after the flood."""
         rss = self.watch_rss(self.alice)
@@ -396,14 +403,19 @@ class FloodTest(IntegrationTest):
         self.assertGreaterEqual(exchanged, 1, "no partner message was sent during the flood")
         wait_for(lambda: harness.link_up(self.alice, self.bob), 10, "the link to be up")
         self.assert_rss_bound(rss, "handshake flood")
+        # The stranger knows alice's key, not the pair's: no hello reached the DH.
+        log = self.alice.log_text()
+        self.assertGreater(log.count(DROPPED_AT_MAC2), 0, "no valid-mac1 hello was dropped at mac2")
+        self.assertEqual(log.count(REFUSED_AFTER_DH), 0, "a stranger's hello cost alice a DH")
         sys.stderr.write(f"\n  handshake flood: {flood.attempts()} attempts in "
                          f"{flood.elapsed():.1f} s, {exchanged} exchanges during it, "
                          f"peak VmRSS {rss.peak} KiB ... ")
 
     def test_stranger_sharing_the_partners_address(self):
         """Bound: a stranger who knows alice's public key and floods valid-mac1 hellos
-        from the partner's own address (127.0.0.1, so it drains the per-source rate
-        limit bob's dials would use) for 3 s still cannot keep the partners apart:
+        from the partner's own address (127.0.0.1: were they counted by the per-source
+        rate limit, they would drain the budget bob's dials use; they are dropped at
+        mac2 before it) for 3 s still cannot keep the partners apart:
         bob is restarted in the middle of it (so the link must be re-established),
         and the link comes back within 10 s, every message sent is delivered, and
         alice's VmRSS stays under 32 MiB."""

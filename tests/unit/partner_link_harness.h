@@ -314,6 +314,7 @@ struct FakePartner {
   int keepalives = 0;
   int received = 0;
   Status failure;
+  HelloStamps stamps;  // Each dial's hello is newer than the last.
 };
 
 inline asio::awaitable<void> FakeDial(std::shared_ptr<FakePartner> fake, std::string address,
@@ -324,7 +325,16 @@ inline asio::awaitable<void> FakeDial(std::shared_ptr<FakePartner> fake, std::st
     fake->failure = connected;
     co_return;
   }
-  auto initiation = StartSessionHandshake(*identity, responder);
+  auto hello_keys = HelloKeys::Derive(*identity, responder);
+  if (!hello_keys.ok()) {
+    fake->failure = hello_keys.status();
+    co_return;
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto initiation =
+      StartSessionHandshake(*identity, responder, *hello_keys, fake->stamps.Next(now_ms));
   if (!initiation.ok()) {
     fake->failure = initiation.status();
     co_return;
