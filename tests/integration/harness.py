@@ -208,6 +208,24 @@ MIN_SECRET_LENGTH = 12
 SECRET_PARAMS = {"send": "text", "ask": "text", "answer": "text", "join": "code"}
 
 
+def relay(source, sink, observe=None):
+    """Copies bytes from socket `source` to `sink` until either side ends (calling
+    `observe` with each piece first), then half-closes `sink`: one direction of a
+    forwarder between two sockets."""
+    try:
+        while data := source.recv(65536):
+            if observe:
+                observe(data)
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
 def write_random_file(path, size):
     """A file of `size` random bytes; returns its SHA-256 (hex)."""
     h = hashlib.sha256()

@@ -67,32 +67,27 @@ class CapturingForwarder:
                 continue
             with self.lock:
                 self.sockets += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False),
+            threading.Thread(target=harness.relay, args=(client, upstream, self._capturer()),
                              daemon=True).start()
+            threading.Thread(target=harness.relay, args=(upstream, client), daemon=True).start()
 
-    def _pipe(self, source, sink, from_client):
-        captured = b""
-        recorded = not from_client
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                if not recorded:
-                    captured += data
-                    if len(captured) >= 2 and len(captured) >= 2 + int.from_bytes(captured[:2], "big"):
-                        with self.lock:
-                            self.first_frames.append(captured[:2 + int.from_bytes(captured[:2], "big")])
-                        recorded = True
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    def _capturer(self):
+        """An observer of one client connection's bytes that records its first frame."""
+        received = bytearray()
+        done = False
+
+        def observe(data):
+            nonlocal done
+            if done:
+                return
+            received.extend(data)
+            size = 2 + int.from_bytes(received[:2], "big") if len(received) >= 2 else None
+            if size is not None and len(received) >= size:
+                done = True
+                with self.lock:
+                    self.first_frames.append(bytes(received[:size]))
+
+        return observe
 
     def close(self):
         self.listener.close()
