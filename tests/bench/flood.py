@@ -9,13 +9,12 @@ handshake attempts at a fixed rate, in phases:
   no key        random hello-shaped frames and hellos with a wrong mac1, from 8
                 source addresses: what a port scanner that does not know alice's public
                 key can do; all dropped before any DH;
-  key, 8 src    hellos with a valid mac1 (the stranger knows alice's public key) whose
-                Noise KK message 1 was not made with the partner's key, from 8 source
-                addresses: the per-source rate limit allows 20/s each, the rest is
-                dropped before any DH;
+  key, 8 src    session hellos with a valid mac1 (the stranger knows alice's public
+                key) but not the partners' mac2, from 8 source addresses: dropped at
+                mac2, before any DH and before the per-source rate limit;
   key, 2000 src the same from 2,000 source addresses (127.0.x.y), one attempt each in
-                turn: the per-source limit no longer helps, each hello costs the KK DH
-                work; the worst case for a stranger who knows the key.
+                turn: the worst case for a stranger who knows the key. Before session
+                hellos had mac2 (issue 23), each of these cost the KK DH work.
 
 During each phase it measures the stranger's attempts per second, the daemon's CPU use
 (utime + stime from /proc/PID/stat, as a fraction of one core), the latency of partner
@@ -162,6 +161,7 @@ def log_counts(daemon, since):
     text = daemon.log_text()[since:]
     return {
         "unknown key (DH done)": len(re.findall(r"refused session from an unknown key", text)),
+        "bad mac2": len(re.findall(r"not from the partner \(bad mac2\)", text)),
         "rate-limited": len(re.findall(r"too many handshakes from that address", text)),
     }
 
@@ -258,8 +258,8 @@ def print_table(rows, idle_rss, args, link_up):
                 f"{failed} failed")
             row(f"[{name}] hellos that cost DH (log: unknown key)",
                 counts["unknown key (DH done)"], "count",
-                f"{counts['rate-limited']} rate-limited" if args.log_level == "debug"
-                else "rate-limited ones are logged at debug only")
+                f"{counts['bad mac2']} dropped at mac2, {counts['rate-limited']} rate-limited"
+                if args.log_level == "debug" else "drops are logged at debug only")
         row(f"[{name}] daemon CPU, fraction of one core", cpu, "cores",
             "target < 0.5" if flooded else "")
         if flooded:
