@@ -32,6 +32,7 @@ def main():
     matplotlib.use("svg")
     matplotlib.rcParams["svg.hashsalt"] = "inmost-bench"  # The same picture, the same file.
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for prefix, label, style in (("model:", "ceiling model (TCP + fdatasync, group commit)", "o--"),
@@ -46,6 +47,10 @@ def main():
         ax.errorbar(x, y, yerr=[low, high], fmt=style, capsize=3, label=label)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    # A tick at each number in flight measured, written plainly (1, 4, 16, ...).
+    ax.set_xticks([p[0] for p in series(bench["figures"], "inmost:")])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("messages in flight (sent, not yet stored by the partner)")
     ax.set_ylabel("durable messages/s (256 B, both sides synced)")
     machine = bench["machine"]
