@@ -296,7 +296,8 @@ void MeasureLink(const std::string& inmostd, const LinkBudget& budget, Figures& 
     latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
   }
   figures.Inmost("inmost: one message send-to-receive p50, idle link", "ms", Better::kLower,
-                 Percentile(latencies, 0.50), kModelLatencyP50);
+                 Percentile(latencies, 0.50), kModelLatencyP50,
+                 "to bob's event; the model's to the ack back at the sender");
   figures.Inmost("inmost: one message send-to-receive p99, idle link", "ms", Better::kLower,
                  Percentile(latencies, 0.99), kModelLatencyP99);
 
