@@ -1,289 +1,242 @@
-// scripts/bench: measures inmost against this machine's raw ceilings and prints one
-// table. It is a benchmark, not a test: it asserts nothing about speed.
-#include <leveldb/db.h>
-#include <leveldb/write_batch.h>
+// scripts/bench: measures inmost against this machine's ceilings and prints one table,
+// each of inmost's figures beside the model or primitive that bounds it, with the
+// ratio. It is a benchmark, not a test: it asserts nothing about speed.
+//
+// usage: inmost_bench [all|link|files|history|model|sweep] [--quick] [--json [PATH|-]]
+//                     [--repetitions N] [--in-flight 1,4,16,...]
+//   all      the ceilings (primitives, the durable model), then link, files, history
+//   link     the ceilings, then two paired daemons on loopback
+//   files    the ceilings, then a file between two daemons and chunk storage
+//   history  the ceilings, then a daemon holding a long history
+//   model    the ceilings only
+//   sweep    durable msgs/s of the model and of inmost at each --in-flight (the plot)
+//   --quick  about a minute: smaller file and history, shorter runs, 2 repetitions
+//   --json   also writes the figures as JSON to PATH, or to standard output ("-", the
+//            default; the table then goes to standard error)
+// INMOST_BENCH_TINY=1 shrinks --quick further (tests/integration/test_bench_json.py);
+// INMOST_BENCH_CACHE is where the long history is kept (default: the build directory).
+// Scratch files go under $TMPDIR.
+//
+// Every figure is the median of its repetitions (3 by default) with their spread.
+// The JSON (schema "inmost-bench/1"):
+//   {"schema": "inmost-bench/1",
+//    "machine": {"cores", "cpu", "kernel", "tmp_filesystem", "load_before", "load_after",
+//                "quick", "repetitions", "seconds"},
+//    "figures": [{"name", "kind": "ceiling"|"inmost", "unit", "better": "higher"|"lower",
+//                 "value" (= "median"), "median", "spread": {"min", "max"}, "samples": [..],
+//                 "repetitions", "ceiling" (the bounding figure's median, or null),
+//                 "ceiling_name" (its name, or null), "ratio" (value / ceiling, or null),
+//                 "in_flight" (for durable rates, else null), "note"}]}
+// The ratio is always value / ceiling: for rates ("better": "higher") 1 is the
+// ceiling reached, for times ("better": "lower") 1 is the ceiling and more is slower.
+// Names start with "primitive:" or "model:" (ceilings), "inmost:" or "bot:".
 #include <sodium.h>
-#include <time.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "daemon/crypto/envelope_seal.h"
-#include "daemon/crypto/key_pair.h"
-#include "daemon/noise/handshake_state.h"
-#include "tests/bench/bench_table.h"
 #include "tests/bench/chunk_storage_bench.h"
-#include "tests/bench/daemon_process.h"
+#include "tests/bench/figures.h"
 #include "tests/bench/files_bench.h"
 #include "tests/bench/large_history_bench.h"
+#include "tests/bench/link_bench.h"
+#include "tests/bench/primitives_bench.h"
 
 namespace inmost::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+struct Options {
+  std::string section = "all";
+  bool quick = false;
+  bool tiny = false;
+  std::string json;  // Empty: no JSON.
+  int repetitions = 0;
+  std::vector<int> in_flight = {1, 4, 16, 64, 256, 512};
+};
 
-constexpr size_t kMessageBytes = 256;
-constexpr int kLatencySamples = 300;
-constexpr int kThroughputMessages = 20000;
-constexpr int kSenderThreads = 4;
-constexpr int kPipelineDepth = 128;  // Sends in flight per connection.
+struct Budget {
+  int repetitions;
+  PrimitiveBudget primitives;
+  LinkBudget link;
+  size_t file_mib;
+  uint64_t chunks;
+  uint64_t history_messages;
+};
 
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
+Budget BudgetFor(const Options& o) {
+  // Sends in flight for the headline rate: 4 connections of 128, as before issue 24.
+  constexpr int kPipelined = 512;
+  if (o.tiny) return {1, {0.01, 4 << 20, 5}, {5, 0.3, 0.3, kPipelined}, 4, 32, 10'000};
+  if (o.quick) return {2, {0.04, 16 << 20, 20}, {40, 1.0, 0.5, kPipelined}, 32, 128, 100'000};
+  return {3, {0.2, 128 << 20, 100}, {200, 4.0, 2.0, kPipelined}, 256, 1024, 1'000'000};
 }
 
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+std::vector<int> ParseList(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::atoi(item.c_str()));
+  return out;
 }
 
-// Raw synced LevelDB writes: the ceiling for anything durable.
-std::pair<double, double> LevelDbSyncedRates() {
-  std::string dir = (std::filesystem::temp_directory_path() / "inmost-bench-leveldb").string();
-  std::filesystem::remove_all(dir);
-  leveldb::Options options;
-  options.create_if_missing = true;
-  leveldb::DB* raw = nullptr;
-  Check(leveldb::DB::Open(options, dir, &raw).ok() ? Status() : IoError("leveldb open"), "leveldb");
-  std::unique_ptr<leveldb::DB> db(raw);
-  leveldb::WriteOptions sync;
-  sync.sync = true;
-  std::string value(kMessageBytes + 40, 'x');
-  constexpr int kPuts = 300;
-  auto start = Clock::now();
-  for (int i = 0; i < kPuts; ++i) db->Put(sync, "p" + std::to_string(i), value);
-  double single = kPuts / Seconds(Clock::now() - start);
-  constexpr int kBatches = 200;
-  constexpr int kPerBatch = 100;
-  start = Clock::now();
-  for (int b = 0; b < kBatches; ++b) {
-    leveldb::WriteBatch batch;
-    for (int i = 0; i < kPerBatch; ++i) batch.Put("b" + std::to_string(b * kPerBatch + i), value);
-    db->Write(sync, &batch);
+bool IsSection(const std::string& s) {
+  for (const char* name : {"all", "link", "files", "history", "model", "sweep"}) {
+    if (s == name) return true;
   }
-  double batched = kBatches * kPerBatch / Seconds(Clock::now() - start);
-  db.reset();
-  std::filesystem::remove_all(dir);
-  return {single, batched};
+  return false;
 }
 
-double SealRate() {
-  std::vector<uint8_t> key(crypto_aead_chacha20poly1305_ietf_KEYBYTES, 7);
-  std::vector<uint8_t> nonce(crypto_aead_chacha20poly1305_ietf_NPUBBYTES, 0);
-  std::vector<uint8_t> msg(kMessageBytes, 1), out(kMessageBytes + 16);
-  constexpr int kSeals = 500000;
-  auto start = Clock::now();
-  for (int i = 0; i < kSeals; ++i) {
-    nonce[0] = static_cast<uint8_t>(i);
-    crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), nullptr, msg.data(), msg.size(), nullptr,
-                                              0, nullptr, nonce.data(), key.data());
-  }
-  return kSeals / Seconds(Clock::now() - start);
-}
-
-// Envelopes sealed (fresh key, AEAD, commitment) and opened (AEAD, commitment
-// check) per second, 256-byte bodies.
-std::pair<double, double> EnvelopeRates() {
-  constexpr int kEnvelopes = 100000;
-  std::string id = crypto::NewEnvelopeId();
-  std::string body(kMessageBytes, 'x');
-  auto start = Clock::now();
-  crypto::SealedBody sealed = crypto::SealBody(id, body);
-  for (int i = 1; i < kEnvelopes; ++i) sealed = crypto::SealBody(id, body);
-  double seal = kEnvelopes / Seconds(Clock::now() - start);
-  start = Clock::now();
-  for (int i = 0; i < kEnvelopes; ++i) {
-    Check(crypto::OpenBody(id, sealed.key.span(), sealed.ciphertext, sealed.commitment).status(),
-          "open envelope");
-  }
-  return {seal, kEnvelopes / Seconds(Clock::now() - start)};
-}
-
-// CPU time of one Noise KK handshake, per side.
-double KkHandshakeCpuMs() {
-  auto a = crypto::KeyPair::Generate();
-  auto b = crypto::KeyPair::Generate();
-  constexpr int kHandshakes = 300;
-  double cpu = CpuSeconds();
-  for (int i = 0; i < kHandshakes; ++i) {
-    noise::HandshakeConfig ic{"Noise_KK_25519_ChaChaPoly_BLAKE2b",
-                              noise::Role::kInitiator,
-                              {},
-                              &a,
-                              b.public_key,
-                              {},
-                              nullptr};
-    noise::HandshakeConfig rc{"Noise_KK_25519_ChaChaPoly_BLAKE2b",
-                              noise::Role::kResponder,
-                              {},
-                              &b,
-                              a.public_key,
-                              {},
-                              nullptr};
-    auto init = noise::HandshakeState::Create(ic);
-    auto resp = noise::HandshakeState::Create(rc);
-    Check(init.status(), "kk init");
-    Check(resp.status(), "kk resp");
-    auto m1 = init->WriteMessage({});
-    Check(resp->ReadMessage(*m1).status(), "kk read 1");
-    auto m2 = resp->WriteMessage({});
-    Check(init->ReadMessage(*m2).status(), "kk read 2");
-  }
-  return (CpuSeconds() - cpu) * 1000.0 / kHandshakes / 2;
-}
-
-control::Request SendRequest(const std::string& text) {
-  control::Request r;
-  r.mutable_send()->set_text(text);
-  return r;
-}
-
-std::string Text(int i) {
-  std::string t = "bench message " + std::to_string(i) + " ";
-  t.resize(kMessageBytes, '.');
-  return t;
-}
-
-// Two paired daemons on loopback: latency, throughput and memory, beside the
-// machine's raw ceilings.
-std::vector<Row> LinkRows(const std::string& inmostd) {
-  std::vector<Row> rows;
-  auto [single_put, batch_put] = LevelDbSyncedRates();
-  double seal = SealRate();
-  double kk_ms = KkHandshakeCpuMs();
-  auto [envelope_seal, envelope_open] = EnvelopeRates();
-
-  DaemonProcess alice(inmostd, "alice"), bob(inmostd, "bob");
-  alice.Start();
-  bob.Start();
-  Pair(alice, bob);
-  long idle_a = alice.ResidentKiB(), idle_b = bob.ResidentKiB();
-
-  // Latency of one message on an idle link: send on alice, event on bob.
-  Client sender = alice.Connect();
-  Client watcher = bob.Connect();
-  control::Request subscribe;
-  subscribe.mutable_subscribe();
-  Check(watcher.Call(subscribe).status(), "subscribe");
-  std::vector<double> latencies;
-  for (int i = 0; i < kLatencySamples; ++i) {
-    auto start = Clock::now();
-    Check(sender.Call(SendRequest(Text(i))).status(), "send");
-    while (true) {
-      auto event = watcher.NextEvent(5000);
-      Check(event.status(), "waiting for delivery");
-      if (event->has_message_received()) break;
-    }
-    latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
-  }
-
-  // An envelope whose time has come: offer, key release and opening at bob.
-  std::vector<double> envelope_latencies;
-  for (int i = 0; i < kLatencySamples / 3; ++i) {
-    control::Request sealed = SendRequest(Text(i));
-    sealed.mutable_send()->set_open_at_unix_ms(1);  // Long past: released at once.
-    auto start = Clock::now();
-    Check(sender.Call(sealed).status(), "send sealed");
-    while (true) {
-      auto event = watcher.NextEvent(5000);
-      Check(event.status(), "waiting for the envelope to open");
-      if (event->has_changed() &&
-          event->changed().message().envelope().state() == control::Message::Envelope::OPENED) {
-        break;
+bool Parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_next = i + 1 < argc;
+    if (IsSection(arg)) {
+      o.section = arg;
+    } else if (arg == "--quick") {
+      o.quick = true;
+    } else if (arg == "--json") {
+      const bool path = has_next && !IsSection(argv[i + 1]) &&
+                        (argv[i + 1][0] != '-' || std::string(argv[i + 1]) == "-");
+      o.json = path ? argv[++i] : "-";
+    } else if (arg.rfind("--json=", 0) == 0) {
+      o.json = arg.substr(7);
+    } else if (arg == "--repetitions" && has_next) {
+      o.repetitions = std::atoi(argv[++i]);
+      if (o.repetitions < 1) return false;
+    } else if (arg == "--in-flight" && has_next) {
+      o.in_flight = ParseList(argv[++i]);
+      for (int n : o.in_flight) {
+        if (n < 1) return false;
       }
+    } else {
+      return false;
     }
-    envelope_latencies.push_back(Seconds(Clock::now() - start) * 1000.0);
   }
+  const char* tiny = std::getenv("INMOST_BENCH_TINY");
+  o.tiny = tiny != nullptr && std::string(tiny) == "1";
+  return !o.in_flight.empty();
+}
 
-  // Throughput: many sends in flight from several connections; done when alice
-  // has no unacknowledged message left (bob has synced every one).
-  auto start = Clock::now();
-  std::vector<std::thread> threads;
-  std::atomic<long> peak_kib_a{0}, peak_kib_b{0};
-  for (int t = 0; t < kSenderThreads; ++t) {
-    threads.emplace_back([&, t] {
-      Client c = alice.Connect();
-      int in_flight = 0;
-      for (int i = t; i < kThroughputMessages; i += kSenderThreads) {
-        Check(c.Post(SendRequest(Text(i))).status(), "send");
-        if (++in_flight < kPipelineDepth) continue;
-        auto reply = c.ReadResponse();
-        Check(reply.status(), "send reply");
-        --in_flight;
-      }
-      for (; in_flight > 0; --in_flight) Check(c.ReadResponse().status(), "send reply");
-    });
+std::string FirstLine(const std::string& path, const std::string& prefix) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      const size_t colon = line.find(':');
+      return colon == std::string::npos ? line
+                                        : line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
   }
-  for (auto& th : threads) th.join();
-  control::Request status;
-  status.mutable_status();
-  while (true) {
-    peak_kib_a = std::max(peak_kib_a.load(), alice.ResidentKiB());
-    peak_kib_b = std::max(peak_kib_b.load(), bob.ResidentKiB());
-    auto s = sender.Call(status);
-    Check(s.status(), "status");
-    if (s->status().unacknowledged() == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  double rate = kThroughputMessages / Seconds(Clock::now() - start);
+  return "";
+}
 
-  rows.push_back({"raw LevelDB synced put (single)", single_put, "ops/s", "ceiling"});
-  rows.push_back({"raw LevelDB synced batch of 100", batch_put, "values/s", "ceiling"});
-  rows.push_back({"raw ChaCha20-Poly1305 seal, 256 B", seal, "msgs/s", "ceiling"});
-  rows.push_back({"Noise KK handshake CPU per side", kk_ms, "ms", "target < 1"});
-  rows.push_back({"envelope seal (key, AEAD, commitment), 256 B", envelope_seal, "envs/s", ""});
-  rows.push_back({"envelope open (AEAD, commitment check), 256 B", envelope_open, "envs/s", ""});
-  rows.push_back({"durable delivered msgs, 256 B, 4 x 128 in flight", rate, "msgs/s",
-                  "target >= 50000; " + std::to_string(static_cast<int>(100 * rate / batch_put)) +
-                      "% of raw batch rate"});
-  rows.push_back({"send-to-receive latency p50 (idle link)", Percentile(latencies, 0.50), "ms",
-                  "target < 1.5"});
-  rows.push_back(
-      {"send-to-receive latency p99 (idle link)", Percentile(latencies, 0.99), "ms", "target < 5"});
-  rows.push_back({"due envelope: send to opened at recipient p50",
-                  Percentile(envelope_latencies, 0.50), "ms", "offer + key release + open"});
-  rows.push_back({"due envelope: send to opened at recipient p99",
-                  Percentile(envelope_latencies, 0.99), "ms", ""});
-  rows.push_back({"idle resident memory, alice", idle_a / 1024.0, "MiB", "target < 16"});
-  rows.push_back({"idle resident memory, bob", idle_b / 1024.0, "MiB", "target < 16"});
-  rows.push_back({"loaded resident memory (peak seen), alice", peak_kib_a / 1024.0, "MiB", ""});
-  rows.push_back({"loaded resident memory (peak seen), bob", peak_kib_b / 1024.0, "MiB", ""});
-  return rows;
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", one);
+  return text;
+}
+
+std::string TmpFilesystem() {
+  // The filesystem of the temporary directory, where every synced file goes.
+  std::ifstream mounts("/proc/mounts");
+  const std::string tmp = std::filesystem::temp_directory_path().string();
+  std::string device, mount, type, best_type;
+  size_t best = 0;
+  std::string rest;
+  while (mounts >> device >> mount >> type && std::getline(mounts, rest)) {
+    if (tmp.rfind(mount, 0) == 0 && mount.size() >= best) {
+      best = mount.size();
+      best_type = type;
+    }
+  }
+  return best_type;
 }
 
 }  // namespace
 }  // namespace inmost::bench
 
 int main(int argc, char** argv) {
-  using namespace inmost;
   using namespace inmost::bench;
-  const std::string section = argc > 1 ? argv[1] : "all";
-  if (argc > 2 ||
-      (section != "all" && section != "link" && section != "history" && section != "files")) {
-    std::fprintf(stderr, "usage: inmost_bench [all|link|history|files]\n");
+  Options options;
+  if (!Parse(argc, argv, options)) {
+    std::fprintf(stderr,
+                 "usage: inmost_bench [all|link|files|history|model|sweep] [--quick] "
+                 "[--json [PATH|-]] [--repetitions N] [--in-flight 1,4,16,...]\n");
     return 2;
   }
   if (sodium_init() < 0) return 1;
-  std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
-  std::vector<Row> rows;
-  if (section == "all" || section == "link") rows = LinkRows(inmostd);
-  if (section == "all" || section == "files") {
-    std::vector<Row> files = FileRows(inmostd);
-    rows.insert(rows.end(), files.begin(), files.end());
-    std::vector<Row> storage = ChunkStorageRows();
-    rows.insert(rows.end(), storage.begin(), storage.end());
+  options.quick = options.quick || options.tiny;
+  Budget budget = BudgetFor(options);
+  if (options.repetitions > 0) budget.repetitions = options.repetitions;
+  const std::string inmostd = std::string(INMOST_BUILD_DIR) + "/daemon/inmostd";
+  const std::string load_before = LoadAverage();
+  const auto started = std::chrono::steady_clock::now();
+  const std::string& s = options.section;
+  const auto scratch = std::filesystem::temp_directory_path() /
+                       ("inmost-bench-primitives-" + std::to_string(getpid()));
+  Figures figures;
+  for (int r = 0; r < budget.repetitions; ++r) {
+    std::cerr << "bench: " << (s == "sweep" ? "sweep" : "ceilings") << ", repetition " << r + 1
+              << " of " << budget.repetitions << "\n";
+    if (s == "sweep") {
+      MeasureSweep(inmostd, budget.link, options.in_flight, figures);
+      continue;
+    }
+    MeasurePrimitives(budget.primitives, scratch, figures);
+    MeasureModel(budget.link, figures);
   }
-  if (section == "all" || section == "history") {
-    std::vector<Row> history = LargeHistoryRows(inmostd, INMOST_BUILD_DIR);
-    rows.insert(rows.end(), history.begin(), history.end());
+  for (int r = 0; r < budget.repetitions && s != "sweep" && s != "model"; ++r) {
+    std::cerr << "bench: inmost, repetition " << r + 1 << " of " << budget.repetitions << "\n";
+    if (s == "all" || s == "link") MeasureLink(inmostd, budget.link, figures);
+    if (s == "all" || s == "files") {
+      MeasureFile(inmostd, budget.file_mib, figures);
+      MeasureChunkStorage(budget.chunks, figures);
+    }
+    if (s == "all" || s == "history") {
+      const char* cache = std::getenv("INMOST_BENCH_CACHE");
+      MeasureLargeHistory(inmostd, cache != nullptr ? cache : INMOST_BUILD_DIR,
+                          budget.history_messages, figures);
+    }
   }
-  Print(rows);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  utsname un{};
+  uname(&un);
+  const std::string machine =
+      std::string("{\"cores\": ") + std::to_string(std::thread::hardware_concurrency()) +
+      ", \"cpu\": " + JsonString(FirstLine("/proc/cpuinfo", "model name")) +
+      ", \"kernel\": " + JsonString(std::string(un.sysname) + " " + un.release) +
+      ", \"tmp_filesystem\": " + JsonString(TmpFilesystem()) + ", \"load_before\": " + load_before +
+      ", \"load_after\": " + LoadAverage() + ", \"quick\": " + (options.quick ? "true" : "false") +
+      ", \"repetitions\": " + std::to_string(budget.repetitions) +
+      ", \"seconds\": " + std::to_string(static_cast<int>(seconds)) + "}";
+  const bool json_to_stdout = options.json == "-";
+  figures.Print(json_to_stdout ? stderr : stdout);
+  std::fprintf(json_to_stdout ? stderr : stdout,
+               "(%d repetitions in %.0f s; load average %s before, %s after)\n", budget.repetitions,
+               seconds, load_before.c_str(), LoadAverage().c_str());
+  if (json_to_stdout) {
+    std::fputs(figures.Json(machine).c_str(), stdout);
+  } else if (!options.json.empty()) {
+    std::ofstream out(options.json);
+    out << figures.Json(machine);
+    if (!out) {
+      std::fprintf(stderr, "bench: cannot write %s\n", options.json.c_str());
+      return 1;
+    }
+  }
   return 0;
 }

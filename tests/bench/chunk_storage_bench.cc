@@ -13,13 +13,13 @@
 #include "daemon/store/blob_file.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
+#include "tests/bench/primitives_bench.h"
 
 namespace inmost::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint64_t kChunks = 4096;       // 252 MiB of plaintext.
 constexpr uint64_t kChunksPerSync = 16;  // About what the recipient syncs at once.
 
 // Bytes this process has caused to be written to disk so far (/proc/self/io).
@@ -39,39 +39,40 @@ struct Outcome {
 };
 
 template <typename Store, typename Sync>
-Outcome Measure(const std::string& chunk, Store store_chunk, Sync sync) {
+Outcome Measure(uint64_t chunks, const std::string& chunk, Store store_chunk, Sync sync) {
   const uint64_t disk_before = DiskWriteBytes();
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < kChunks; ++i) {
+  for (uint64_t i = 0; i < chunks; ++i) {
     store_chunk(i);
     if ((i + 1) % kChunksPerSync == 0) sync();
   }
   sync();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double bytes = static_cast<double>(kChunks * chunk.size());
+  const double bytes = static_cast<double>(chunks * chunk.size());
   return {bytes / seconds / 1e6, static_cast<double>(DiskWriteBytes() - disk_before) / bytes};
 }
 
 }  // namespace
 
-std::vector<Row> ChunkStorageRows() {
+void MeasureChunkStorage(uint64_t chunks, Figures& figures) {
   const auto dir = std::filesystem::temp_directory_path() / "inmost-bench-chunks";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   crypto::SecretBytes key = crypto::NewFileKey();
   const std::string chunk = crypto::SealChunk(key.span(), std::string(16, 'i'), 0, 1,
                                               std::string(crypto::kChunkSize, 'p'));
-  std::vector<Row> rows;
+  const std::string size = std::to_string(chunks * crypto::kChunkSize >> 20) + " MiB";
 
   auto blob = store::BlobFile::Open(dir / "blob", true);
   if (blob.ok()) {
     Outcome outcome = Measure(
-        chunk, [&](uint64_t i) { (void)(*blob)->WriteChunk(i, chunk); },
+        chunks, chunk, [&](uint64_t i) { (void)(*blob)->WriteChunk(i, chunk); },
         [&] { (void)(*blob)->Sync(); });
-    rows.push_back({"252 MiB of sealed chunks, blob folder (chosen)", outcome.megabytes_per_second,
-                    "MB/s", "fdatasync every 16 chunks"});
-    rows.push_back(
-        {"... bytes written to disk per byte stored, blob", outcome.disk_bytes_per_byte, "x", ""});
+    figures.Inmost("inmost: " + size + " of sealed chunks stored, blob folder (chosen)", "MB/s",
+                   Better::kHigher, outcome.megabytes_per_second, kDiskAppend,
+                   "fdatasync every 16 chunks");
+    figures.Inmost("inmost: bytes written to disk per byte stored, blob", "x", Better::kLower,
+                   outcome.disk_bytes_per_byte, "");
   }
 
   auto db = store::SealedStore::Open(dir / "store", crypto::SecretBytes::Random(32),
@@ -81,22 +82,23 @@ std::vector<Row> ChunkStorageRows() {
     batch.emplace(**db);
     const uint64_t disk_before = DiskWriteBytes();
     Outcome outcome = Measure(
-        chunk, [&](uint64_t i) { batch->Put("c/" + std::to_string(i), crypto::AsBytes(chunk)); },
+        chunks, chunk,
+        [&](uint64_t i) { batch->Put("c/" + std::to_string(i), crypto::AsBytes(chunk)); },
         [&] {
           (void)(*db)->Write(*batch);
           batch.emplace(**db);
         });
     // Compaction rewrites the values later: that is disk traffic too.
     (void)(*db)->CompactRange("c/", "c0");
-    const double stored = static_cast<double>(kChunks * chunk.size());
-    rows.push_back({"252 MiB of sealed chunks, LevelDB values", outcome.megabytes_per_second,
-                    "MB/s", "one synced batch every 16 chunks, sealed again by the store"});
-    rows.push_back({"... bytes written to disk per byte stored, LevelDB",
-                    static_cast<double>(DiskWriteBytes() - disk_before) / stored, "x",
-                    "log, tables and one compaction"});
+    const double stored = static_cast<double>(chunks * chunk.size());
+    figures.Inmost("inmost: " + size + " of sealed chunks stored, LevelDB values (not used)",
+                   "MB/s", Better::kHigher, outcome.megabytes_per_second, kDiskAppend,
+                   "one synced batch every 16 chunks, sealed again by the store");
+    figures.Inmost("inmost: bytes written to disk per byte stored, LevelDB", "x", Better::kLower,
+                   static_cast<double>(DiskWriteBytes() - disk_before) / stored, "",
+                   "log, tables and one compaction");
   }
   std::filesystem::remove_all(dir);
-  return rows;
 }
 
 }  // namespace inmost::bench

@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_table.h"
 #include "tests/bench/daemon_process.h"
+#include "tests/bench/primitives_bench.h"
 
 namespace inmost::bench {
 namespace {
@@ -22,9 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMiB = size_t{1} << 20;
-constexpr size_t kFileMiB = 256;
-constexpr size_t kAeadBuffer = 64 * 1024;  // About a file chunk (64512 B).
-constexpr int kAeadSeals = 8192;           // 512 MiB sealed.
 constexpr auto kTextInterval = std::chrono::milliseconds(100);
 constexpr int kMaxTexts = 20000;
 constexpr auto kTransferDeadline = std::chrono::minutes(10);
@@ -34,25 +33,6 @@ constexpr char kTextPrefix[] = "bench text during the file ";
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
-}
-
-// Raw ChaCha20-Poly1305 (IETF) seals of 64 KiB buffers on one core, in MB/s: the
-// ceiling of anything that encrypts a file once (the Noise transport does, and the
-// recipient seals it again at rest).
-double AeadSealMegabytesPerSecond() {
-  std::vector<uint8_t> key(crypto_aead_chacha20poly1305_ietf_KEYBYTES, 7);
-  std::vector<uint8_t> nonce(crypto_aead_chacha20poly1305_ietf_NPUBBYTES, 0);
-  std::vector<uint8_t> plain(kAeadBuffer),
-      sealed(kAeadBuffer + crypto_aead_chacha20poly1305_ietf_ABYTES);
-  randombytes_buf(plain.data(), plain.size());
-  const auto start = Clock::now();
-  for (int i = 0; i < kAeadSeals; ++i) {
-    nonce[0] = static_cast<uint8_t>(i);
-    nonce[1] = static_cast<uint8_t>(i >> 8);
-    crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), nullptr, plain.data(), plain.size(),
-                                              nullptr, 0, nullptr, nonce.data(), key.data());
-  }
-  return static_cast<double>(kAeadSeals) * kAeadBuffer / Seconds(Clock::now() - start) / 1e6;
 }
 
 // A file of `mebibytes` MiB under `dir`: one random MiB, each copy starting with its
@@ -132,16 +112,13 @@ class TextTicker {
 
 }  // namespace
 
-std::vector<Row> FileRows(const std::string& inmostd) {
-  std::vector<Row> rows;
-  const double aead = AeadSealMegabytesPerSecond();
-
+void MeasureFile(const std::string& inmostd, size_t file_mib, Figures& figures) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "inmost-bench-file-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) Check(IoError("mkdtemp failed"), "temp dir");
   const std::filesystem::path dir = pattern;
-  const std::string path = MakeFile(dir, kFileMiB);
-  const double bytes = static_cast<double>(kFileMiB * kMiB);
+  const std::string path = MakeFile(dir, file_mib);
+  const double bytes = static_cast<double>(file_mib * kMiB);
 
   DaemonProcess alice(inmostd, "alice"), bob(inmostd, "bob");
   alice.Start();
@@ -206,27 +183,22 @@ std::vector<Row> FileRows(const std::string& inmostd) {
   bob.Stop();
   std::filesystem::remove_all(dir);
 
-  rows.push_back({"raw ChaCha20-Poly1305 seal, 64 KiB buffers", aead, "MB/s", "ceiling, one core"});
-  rows.push_back(
-      {"file 256 MiB alice->bob, send to RECEIVED (synced)", bytes / seconds / 1e6, "MB/s",
-       "target >= 300; " + std::to_string(static_cast<int>(100 * bytes / seconds / 1e6 / aead)) +
-           "% of raw seal rate"});
-  if (latencies.empty()) {
-    rows.push_back({"text during the file: no text arrived", 0, "", ""});
-  } else {
+  const std::string size = std::to_string(file_mib) + " MiB";
+  figures.Inmost("inmost: file " + size + " alice->bob, send to RECEIVED (synced)", "MB/s",
+                 Better::kHigher, bytes / seconds / 1e6, kFileCeiling, "goal >= 0.9x");
+  if (!latencies.empty()) {
     const std::string sent = std::to_string(latencies.size()) + " texts, one per 100 ms";
-    rows.push_back(
-        {"text during the file: send-to-receive p50", Percentile(latencies, 0.50), "ms", sent});
-    rows.push_back(
-        {"text during the file: send-to-receive p99", Percentile(latencies, 0.99), "ms", ""});
-    rows.push_back({"text during the file: send-to-receive max",
-                    *std::max_element(latencies.begin(), latencies.end()), "ms", "target < 50"});
+    figures.Inmost("inmost: text during the file, send-to-receive p50", "ms", Better::kLower,
+                   Percentile(latencies, 0.50),
+                   "model: one durable message latency p50, 1 in flight", sent);
+    figures.Inmost("inmost: text during the file, send-to-receive max", "ms", Better::kLower,
+                   *std::max_element(latencies.begin(), latencies.end()),
+                   "model: one durable message latency p99, 1 in flight", "goal < 50 ms");
   }
-  rows.push_back(
-      {"peak resident memory (VmHWM) with the file, alice", peak_a / 1024.0, "MiB", "target < 64"});
-  rows.push_back(
-      {"peak resident memory (VmHWM) with the file, bob", peak_b / 1024.0, "MiB", "target < 64"});
-  return rows;
+  figures.Inmost("inmost: peak resident memory (VmHWM) with the file, alice", "MiB", Better::kLower,
+                 peak_a / 1024.0, "");
+  figures.Inmost("inmost: peak resident memory (VmHWM) with the file, bob", "MiB", Better::kLower,
+                 peak_b / 1024.0, "");
 }
 
 }  // namespace inmost::bench

@@ -14,21 +14,19 @@
 #include "daemon/store/data_dir.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
+#include "tests/bench/bench_table.h"
 #include "tests/bench/daemon_process.h"
 #include "tests/bench/large_history.h"
+#include "tests/bench/primitives_bench.h"
 
 namespace inmost::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint64_t kMessages = 1'000'000;
 constexpr uint32_t kPageSize = 50;
 constexpr uint32_t kSearchLimit = 50;
-constexpr int kSearchRuns = 3;
-constexpr int kPageRuns = 100;
-constexpr size_t kAeadMessageBytes = 100;
-constexpr int kAeadOpens = 300'000;
+constexpr int kPageRuns = 30;
 
 double Milliseconds(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -64,31 +62,10 @@ std::string MiB(long kib) {
   return text;
 }
 
-// Raw XChaCha20-Poly1305 opens per second on one core, with an AD the size of a
-// history key: what one decrypting pass over the history cannot beat.
-double AeadOpenRate() {
-  std::vector<uint8_t> key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, 7);
-  std::vector<uint8_t> nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, 3);
-  std::vector<uint8_t> ad(10, 'h');
-  std::vector<uint8_t> plain(kAeadMessageBytes, 'x');
-  std::vector<uint8_t> sealed(kAeadMessageBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-  crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data(), nullptr, plain.data(), plain.size(),
-                                             ad.data(), ad.size(), nullptr, nonce.data(),
-                                             key.data());
-  const auto start = Clock::now();
-  for (int i = 0; i < kAeadOpens; ++i) {
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), nullptr, nullptr, sealed.data(),
-                                                   sealed.size(), ad.data(), ad.size(),
-                                                   nonce.data(), key.data()) != 0) {
-      Check(Corruption("a sealed test message did not open"), "AEAD rate");
-    }
-  }
-  return kAeadOpens / std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // SearchHistory straight on the store (the daemon must not hold it): median times
 // for a rare and a common word, on one core and on two.
-void AddStoreSearchRows(const std::string& data_dir, std::vector<Row>& rows) {
+void AddStoreSearchFigures(const std::string& data_dir, const std::string& count,
+                           const std::string& ceiling, Figures& figures) {
   store::DataDir dir(data_dir);
   auto key = store::LoadKeyFile(dir.key_file_path());
   Check(key.status(), "read the storage key");
@@ -101,25 +78,26 @@ void AddStoreSearchRows(const std::string& data_dir, std::vector<Row>& rows) {
   for (std::string_view word : {kRareWord, kCommonWord}) {
     for (unsigned threads : {1u, 2u}) {
       core::SearchResult last;
-      const Timing timing = Median(kSearchRuns, [&] {
+      const Timing timing = Median(1, [&] {
         auto result = core::SearchHistory(store, word, kSearchLimit, threads);
         Check(result.status(), "search");
         last = std::move(*result);
       });
       const bool rare = word == kRareWord;
-      rows.push_back({std::string("search 1M msgs, ") + (rare ? "rare" : "common") + " word, " +
-                          std::to_string(threads) + (threads == 1 ? " thread" : " threads"),
-                      timing.wall_ms, "ms",
-                      "target < 1000; CPU " + std::to_string(static_cast<int>(timing.cpu_ms)) +
-                          " ms; " + std::to_string(last.matches.size()) + (last.more ? "+" : "") +
-                          " matches in " + std::to_string(last.searched)});
+      figures.Inmost("inmost: search " + count + " msgs, " + (rare ? "rare" : "common") +
+                         " word, " + std::to_string(threads) +
+                         (threads == 1 ? " thread" : " threads"),
+                     "ms", Better::kLower, timing.wall_ms, ceiling,
+                     "CPU " + std::to_string(static_cast<int>(timing.cpu_ms)) + " ms; " +
+                         std::to_string(last.matches.size()) + (last.more ? "+" : "") +
+                         " matches in " + std::to_string(last.searched));
     }
   }
 }
 
 // The daemon on the large history: start-up until it answers, memory, the last page.
-void AddDaemonRows(const std::string& inmostd, const std::string& data_dir,
-                   std::vector<Row>& rows) {
+void AddDaemonFigures(const std::string& inmostd, const std::string& data_dir,
+                      const std::string& count, const std::string& ceiling, Figures& figures) {
   DaemonProcess daemon(inmostd, "large-history", data_dir);
   const auto start = Clock::now();
   daemon.Start();
@@ -140,41 +118,44 @@ void AddDaemonRows(const std::string& inmostd, const std::string& data_dir,
   const long rss_paged = daemon.ResidentKiB(), anon_paged = daemon.AnonymousKiB();
   const double page_ms = Median(kPageRuns, fetch_page).wall_ms;
 
-  rows.push_back({"daemon start-up, 1M msgs (to first status reply)", start_ms, "ms",
-                  "target < 1000; files in page cache"});
-  rows.push_back({"resident memory after start, 1M msgs", rss_started / 1024.0, "MiB",
-                  "target < 64; RssAnon " + MiB(anon_started)});
-  rows.push_back({"last 50 messages (history) p50, 1M msgs", page_ms, "ms", "target < 1"});
-  rows.push_back({"resident memory after last 50, 1M msgs", rss_paged / 1024.0, "MiB",
-                  "target < 64; RssAnon " + MiB(anon_paged)});
+  figures.Inmost("inmost: daemon start-up, " + count + " msgs (to first status reply)", "ms",
+                 Better::kLower, start_ms, "", "files in page cache");
+  figures.Inmost("inmost: resident memory after start, " + count + " msgs", "MiB", Better::kLower,
+                 rss_started / 1024.0, "", "RssAnon " + MiB(anon_started));
+  figures.Inmost("inmost: last 50 messages (history) p50, " + count + " msgs", "ms", Better::kLower,
+                 page_ms, "");
+  figures.Inmost("inmost: resident memory after last 50, " + count + " msgs", "MiB", Better::kLower,
+                 rss_paged / 1024.0, "", "RssAnon " + MiB(anon_paged));
 
-  // Through the control socket too, once the daemon serves searches.
   control::Request search;
   search.mutable_search()->set_words(std::string(kRareWord));
   search.mutable_search()->set_limit(kSearchLimit);
   if (client.Call(search).ok()) {
-    const double ms =
-        Median(kSearchRuns, [&] { Check(client.Call(search).status(), "search"); }).wall_ms;
-    rows.push_back({"search via daemon, 1M msgs, rare word", ms, "ms", "target < 1000"});
-    rows.push_back({"resident memory after searches, 1M msgs", daemon.ResidentKiB() / 1024.0, "MiB",
-                    "target < 64; RssAnon " + MiB(daemon.AnonymousKiB())});
+    const double ms = Median(1, [&] { Check(client.Call(search).status(), "search"); }).wall_ms;
+    figures.Inmost("inmost: search via daemon, " + count + " msgs, rare word", "ms", Better::kLower,
+                   ms, ceiling, "goal <= 50 ms for 1M");
   }
   daemon.Stop();
 }
 
 }  // namespace
 
-std::vector<Row> LargeHistoryRows(const std::string& inmostd, const std::string& build_dir) {
+void MeasureLargeHistory(const std::string& inmostd, const std::string& build_dir,
+                         uint64_t messages, Figures& figures) {
+  const std::string cache =
+      messages == 1'000'000 ? "bench-history" : "bench-history-" + std::to_string(messages);
   const std::string data_dir =
-      LargeHistoryDataDir(inmostd, std::filesystem::path(build_dir) / "bench-history", kMessages);
-  std::vector<Row> rows;
-  const double aead = AeadOpenRate();
-  rows.push_back({"raw XChaCha20-Poly1305 open, 100 B", aead, "msgs/s",
-                  "ceiling; 1M opens on one core: " +
-                      std::to_string(static_cast<int>(1000.0 * kMessages / aead)) + " ms"});
-  AddStoreSearchRows(data_dir, rows);
-  AddDaemonRows(inmostd, data_dir, rows);
-  return rows;
+      LargeHistoryDataDir(inmostd, std::filesystem::path(build_dir) / cache, messages);
+  const std::string count = messages % 1'000'000 == 0 ? std::to_string(messages / 1'000'000) + "M"
+                            : messages % 1000 == 0    ? std::to_string(messages / 1000) + "k"
+                                                      : std::to_string(messages);
+  // One pass of opens over the whole history on one core bounds every search of it.
+  const std::string ceiling = "primitive: " + count + " XChaCha20-Poly1305 opens of 100 B";
+  figures.Ceiling(ceiling, "ms", Better::kLower,
+                  1000.0 * static_cast<double>(messages) / figures.MedianOf(kXOpen100),
+                  "one core, from the rate above");
+  AddStoreSearchFigures(data_dir, count, ceiling, figures);
+  AddDaemonFigures(inmostd, data_dir, count, ceiling, figures);
 }
 
 }  // namespace inmost::bench

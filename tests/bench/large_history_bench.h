@@ -1,17 +1,19 @@
-// scripts/bench's rows for a long history: search, start-up, memory and the last
-// page of a daemon holding a million messages, beside the raw AEAD rate. It
+// scripts/bench's figures for a long history: search, start-up, memory and the last
+// page of a daemon holding a million messages, beside one pass of AEAD opens. It
 // asserts nothing about speed, and only ever reads the history it measures.
 #pragma once
 
+#include <cstdint>
 #include <string>
-#include <vector>
 
-#include "tests/bench/bench_table.h"
+#include "tests/bench/figures.h"
 
 namespace inmost::bench {
 
-// Builds (or reuses) a million-message data directory under `build_dir` and
-// measures it, first through the store directly, then through `inmostd` run on it.
-std::vector<Row> LargeHistoryRows(const std::string& inmostd, const std::string& build_dir);
+// One repetition: builds (once, then reuses) a data directory of `messages` messages
+// under `build_dir` and measures it, through the store directly, then through
+// `inmostd` run on it; the primitives must have been measured before.
+void MeasureLargeHistory(const std::string& inmostd, const std::string& build_dir,
+                         uint64_t messages, Figures& figures);
 
 }  // namespace inmost::bench
