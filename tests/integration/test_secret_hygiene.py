@@ -275,13 +275,12 @@ class SecretHygieneTest(IntegrationTest):
                                capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
             prefixes = set()
-            for line in r.stdout.splitlines():
+            for n, line in enumerate(r.stdout.splitlines()):
                 prefix, key = line.split()
                 prefixes.add(prefix)
-                secrets_checked[f"{d.name}'s {prefix} key {key[:8]}"] = key_forms(
-                    bytes.fromhex(key))
+                secrets_checked[f"{d.name}'s {prefix} key #{n}"] = key_forms(bytes.fromhex(key))
             # The envelope each sent, its key released; the files both hold.
-            self.assertLessEqual({"ek/", "fk/"}, prefixes, f"{d.name}'s store: {r.stdout}")
+            self.assertLessEqual({"ek/", "fk/"}, prefixes, f"{d.name}'s store holds {prefixes}")
         with open(key_log) as f:
             sessions = [line.split() for line in f if line.strip()]
         self.assertGreaterEqual(len(sessions), 2, "the key log lacks the closed session")
