@@ -16,8 +16,8 @@ would make the core huge and says nothing about the real daemon's.
 
 The widest of them works a daemon through every path a secret takes and looks for
 each known secret (raw, half, hex, base64) in its core: the passphrases, the invite
-code and its secret, the envelope and file keys (read from both stores afterwards
-with inmost_store_probe secret-keys, deleted versions too) and the Noise transport
+code and its secret, both storage keys, the envelope and file keys (read from both
+stores afterwards with inmost_store_probe secret-keys, deleted versions too) and the Noise transport
 keys of every session, closed ones included (from the key log a test build writes
 when $INMOST_TEST_NOISE_KEY_LOG is set, daemon/config/test_hooks.h).
 """
@@ -213,7 +213,8 @@ class SecretHygieneTest(IntegrationTest):
         the live daemon (unlocked with a passphrase, paired through an invite, backed up
         under a passphrase, envelopes and files sent and opened both ways, one Noise
         session closed) holds none of the passphrases, the invite code or its secret,
-        the envelopes' released keys, the file keys or the Noise transport keys."""
+        the storage keys, the envelopes' released keys, the file keys or the Noise
+        transport keys."""
         self.require_test_hooks()  # the Noise key log (INMOST_TEST_NOISE_KEY_LOG)
         if SANITIZER:
             self.core_of(0, None)  # skips loudly, before the slow part
@@ -268,8 +269,8 @@ class SecretHygieneTest(IntegrationTest):
                            "the backup passphrase": text_forms(backup_passphrase),
                            "the invite code": text_forms(code),
                            "the invite's secret": key_forms(invite_secret(code))}
-        # Every key either store holds or held (released envelope keys are deleted, but
-        # LevelDB's files still hold them), read with the store probe.
+        # The storage keys, and every key either store holds or held (released envelope
+        # keys are deleted, but LevelDB's files still hold them), read with the probe.
         for d, given in ((alice, unlock + "\n"), (bob, None)):
             r = subprocess.run([harness.STORE_PROBE, "secret-keys", d.data_dir], input=given,
                                capture_output=True, text=True, timeout=60)

@@ -26,10 +26,11 @@
 //       Flips one bit of the sealed value stored under KEY (e.g. tor/onion_service_key),
 //       straight in LevelDB, so it no longer opens: a record damaged on disk.
 //   inmost_store_probe secret-keys DATA_DIR
-//       Writes every key the store holds as a secret (envelope content keys "ek/", file
-//       keys "fk/", view-once keys "vk/", upload keys "uk/", the invite's secret), one
-//       per line as "PREFIX HEX", every version the store's files still hold (deleted
-//       ones too, as dump-versions): a test looks for them in a core of the daemon.
+//       Writes the storage key ("storage-key HEX"), then every key the store holds as a
+//       secret (envelope content keys "ek/", file keys "fk/", view-once keys "vk/",
+//       upload keys "uk/", the invite's secret), one per line as "PREFIX HEX", every version the
+//       store's files still hold (deleted ones too, as dump-versions): a test looks for them in a
+//       core of the daemon.
 //
 // A data directory whose storage key is wrapped under a passphrase (no key file) is
 // opened with the passphrase read from the first line of standard input.
@@ -206,6 +207,9 @@ int SecretKeys(const std::string& data_dir) {
   inmost::store::DataDir dir(data_dir);
   auto key = LoadStorageKey(dir);
   if (!key.ok()) return Fail(key.status());
+  std::cout << "storage-key ";
+  PrintHex(std::string_view(reinterpret_cast<const char*>(key->data()), key->size()));
+  std::cout << "\n";
   Status status = inmost::test::ForEachVersion(
       dir.store_path(), *key, [](std::string_view name, std::string_view value) {
         for (std::string_view prefix : {"ek/", "fk/", "vk/", "uk/", "invite/secret"}) {
