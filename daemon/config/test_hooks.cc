@@ -1,6 +1,8 @@
 #include "daemon/config/test_hooks.h"
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,20 @@ Result<int64_t> TestClockOffsetMs(const std::function<const char*(const char*)>&
                            "'; it must be a whole number of milliseconds within 100 years");
   }
   return offset;
+}
+
+void AppendNoiseKeyLog([[maybe_unused]] const noise::TransportKeys& keys) {
+#ifdef INMOST_TEST_HOOKS
+  const char* path = std::getenv(kTestNoiseKeyLogVariable);
+  if (path == nullptr || *path == '\0') return;
+  std::FILE* file = std::fopen(path, "a");
+  if (file == nullptr) return;
+  for (const noise::CipherState* cipher : {&keys.send, &keys.receive}) {
+    for (uint8_t byte : NoiseKeyLog::KeyOf(*cipher)) std::fprintf(file, "%02x", byte);
+    std::fputc(cipher == &keys.send ? ' ' : '\n', file);
+  }
+  std::fclose(file);
+#endif
 }
 
 }  // namespace inmost::config

@@ -1,6 +1,7 @@
 #include "daemon/control/control_session.h"
 
 #include <google/protobuf/descriptor.h>
+#include <sodium.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +15,7 @@
 #include "daemon/codec/control/control_frame.h"
 #include "daemon/codec/control/json_rpc.h"
 #include "daemon/codec/control/request_frame.h"
+#include "daemon/crypto/wipe.h"
 
 namespace inmost::control {
 namespace {
@@ -73,6 +75,7 @@ ControlSession::ControlSession(uint64_t id, Socket socket, RequestHandler& handl
 
 ControlSession::~ControlSession() {
   if (!budget_released_) budget_->queued -= output_bytes_;
+  crypto::WipeString(input_);  // A request cut off midway.
 }
 
 void ControlSession::DropAsSlowReader() {
@@ -153,6 +156,7 @@ awaitable<void> ControlSession::ReadLoop() {
       co_return;
     }
     input_.append(read_chunk_.data(), n);
+    sodium_memzero(read_chunk_.data(), n);  // Requests carry passphrases and invite codes.
 
     if (encoding_ == Encoding::kUndetected) {
       // A length prefix below 16 MiB starts with 0x00; JSON starts with '{' or space.
@@ -191,7 +195,7 @@ awaitable<bool> ControlSession::ServeProtobufFrames() {
           EncodeResponse(ErrorResponse(TooLarge(frame.declared_size, limits_.max_request_bytes))));
       co_return false;
     }
-    input_.erase(0, frame.consumed);
+    crypto::EraseFront(input_, frame.consumed);
     if (frame.outcome == RequestFrame::Outcome::kMalformed) {
       // The framing is intact, so the stream can go on after this one.
       QueueReply(EncodeResponse(ErrorResponse(
@@ -226,12 +230,14 @@ awaitable<bool> ControlSession::ServeJsonLines() {
       co_return false;
     }
     std::string line = input_.substr(0, newline);
-    input_.erase(0, newline + 1);
+    crypto::WipedOnExit wipe_line(line);
+    crypto::EraseFront(input_, newline + 1);
     json_scanned_ = 0;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Blank line.
 
     // A line that fails to parse is answered and skipped: lines frame themselves.
     JsonRpcLine parsed = ParseJsonRpcLine(line);
+    crypto::WipeString(line);
     if (!parsed.batch) {
       JsonRpcCall& call = parsed.calls.front();
       if (call.error) {
@@ -300,6 +306,8 @@ awaitable<void> ControlSession::AnswerInto(std::shared_ptr<ControlSession> self,
   slot->subscribe = slot->request.has_subscribe() && !response.has_error();
   slot->present = slot->subscribe && slot->request.subscribe().present();
   slot->bytes = slot->encode(response);
+  crypto::WipeMessage(response);
+  crypto::WipeMessage(slot->request);
   slot->request.Clear();
   slot->encode = nullptr;
   --self->in_flight_;
@@ -425,6 +433,7 @@ awaitable<void> ControlSession::WriteLoop() {
     }
     output_bytes_ -= output_.front().size();
     if (!budget_released_) budget_->queued -= output_.front().size();
+    crypto::WipeString(output_.front());  // A reply may carry an invite code.
     output_.pop_front();
     output_stalled_since_ = clock_.SteadyNow();
   }

@@ -4,6 +4,7 @@
 
 #include "daemon/crypto/bytes.h"
 #include "daemon/crypto/hash.h"
+#include "daemon/crypto/wipe.h"
 
 namespace inmost::crypto {
 namespace {
@@ -42,6 +43,7 @@ SealedBody SealBody(std::string_view envelope_id, std::string_view body) {
                                              Ptr(envelope_id), envelope_id.size(), nullptr, out,
                                              sealed.key.data());
   sealed.commitment = Commitment(envelope_id, sealed.key.span(), body);
+  WipeCpuScratch();  // The key's words stay in registers and on the stack.
   return sealed;
 }
 
@@ -58,9 +60,11 @@ Result<std::string> OpenBody(std::string_view envelope_id, std::span<const uint8
                                                  nullptr, in + kNonceSize,
                                                  ciphertext.size() - kNonceSize, Ptr(envelope_id),
                                                  envelope_id.size(), in, key.data()) != 0) {
+    WipeCpuScratch();
     return AuthenticationFailed("the released key does not open the envelope");
   }
   std::string expected = Commitment(envelope_id, key, body);
+  WipeCpuScratch();
   if (commitment.size() != kCommitmentSize ||
       sodium_memcmp(expected.data(), commitment.data(), kCommitmentSize) != 0) {
     sodium_memzero(body.data(), body.size());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/crypto/wipe.h"
+
 namespace inmost::crypto {
 namespace {
 
@@ -42,6 +44,7 @@ std::string Seal(std::span<const uint8_t> key, std::string_view ad, std::string_
   crypto_aead_xchacha20poly1305_ietf_encrypt(out + kNonceSize, nullptr, Ptr(plaintext),
                                              plaintext.size(), Ptr(ad), ad.size(), nullptr, out,
                                              key.data());
+  WipeCpuScratch();  // The key's words stay in registers and on the stack.
   return sealed;
 }
 
@@ -50,9 +53,12 @@ bool Open(std::span<const uint8_t> key, std::string_view ad, std::string_view se
   if (key.size() != kFileKeySize || sealed.size() < kNonceSize + kTagSize) return false;
   plaintext.resize(sealed.size() - kNonceSize - kTagSize);
   const auto* in = Ptr(sealed);
-  return crypto_aead_xchacha20poly1305_ietf_decrypt(
-             reinterpret_cast<uint8_t*>(plaintext.data()), nullptr, nullptr, in + kNonceSize,
-             sealed.size() - kNonceSize, Ptr(ad), ad.size(), in, key.data()) == 0;
+  const bool opened =
+      crypto_aead_xchacha20poly1305_ietf_decrypt(
+          reinterpret_cast<uint8_t*>(plaintext.data()), nullptr, nullptr, in + kNonceSize,
+          sealed.size() - kNonceSize, Ptr(ad), ad.size(), in, key.data()) == 0;
+  WipeCpuScratch();
+  return opened;
 }
 
 }  // namespace

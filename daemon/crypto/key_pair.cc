@@ -2,12 +2,15 @@
 
 #include <sodium.h>
 
+#include "daemon/crypto/wipe.h"
+
 namespace inmost::crypto {
 
 KeyPair KeyPair::Generate() {
   KeyPair kp;
   kp.private_key = SecretBytes::Random(kX25519KeySize);
   crypto_scalarmult_base(kp.public_key.data(), kp.private_key.data());
+  WipeCpuScratch();  // The scalar's copies stay on the stack and in registers.
   return kp;
 }
 
@@ -18,6 +21,7 @@ Result<KeyPair> KeyPair::FromPrivate(std::span<const uint8_t> private_key) {
   KeyPair kp;
   kp.private_key = SecretBytes::CopyOf(private_key);
   crypto_scalarmult_base(kp.public_key.data(), kp.private_key.data());
+  WipeCpuScratch();  // The scalar's copies stay on the stack and in registers.
   return kp;
 }
 
@@ -27,7 +31,9 @@ Status X25519(const SecretBytes& private_key, std::span<const uint8_t> public_ke
     return InvalidArgument("X25519 keys must be 32 bytes");
   }
   if (shared.size() != kX25519KeySize) shared = SecretBytes(kX25519KeySize);
-  if (crypto_scalarmult(shared.data(), private_key.data(), public_key.data()) != 0) {
+  const int failed = crypto_scalarmult(shared.data(), private_key.data(), public_key.data());
+  WipeCpuScratch();
+  if (failed != 0) {
     return AuthenticationFailed("the peer's public key is not a usable X25519 key");
   }
   return Status::Ok();

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/crypto/wipe.h"
 #include "daemon/noise/limits.h"
 
 namespace inmost::noise {
@@ -40,6 +41,7 @@ void Seal(const SecretBytes& key, uint64_t n, std::span<const uint8_t> ad,
   crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &out_len, plaintext.data(),
                                             plaintext.size(), ad.data(), ad.size(), nullptr,
                                             nonce.data(), key.data());
+  crypto::WipeCpuScratch();  // The key's words stay in registers and on the stack.
 }
 
 Status NonceExhausted() {
@@ -88,10 +90,12 @@ Result<Bytes> CipherState::DecryptWithAd(std::span<const uint8_t> ad,
   if (crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &out_len, nullptr, ciphertext.data(),
                                                 ciphertext.size(), ad.data(), ad.size(),
                                                 nonce.data(), key_.data()) != 0) {
+    crypto::WipeCpuScratch();
     return AuthenticationFailed(
         "message failed authentication: it was altered, replayed or reordered, or the peer "
         "uses different keys");
   }
+  crypto::WipeCpuScratch();
   ++nonce_;
   return out;
 }

@@ -10,6 +10,10 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "inmost/status.h"
 
+namespace inmost::config {
+class NoiseKeyLog;
+}
+
 namespace inmost::noise {
 
 class CipherState {
@@ -41,6 +45,8 @@ class CipherState {
   void Rekey();
 
  private:
+  friend class config::NoiseKeyLog;  // Test builds' key log only (config/test_hooks.h).
+
   crypto::SecretBytes key_;
   uint64_t nonce_ = 0;
 };

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "daemon/codec/peer/transport_message.h"
+#include "daemon/config/test_hooks.h"
+#include "daemon/crypto/wipe.h"
 #include "daemon/peer/address.h"
 #include "daemon/peer/socket_io.h"
 
@@ -40,6 +42,7 @@ Session::Session(tcp::socket socket, wire::FrameDecoder decoder, noise::Transpor
 void Session::Start() {
   if (started_) return;
   started_ = true;
+  config::AppendNoiseKeyLog(keys_);
   const auto now = clock_.SteadyNow();
   started_at_ = now;
   last_received_ = now;
@@ -187,6 +190,9 @@ bool Session::DrainFrames() {
       if (!open_) return false;
     }
     observer->OnSessionMessage(*this, *message);
+    // It may carry an envelope's key, a file's key or a pairing's addresses: none
+    // outlives its handling in ordinary memory.
+    crypto::WipeMessage(*message);
   }
   return false;
 }

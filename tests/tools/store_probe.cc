@@ -25,7 +25,15 @@
 //   inmost_store_probe damage-record DATA_DIR KEY
 //       Flips one bit of the sealed value stored under KEY (e.g. tor/onion_service_key),
 //       straight in LevelDB, so it no longer opens: a record damaged on disk.
+//   inmost_store_probe secret-keys DATA_DIR
+//       Writes the storage key ("storage-key HEX"), then every key the store holds as a
+//       secret (envelope content keys "ek/", file keys "fk/", view-once keys "vk/",
+//       upload keys "uk/", the invite's secret), one per line as "PREFIX HEX", every version the
+//       store's files still hold (deleted ones too, as dump-versions): a test looks for them in a
+//       core of the daemon.
 //
+// A data directory whose storage key is wrapped under a passphrase (no key file) is
+// opened with the passphrase read from the first line of standard input.
 // The daemon must be stopped: LevelDB is locked while it runs. Exit status 0 on
 // success, 1 on an error (explained on standard error), 2 on a usage error.
 #include <google/protobuf/util/json_util.h>
@@ -34,8 +42,10 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -64,7 +74,8 @@ constexpr char kUsage[] =
     "       inmost_store_probe entry DATA_DIR NUMBER\n"
     "       inmost_store_probe has-key DATA_DIR NUMBER\n"
     "       inmost_store_probe tamper-key DATA_DIR NUMBER\n"
-    "       inmost_store_probe damage-record DATA_DIR KEY\n";
+    "       inmost_store_probe damage-record DATA_DIR KEY\n"
+    "       inmost_store_probe secret-keys DATA_DIR\n";
 constexpr std::string_view kEnvelopeKeyPrefix = "ek/";
 constexpr size_t kContentKeySize = 32;
 
@@ -73,9 +84,23 @@ int Fail(const Status& status) {
   return 1;
 }
 
+// The storage key: the key file's, or the wrapped one's opened with the passphrase on
+// the first line of standard input.
+Result<inmost::crypto::SecretBytes> LoadStorageKey(const inmost::store::DataDir& dir) {
+  if (std::filesystem::exists(dir.key_file_path()) ||
+      !std::filesystem::exists(dir.wrapped_key_path())) {
+    return inmost::store::LoadKeyFile(dir.key_file_path());
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  auto passphrase = inmost::crypto::SecretBytes::CopyOf(
+      std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
+  return inmost::store::LoadWrapped(dir.wrapped_key_path(), passphrase);
+}
+
 Result<std::unique_ptr<SealedStore>> OpenStore(const std::string& data_dir) {
   inmost::store::DataDir dir(data_dir);
-  auto key = inmost::store::LoadKeyFile(dir.key_file_path());
+  auto key = LoadStorageKey(dir);
   if (!key.ok()) return key.status();
   return SealedStore::Open(dir.store_path(), std::move(*key), inmost::store::OpenMode::kExisting);
 }
@@ -172,6 +197,34 @@ int ViewOnceKey(const SealedStore& db, uint64_t history_id) {
   return 0;
 }
 
+void PrintHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : bytes) std::cout << kHex[c >> 4] << kHex[c & 0xf];
+}
+
+// Every version the store's files still hold, so a key deleted once released is found.
+int SecretKeys(const std::string& data_dir) {
+  inmost::store::DataDir dir(data_dir);
+  auto key = LoadStorageKey(dir);
+  if (!key.ok()) return Fail(key.status());
+  std::cout << "storage-key ";
+  PrintHex(std::string_view(reinterpret_cast<const char*>(key->data()), key->size()));
+  std::cout << "\n";
+  Status status = inmost::test::ForEachVersion(
+      dir.store_path(), *key, [](std::string_view name, std::string_view value) {
+        for (std::string_view prefix : {"ek/", "fk/", "vk/", "uk/", "invite/secret"}) {
+          if (!name.starts_with(prefix)) continue;
+          std::cout << prefix << " ";
+          PrintHex(value);
+          std::cout << "\n";
+          return;
+        }
+      });
+  std::cout.flush();
+  if (!status.ok()) return Fail(status);
+  return std::cout ? 0 : Fail(inmost::IoError("cannot write to standard output"));
+}
+
 // Bypasses SealedStore on purpose: it would never write a value that does not open.
 int DamageRecord(const std::string& data_dir, const std::string& key) {
   inmost::store::DataDir dir(data_dir);
@@ -214,6 +267,7 @@ int main(int argc, char** argv) {
     std::cout.flush();
     return status.ok() ? 0 : Fail(status);
   }
+  if (command == "secret-keys" && argc == 3) return SecretKeys(data_dir);
   if (command == "dump" && argc == 3) {
     auto db = OpenStore(data_dir);
     if (!db.ok()) return Fail(db.status());

@@ -4,6 +4,8 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "daemon/crypto/wipe.h"
+
 namespace inmost::control {
 namespace {
 
@@ -44,7 +46,11 @@ std::string PrintableAscii(std::string_view text) {
 // A reply line: {"jsonrpc":"2.0","id":<id_json>,"<member>":<value_json>}.
 std::string ReplyLine(std::string_view id_json, std::string_view member,
                       std::string_view value_json) {
-  std::string line = R"({"jsonrpc":"2.0","id":)";
+  constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
+  std::string line;
+  // Reserved exactly: growing would leave copies of a reply's secrets behind.
+  line.reserve(kHead.size() + id_json.size() + 2 + member.size() + 2 + value_json.size() + 1);
+  line += kHead;
   line += id_json;
   line += R"(,")";
   line += member;
@@ -196,6 +202,7 @@ JsonRpcCall ParseCall(const Value& envelope) {
       return call;
     }
     std::string params_json;
+    crypto::WipedOnExit wipe_params(params_json);  // A passphrase, an invite code...
     if (!MessageToJsonString(params->struct_value(), &params_json).ok()) {
       call.error = MakeError(kJsonRpcInvalidParams, "\"params\" cannot be read");
       return call;
@@ -224,8 +231,12 @@ JsonRpcLine ParseJsonRpcLine(std::string_view line) {
   };
   // The bounds hold for the whole line, so a batch is no way around them.
   if (auto problem = StructureProblem(line)) return fail(std::move(*problem));
+  // Both copies of the line's content are wiped once the requests are built.
   Value envelope;
-  auto parsed = JsonStringToMessage(std::string(line), &envelope);
+  crypto::WipedOnExit wipe_envelope(envelope);
+  std::string text(line);
+  auto parsed = JsonStringToMessage(text, &envelope);
+  crypto::WipeString(text);
   if (!parsed.ok()) {
     return fail(MakeError(kJsonRpcParseError,
                           "parse error: " + PrintableAscii(std::string(parsed.message()))));
@@ -283,6 +294,7 @@ std::string JsonRpcReply(std::string_view id_json, const Response& response) {
   if (const FieldDescriptor* field = reflection->GetOneofFieldDescriptor(response, oneof)) {
     result = ToJson(reflection->GetMessage(response, field));
   }
+  crypto::WipedOnExit wipe_result(result);  // An invite's code, a web device's key...
   return ReplyLine(id_json, "result", result);
 }
 
