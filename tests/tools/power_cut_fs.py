@@ -4,7 +4,7 @@
 It passes every operation through to a backing directory, and it keeps, beside it, what
 a real disk would still hold if the power went off now: each file's bytes as of its last
 fsync/fdatasync, and each directory's entries as of its last fsync. Unmounting it (any
-way: fusermount -u, or SIGTERM/SIGINT to this process) is the power cut: it then rolls
+way: umount, fusermount -u, or SIGTERM/SIGINT to this process) is the power cut: it then rolls
 the backing directory back to exactly that durable state and exits 0. It never keeps a
 write nor a directory entry that was not synced, and it never drops one that was.
 
@@ -28,7 +28,7 @@ recorded entries, each file from its shadow (or, never changed, from the live fi
     power_cut_fs.py BACKING MOUNTPOINT STATE_DIR
 runs in the foreground until unmounted; prints one line of counts when it has rolled
 back. STATE_DIR must be empty or absent and outside BACKING.
-Needs /dev/fuse, fusermount (Debian package fuse) and fusepy (python3-fusepy).
+Needs root (it mounts without fusermount), /dev/fuse and fusepy (python3-fusepy, with libfuse2).
 """
 
 import errno

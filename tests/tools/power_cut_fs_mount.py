@@ -25,8 +25,8 @@ def missing_requirements():
         return "mounting the power-cut filesystem needs root"
     if not os.path.exists("/dev/fuse"):
         return "no /dev/fuse"
-    if shutil.which("fusermount") is None:
-        return "no fusermount (scripts/setup installs the Debian package fuse)"
+    if shutil.which("umount") is None:
+        return "no umount"
     r = subprocess.run([SYSTEM_PYTHON, "-c", "import fusepy"], capture_output=True)
     if r.returncode != 0:
         return "no fusepy for /usr/bin/python3 (scripts/setup installs python3-fusepy)"
@@ -67,12 +67,13 @@ class PowerCutMount:
 
     def cut(self, remount=True):
         """The power cut: every process using the mount must be gone (killed) first.
-        Unmounts, waits for the rollback, checks it worked, and mounts again."""
+        Unmounts (as root: umount, so fuse3's fusermount3 or fuse's fusermount is not
+        needed), waits for the rollback, checks it worked, and mounts again."""
         assert self.proc is not None, "not mounted"
-        r = subprocess.run(["fusermount", "-u", self.mountpoint], capture_output=True,
+        r = subprocess.run(["umount", self.mountpoint], capture_output=True,
                            text=True, timeout=UNMOUNT_TIMEOUT)
         if r.returncode != 0:
-            raise AssertionError(f"fusermount -u {self.mountpoint}: {r.stderr.strip()}")
+            raise AssertionError(f"umount {self.mountpoint}: {r.stderr.strip()}")
         out, _ = self.proc.communicate(timeout=UNMOUNT_TIMEOUT)
         rc, self.proc = self.proc.returncode, None
         if rc != 0 or not out.startswith(b"power cut:"):
@@ -86,7 +87,7 @@ class PowerCutMount:
         """Unmounts (a last power cut) if still mounted; never raises."""
         if self.proc is None:
             return
-        subprocess.run(["fusermount", "-u", "-z", self.mountpoint], capture_output=True)
+        subprocess.run(["umount", "--lazy", self.mountpoint], capture_output=True)
         try:
             self.proc.communicate(timeout=UNMOUNT_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The power-cut filesystem (power_cut_fs.py) itself: after a cut, exactly what was
 synced is there, file bytes and directory entries each by their own sync. Needs root,
-/dev/fuse, fusermount and python3-fusepy; without them it prints SKIPPED (in CI, where
+/dev/fuse and python3-fusepy; without them it prints SKIPPED (in CI, where
 scripts/setup installs them, it fails instead)."""
 
 import os
