@@ -8,9 +8,9 @@ the ordinary disk. Each seed pairs the two on it (alice inviting or joining), dr
 traffic both ways (texts, envelopes, a file each way, a settings change) from
 pipelined API connections, and cuts alice's power (kill -9, then the filesystem drops
 what was not synced) at a seeded moment: right after the pairing was acknowledged,
-after the k-th operation she acknowledged (more in flight), or while her store flushes
-its memtable into a new log file; in some seeds again while the restarted store
-recovers. alice then starts on what survived, and:
+after the k-th operation she acknowledged (more in flight), as bob's file arrives, or
+while her store flushes its memtable into a new log file; in some seeds again while the
+restarted store recovers. alice then starts on what survived, and:
   - the store opens (the daemon starts), her identity and the pairing are the same;
   - every text or envelope whose `send` she acknowledged is in her history exactly once
     and reaches bob exactly once;
@@ -43,10 +43,11 @@ from power_cut_fs_mount import PowerCutMount, missing_requirements  # noqa: E402
 
 # Chosen to cover each moment (see run_seed) and both pairing roles: 1 and 2 cut right
 # after the pairing, 8, 10, 11, 16 and 18 while the store flushes its memtable into a
-# new log, the others after an operation; 8 and 17 cut again during the recovery. A
-# sanitizer build is several times slower: fewer there.
+# new log, 3, 7 and 12 as bob's file arrives, 5 and 17 after an operation; some cut
+# again during the recovery. A sanitizer build is several times slower: fewer there.
 SEEDS = [int(s) for s in os.environ.get("INMOST_POWER_CUT_SEEDS", "").split()] or (
-    [1, 2, 3, 5, 8, 10, 11, 12, 16, 17, 18] if not harness.SANITIZER else [2, 3, 8, 10, 17])
+    [1, 2, 3, 5, 7, 8, 10, 11, 12, 16, 17, 18] if not harness.SANITIZER
+    else [2, 3, 8, 10, 17])
 WINDOW = 3                  # requests in flight per connection
 OPERATIONS = 80             # operations each side offers per seed
 LONG_TEXT = 50_000          # characters of a long text (the daemon takes up to 60000 bytes)
@@ -69,6 +70,21 @@ def store_logs(store):
     except OSError:
         pass
     return sorted(logs)
+
+
+def file_sizes(folder):
+    """The sizes of the files in folder (none if it is not there yet)."""
+    sizes = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                try:
+                    sizes.append(e.stat().st_size)
+                except OSError:
+                    pass  # removed meanwhile
+    except OSError:
+        pass
+    return sizes
 
 
 def store_files(store, prefix):
@@ -199,14 +215,18 @@ class PowerCutTest(IntegrationTest):
 
         # A file each way, then the traffic, and the cut at a seeded moment: right after
         # the pairing was acknowledged, after the k-th operation alice acknowledged (with
-        # more in flight on both sides), or while her store flushes its full memtable
-        # (LevelDB has switched to a new log file, a new name that must be synced).
+        # more in flight on both sides), once the file bob sends her has reached a seeded
+        # size in her blob, or while her store flushes its full memtable (LevelDB has
+        # switched to a new log file, a new name that must be synced).
         to_alice = os.path.join(self.files, f"to-alice-{seed}")
         to_alice_sha = write_random_file(to_alice, FILE_BYTES)
         to_bob = os.path.join(self.files, f"to-bob-{seed}")
         to_bob_sha = write_random_file(to_bob, FILE_BYTES)
         moment = rng.choice(["paired", "operation", "operation", "new log"])
+        if moment == "operation" and rng.random() < 0.4:
+            moment = "file chunk"
         cut_at = rng.randrange(1, OPERATIONS)
+        cut_at_bytes = rng.randrange(1, FILE_BYTES)
         # Watched in the backing folder (what the filesystem passes through), unhindered
         # by the mount's attribute cache.
         store = os.path.join(fs.backing, "data", "store")
@@ -240,6 +260,15 @@ class PowerCutTest(IntegrationTest):
                     return
                 time.sleep(0.001)
 
+        def watch_for_file_bytes(traffic):
+            # bob's file arriving: the cut comes once its blob holds cut_at_bytes.
+            files = os.path.join(fs.backing, "data", "files")
+            while traffic.thread.is_alive() and not cut_done.is_set():
+                if any(size >= cut_at_bytes for size in file_sizes(files)):
+                    cut_power()
+                    return
+                time.sleep(0.001)
+
         a_file = bob_file = None
         if moment == "paired":
             cut_power()
@@ -255,6 +284,8 @@ class PowerCutTest(IntegrationTest):
             b_traffic.start()
             if moment == "new log":
                 watch_for_new_log(a_traffic)
+            elif moment == "file chunk":
+                watch_for_file_bytes(a_traffic)
             a_traffic.join()
             if not cut_done.is_set():  # the traffic ended first (no new log this time)
                 moment += " (not seen: at the end)"
