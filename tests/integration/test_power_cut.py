@@ -199,7 +199,6 @@ class PowerCutTest(IntegrationTest):
                 self.run_seed(seed)
         summary = f"power cuts: {TOTALS['survived']} survived, {TOTALS['checks']} checks"
         print(summary, flush=True)
-        sys.stderr.write(summary + "\n")
 
     def run_seed(self, seed):
         rng = random.Random(seed)
