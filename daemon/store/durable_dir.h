@@ -36,6 +36,8 @@ Status SyncDirectory(const std::filesystem::path& dir);
 //     renamed to the final name
 //   - RestoredFiles::Finish (backup_restore.cc): the received files a restore wrote
 //   - CreateDirectoryDurably, below
+//   - UnmappedEnv (unmapped_env.cc): store/ after LevelDB creates a file (a new log when
+//     the memtable fills, a table, a MANIFEST) and after it renames CURRENT into place
 // (The client, which does not link this, does the same in WriteNewFile in
 // cli/export.cc for `inmost export --out FILE`.)
 Status SyncParentDirectory(const std::filesystem::path& path);

@@ -5,6 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+
+#include "daemon/store/durable_dir.h"
 
 namespace inmost::store {
 namespace {
@@ -41,7 +44,43 @@ class PreadFile final : public leveldb::RandomAccessFile {
   int fd_;
 };
 
+leveldb::Status SyncFolderOf(const std::string& name) {
+  Status synced = SyncParentDirectory(std::filesystem::path(name));
+  if (!synced.ok()) return leveldb::Status::IOError(name, synced.message());
+  return leveldb::Status::OK();
+}
+
 }  // namespace
+
+leveldb::Status UnmappedEnv::NewWritableFile(const std::string& name,
+                                             leveldb::WritableFile** file) {
+  leveldb::Status s = target()->NewWritableFile(name, file);
+  if (!s.ok()) return s;
+  s = SyncFolderOf(name);
+  if (!s.ok()) {
+    delete *file;
+    *file = nullptr;
+  }
+  return s;
+}
+
+leveldb::Status UnmappedEnv::NewAppendableFile(const std::string& name,
+                                               leveldb::WritableFile** file) {
+  leveldb::Status s = target()->NewAppendableFile(name, file);
+  if (!s.ok()) return s;
+  s = SyncFolderOf(name);
+  if (!s.ok()) {
+    delete *file;
+    *file = nullptr;
+  }
+  return s;
+}
+
+leveldb::Status UnmappedEnv::RenameFile(const std::string& from, const std::string& to) {
+  leveldb::Status s = target()->RenameFile(from, to);
+  if (!s.ok()) return s;
+  return SyncFolderOf(to);
+}
 
 leveldb::Status UnmappedEnv::NewRandomAccessFile(const std::string& name,
                                                  leveldb::RandomAccessFile** file) {

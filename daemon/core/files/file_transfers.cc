@@ -144,6 +144,12 @@ Status FileTransfers::Load() {
           "damaged; it must be sent again");
       continue;
     }
+    if (transfer->durable == transfer->chunks) {
+      // Every chunk was recorded, but the daemon stopped (a crash, a power cut) before
+      // it finished the file: no chunk will come again, so finish it now.
+      FinishIncoming(*transfer, "");
+      continue;
+    }
     incoming_.emplace(id, std::move(transfer));
   }
   return Status::Ok();
