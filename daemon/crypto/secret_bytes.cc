@@ -6,12 +6,18 @@
 #include <cstring>
 #include <utility>
 
+#include "daemon/crypto/secret_slab.h"
+
 namespace inmost::crypto {
 
 SecretBytes::SecretBytes(size_t size) : size_(size) {
   if (sodium_init() < 0) std::abort();
   // sodium_malloc(0) is allowed but returns a guarded page; keep empty secrets null.
   if (size == 0) return;
+  if (size <= kSecretSlotSize) {
+    data_ = SecretSlab::ForProcess().Allocate();  // Zeroed.
+    return;
+  }
   data_ = static_cast<uint8_t*>(sodium_malloc(size));
   if (data_ == nullptr) std::abort();
   sodium_memzero(data_, size);
@@ -52,7 +58,14 @@ bool SecretBytes::Equals(std::span<const uint8_t> other) const {
 }
 
 void SecretBytes::Reset() {
-  if (data_ != nullptr) sodium_free(data_);  // sodium_free wipes before freeing.
+  if (data_ != nullptr) {
+    // Both wipe before freeing.
+    if (size_ <= kSecretSlotSize) {
+      SecretSlab::ForProcess().Free(data_);
+    } else {
+      sodium_free(data_);
+    }
+  }
   data_ = nullptr;
   size_ = 0;
 }

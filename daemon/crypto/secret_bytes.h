@@ -1,5 +1,6 @@
-// Memory for keys and other secrets: allocated with sodium_malloc (guard pages,
-// locked when the system allows), wiped and freed when released. Never log or
+// Memory for keys and other secrets: sodium_malloc memory (guard pages, locked when
+// the system allows, out of core dumps), a slot of a shared slab for small ones
+// (secret_slab.h), wiped and freed when released. Never log or
 // copy the contents into ordinary memory longer than a call needs.
 #pragma once
 
