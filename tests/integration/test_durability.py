@@ -14,10 +14,12 @@ moment the test sees it acknowledged: the trace is read as soon as the recipient
 acknowledges the first chunks of a file (strace writes each call at its return, before the
 program goes on), and once `save` has replied.
 
-LevelDB's own files in store/ are LevelDB's business (it syncs the folder with every
-new MANIFEST), all but CURRENT, which it renames into place at each open and never
-syncs. When strace is missing or ptrace is not allowed, the tests print SKIPPED and
-are skipped.
+LevelDB syncs store/ only with a new MANIFEST, which left a new log's name (made
+when the memtable fills, and synced only at the end of the flush) and CURRENT's
+rename undurable; the store's Env (daemon/store/unmapped_env.cc) syncs store/ after
+each. test_power_cut.py found the first on a filesystem that forgets what was not
+synced, which is where those are checked. When strace is missing or ptrace is not
+allowed, the tests print SKIPPED and are skipped.
 """
 
 import os
