@@ -158,7 +158,7 @@ void HostileSession::SendStreamHello() {
   *hello->mutable_held_lineage() = lineage_.theirs();
   hello->set_last_number(counters_.last_number());
   hello->set_version("hostile partner");
-  SendMessage(message);
+  SendOrSay(message);
 }
 
 Result<crypto::Bytes> HostileSession::Seal(std::span<const uint8_t> plaintext) {
@@ -175,6 +175,11 @@ Status HostileSession::SendMessage(const peer::PeerMessage& message) {
   if (!frame.ok()) return frame.status();
   WriteFrame(std::move(*frame));
   return Status::Ok();
+}
+
+void HostileSession::SendOrSay(const peer::PeerMessage& message) {
+  Status sent = SendMessage(message);
+  if (!sent.ok()) Print("error", Quoted(sent.message()));
 }
 
 void HostileSession::WriteFrame(crypto::Bytes frame) {
@@ -241,7 +246,7 @@ void HostileSession::OnMessage(const peer::PeerMessage& message) {
     peer::PeerMessage open;
     *open.mutable_stream_open()->mutable_lineage() = hello.held_lineage();
     open.mutable_stream_open()->set_last_seq(hello.held_seq());
-    SendMessage(open);
+    SendOrSay(open);
     next_seq_ = hello.held_seq() + 1;
     stream_open_ = true;
     Print("up", "{\"next_seq\": " + std::to_string(next_seq_) + "}");
@@ -251,7 +256,7 @@ void HostileSession::OnMessage(const peer::PeerMessage& message) {
     if (honest_) {
       peer::PeerMessage ack;
       ack.mutable_ack()->set_up_to_seq(partner_seq_);
-      SendMessage(ack);
+      SendOrSay(ack);
     }
   }
 }
@@ -262,7 +267,7 @@ void HostileSession::Pump(milliseconds timeout, bool with_stdin) {
     if (open_ && Clock::now() - last_sent_ >= kKeepaliveEvery) {
       peer::PeerMessage keepalive;
       keepalive.mutable_keepalive();
-      SendMessage(keepalive);
+      SendOrSay(keepalive);
     }
     pollfd fds[2] = {
         {open_ ? fd_ : -1, static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0},

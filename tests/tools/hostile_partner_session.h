@@ -62,6 +62,8 @@ class HostileSession {
   Status Dial(const std::string& address);
   Result<crypto::Bytes> Seal(std::span<const uint8_t> plaintext);
   Status SendMessage(const peer::PeerMessage& message);
+  // As SendMessage, printing {"error": ...} when it cannot.
+  void SendOrSay(const peer::PeerMessage& message);
   void WriteFrame(crypto::Bytes frame);
   // Reads and writes for up to `timeout` (stdin too when `with_stdin`); returns early
   // once `stop()` holds.
