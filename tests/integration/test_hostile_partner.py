@@ -480,7 +480,10 @@ class HostilePartnerTest(IntegrationTest):
         first = p.next_seq
         p.command(f"flood {FLOOD_COUNT}")
         slowest, peak = 0.0, rss_kib()
+        deadline = time.monotonic() + 6 * ARRIVE
         while not p._match(lambda line: "flooded" in line):
+            self.assertIsNone(p.proc.poll(), "the hostile partner ended before its flood")
+            self.assertLess(time.monotonic(), deadline, "the flood is taken within its time")
             started = time.monotonic()
             self.alice.rpc("status", timeout=FLOOD_STATUS_DEADLINE)
             slowest = max(slowest, time.monotonic() - started)
