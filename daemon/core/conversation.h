@@ -41,6 +41,9 @@ namespace inmost::core {
 // The largest text a message may carry: one Noise transport message holds at most
 // 65535 bytes, less the tag, an envelope's seal and the peer message's own fields.
 inline constexpr size_t kMaxTextBytes = 60000;
+// The largest message number taken from the partner. Numbers grow by one a message, so
+// no honest pair comes near it, and below it no number given here can overflow.
+inline constexpr uint64_t kMaxMessageNumber = uint64_t{1} << 53;
 
 // Ok when `text` may be sent: not empty, at most kMaxTextBytes, valid UTF-8.
 // `what` names it in the error ("the message", "the note").
@@ -302,6 +305,8 @@ class Conversation {
   std::unordered_map<uint64_t, records::HistoryEntry> awaiting_ack_;
   uint64_t acked_in_stored_ = 0;  // The last Ack sent said this.
   bool duplicate_ack_due_ = false;
+  bool told_confused_ack_ = false;  // This session's ack past our stream was logged.
+  bool told_odd_number_ = false;    // This session's item with a number not the partner's.
   // Entries written in the batch being filled, and in the batch being written:
   // what Entry() reads before the store, so every reader sees the latest write.
   std::unordered_map<uint64_t, records::HistoryEntry> unwritten_entries_;

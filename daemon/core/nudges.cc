@@ -183,8 +183,13 @@ void Nudges::OnItem(const peer::Deliver& item) {
   entry.mutable_nudge()->set_over_budget(over_budget);
   conversation_.AppendEntry(entry);
   if (over_budget) {
-    log_.Info("a nudge beyond your budget was kept without announcing it");
+    // Once per run of nudges past it: a partner far past the budget fills no log.
+    if (!told_over_budget_) {
+      log_.Info("nudges beyond your budget are kept without announcing them");
+    }
+    told_over_budget_ = true;
   } else {
+    told_over_budget_ = false;
     ledger_.add_received_at_unix_ms(now);
     conversation_.PublishWhenWritten(EventFor(entry, now));
     if (!nudge.queued()) {

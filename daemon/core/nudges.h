@@ -58,6 +58,7 @@ class Nudges {
   const Clock& clock_;
   log::Logger& log_;
   records::NudgeLedger ledger_;
+  bool told_over_budget_ = false;  // The log said the partner is past the budget.
 };
 
 }  // namespace inmost::core

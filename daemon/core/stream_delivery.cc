@@ -123,6 +123,8 @@ void Conversation::SendDurable() {
 void Conversation::OnLinkUp() {
   out_open_ = false;
   in_open_ = false;
+  told_confused_ack_ = false;
+  told_odd_number_ = false;
   partner_refuses_.clear();  // A partner still refusing says so again.
   SendStreamHello();
   if (!refusing_.empty()) SendRefusal(false);
@@ -171,6 +173,8 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     // Its ack was lost with a session; one per burst of duplicates is enough.
     if (deliver.seq() <= durable_.in_stored() && !duplicate_ack_due_) {
       duplicate_ack_due_ = true;
+      log_.Debug("partner message seq " + std::to_string(deliver.seq()) +
+                 " is stored here already; acknowledging it again");
       commit_.AfterWrite([this](const Status&) {
         duplicate_ack_due_ = false;
         SendAckNow();
@@ -191,9 +195,21 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   // when an older build sent it), and our next numbers go above it.
   delivering_seq_ = deliver.seq();
   delivering_disappear_after_ms_ = std::max<int64_t>(0, deliver.disappear_after_ms());
-  delivering_number_ = deliver.number() != 0
-                           ? deliver.number()
-                           : store::NumberFromSeq(deliver.seq(), store::Other(side_));
+  delivering_number_ = store::NumberFromSeq(deliver.seq(), store::Other(side_));
+  if (deliver.number() != 0) {
+    // Only one of the partner's numbers (its parity, within bounds): any other would
+    // rename one of ours, or run our numbers to overflow.
+    const uint64_t number = deliver.number();
+    if (number <= kMaxMessageNumber &&
+        store::NextNumber(number - 1, store::Other(side_)) == number) {
+      delivering_number_ = number;
+    } else if (!told_odd_number_) {
+      told_odd_number_ = true;
+      log_.Warning("the partner numbered its message seq " + std::to_string(deliver.seq()) + " #" +
+                   std::to_string(number) + ", which is not one of its numbers; it is #" +
+                   std::to_string(delivering_number_) + " here");
+    }
+  }
   counters_.set_last_number(std::max(counters_.last_number(), delivering_number_));
   if (deliver.item_case() != peer::Deliver::ITEM_NOT_SET && !deliver.has_unavailable()) {
     for (const auto& handler : item_handlers_) handler(deliver);
@@ -327,7 +343,14 @@ void Conversation::RestoreItem(records::OutgoingIndex& index, const peer::Delive
 }
 
 void Conversation::OnAck(uint64_t up_to_seq) {
-  // Only durable messages were ever sent, so an ack beyond them is a confused partner.
+  // Only durable messages were ever sent, so an ack beyond them is a confused (or
+  // hostile) partner: ignored past what we sent, and said once a session.
+  if (up_to_seq > durable_.next_out_seq() - 1 && !told_confused_ack_) {
+    told_confused_ack_ = true;
+    log_.Warning("the partner acknowledged our messages up to seq " + std::to_string(up_to_seq) +
+                 ", past the " + std::to_string(durable_.next_out_seq() - 1) +
+                 " we sent; ignoring the rest");
+  }
   up_to_seq = std::min(up_to_seq, durable_.next_out_seq() - 1);
   if (up_to_seq <= counters_.out_acked()) return;
   for (uint64_t seq = counters_.out_acked() + 1; seq <= up_to_seq; ++seq) {

@@ -81,7 +81,12 @@ void Conversation::OnStreamHello(const peer::StreamHello& hello) {
     partner_daemon_ = std::move(described);
   }
   // Our next numbers go above the partner's too (a new partner, or a restored store).
-  counters_.set_last_number(std::max(counters_.last_number(), hello.last_number()));
+  if (hello.last_number() <= kMaxMessageNumber) {
+    counters_.set_last_number(std::max(counters_.last_number(), hello.last_number()));
+  } else {
+    log_.Warning("the partner says it used message numbers up to " +
+                 std::to_string(hello.last_number()) + ", past any real count; ignoring that");
+  }
   if (hello.copies_to() > hello.copies_after()) SendCopies(hello.copies_after(), hello.copies_to());
   if (out_open_) return;  // Checked once per session.
   uint64_t held = hello.held_seq();
@@ -352,7 +357,10 @@ void Conversation::StoreCopy(const peer::StreamCopy& copy) {
   entry.set_text(copy.text());
   entry.set_sent_at_unix_ms(copy.sent_at_unix_ms());
   entry.set_recovered(true);
-  entry.set_number(copy.number() != 0 ? copy.number() : store::NumberFromSeq(copy.seq(), side_));
+  // Ours, so one of our numbers: any other the partner gives is not taken.
+  const bool ours = copy.number() != 0 && copy.number() <= kMaxMessageNumber &&
+                    store::NextNumber(copy.number() - 1, side_) == copy.number();
+  entry.set_number(ours ? copy.number() : store::NumberFromSeq(copy.seq(), side_));
   AppendEntry(entry);
   // Indexed as ours, so the partner can name it (reactions, pins, forgetting).
   records::OutgoingIndex index;

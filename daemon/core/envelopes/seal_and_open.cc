@@ -2,6 +2,8 @@
 // under a fresh content key that stays here; the partner's offer is stored
 // unreadable until its key arrives, and checked against its commitment then.
 // Nothing here sends a key: release.cc does, once the release condition holds.
+#include <sodium.h>
+
 #include <optional>
 
 #include "daemon/core/envelopes/envelope_records.h"
@@ -169,6 +171,14 @@ Result<control::OpenReply> Envelopes::Open(const control::OpenRequest& request) 
 
 // ---- the partner's items ------------------------------------------------------------
 
+namespace {
+
+bool SameId(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
 void Envelopes::OnOffer(const peer::Deliver& item) {
   const peer::EnvelopeOffer& offer = item.offer();
   EnvelopeRecord::Kind kind = RecordKind(offer.kind());
@@ -197,14 +207,18 @@ void Envelopes::OnOffer(const peer::Deliver& item) {
     if (found.ok()) {
       question = std::move(*found);
     } else {
-      // A question we have not seen (the partner's question of the day).
+      // A question we have not seen can only be a question of the day, whose id both
+      // daemons derive from its date: an answer to anything else was never asked.
+      auto day = ParseUtcDate(offer.question_date());
+      if (!daily_ || !day.ok() || !SameId(daily_->QuestionId(*day), offer.question_id())) {
+        log_.Warning("refused the partner's answer to a question that was never asked");
+        return;
+      }
       question = Received(item);
       question->clear_seq();  // The offer's seq belongs to the answer.
-      question->set_text(offer.question().empty() ? "(a question)" : offer.question());
+      question->set_text(daily_->Question(*day));
       question->mutable_question()->set_question_id(offer.question_id());
-      if (ParseUtcDate(offer.question_date()).ok()) {
-        question->mutable_question()->set_date(offer.question_date());
-      }
+      question->mutable_question()->set_date(offer.question_date());
       Save(*question);
       Index(kQuestionPrefix, offer.question_id(), question->id());
       PublishReceived(*question);

@@ -132,6 +132,13 @@ void FileTransfers::StartIncoming(HistoryEntry& entry, const peer::FileOffer& of
                                   crypto::SecretBytes key) {
   FileRecord* file = entry.mutable_file();
   std::string refusal = RefusalFor(offer.size());
+  std::error_code exists_ec;
+  if (incoming_.count(offer.transfer_id()) != 0 ||
+      std::filesystem::exists(
+          BlobPath(files_dir_, offer.transfer_id(), ViewOnce{offer.view_once()}), exists_ec)) {
+    // Random ids never meet: a reused one would write over another file's bytes.
+    refusal = "its transfer id is already in use here";
+  }
   std::shared_ptr<store::BlobFile> blob;
   if (refusal.empty()) {
     auto opened = store::BlobFile::Open(
@@ -207,9 +214,13 @@ void FileTransfers::OnChunk(const peer::FileChunk& chunk) {
     t.stats.set_chunks_duplicate(t.stats.chunks_duplicate() + 1);
     return;
   }
-  if (index > t.written || index >= t.chunks) {
+  if (index >= t.chunks) {
+    // No honest sender has such a chunk: the file is not what its offer said.
+    return FinishIncoming(t, "chunk " + std::to_string(index) + " is past the file's size");
+  }
+  if (index > t.written) {
     // A chunk was lost with a session: ask again from the first missing one, once.
-    if (t.gap_want != t.written && index < t.chunks) {
+    if (t.gap_want != t.written) {
       t.gap_want = t.written;
       SendWant(t, WantKind::kRewind);
     }
