@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "daemon/peer/session_handshake.h"
@@ -46,8 +47,15 @@ Result<crypto::Bytes> ReadOneFrame(int fd, wire::FrameDecoder& decoder) {
 
 Result<noise::TransportKeys> HandshakeAsInitiator(int fd, const crypto::KeyPair& identity,
                                                   const crypto::PublicKey& partner) {
-  // -> e, es, ss (in the hello)
-  auto initiation = peer::StartSessionHandshake(identity, partner);
+  // -> e, es, ss (in the hello), stamped now: newer than any hello the real daemon sent.
+  auto hello_keys = peer::HelloKeys::Derive(identity, partner);
+  if (!hello_keys.ok()) return hello_keys.status();
+  peer::HelloStamps stamps;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto initiation =
+      peer::StartSessionHandshake(identity, partner, *hello_keys, stamps.Next(now_ms));
   if (!initiation.ok()) return initiation.status();
   auto frame = wire::EncodeFrame(initiation->hello);
   if (!frame.ok()) return frame.status();
