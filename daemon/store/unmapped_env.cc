@@ -50,13 +50,12 @@ leveldb::Status SyncFolderOf(const std::string& name) {
   return leveldb::Status::OK();
 }
 
-}  // namespace
-
-leveldb::Status UnmappedEnv::NewWritableFile(const std::string& name,
-                                             leveldb::WritableFile** file) {
-  leveldb::Status s = target()->NewWritableFile(name, file);
-  if (!s.ok()) return s;
-  s = SyncFolderOf(name);
+// `created` is what creating `file` named `name` returned: the file is kept only once
+// its name is durable too.
+leveldb::Status KeepIfNamed(leveldb::Status created, const std::string& name,
+                            leveldb::WritableFile** file) {
+  if (!created.ok()) return created;
+  leveldb::Status s = SyncFolderOf(name);
   if (!s.ok()) {
     delete *file;
     *file = nullptr;
@@ -64,16 +63,16 @@ leveldb::Status UnmappedEnv::NewWritableFile(const std::string& name,
   return s;
 }
 
+}  // namespace
+
+leveldb::Status UnmappedEnv::NewWritableFile(const std::string& name,
+                                             leveldb::WritableFile** file) {
+  return KeepIfNamed(target()->NewWritableFile(name, file), name, file);
+}
+
 leveldb::Status UnmappedEnv::NewAppendableFile(const std::string& name,
                                                leveldb::WritableFile** file) {
-  leveldb::Status s = target()->NewAppendableFile(name, file);
-  if (!s.ok()) return s;
-  s = SyncFolderOf(name);
-  if (!s.ok()) {
-    delete *file;
-    *file = nullptr;
-  }
-  return s;
+  return KeepIfNamed(target()->NewAppendableFile(name, file), name, file);
 }
 
 leveldb::Status UnmappedEnv::RenameFile(const std::string& from, const std::string& to) {
