@@ -197,11 +197,11 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   delivering_disappear_after_ms_ = std::max<int64_t>(0, deliver.disappear_after_ms());
   delivering_number_ = store::NumberFromSeq(deliver.seq(), store::Other(side_));
   if (deliver.number() != 0) {
-    // Only one of the partner's numbers (its parity, within bounds): any other would
-    // rename one of ours, or run our numbers to overflow.
+    // Only a number within bounds: a larger one would run our numbers to overflow.
+    // (Not a parity check: texts written while apart and renumbered at a restart can
+    // carry either parity; MessageNumbersTest.TextsWrittenOnBothSidesWhileApart...)
     const uint64_t number = deliver.number();
-    if (number <= kMaxMessageNumber &&
-        store::NextNumber(number - 1, store::Other(side_)) == number) {
+    if (number <= kMaxMessageNumber) {
       delivering_number_ = number;
     } else if (!told_odd_number_) {
       told_odd_number_ = true;
