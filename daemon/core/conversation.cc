@@ -110,12 +110,6 @@ void Conversation::PublishWhenWritten(control::Event event) {
 }
 
 Status Conversation::StartWithNewPartner() {
-  std::vector<std::string> stale;
-  INMOST_RETURN_IF_ERROR(
-      store_.ForEach(kOutgoingPrefix, [&](std::string_view key, std::string_view) {
-        stale.emplace_back(key);
-        return true;
-      }));
   // What the former partner never stored will never reach anyone: say so.
   for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
     auto index = Outgoing(seq);
@@ -125,7 +119,10 @@ Status Conversation::StartWithNewPartner() {
     entry->set_state(records::HistoryEntry::NOT_DELIVERED);
     PutEntry(*entry);
   }
-  for (const auto& key : stale) commit_.batch().Delete(key);
+  // Our seqs run from 1 to next_out_seq: every outbox index is under one of them.
+  for (uint64_t seq = 1; seq < durable_.next_out_seq(); ++seq) {
+    commit_.batch().Delete(OutgoingKey(seq));
+  }
   awaiting_ack_.clear();
   unsent_.clear();
   uint64_t next_history_id = counters_.next_history_id();

@@ -168,14 +168,14 @@ void Conversation::Erase(records::HistoryEntry& entry, records::HistoryEntry::Fo
   std::string key = HistoryKey(entry.id());
   commit_.AfterSync([this, key](const Status& status) {
     if (!status.ok()) return;
-    Status compacted = store_.CompactRange(key, key + '\0');
+    Status compacted = store_.CompactKey(key);
     if (!compacted.ok())
       log_.Warning("could not compact a forgotten message: " + compacted.ToString());
   });
 }
 
 Status Conversation::CompactHistory() {
-  return store_.CompactRange(kHistoryPrefix, *store::PrefixSuccessor(kHistoryPrefix));
+  return store_.CompactPrefix(kHistoryPrefix);
 }
 
 Result<std::map<uint32_t, uint64_t>> Conversation::DayIndex() const {

@@ -6,6 +6,7 @@
 #include "daemon/core/conversation.h"
 #include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
+#include "daemon/crypto/wipe.h"
 
 namespace inmost::core {
 namespace {
@@ -24,26 +25,28 @@ Result<control::HistoryReply> Conversation::History(uint32_t limit, uint64_t bef
   limit = std::min(limit, kMaxHistoryLimit);
   control::HistoryReply reply;
   size_t text_bytes = 0;
-  Status parse_error;
-  Status status = store_.ForEachReverse(kHistoryPrefix, [&](std::string_view, std::string_view v) {
+  // History ids are dense and never reused: walk them down from the newest, as the
+  // store's keys name nothing and cannot be scanned in order.
+  uint64_t id = counters_.next_history_id();
+  if (before_id != 0) id = std::min(id, before_id);
+  while (id > 1) {
+    --id;
+    Result<std::string> stored = store_.Get(HistoryKey(id));
+    if (stored.status().code() == Code::kNotFound) continue;  // A send that failed to sync.
+    if (!stored.ok()) return stored.status();
     records::HistoryEntry entry;
-    if (!entry.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      parse_error = Corruption("a history entry does not parse");
-      return false;
-    }
-    if (before_id != 0 && entry.id() >= before_id) return true;
-    if (entry.forget() == records::HistoryEntry::DISAPPEARED) return true;  // Gone for good.
+    const bool parsed = entry.ParseFromString(*stored);
+    crypto::WipeString(*stored);
+    if (!parsed) return Corruption("a history entry does not parse");
+    if (entry.forget() == records::HistoryEntry::DISAPPEARED) continue;  // Gone for good.
     if (static_cast<uint32_t>(reply.messages_size()) == limit ||
         text_bytes > kMaxHistoryReplyBytes) {
       reply.set_more(true);
-      return false;
+      break;
     }
     text_bytes += entry.text().size();
     *reply.add_messages() = MessageView(entry, partner_present);
-    return true;
-  });
-  if (!status.ok()) return status;
-  if (!parse_error.ok()) return parse_error;
+  }
   std::reverse(reply.mutable_messages()->begin(), reply.mutable_messages()->end());
   return reply;
 }

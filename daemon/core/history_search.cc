@@ -2,7 +2,6 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "daemon/core/history_keys.h"
+#include "daemon/crypto/wipe.h"
 #include "daemon/store/record_key.h"
 
 namespace inmost::core {
@@ -43,6 +43,7 @@ std::vector<std::string> SplitWords(std::string_view words) {
 
 // What a search looks at in a serialized HistoryEntry.
 struct SearchedFields {
+  uint64_t id = 0;
   std::string_view text;
   records::HistoryEntry::ForgetState forget = records::HistoryEntry::FORGET_NONE;
 };
@@ -63,6 +64,9 @@ std::optional<SearchedFields> ReadSearchedFields(std::string_view bytes) {
       const int at = in.CurrentPosition();
       if (!in.Skip(static_cast<int>(size))) return std::nullopt;
       fields.text = bytes.substr(static_cast<size_t>(at), size);
+    } else if (field == records::HistoryEntry::kIdFieldNumber &&
+               type == WireFormatLite::WIRETYPE_VARINT) {
+      if (!in.ReadVarint64(&fields.id)) return std::nullopt;
     } else if (field == records::HistoryEntry::kForgetFieldNumber &&
                type == WireFormatLite::WIRETYPE_VARINT) {
       uint64_t forget = 0;
@@ -123,47 +127,46 @@ bool HoldsEveryWord(std::string_view text, const std::vector<std::string>& words
   });
 }
 
-// Overwrites all of `text`, including capacity left by longer earlier contents:
-// scratch space and kept matches hold plaintext, which the store wipes too.
-void Wipe(std::string& text) {
-  text.resize(text.capacity());
-  sodium_memzero(text.data(), text.size());
-}
-
 // A match as the scan keeps it: copied out of the store's buffer (wiped after each
 // record), and parsed only if it is among those returned.
 struct KeptMatch {
+  uint64_t id = 0;
   std::string key;
   std::string entry;  // A serialized HistoryEntry.
 };
 
-// One contiguous range of history keys and what its scan found.
-struct RangeScan {
-  RangeScan() = default;
-  RangeScan(const RangeScan&) = delete;
-  RangeScan& operator=(const RangeScan&) = delete;
-  ~RangeScan() {
-    for (KeptMatch& kept : ring) Wipe(kept.entry);
+bool Newer(const KeptMatch& a, const KeptMatch& b) {
+  return a.id > b.id;
+}
+
+// One shard of the history's records and what its scan found.
+struct ShardScan {
+  ShardScan() = default;
+  ShardScan(const ShardScan&) = delete;
+  ShardScan& operator=(const ShardScan&) = delete;
+  ~ShardScan() {
+    for (KeptMatch& kept : newest) {
+      crypto::WipeString(kept.entry);
+    }
   }
 
-  std::string begin;  // The first key of the range.
-  std::string end;    // The first key past it; empty for the newest range.
-  // The newest `limit` matches, as a ring in which match n lives in slot n % limit:
-  // slots are copied into again, so a frequent word allocates nothing per match.
-  std::vector<KeptMatch> ring;
+  // The newest `limit` matches, a heap whose top is the oldest of them: a match older
+  // than a full heap's top is dropped, a newer one is copied into the top's slot, so
+  // a frequent word allocates nothing per match once the heap is full.
+  std::vector<KeptMatch> newest;
   uint64_t matched = 0;
   uint64_t searched = 0;
   Status status;
 };
 
 void Scan(const store::SealedStore& store, const std::vector<std::string>& words, uint32_t limit,
-          std::atomic<bool>& failed, RangeScan& range) {
+          std::atomic<bool>& failed, unsigned shard, unsigned shards, ShardScan& scan) {
   std::string lowered;
   Status entry_error;
-  range.status = store.ForEachInRange(
-      range.begin, range.end, [&](std::string_view key, std::string_view value) {
-        if (failed.load(std::memory_order_relaxed)) return false;  // Another range failed.
-        ++range.searched;
+  scan.status = store.ForEachShard(
+      kHistoryPrefix, shard, shards, [&](std::string_view key, std::string_view value) {
+        if (failed.load(std::memory_order_relaxed)) return false;  // Another shard failed.
+        ++scan.searched;
         std::optional<SearchedFields> fields = ReadSearchedFields(value);
         if (!fields) {
           entry_error = Corruption("history entry '" + store::PrintableKey(key) +
@@ -173,49 +176,23 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
         if (ForgottenHere(fields->forget) || !HoldsEveryWord(fields->text, words, lowered)) {
           return true;
         }
-        const size_t slot = range.matched % limit;
-        if (slot == range.ring.size()) range.ring.emplace_back();
-        range.ring[slot].key.assign(key);
-        range.ring[slot].entry.assign(value);
-        ++range.matched;
+        ++scan.matched;
+        if (scan.newest.size() == limit) {
+          if (fields->id < scan.newest.front().id) return true;
+          std::pop_heap(scan.newest.begin(), scan.newest.end(), Newer);
+        } else {
+          scan.newest.emplace_back();
+        }
+        KeptMatch& kept = scan.newest.back();
+        kept.id = fields->id;
+        kept.key.assign(key);
+        kept.entry.assign(value);
+        std::push_heap(scan.newest.begin(), scan.newest.end(), Newer);
         return true;
       });
-  if (range.status.ok()) range.status = entry_error;
-  if (!range.status.ok()) failed = true;
-  Wipe(lowered);
-}
-
-// The id of the newest history entry, 0 when there is none.
-Result<uint64_t> NewestId(const store::SealedStore& store) {
-  uint64_t newest = 0;
-  Status key_error;
-  INMOST_RETURN_IF_ERROR(
-      store.ForEachReverse(kHistoryPrefix, [&](std::string_view key, std::string_view) {
-        std::optional<uint64_t> id = store::DecodeUint64(key.substr(kHistoryPrefix.size()));
-        if (id) {
-          newest = *id;
-        } else {
-          key_error = Corruption("history key '" + store::PrintableKey(key) + "' is malformed");
-        }
-        return false;
-      }));
-  if (!key_error.ok()) return key_error;
-  return newest;
-}
-
-// `count` contiguous ranges covering every history key. Ids are dense from 1, so
-// equal id spans are equal work; the outer ranges are open so that no key is missed.
-std::vector<RangeScan> SplitRanges(uint64_t newest_id, unsigned count) {
-  const uint64_t span = newest_id / count;
-  const uint64_t extra = newest_id % count;
-  std::vector<RangeScan> ranges(count);
-  for (unsigned i = 0; i < count; ++i) {
-    const uint64_t first_id = 1 + i * span + std::min<uint64_t>(i, extra);
-    ranges[i].begin = i == 0 ? std::string(kHistoryPrefix) : HistoryKey(first_id);
-    if (i > 0) ranges[i - 1].end = ranges[i].begin;
-  }
-  ranges.back().end = store::PrefixSuccessor(kHistoryPrefix).value_or("");
-  return ranges;
+  if (scan.status.ok()) scan.status = entry_error;
+  if (!scan.status.ok()) failed = true;
+  crypto::WipeString(lowered);
 }
 
 }  // namespace
@@ -226,44 +203,39 @@ Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_
   if (query.empty()) return InvalidArgument("give at least one word to search for");
   if (limit == 0) return InvalidArgument("a search must allow at least one result");
 
-  Result<uint64_t> newest_id = NewestId(store);
-  if (!newest_id.ok()) return newest_id.status();
-  if (*newest_id == 0) return SearchResult{};
-  const auto count =
-      static_cast<unsigned>(std::min<uint64_t>(std::clamp(threads, 1u, kMaxThreads), *newest_id));
-  std::vector<RangeScan> ranges = SplitRanges(*newest_id, count);
-
+  const unsigned shards = std::clamp(threads, 1u, kMaxThreads);
+  std::vector<ShardScan> scans(shards);
   std::atomic<bool> failed = false;
   {
     std::vector<std::jthread> workers;  // Joined when this block ends.
-    for (size_t i = 1; i < ranges.size(); ++i) {
+    for (unsigned i = 1; i < shards; ++i) {
       try {
-        workers.emplace_back([&, i] { Scan(store, query, limit, failed, ranges[i]); });
+        workers.emplace_back([&, i] { Scan(store, query, limit, failed, i, shards, scans[i]); });
       } catch (const std::system_error&) {
-        Scan(store, query, limit, failed, ranges[i]);  // No thread to spare: scan it here.
+        Scan(store, query, limit, failed, i, shards, scans[i]);  // No thread to spare.
       }
     }
-    Scan(store, query, limit, failed, ranges[0]);
+    Scan(store, query, limit, failed, 0, shards, scans[0]);
   }
 
   SearchResult result;
   uint64_t matched = 0;
-  for (const RangeScan& range : ranges) {
-    if (!range.status.ok()) return range.status;
-    matched += range.matched;
-    result.searched += range.searched;
+  std::vector<const KeptMatch*> kept;
+  for (const ShardScan& scan : scans) {
+    if (!scan.status.ok()) return scan.status;
+    matched += scan.matched;
+    result.searched += scan.searched;
+    for (const KeptMatch& match : scan.newest) kept.push_back(&match);
   }
   result.more = matched > limit;
-  result.matches.reserve(std::min<uint64_t>(matched, limit));
-  // Newest range first, and within each its ring from the newest match back.
-  for (auto range = ranges.rbegin(); range != ranges.rend(); ++range) {
-    const uint64_t kept = std::min<uint64_t>(range->matched, limit);
-    for (uint64_t k = 0; k < kept && result.matches.size() < limit; ++k) {
-      const KeptMatch& match = range->ring[(range->matched - 1 - k) % limit];
-      if (!result.matches.emplace_back().ParseFromString(match.entry)) {
-        return Corruption("history entry '" + store::PrintableKey(match.key) +
-                          "' does not parse: the store is damaged");
-      }
+  std::sort(kept.begin(), kept.end(),
+            [](const KeptMatch* a, const KeptMatch* b) { return Newer(*a, *b); });
+  if (kept.size() > limit) kept.resize(limit);
+  result.matches.reserve(kept.size());
+  for (const KeptMatch* match : kept) {
+    if (!result.matches.emplace_back().ParseFromString(match->entry)) {
+      return Corruption("history entry '" + store::PrintableKey(match->key) +
+                        "' does not parse: the store is damaged");
     }
   }
   return result;

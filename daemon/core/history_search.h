@@ -22,9 +22,9 @@ struct SearchResult {
 // The entries whose text contains every whitespace-separated word of `words`, ASCII
 // letters matching either case and every other byte only itself. Entries without
 // text never match: a withheld envelope, a nudge, a message forgotten here.
-// The history is split into `threads` contiguous id ranges opened at once (0 counts
-// as 1), so a search costs one decrypting pass shared between cores; the ranges may
-// read a write made meanwhile or not. Memory holds at most `limit` entries per range.
+// The history is split into `threads` shards opened at once (0 counts as 1), so a
+// search costs one decrypting pass shared between cores; the shards may read a write
+// made meanwhile or not. Memory holds at most `limit` entries per shard.
 // Empty `words` or a zero `limit` is InvalidArgument; a record that does not open
 // or parse is Corruption.
 Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_view words,

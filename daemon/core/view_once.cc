@@ -183,20 +183,16 @@ void ViewOnceMessages::Destroy(HistoryEntry& entry, uint64_t outbox_seq) {
   // LevelDB keeps overwritten and deleted values in older files until compacted: the
   // entry's, our outbox copy's, and under "vk/" every view-once key and outbox item
   // (few and small, so the whole range is cheap).
-  std::string prefix(store::backup::kViewOnceKeyPrefix);
-  std::string prefix_end = prefix;
-  ++prefix_end.back();
-  std::vector<std::pair<std::string, std::string>> ranges = {{prefix, prefix_end}};
-  for (const std::string& key : {HistoryKey(entry.id()), OutgoingKey(outbox_seq)}) {
-    ranges.emplace_back(key, key + '\0');
-  }
-  if (outbox_seq == 0) ranges.pop_back();
-  commit_.AfterSync([this, ranges = std::move(ranges)](const Status& status) {
+  std::vector<std::string> keys = {HistoryKey(entry.id())};
+  if (outbox_seq != 0) keys.push_back(OutgoingKey(outbox_seq));
+  commit_.AfterSync([this, keys = std::move(keys)](const Status& status) {
     if (!status.ok()) return;
-    for (const auto& [start, end] : ranges) {
-      if (Status compacted = store_.CompactRange(start, end); !compacted.ok()) {
-        log_.Warning("could not compact a viewed message away: " + compacted.ToString());
-      }
+    Status compacted = store_.CompactPrefix(store::backup::kViewOnceKeyPrefix);
+    for (const std::string& key : keys) {
+      if (compacted.ok()) compacted = store_.CompactKey(key);
+    }
+    if (!compacted.ok()) {
+      log_.Warning("could not compact a viewed message away: " + compacted.ToString());
     }
   });
 }

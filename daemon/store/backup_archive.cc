@@ -46,8 +46,8 @@ Status PublishNoReplace(const std::filesystem::path& temp, const std::filesystem
 Result<uint64_t> ArchiveRecords(const SealedStore& store, BackupStreamWriter& writer) {
   uint64_t records = 0;
   Status failed;
-  Status scan = store.ForEach("", [&](std::string_view key, std::string_view value) {
-    if (key.starts_with(kStoreOwnPrefix) || key.starts_with(kViewOnceKeyPrefix)) return true;
+  Status scan = store.ForEachRecord([&](std::string_view key, std::string_view value) {
+    if (key.starts_with(kViewOnceKeyPrefix)) return true;
     failed = AppendRecord(writer, key, value);
     records += failed.ok() ? 1 : 0;
     return failed.ok();

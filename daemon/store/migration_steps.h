@@ -11,4 +11,8 @@ namespace inmost::store {
 // (message_number.h), indexed under "n/<number>", and the counters the highest one.
 Migration NumberMessagesStep();
 
+// Schema 2 → 3: LevelDB keys stop naming records (key_layout.h). Every record moves
+// to its hidden key, sealed with its key inside, and its named key is deleted.
+Migration HideKeysStep();
+
 }  // namespace inmost::store

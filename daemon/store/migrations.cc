@@ -1,17 +1,17 @@
 #include "daemon/store/migrations.h"
 
-#include "daemon/store/migration_steps.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <string>
+
+#include "daemon/store/migration_steps.h"
 
 namespace inmost::store {
 
 Migrations Migrations::ThisBuild() {
   // Each step appended here takes the previous version to the next; keep the fixtures
   // of tests/data/fixtures (made by the releases before) opening and restoring.
-  return Migrations({NumberMessagesStep()});
+  return Migrations({NumberMessagesStep(), HideKeysStep()});
 }
 
 Migrations Migrations::UpTo(uint32_t version) const {
@@ -19,6 +19,11 @@ Migrations Migrations::UpTo(uint32_t version) const {
       version > kFirstSchemaVersion ? version - kFirstSchemaVersion : 0, steps_.size());
   return Migrations(
       std::vector<Migration>(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(steps)));
+}
+
+bool Migrations::hide_keys() const {
+  return std::any_of(steps_.begin(), steps_.end(),
+                     [](const Migration& step) { return step.hides_keys; });
 }
 
 Status Migrations::Apply(SealedStore& store) const {
@@ -30,14 +35,18 @@ Status Migrations::Apply(SealedStore& store) const {
                        std::to_string(recorded) + "); this build reads schema " +
                        std::to_string(latest()) + ": upgrade inmost");
   }
+  INMOST_RETURN_IF_ERROR(store.UseRecordedLayout());
   for (uint32_t version = recorded; version < latest(); ++version) {
     const Migration& step = steps_[version - kFirstSchemaVersion];
-    SealedStore::WriteBatch batch(store);
+    // The step reads in the store's layout; the one that hides keys writes hidden.
+    SealedStore::WriteBatch batch =
+        step.hides_keys ? store.HiddenKeysBatch() : SealedStore::WriteBatch(store);
     Status status = step.apply(store, batch);
     if (status.ok()) {
       SealedStore::PutSchemaVersion(batch, version + 1);
       status = store.Write(batch, Durability::kSynced);
     }
+    if (status.ok() && step.hides_keys) status = store.UseRecordedLayout();
     if (!status.ok()) {
       // Nothing of this step was written: the next open runs it again from here.
       return Status(status.code(), "cannot bring " + where + " from schema version " +

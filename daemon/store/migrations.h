@@ -26,6 +26,9 @@ struct Migration {
   // it to N+1; the batch is then written with the new version, synced, in one write.
   // After a crash it runs again over the same version-N store, so it only reads.
   std::function<Status(const SealedStore& store, SealedStore::WriteBatch& batch)> apply;
+  // True for the step that moves every record to hidden keys (key_layout.h): its batch
+  // writes in the hidden layout, which the store uses from then on.
+  bool hides_keys = false;
 };
 
 // The ordered migrations from kFirstSchemaVersion on: the i-th step takes version
@@ -43,6 +46,10 @@ class Migrations {
   // The steps up to `version` only (at most latest()): a restore creates its store at
   // the archive's version, fills it, and only then migrates it.
   Migrations UpTo(uint32_t version) const;
+
+  // True when the steps include the one that hides keys: a store created at latest()
+  // starts hidden.
+  bool hide_keys() const;
 
   // Brings `store` from the version it records to latest(), one synced batch per step
   // (the step's writes and its new version together). A store already at latest() is

@@ -2,7 +2,7 @@
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
-#include <leveldb/iterator.h>
+#include <leveldb/filter_policy.h>
 #include <leveldb/options.h>
 #include <sodium.h>
 
@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "daemon/crypto/bytes.h"
+#include "daemon/crypto/wipe.h"
 #include "daemon/store/durable_dir.h"
+#include "daemon/store/leveldb_bridge.h"
 #include "daemon/store/lock_holder.h"
 #include "daemon/store/migrations.h"
 #include "daemon/store/record_key.h"
@@ -23,69 +25,15 @@ namespace inmost::store {
 
 namespace {
 
-constexpr size_t kNonceSize = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-constexpr size_t kTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-// Bytes a seal adds to a value: the nonce in front, the tag behind.
-constexpr size_t kSealOverhead = kNonceSize + kTagSize;
 // Values are ciphertext and do not compress; a small cache serves recent history.
 constexpr size_t kBlockCacheBytes = size_t{4} << 20;
 constexpr size_t kWriteBufferBytes = size_t{2} << 20;
+// Bits per key of the Bloom filters: about 1% of lookups for an absent key read a block.
+constexpr int kFilterBitsPerKey = 10;
 // LevelDB's marker for a database directory that exists.
 constexpr char kLevelDbCurrentFile[] = "CURRENT";
-// The text LevelDB puts in the IOError for a LOCK file another process holds.
-constexpr std::string_view kLevelDbLockHeld = "already held by process";
-// strerror(ENOSPC), as LevelDB's POSIX env reports it.
-constexpr std::string_view kNoSpace = "No space left on device";
-constexpr std::string_view kTableFile = ".ldb";
-constexpr std::string_view kPastEnd = "Invalid argument";        // strerror(EINVAL)
-constexpr std::string_view kReadOnly = "Read-only file system";  // strerror(EROFS)
 
 static_assert(kStorageKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-
-leveldb::Slice ToSlice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-std::string_view ToView(const leveldb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-// The plaintext size of a sealed value, or nullopt if it is too short to be one.
-std::optional<size_t> PlaintextSize(std::string_view sealed) {
-  if (sealed.size() < kSealOverhead) return std::nullopt;
-  return sealed.size() - kSealOverhead;
-}
-
-// Maps a LevelDB error to ours. LevelDB's messages name files and reasons, never
-// values, so they may be passed on.
-Status FromLevelDb(const leveldb::Status& s, const std::string& action) {
-  std::string message = "cannot " + action + ": " + s.ToString();
-  if (s.IsIOError() && s.ToString().find(kNoSpace) != std::string::npos) {
-    return ResourceExhausted("the disk holding the data directory is full (" + message +
-                             "); nothing new is accepted until space is freed");
-  }
-  if (s.IsIOError() && s.ToString().find(kReadOnly) != std::string::npos) {
-    return PermissionDenied("the data directory is on a read-only file system (" + message +
-                            "); nothing new is accepted until it is writable again");
-  }
-  if (s.IsCorruption()) return Corruption(message + " (the store's files are damaged)");
-  if (s.IsIOError() && s.ToString().find(kTableFile) != std::string::npos &&
-      s.ToString().find(kPastEnd) != std::string::npos) {
-    // LevelDB reads table files through mmap: a read past the end is EINVAL.
-    return Corruption(message +
-                      " (a table file is shorter than recorded: the store's files are "
-                      "damaged or truncated)");
-  }
-  if (s.IsNotFound()) return NotFound(message);
-  if (s.IsIOError() && s.ToString().find(kLevelDbLockHeld) != std::string::npos) {
-    return Unavailable(message + " (is another inmost daemon using this data directory?)");
-  }
-  return IoError(message);
-}
-
-Status RecordDoesNotOpen(std::string_view key) {
-  return Corruption("stored record '" + PrintableKey(key) +
-                    "' fails authentication: the store is damaged or was tampered with");
-}
 
 leveldb::WriteOptions SyncedWrite() {
   leveldb::WriteOptions options;
@@ -93,10 +41,36 @@ leveldb::WriteOptions SyncedWrite() {
   return options;
 }
 
-leveldb::ReadOptions CheckedRead() {
-  leveldb::ReadOptions options;
-  options.verify_checksums = true;
-  return options;
+// A fresh buffer of `size` bytes for an opened value: std::string for values,
+// SecretBytes (wiped memory) for key material.
+template <typename Buffer>
+Buffer BufferOf(size_t size);
+template <>
+std::string BufferOf<std::string>(size_t size) {
+  return std::string(size, '\0');
+}
+template <>
+crypto::SecretBytes BufferOf<crypto::SecretBytes>(size_t size) {
+  return crypto::SecretBytes(size);
+}
+
+uint8_t* BytesOf(std::string& buffer) {
+  return reinterpret_cast<uint8_t*>(buffer.data());
+}
+uint8_t* BytesOf(crypto::SecretBytes& buffer) {
+  // An empty secret has no buffer; libsodium only needs a valid pointer to write nothing.
+  static uint8_t empty = 0;
+  return buffer.empty() ? &empty : buffer.data();
+}
+
+// `plaintext` without its first `offset` bytes (the framed key).
+std::string ValueOf(std::string plaintext, size_t offset) {
+  crypto::EraseFront(plaintext, offset);
+  return plaintext;
+}
+crypto::SecretBytes ValueOf(crypto::SecretBytes plaintext, size_t offset) {
+  if (offset == 0) return plaintext;
+  return crypto::SecretBytes::CopyOf(plaintext.span().subspan(offset));
 }
 
 }  // namespace
@@ -104,12 +78,17 @@ leveldb::ReadOptions CheckedRead() {
 // ---- WriteBatch ----------------------------------------------------------------
 
 void SealedStore::WriteBatch::Put(std::string_view key, std::span<const uint8_t> value) {
-  batch_.Put(ToSlice(key), store_->Seal(key, value));
+  const std::string stored_key = layout_->StoredKey(key);
+  batch_.Put(ToSlice(stored_key), store_->Seal(*layout_, stored_key, key, value));
   ++count_;
 }
 
 void SealedStore::WriteBatch::Delete(std::string_view key) {
-  batch_.Delete(ToSlice(key));
+  DeleteStoredKey(layout_->StoredKey(key));
+}
+
+void SealedStore::WriteBatch::DeleteStoredKey(std::string_view stored_key) {
+  batch_.Delete(ToSlice(stored_key));
   ++count_;
 }
 
@@ -123,7 +102,9 @@ void SealedStore::WriteBatch::Clear() {
 SealedStore::SealedStore(std::filesystem::path dir, crypto::SecretBytes storage_key)
     : dir_(std::move(dir)),
       storage_key_(std::move(storage_key)),
+      layout_(std::make_shared<KeyLayout>(KeyLayout::Named())),
       block_cache_(leveldb::NewLRUCache(kBlockCacheBytes)),
+      filter_policy_(leveldb::NewBloomFilterPolicy(kFilterBitsPerKey)),
       env_(std::make_unique<UnmappedEnv>()) {}
 
 SealedStore::~SealedStore() = default;
@@ -161,9 +142,10 @@ Result<std::unique_ptr<SealedStore>> SealedStore::Open(const std::filesystem::pa
   }
 
   if (mode == OpenMode::kCreate) {
-    WriteBatch batch(*store);
+    WriteBatch batch = migrations.hide_keys() ? store->HiddenKeysBatch() : WriteBatch(*store);
     PutSchemaVersion(batch, migrations.latest());
     INMOST_RETURN_IF_ERROR(store->Write(batch));
+    INMOST_RETURN_IF_ERROR(store->UseRecordedLayout());
   } else {
     INMOST_RETURN_IF_ERROR(migrations.Apply(*store));
   }
@@ -177,6 +159,7 @@ Status SealedStore::OpenDbLocked(bool create) const {
   options.paranoid_checks = true;
   options.compression = leveldb::kNoCompression;  // Ciphertext does not compress.
   options.block_cache = block_cache_.get();
+  options.filter_policy = filter_policy_.get();
   options.env = env_.get();
   // Two of these (the memtable and the one being flushed) live in memory: small,
   // to keep the daemon's resident memory low under a burst of long messages.
@@ -229,36 +212,88 @@ void SealedStore::ReopenAfterFailedWrite(std::shared_lock<std::shared_mutex>& lo
   (void)OpenDbLocked(/*create=*/false);
 }
 
-std::string SealedStore::Seal(std::string_view key, std::span<const uint8_t> plaintext) const {
+SealedStore::WriteBatch SealedStore::HiddenKeysBatch() const {
+  WriteBatch batch(*this, std::make_shared<KeyLayout>(KeyLayout::Hidden(storage_key_)));
+  std::string version;
+  AppendUint64(version, kHiddenLayoutVersion);
+  batch.Put(kKeyLayoutKey, crypto::AsBytes(version));
+  return batch;
+}
+
+Status SealedStore::UseRecordedLayout() {
+  Result<std::string> recorded = Get(kKeyLayoutKey);
+  if (recorded.status().code() == Code::kNotFound) {
+    layout_ = std::make_shared<KeyLayout>(KeyLayout::Named());
+    return Status::Ok();
+  }
+  if (!recorded.ok()) return recorded.status();
+  if (DecodeUint64(*recorded) != kHiddenLayoutVersion) {
+    return Unsupported("the store at " + dir_.string() +
+                       " hides its keys in a layout this build does not know: upgrade inmost");
+  }
+  layout_ = std::make_shared<KeyLayout>(KeyLayout::Hidden(storage_key_));
+  return Status::Ok();
+}
+
+std::string SealedStore::Seal(const KeyLayout& layout, std::string_view stored_key,
+                              std::string_view key, std::span<const uint8_t> value) const {
+  std::string plaintext = layout.Plaintext(key, value);
+  std::string ad;
+  layout.AssociatedData(stored_key, ad);
   std::string sealed(plaintext.size() + kSealOverhead, '\0');
   auto* nonce = reinterpret_cast<uint8_t*>(sealed.data());
-  randombytes_buf(nonce, kNonceSize);
+  randombytes_buf(nonce, kSealNonceSize);
   // libsodium reads no plaintext bytes when the size is 0, but wants a valid pointer.
   constexpr uint8_t kEmpty = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
-      nonce + kNonceSize, nullptr, plaintext.empty() ? &kEmpty : plaintext.data(), plaintext.size(),
-      reinterpret_cast<const uint8_t*>(key.data()), key.size(), nullptr, nonce,
+      nonce + kSealNonceSize, nullptr,
+      plaintext.empty() ? &kEmpty : reinterpret_cast<const uint8_t*>(plaintext.data()),
+      plaintext.size(), reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, nonce,
       storage_key_.data());
+  sodium_memzero(plaintext.data(), plaintext.size());  // It may frame key material.
   return sealed;
 }
 
-bool SealedStore::Unseal(std::string_view key, std::string_view sealed, uint8_t* out) const {
+bool SealedStore::Unseal(std::string_view ad, std::string_view sealed, uint8_t* out) const {
   if (!PlaintextSize(sealed)) return false;
   const auto* nonce = reinterpret_cast<const uint8_t*>(sealed.data());
-  return crypto_aead_xchacha20poly1305_ietf_decrypt(out, nullptr, nullptr, nonce + kNonceSize,
-                                                    sealed.size() - kNonceSize,
-                                                    reinterpret_cast<const uint8_t*>(key.data()),
-                                                    key.size(), nonce, storage_key_.data()) == 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(out, nullptr, nullptr, nonce + kSealNonceSize,
+                                                    sealed.size() - kSealNonceSize,
+                                                    reinterpret_cast<const uint8_t*>(ad.data()),
+                                                    ad.size(), nonce, storage_key_.data()) == 0;
 }
 
-Result<std::string> SealedStore::GetSealed(std::string_view key) const {
+Result<std::string> SealedStore::GetSealed(std::string_view stored_key) const {
   std::shared_lock<std::shared_mutex> lock;
   INMOST_RETURN_IF_ERROR(LockOpen(lock));
   std::string sealed;
-  leveldb::Status s = db_->Get(CheckedRead(), ToSlice(key), &sealed);
-  if (s.IsNotFound()) return NotFound("no stored record '" + PrintableKey(key) + "'");
+  leveldb::Status s = db_->Get(CheckedRead(), ToSlice(stored_key), &sealed);
+  if (s.IsNotFound()) return NotFound("no stored record '" + PrintableKey(stored_key) + "'");
   if (!s.ok()) return FromLevelDb(s, "read the store");
   return sealed;
+}
+
+template <typename Buffer>
+Result<Buffer> SealedStore::OpenRecord(std::string_view key) const {
+  const KeyLayout& layout = *layout_;
+  const std::string stored_key = layout.StoredKey(key);
+  Result<std::string> sealed = GetSealed(stored_key);
+  if (sealed.status().code() == Code::kNotFound) {
+    return NotFound("no stored record '" + PrintableKey(key) + "'");
+  }
+  if (!sealed.ok()) return sealed.status();
+  std::optional<size_t> size = PlaintextSize(*sealed);
+  if (!size) return RecordDoesNotOpen(key);
+  Buffer plaintext = BufferOf<Buffer>(*size);
+  std::string ad;
+  layout.AssociatedData(stored_key, ad);
+  if (!Unseal(ad, *sealed, BytesOf(plaintext))) {
+    return RecordDoesNotOpen(key);
+  }
+  std::optional<OpenedRecord> record = layout.Record(
+      stored_key, std::string_view(reinterpret_cast<const char*>(BytesOf(plaintext)), *size));
+  if (!record || record->key != key) return RecordDoesNotOpen(key);
+  return ValueOf(std::move(plaintext), *size - record->value.size());
 }
 
 Status SealedStore::Put(std::string_view key, std::span<const uint8_t> value) {
@@ -272,27 +307,11 @@ Status SealedStore::PutSecret(std::string_view key, const crypto::SecretBytes& v
 }
 
 Result<std::string> SealedStore::Get(std::string_view key) const {
-  INMOST_ASSIGN_OR_RETURN(std::string sealed, GetSealed(key));
-  std::optional<size_t> size = PlaintextSize(sealed);
-  if (!size) return RecordDoesNotOpen(key);
-  std::string plaintext(*size, '\0');
-  if (!Unseal(key, sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
-    return RecordDoesNotOpen(key);
-  }
-  return plaintext;
+  return OpenRecord<std::string>(key);
 }
 
 Result<crypto::SecretBytes> SealedStore::GetSecret(std::string_view key) const {
-  INMOST_ASSIGN_OR_RETURN(std::string sealed, GetSealed(key));
-  std::optional<size_t> size = PlaintextSize(sealed);
-  if (!size) return RecordDoesNotOpen(key);
-  crypto::SecretBytes secret(*size);
-  // An empty secret has no buffer; libsodium only needs a valid pointer to write nothing.
-  uint8_t empty = 0;
-  if (!Unseal(key, sealed, secret.empty() ? &empty : secret.data())) {
-    return RecordDoesNotOpen(key);
-  }
-  return secret;
+  return OpenRecord<crypto::SecretBytes>(key);
 }
 
 Status SealedStore::Delete(std::string_view key) {
@@ -318,90 +337,21 @@ Status SealedStore::Write(const WriteBatch& batch, Durability durability) {
   return Status::Ok();
 }
 
-Status SealedStore::ForEach(
-    std::string_view prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  return Scan(prefix, /*reverse=*/false, fn);
+Status SealedStore::CompactKey(std::string_view key) {
+  std::string stored_key = layout_->StoredKey(key);
+  return CompactStored({stored_key, stored_key + '\0'});
 }
 
-Status SealedStore::ForEachReverse(
-    std::string_view prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  return Scan(prefix, /*reverse=*/true, fn);
+Status SealedStore::CompactPrefix(std::string_view prefix) {
+  return CompactStored(layout_->RangeFor(prefix));
 }
 
-Status SealedStore::Scan(std::string_view prefix, bool reverse,
-                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Status SealedStore::CompactStored(const StoredRange& range) {
   std::shared_lock<std::shared_mutex> lock;
   INMOST_RETURN_IF_ERROR(LockOpen(lock));
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
-  if (!reverse) {
-    it->Seek(ToSlice(prefix));
-  } else if (std::optional<std::string> end = PrefixSuccessor(prefix)) {
-    // Position on the last key before the first key past the prefix.
-    it->Seek(*end);
-    if (it->Valid()) {
-      it->Prev();
-    } else {
-      it->SeekToLast();
-    }
-  } else {
-    it->SeekToLast();
-  }
-
-  return OpenEach(
-      *it, reverse, [prefix](std::string_view key) { return key.starts_with(prefix); }, fn);
-}
-
-Status SealedStore::ForEachInRange(
-    std::string_view begin, std::string_view end,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  std::shared_lock<std::shared_mutex> lock;
-  INMOST_RETURN_IF_ERROR(LockOpen(lock));
-  leveldb::ReadOptions options = CheckedRead();
-  options.fill_cache = false;  // A bulk scan must not evict what the daemon reads often.
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
-  it->Seek(ToSlice(begin));
-  return OpenEach(
-      *it, /*reverse=*/false, [end](std::string_view key) { return end.empty() || key < end; }, fn);
-}
-
-Status SealedStore::OpenEach(
-    leveldb::Iterator& it, bool reverse, const std::function<bool(std::string_view key)>& in_range,
-    const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::string plaintext;  // Reused across records, wiped after each callback.
-  Status status;
-  for (; it.Valid() && in_range(ToView(it.key())); reverse ? it.Prev() : it.Next()) {
-    const std::string_view key = ToView(it.key());
-    const std::string_view sealed = ToView(it.value());
-    std::optional<size_t> size = PlaintextSize(sealed);
-    if (!size) {
-      status = RecordDoesNotOpen(key);
-      break;
-    }
-    plaintext.resize(*size);
-    if (!Unseal(key, sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
-      status = RecordDoesNotOpen(key);
-      break;
-    }
-    const bool more = fn(key, plaintext);
-    sodium_memzero(plaintext.data(), plaintext.size());
-    if (!more) break;
-  }
-  // Wipe the whole buffer, including capacity left by a longer earlier record.
-  plaintext.resize(plaintext.capacity());
-  sodium_memzero(plaintext.data(), plaintext.size());
-  if (!status.ok()) return status;
-  if (!it.status().ok()) return FromLevelDb(it.status(), "read the store");
-  return Status::Ok();
-}
-
-Status SealedStore::CompactRange(std::string_view begin, std::string_view end) {
-  std::shared_lock<std::shared_mutex> lock;
-  INMOST_RETURN_IF_ERROR(LockOpen(lock));
-  const leveldb::Slice begin_slice = ToSlice(begin);
-  const leveldb::Slice end_slice = ToSlice(end);
-  db_->CompactRange(begin.empty() ? nullptr : &begin_slice, end.empty() ? nullptr : &end_slice);
+  const leveldb::Slice begin = ToSlice(range.begin);
+  const leveldb::Slice end = ToSlice(range.end);
+  db_->CompactRange(range.begin.empty() ? nullptr : &begin, range.end.empty() ? nullptr : &end);
   return Status::Ok();
 }
 
@@ -420,6 +370,7 @@ Result<uint32_t> SealedStore::SchemaVersion() const {
   if (!sealed.ok()) return sealed.status();
   std::optional<size_t> size = PlaintextSize(*sealed);
   std::string plaintext(size.value_or(0), '\0');
+  // The store's own records are sealed for their key alone in every layout.
   if (!size || !Unseal(kSchemaVersionKey, *sealed, reinterpret_cast<uint8_t*>(plaintext.data()))) {
     return AuthenticationFailed("the storage key does not open the store at " + dir_.string() +
                                 ": wrong key file or passphrase");

@@ -2,11 +2,12 @@
 // XChaCha20-Poly1305 under the storage key. No plaintext value ever reaches LevelDB,
 // and a value that fails to open is reported as an error, never skipped.
 //
-// Key contract: LevelDB keys are stored in the clear and appear in error messages.
-// They may hold only ids, sequence numbers and times (see record_key.h), never
-// message content or secrets. Each key is the associated data of its value's seal,
-// so a value copied under another key does not open. Keys under "meta/" belong to
-// the store itself.
+// Key contract: a record's key may hold only ids, sequence numbers and times (see
+// record_key.h), never message content or secrets: it appears in error messages. From
+// schema 3 on LevelDB never sees it (key_layout.h): it stores a keyed hash, and the
+// key travels sealed with the value. Each seal binds the LevelDB key and the layout's
+// version, so a value copied under another key does not open. Keys under "meta/"
+// belong to the store itself.
 #pragma once
 
 #include <leveldb/write_batch.h>
@@ -23,11 +24,14 @@
 #include <string_view>
 
 #include "daemon/crypto/secret_bytes.h"
+#include "daemon/store/key_layout.h"
 #include "daemon/store/storage_key.h"
 #include "inmost/status.h"
 
 namespace leveldb {
 class Cache;
+class FilterPolicy;
+struct ReadOptions;
 class DB;
 class Env;
 class Iterator;
@@ -39,7 +43,7 @@ class Migrations;
 
 // The record layout this build writes: an older store is migrated to it at open
 // (migrations.h). Bump it only by adding a migration to Migrations::ThisBuild().
-inline constexpr uint32_t kSchemaVersion = 2;
+inline constexpr uint32_t kSchemaVersion = 3;
 // The key of the schema-version record (a records::SchemaVersion).
 inline constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
 
@@ -68,7 +72,7 @@ class SealedStore {
   class WriteBatch {
    public:
     // An empty batch for `store`, which must outlive it.
-    explicit WriteBatch(const SealedStore& store) : store_(&store) {}
+    explicit WriteBatch(const SealedStore& store) : WriteBatch(store, store.layout_) {}
 
     // Adds a put of `value` under `key`.
     void Put(std::string_view key, std::span<const uint8_t> value);
@@ -78,6 +82,9 @@ class SealedStore {
     }
     // Adds a delete of `key`; deleting an absent key is not an error.
     void Delete(std::string_view key);
+    // Adds a delete of the LevelDB key `stored_key` as it is: for a migration that
+    // moves records to another layout.
+    void DeleteStoredKey(std::string_view stored_key);
     // The number of puts and deletes added since construction or Clear().
     size_t size() const { return count_; }
     // Removes every operation.
@@ -85,7 +92,11 @@ class SealedStore {
 
    private:
     friend class SealedStore;
+    WriteBatch(const SealedStore& store, std::shared_ptr<const KeyLayout> layout)
+        : store_(&store), layout_(std::move(layout)) {}
+
     const SealedStore* store_;
+    std::shared_ptr<const KeyLayout> layout_;  // The store's, or a migration's target.
     leveldb::WriteBatch batch_;
     size_t count_ = 0;
   };
@@ -127,7 +138,8 @@ class SealedStore {
   // Calls `fn` with each key starting with `prefix` and its opened value, in key order,
   // until `fn` returns false. Both views are valid only during the call; the value's
   // buffer is wiped afterwards. A value that does not open stops the scan with
-  // Corruption.
+  // Corruption. Under hidden keys this reads (and orders in memory) the prefix's whole
+  // class (key_layout.h): for small sets, not for the history (see ForEachShard()).
   Status ForEach(std::string_view prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
   // As ForEach(), from the last key with `prefix` backwards: return false after N calls
@@ -136,17 +148,24 @@ class SealedStore {
       std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
-  // As ForEach(), over the keys in [begin, end) (an empty `end` means past the last
-  // key), for bulk scans such as a search over the whole history: its blocks do not
-  // displace recent records from the block cache. Each call reads through its own
-  // LevelDB iterator, so several threads may scan disjoint ranges at once.
-  Status ForEachInRange(
-      std::string_view begin, std::string_view end,
+  // As ForEach() over the `shard`-th of `shards` disjoint parts of the records whose
+  // key starts with `prefix`, in no particular order: for bulk scans such as a search
+  // over the whole history, whose blocks must not displace recent records from the
+  // block cache. Each call reads through its own LevelDB iterator, so several threads
+  // may scan the shards at once; together they cover every record once.
+  Status ForEachShard(
+      std::string_view prefix, unsigned shard, unsigned shards,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // As ForEach() over every record but the store's own, from one consistent view, in
+  // no particular order (a backup).
+  Status ForEachRecord(
       const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
-  // Compacts keys in [begin, end] so deleted and overwritten values leave the files.
-  // An empty `begin` means the first key; an empty `end` means past the last key.
-  Status CompactRange(std::string_view begin, std::string_view end);
+  // Compacts the files that hold `key`, so its deleted or overwritten values leave them.
+  Status CompactKey(std::string_view key);
+  // As CompactKey() for every key starting with `prefix` (under hidden keys: its
+  // class; empty: the whole store).
+  Status CompactPrefix(std::string_view prefix);
 
   // The schema version the store records. A key that does not open the record is
   // AuthenticationFailed (a wrong key file or passphrase); a missing or garbled record
@@ -159,23 +178,43 @@ class SealedStore {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  friend class Migrations;  // Writes the step that hides keys in the hidden layout.
+
   SealedStore(std::filesystem::path dir, crypto::SecretBytes storage_key);
 
-  // `plaintext` sealed for `key`: a fresh random nonce followed by the ciphertext.
-  std::string Seal(std::string_view key, std::span<const uint8_t> plaintext) const;
-  // Opens `sealed` for `key` into `out`, which must hold PlaintextSize(sealed) bytes.
-  bool Unseal(std::string_view key, std::string_view sealed, uint8_t* out) const;
-  // Reads the raw sealed value under `key`.
-  Result<std::string> GetSealed(std::string_view key) const;
+  // A batch that writes under hidden keys (the migration that hides them), with the
+  // layout record that says so.
+  WriteBatch HiddenKeysBatch() const;
+  // Reads the layout record: from now on reads and writes use the layout it names.
+  // Only while no other thread uses the store (Open, Migrations::Apply).
+  Status UseRecordedLayout();
+
+  // `value` of record `key` sealed under `layout`, for its stored key `stored_key`: a
+  // fresh random nonce followed by the ciphertext.
+  std::string Seal(const KeyLayout& layout, std::string_view stored_key, std::string_view key,
+                   std::span<const uint8_t> value) const;
+  // Opens `sealed`, stored under `stored_key`, with associated data `ad` into `out`,
+  // which must hold PlaintextSize(sealed) bytes.
+  bool Unseal(std::string_view ad, std::string_view sealed, uint8_t* out) const;
+  // Reads the raw sealed value under the LevelDB key `stored_key`.
+  Result<std::string> GetSealed(std::string_view stored_key) const;
+  // The value of record `key` opened into a buffer of `Buffer` (std::string or
+  // SecretBytes), or why it cannot be.
+  template <typename Buffer>
+  Result<Buffer> OpenRecord(std::string_view key) const;
+  Status CompactStored(const StoredRange& range);
   Status Scan(std::string_view prefix, bool reverse,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // Opens the record under `it` and each one after it (before it when `reverse`)
-  // while `in_range(key)` holds, calling `fn` as ForEach() says; `it` must belong
-  // to db_, with mu_ held shared. The one loop behind every scan, so each wipes
-  // plaintext and reports a record that does not open the same way.
-  Status OpenEach(leveldb::Iterator& it, bool reverse,
-                  const std::function<bool(std::string_view key)>& in_range,
+  // while its LevelDB key is in `range`, calling `fn` with the record's key and value
+  // as ForEach() says; `it` must belong to db_, with mu_ held shared. The one loop
+  // behind every scan, so each wipes plaintext and reports a record that does not
+  // open the same way.
+  Status OpenEach(leveldb::Iterator& it, bool reverse, const StoredRange& range,
                   const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // Scans `range` in `options`, from its start or (when `reverse`) its end.
+  Status ScanStored(const StoredRange& range, bool reverse, const leveldb::ReadOptions& options,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // Opens LevelDB into db_; mu_ must be held exclusively.
   Status OpenDbLocked(bool create) const;
   // Holds mu_ shared with db_ open (reopening it first if a failed write closed
@@ -186,8 +225,12 @@ class SealedStore {
 
   std::filesystem::path dir_;
   crypto::SecretBytes storage_key_;
+  std::shared_ptr<const KeyLayout> layout_;
   // Declared before db_ so that it is destroyed after it: LevelDB uses it until closed.
   std::unique_ptr<leveldb::Cache> block_cache_;
+  // Hidden keys make a history page a series of lookups, some for deleted ids: a
+  // Bloom filter answers those without reading a block.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::Env> env_;  // Reads table files without mapping them.
   // Shared by every call; exclusive only to close and reopen LevelDB.
   mutable std::shared_mutex mu_;

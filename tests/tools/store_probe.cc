@@ -54,6 +54,7 @@
 #include "daemon/crypto/secret_bytes.h"
 #include "daemon/store/backup_format.h"
 #include "daemon/store/data_dir.h"
+#include "daemon/store/key_layout.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/sealed_store.h"
 #include "daemon/store/storage_key.h"
@@ -226,20 +227,28 @@ int SecretKeys(const std::string& data_dir) {
 }
 
 // Bypasses SealedStore on purpose: it would never write a value that does not open.
+// `key` names the record; a store with hidden keys holds it under their hash.
 int DamageRecord(const std::string& data_dir, const std::string& key) {
   inmost::store::DataDir dir(data_dir);
+  auto storage_key = LoadStorageKey(dir);
+  if (!storage_key.ok()) return Fail(storage_key.status());
   leveldb::DB* raw = nullptr;
   leveldb::Status opened = leveldb::DB::Open(leveldb::Options(), dir.store_path().string(), &raw);
   if (!opened.ok()) return Fail(inmost::IoError("cannot open the store: " + opened.ToString()));
   std::unique_ptr<leveldb::DB> db(raw);
+  std::string layout;
+  const std::string stored_key =
+      db->Get(leveldb::ReadOptions(), std::string(inmost::store::kKeyLayoutKey), &layout).ok()
+          ? inmost::store::KeyLayout::Hidden(*storage_key).StoredKey(key)
+          : key;
   std::string sealed;
-  leveldb::Status read = db->Get(leveldb::ReadOptions(), key, &sealed);
+  leveldb::Status read = db->Get(leveldb::ReadOptions(), stored_key, &sealed);
   if (!read.ok()) return Fail(inmost::NotFound("cannot read " + key + ": " + read.ToString()));
   if (sealed.empty()) return Fail(inmost::FailedPrecondition(key + " holds an empty value"));
   sealed.back() = static_cast<char>(sealed.back() ^ 0x01);  // In the authentication tag.
   leveldb::WriteOptions synced;
   synced.sync = true;
-  leveldb::Status written = db->Put(synced, key, sealed);
+  leveldb::Status written = db->Put(synced, stored_key, sealed);
   if (!written.ok())
     return Fail(inmost::IoError("cannot write " + key + ": " + written.ToString()));
   std::cout << "damaged " << key << "\n";

@@ -14,6 +14,9 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
+
+#include "daemon/store/key_layout.h"
 
 namespace inmost::test {
 namespace {
@@ -32,17 +35,35 @@ constexpr size_t kBatchHeaderSize = 12;
 enum LogRecordType : uint8_t { kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4 };
 enum BatchTag : uint8_t { kDeletion = 0, kValue = 1 };
 
-// Opens `sealed` (nonce, ciphertext and tag) with `key` as associated data.
-void OpenValue(std::string_view key, std::string_view sealed, const crypto::SecretBytes& storage,
+// The storage key, and the layout of hidden keys it makes (key_layout.h).
+struct StoreKeys {
+  const crypto::SecretBytes& storage;
+  store::KeyLayout hidden;
+};
+
+// Opens `sealed` (nonce, ciphertext and tag) stored under LevelDB key `key`, as a
+// named record (the key is the associated data) or a hidden one (the record's key
+// is inside).
+void OpenValue(std::string_view key, std::string_view sealed, const StoreKeys& keys,
                const VersionSink& sink) {
   if (sealed.size() < kNonceSize + kTagSize) return;
   std::string plain(sealed.size() - kNonceSize - kTagSize, '\0');
   const auto* nonce = reinterpret_cast<const uint8_t*>(sealed.data());
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<uint8_t*>(plain.data()), nullptr, nullptr, nonce + kNonceSize,
-          sealed.size() - kNonceSize, reinterpret_cast<const uint8_t*>(key.data()), key.size(),
-          nonce, storage.data()) == 0) {
+  auto opens = [&](std::string_view ad) {
+    return crypto_aead_xchacha20poly1305_ietf_decrypt(
+               reinterpret_cast<uint8_t*>(plain.data()), nullptr, nullptr, nonce + kNonceSize,
+               sealed.size() - kNonceSize, reinterpret_cast<const uint8_t*>(ad.data()), ad.size(),
+               nonce, keys.storage.data()) == 0;
+  };
+  if (opens(key)) {
     sink(key, plain);
+    return;
+  }
+  std::string ad;
+  keys.hidden.AssociatedData(key, ad);
+  if (!opens(ad)) return;
+  if (std::optional<store::OpenedRecord> record = keys.hidden.Record(key, plain)) {
+    sink(record->key, record->value);
   }
 }
 
@@ -65,8 +86,7 @@ bool ReadSlice(std::string_view& in, std::string_view& out) {
   return true;
 }
 
-void ReadBatch(std::string_view batch, const crypto::SecretBytes& storage,
-               const VersionSink& sink) {
+void ReadBatch(std::string_view batch, const StoreKeys& storage, const VersionSink& sink) {
   if (batch.size() < kBatchHeaderSize) return;
   batch.remove_prefix(kBatchHeaderSize);
   while (!batch.empty()) {
@@ -80,7 +100,7 @@ void ReadBatch(std::string_view batch, const crypto::SecretBytes& storage,
   }
 }
 
-Status ReadLog(const fs::path& path, const crypto::SecretBytes& storage, const VersionSink& sink) {
+Status ReadLog(const fs::path& path, const StoreKeys& storage, const VersionSink& sink) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read " + path.string());
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -101,8 +121,7 @@ Status ReadLog(const fs::path& path, const crypto::SecretBytes& storage, const V
   return Status::Ok();
 }
 
-Status ReadTable(const fs::path& path, const crypto::SecretBytes& storage,
-                 const VersionSink& sink) {
+Status ReadTable(const fs::path& path, const StoreKeys& storage, const VersionSink& sink) {
   leveldb::Env* env = leveldb::Env::Default();
   leveldb::RandomAccessFile* raw_file = nullptr;
   uint64_t size = 0;
@@ -133,13 +152,14 @@ Status ReadTable(const fs::path& path, const crypto::SecretBytes& storage,
 
 Status ForEachVersion(const fs::path& store_dir, const crypto::SecretBytes& storage_key,
                       const VersionSink& sink) {
+  const StoreKeys keys{storage_key, store::KeyLayout::Hidden(storage_key)};
   std::error_code ec;
   for (const auto& file : fs::directory_iterator(store_dir, ec)) {
     const std::string ext = file.path().extension().string();
     if (ext == ".log") {
-      INMOST_RETURN_IF_ERROR(ReadLog(file.path(), storage_key, sink));
+      INMOST_RETURN_IF_ERROR(ReadLog(file.path(), keys, sink));
     } else if (ext == ".ldb" || ext == ".sst") {
-      INMOST_RETURN_IF_ERROR(ReadTable(file.path(), storage_key, sink));
+      INMOST_RETURN_IF_ERROR(ReadTable(file.path(), keys, sink));
     }
   }
   if (ec) return IoError("cannot list " + store_dir.string() + ": " + ec.message());

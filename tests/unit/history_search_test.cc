@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -226,24 +227,23 @@ TEST_F(HistorySearchTest, AMatchThatDoesNotParseIsCorruption) {
   EXPECT_EQ(Search("z").status().code(), Code::kCorruption);
 }
 
-TEST_F(HistorySearchTest, StoreRangeScanCoversBeginToEnd) {
-  // After every key the store keeps for itself, so an open end reaches only these.
-  for (std::string_view key : {"x/a", "x/b", "x/b1", "x/c", "x/d"}) {
-    ASSERT_TRUE(store_->Put(key, crypto::AsBytes(std::string("v") + std::string(key))).ok());
+TEST_F(HistorySearchTest, ShardsTogetherCoverEveryHistoryRecordOnce) {
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(store_->Put(HistoryKey(next_id_++), crypto::AsBytes("")).ok());
   }
-  auto scan = [&](std::string_view begin, std::string_view end) {
-    std::vector<std::string> seen;
-    Status status = store_->ForEachInRange(begin, end, [&](std::string_view k, std::string_view v) {
-      EXPECT_EQ(v, "v" + std::string(k));
-      seen.emplace_back(k);
-      return true;
-    });
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    return seen;
-  };
-  EXPECT_EQ(scan("x/b", "x/d"), (std::vector<std::string>{"x/b", "x/b1", "x/c"}));
-  EXPECT_EQ(scan("x/b1", ""), (std::vector<std::string>{"x/b1", "x/c", "x/d"}));
-  EXPECT_TRUE(scan("x/c", "x/c").empty());
+  ASSERT_TRUE(store_->Put("x/not-history", crypto::AsBytes("v")).ok());
+  for (unsigned shards : {1u, 3u, 7u, 300u}) {
+    std::multiset<std::string> seen;
+    for (unsigned shard = 0; shard < shards; ++shard) {
+      Status status = store_->ForEachShard("h/", shard, shards, [&](std::string_view k, auto) {
+        seen.emplace(k);
+        return true;
+      });
+      ASSERT_TRUE(status.ok()) << status.ToString();
+    }
+    ASSERT_EQ(seen.size(), 300u) << shards << " shards";
+    for (uint64_t id = 1; id < next_id_; ++id) EXPECT_EQ(seen.count(HistoryKey(id)), 1u) << id;
+  }
 }
 
 }  // namespace

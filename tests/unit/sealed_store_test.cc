@@ -82,6 +82,8 @@ class SealedStoreTest : public ::testing::Test {
   std::filesystem::path dir() const { return tmp_.path() / "store"; }
   std::unique_ptr<SealedStore> Create() { return OpenOrDie(dir(), key_, OpenMode::kCreate); }
   std::unique_ptr<SealedStore> Reopen() { return OpenOrDie(dir(), key_, OpenMode::kExisting); }
+  // The LevelDB key of record `key` in this store.
+  std::string Stored(std::string_view key) const { return KeyLayout::Hidden(key_).StoredKey(key); }
 
   TempDir tmp_;
   SecretBytes key_ = SecretBytes::Random(kStorageKeySize);
@@ -229,10 +231,10 @@ TEST_F(SealedStoreTest, ReverseScanHandlesPrefixWithoutSuccessor) {
   Pairs got = Collect(*store, "\xff", true);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].second, "two");
-  // The empty prefix is the whole store, the schema record included.
+  // The empty prefix is every record but the store's own, in key order too.
   Pairs everything = Collect(*store, "", true);
-  EXPECT_EQ(everything.size(), 3u);
-  EXPECT_EQ(everything.back().first, "meta/schema_version");
+  ASSERT_EQ(everything.size(), 2u);
+  EXPECT_EQ(everything.front().first, "\xff\xff");
 }
 
 TEST_F(SealedStoreTest, ValueMovedUnderAnotherKeyDoesNotOpen) {
@@ -244,8 +246,8 @@ TEST_F(SealedStoreTest, ValueMovedUnderAnotherKeyDoesNotOpen) {
   {
     auto raw = OpenRaw(dir());
     std::string sealed_a;
-    ASSERT_TRUE(raw->Get({}, "msg/a", &sealed_a).ok());
-    ASSERT_TRUE(raw->Put({}, "msg/b", sealed_a).ok());
+    ASSERT_TRUE(raw->Get({}, Stored("msg/a"), &sealed_a).ok());
+    ASSERT_TRUE(raw->Put({}, Stored("msg/b"), sealed_a).ok());
   }
   auto store = Reopen();
   ASSERT_NE(store, nullptr);
@@ -263,7 +265,7 @@ TEST_F(SealedStoreTest, ValueMovedUnderAnotherKeyDoesNotOpen) {
     return true;
   });
   EXPECT_EQ(s.code(), Code::kCorruption);
-  EXPECT_EQ(seen, 1u);
+  EXPECT_LE(seen, 1u);
   EXPECT_EQ(store->ForEachReverse("msg/", [](auto, auto) { return true; }).code(),
             Code::kCorruption);
 }
@@ -272,7 +274,7 @@ TEST_F(SealedStoreTest, TruncatedValueIsCorruption) {
   { auto store = Create(); }
   {
     auto raw = OpenRaw(dir());
-    ASSERT_TRUE(raw->Put({}, "short", "tiny").ok());
+    ASSERT_TRUE(raw->Put({}, Stored("short"), "tiny").ok());
   }
   auto store = Reopen();
   EXPECT_EQ(store->Get("short").status().code(), Code::kCorruption);
@@ -309,7 +311,7 @@ TEST_F(SealedStoreTest, StoreWithoutSchemaRecordIsCorruption) {
             Code::kCorruption);
 }
 
-TEST_F(SealedStoreTest, CompactRangeRemovesDeletedValuesFromFiles) {
+TEST_F(SealedStoreTest, CompactPrefixRemovesDeletedValuesFromFiles) {
   {
     auto store = Create();
     ASSERT_TRUE(store->Put("msg/gone", AsBytes(std::string(512, 'g'))).ok());
@@ -317,7 +319,7 @@ TEST_F(SealedStoreTest, CompactRangeRemovesDeletedValuesFromFiles) {
   std::string sealed;
   {
     auto raw = OpenRaw(dir());
-    ASSERT_TRUE(raw->Get({}, "msg/gone", &sealed).ok());
+    ASSERT_TRUE(raw->Get({}, Stored("msg/gone"), &sealed).ok());
   }
   // The sealed value is random-looking; any 64 bytes of it identify it in the files.
   const std::string needle = sealed.substr(100, 64);
@@ -325,7 +327,7 @@ TEST_F(SealedStoreTest, CompactRangeRemovesDeletedValuesFromFiles) {
   {
     auto store = Reopen();
     ASSERT_TRUE(store->Delete("msg/gone").ok());
-    ASSERT_TRUE(store->CompactRange("", "").ok());
+    ASSERT_TRUE(store->CompactPrefix("").ok());
   }
   EXPECT_FALSE(AnyFileContains(dir(), needle));
 }
@@ -352,7 +354,7 @@ TEST(SealedStoreAtRestTest, PlaintextIsNowhereOnDisk) {
     batch.PutSecret("secret/1", SecretBytes::CopyOf(AsBytes(short_marker)));
     ASSERT_TRUE(store->Write(batch).ok());
     // Flush memtables to tables too, so both log and table files are examined.
-    ASSERT_TRUE(store->CompactRange("", "").ok());
+    ASSERT_TRUE(store->CompactPrefix("").ok());
     ASSERT_TRUE(store->Put("msg/4", AsBytes(long_marker)).ok());
   }
   {

@@ -91,8 +91,7 @@ void Envelopes::DestroyKey(const std::string& envelope_id) {
   // range once the delete is on disk, so the key is really gone.
   commit_.AfterSync([this](const Status& status) {
     if (!status.ok()) return;
-    Status compacted =
-        store_.CompactRange(kContentKeyPrefix, *store::PrefixSuccessor(kContentKeyPrefix));
+    Status compacted = store_.CompactPrefix(kContentKeyPrefix);
     if (!compacted.ok()) log_.Warning("could not compact destroyed keys: " + compacted.ToString());
   });
 }
