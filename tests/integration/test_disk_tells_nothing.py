@@ -1,0 +1,403 @@
+"""Issue 23, item 4: a disk that tells nothing. Whoever holds a stopped daemon's data
+directory (even one whose storage key is wrapped under a passphrase) reads LevelDB's
+keys in the clear; from store schema 3 on they say nothing but how many records of
+three broad classes there are. Read straight from LevelDB (Debian's python3-plyvel, on
+a copy of the store: LevelDB locks it while a daemon runs), every key is either the
+store's own (under "meta/") or exactly 17 bytes: a class byte (1 looked up by key, 2 the
+small sets scanned at start, 3 history entries) and a 16-byte keyed hash of the logical
+key. Each sealed value is bound to its physical key, so a value moved under another key
+fails authentication, and the daemon says so clearly.
+
+Checked here after varied traffic between real paired daemons (texts on three days,
+envelopes, a question, a pin, files, a view-once text, a draft, a pending invite on a
+third daemon), on the committed fixtures of schemas 1 and 2 once this build has migrated
+them, and with two values swapped on disk.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import IntegrationTest, clock_offset_env, pair, wait_for, wait_linked  # noqa: E402
+from test_fixtures import fixture_sets, load_manifest, private_copy  # noqa: E402
+
+try:
+    import plyvel
+except ImportError:
+    reason = "needs python3-plyvel under /usr/bin/python3 (scripts/setup installs it)"
+    if os.environ.get("CI") == "true":
+        print(f"FAILED: {reason}: this test may not be skipped in CI", file=sys.stderr)
+        sys.exit(1)
+    print(f"\n*** SKIPPED test_disk_tells_nothing.py: {reason} ***\n", file=sys.stderr)
+    sys.exit(0)
+
+ARRIVE = 20.0 * harness.SLOWDOWN
+DAY_MS = 86_400_000
+YEAR_2100_MS = 4_102_444_800_000
+META = b"meta/"
+PHYSICAL_KEY_SIZE = 17
+CLASSES = {1: "looked up by key", 2: "scanned at start", 3: "history"}
+# Every logical key (or its prefix) of schemas 1 and 2: none may start a physical key.
+OLD_PREFIXES = [p.encode() for p in (
+    "h/", "in/", "o/", "n/", "d/", "e/", "ek/", "q/", "p/", "pin/", "xo/", "xi/", "fk/",
+    "vk/", "dx/", "up/", "uk/", "c/", "invite/", "partner", "identity/", "tor/", "forget/",
+    "nudges", "boundaries", "draft", "status/")]
+# The longer ones may not appear anywhere in a key either. The two- and three-byte ones
+# are left out there: 16 random bytes hold "d/" somewhere in about one key in 4,000,
+# which over a few hundred keys would fail the test now and then for nothing.
+OLD_NAMES = [p for p in OLD_PREFIXES if len(p) >= 5]
+# Logical keys of schemas 1 and 2 that a store's files would hold whole (LevelDB shares
+# a key's prefix with the one before it in a table, never with nothing).
+NAMED_KEYS = [k.encode() for k in (
+    "identity/static_private", "c/counters", "boundaries", "draft", "nudges",
+    "invite/meta", "partner")]
+
+
+def printable(key):
+    """A key as Python writes bytes, quoted: b"d/\\x015)U" shows as 'd/\\x015)U'."""
+    return repr(bytes(key))[1:]
+
+
+def read_store(data_dir):
+    """Every (key, value) of the stopped daemon's store, in key order, read from a copy
+    (opening it with LevelDB may rewrite its log into a table)."""
+    tmp = tempfile.mkdtemp(prefix="inmost-raw-store-")
+    try:
+        copy = os.path.join(tmp, "store")
+        shutil.copytree(os.path.join(data_dir, "store"), copy)
+        db = plyvel.DB(copy, create_if_missing=False)
+        try:
+            return list(db.iterator())
+        finally:
+            db.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def store_files(data_dir):
+    """The bytes of every file in the store's folder (LevelDB's tables, log, manifest):
+    what the disk holds, old versions of records included."""
+    folder = os.path.join(data_dir, "store")
+    blobs = {}
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), "rb") as f:
+            blobs[name] = f.read()
+    return blobs
+
+
+def names_in_files(names, data_dir):
+    """Which of `names` (logical keys) the store's files still hold in the clear,
+    deleted or overwritten versions included, with the file each is in."""
+    found = []
+    for file_name, blob in store_files(data_dir).items():
+        found += [f"{printable(n)} in {file_name}" for n in names if n in blob]
+    return found
+
+
+def layout_problems(records):
+    """What in these (key, value) pairs breaks schema 3's layout, one line per key."""
+    problems = []
+    for key, _ in records:
+        if key.startswith(META):
+            continue
+        old = [p for p in OLD_PREFIXES if key.startswith(p)] + \
+              [p for p in OLD_NAMES if p in key and not key.startswith(p)]
+        if old:
+            problems.append(f"{printable(key)}: a logical key in the clear ({old[0].decode()})")
+        elif len(key) != PHYSICAL_KEY_SIZE:
+            problems.append(f"{printable(key)}: {len(key)} bytes, not {PHYSICAL_KEY_SIZE}")
+        elif key[0] not in CLASSES:
+            problems.append(f"{printable(key)}: class byte {key[0]:#04x}, not 1, 2 or 3")
+    return problems
+
+
+def class_counts(records):
+    counts = {c: 0 for c in CLASSES}
+    for key, _ in records:
+        if not key.startswith(META) and len(key) == PHYSICAL_KEY_SIZE and key[0] in counts:
+            counts[key[0]] += 1
+    return counts
+
+
+def unique(text):
+    return f"{text} {secrets.token_hex(6)}"
+
+
+def shown(history):
+    """What a history shows that must survive a restart unchanged."""
+    return [(m["id"], m["direction"], m["kind"], m["text"], m.get("pinned"),
+             (m.get("envelope") or {}).get("state"), (m.get("file") or {}).get("state"))
+            for m in history]
+
+
+class DiskTellsNothingTest(IntegrationTest):
+
+    def assertLayout(self, records, who):
+        problems = layout_problems(records)
+        if problems:
+            self.fail(f"{who}: {len(problems)} of {len(records)} LevelDB keys break the layout "
+                      "of store schema 3 (meta/..., or a class byte 1-3 and a 16-byte keyed "
+                      "hash), e.g.\n  " + "\n  ".join(problems[:12]))
+        metas = [k for k, _ in records if k.startswith(META)]
+        self.assertIn(META + b"schema_version", metas, f"{who}: no schema record")
+        # The store's own records are few and named, never numbered or dated.
+        odd = [printable(k) for k in metas if not re.fullmatch(rb"meta/[a-z_/-]+", k)]
+        self.assertEqual(odd, [], f"{who}: keys of the store's own with more than a name")
+
+    def assertNothingOnDisk(self, texts, data_dir, who):
+        """None of `texts` in any value, nor anywhere in the store's files."""
+        records = read_store(data_dir)
+        for text in texts:
+            needle = text.encode()
+            self.assertFalse([k for k, v in records if needle in v],
+                             f"{who}: a stored value holds the text {text!r}")
+            for name, blob in store_files(data_dir).items():
+                self.assertNotIn(needle, blob, f"{who}: store file {name} holds {text!r}")
+
+    def assertNoNames(self, names, d, who):
+        left = names_in_files(names, d.data_dir)
+        if left:
+            self.fail(f"{who}: the store's files hold {len(left)} logical keys in the clear "
+                      "(live, deleted or overwritten), e.g.\n  " + "\n  ".join(left[:12]))
+
+    # ---- the traffic --------------------------------------------------------------
+
+    def exchange(self, sender, receiver, text, **params):
+        self.texts.append(text)
+        sent = sender.rpc("send", {"text": text, **params})
+        got = receiver.wait_find(lambda m: m.get("text") == text, ARRIVE, f"{text!r} arrives")
+        return int(sent["id"]), int(got["id"])
+
+    def find_envelope(self, d, note, state=None):
+        return d.wait_find(lambda m: m.get("kind") == "ENVELOPE" and
+                           m["envelope"].get("note") == note and
+                           (state is None or m["envelope"].get("state") == state),
+                           ARRIVE, f"{d.name}: the envelope {note!r} ({state or 'any'})")
+
+    def one_day(self, alice, bob, day):
+        """Texts both ways (an urgent one, one beyond ASCII): a day with activity."""
+        self.exchange(alice, bob, unique(f"day {day}: good morning from alice"))
+        self.exchange(bob, alice, unique(f"day {day}: and from bob, ünïcödé ❤"))
+        self.exchange(bob, alice, unique(f"day {day}: an urgent one from bob"), urgent=True)
+
+    def everything_else(self, alice, bob):
+        """Envelopes (withheld, opened, withdrawn), a question, a pin and reaction, a file
+        each way, a view-once text, nudges, a draft and changed boundaries."""
+        sealed = unique("sealed until 2100, from alice")
+        self.texts.append(sealed)
+        alice.rpc("send", {"text": sealed, "open_at_unix_ms": YEAR_2100_MS, "note": "later"})
+        self.find_envelope(bob, "later")
+
+        gentle = unique("a gentle one from bob")
+        self.texts.append(gentle)
+        bob.rpc("send", {"text": gentle, "gentle": True, "note": "when you are ready"})
+        held = self.find_envelope(alice, "when you are ready", "WITHHELD")
+        alice.rpc("open", {"id": int(held["id"])})
+        alice.wait_find(lambda m: m.get("text") == gentle, ARRIVE, "the gentle one opened")
+
+        withdrawn_text = unique("withdrawn by alice")
+        self.texts.append(withdrawn_text)
+        withdrawn = alice.rpc("send", {"text": withdrawn_text, "gentle": True,
+                                       "note": "never mind"})["id"]
+        self.find_envelope(bob, "never mind")
+        alice.rpc("retract", {"id": int(withdrawn)})
+        self.find_envelope(bob, "never mind", "WITHDRAWN")
+
+        question = unique("what made you laugh today?")
+        answers = (unique("alice's answer"), unique("bob's answer"))
+        self.texts += [question, *answers]
+        q_alice = int(alice.rpc("ask", {"text": question})["id"])
+        q_bob = int(bob.wait_find(lambda m: m.get("text") == question, ARRIVE,
+                                  "the question")["id"])
+        alice.rpc("answer", {"question_id": q_alice, "text": answers[0]})
+        bob.rpc("answer", {"question_id": q_bob, "text": answers[1]})
+        alice.wait_find(lambda m: m.get("text") == answers[1], ARRIVE, "bob's answer revealed")
+
+        mine, theirs = self.exchange(bob, alice, unique("the shared memory, from bob"))
+        alice.rpc("react", {"id": theirs, "emoji": "🌊"})
+        alice.rpc("pin", {"id": theirs})
+        bob.wait_entry(mine, lambda m: m.get("pinned"), ARRIVE, "the pin reaches bob")
+
+        view_once = unique("view once: the door code is")
+        self.texts.append(view_once)
+        bob.rpc("send", {"text": view_once, "view_once": True})
+        alice.wait_find(lambda m: m.get("view_once") == "NOT_VIEWED", ARRIVE, "the view-once text")
+
+        for sender, receiver, name in ((bob, alice, "sunset.jpg"), (alice, bob, "letter.txt")):
+            caption = unique(f"{name}, from {sender.name}")
+            self.texts.append(caption)
+            path = os.path.join(sender.tmp, name)
+            harness.write_random_file(path, 40_000)
+            sent = int(sender.rpc("send", {"file_path": path, "text": caption})["id"])
+            sender.wait_entry(sent, lambda m: m["file"]["state"] == "SENT", ARRIVE, f"{name} sent")
+            got = receiver.wait_find(lambda m: m.get("text") == caption, ARRIVE, f"{name} arrives")
+            receiver.wait_entry(got["id"], lambda m: m["file"]["state"] == "RECEIVED", ARRIVE,
+                                f"{name} received")
+
+        bob.rpc("nudge", {"kind": "HUG"})
+        alice.wait_find(lambda m: m.get("kind") == "NUDGE" and m["direction"] == "INCOMING",
+                        ARRIVE, "bob's hug")
+        self.draft = unique("a draft: see you at")
+        self.texts.append(self.draft)
+        alice.rpc("draft", {"set": True, "text": self.draft})
+        alice.rpc("config", {"key": "quiet-hours", "value": "22:00-07:00"})
+
+    def drive_traffic(self):
+        """alice and bob paired two days ago (with test hooks; else today), with texts on
+        each day since and everything else today. Returns them, running and linked."""
+        days = [-2, -1, 0] if harness.TEST_HOOKS else [0]
+        if not harness.TEST_HOOKS:
+            sys.stderr.write("\nnote: a build without test hooks: traffic on one day only\n")
+        env = clock_offset_env(days[0] * DAY_MS) if harness.TEST_HOOKS else None
+        alice = self.make_daemon("alice", env=env)
+        bob = self.make_daemon("bob", env=env)
+        pair(alice, bob)
+        for day in days:
+            if day != days[0]:
+                for d in (alice, bob):
+                    d.stop()
+                    d.env = clock_offset_env(day * DAY_MS)
+                for d in (alice, bob):
+                    d.start(same_port=True)
+                wait_linked(alice, bob, ARRIVE, f"linked again on day {day}")
+            self.one_day(alice, bob, day)
+        self.everything_else(alice, bob)
+        return alice, bob
+
+    def setUp(self):
+        super().setUp()
+        self.texts = []
+        self.draft = None
+
+    # ---- the tests ----------------------------------------------------------------
+
+    def test_keys_and_values_of_a_lived_in_store_tell_nothing(self):
+        alice, bob = self.drive_traffic()
+        # A third daemon holds an open invite (a paired one cannot make one).
+        carol = self.make_daemon("carol")
+        carol.invite()
+        before = shown(alice.history_all())
+        for d in (alice, bob, carol):
+            d.stop()
+
+        stores = {d.name: read_store(d.data_dir) for d in (alice, bob, carol)}
+        self.assertNothingOnDisk(self.texts, alice.data_dir, "alice")
+        self.assertNothingOnDisk(self.texts, bob.data_dir, "bob")
+        for d in (alice, carol):
+            self.assertNoNames(NAMED_KEYS, d, d.name)
+        alice.start()
+        after = wait_for(lambda: shown(alice.history_all()), ARRIVE, "alice's history back")
+        self.assertEqual(after, before, "alice's history after a restart on that store")
+        self.assertEqual(alice.rpc("draft")["text"], self.draft, "the draft kept")
+
+        for name, records in stores.items():
+            self.assertLayout(records, name)
+        counts = class_counts(stores["alice"])
+        for c, what in CLASSES.items():
+            self.assertGreater(counts[c], 0, f"alice: no key of class {c} ({what}): {counts}")
+        # The hash is keyed by each store's own key: the same logical records (the
+        # partner, the identity, the counters, the first message numbers, the days)
+        # land under unrelated keys in alice's and bob's stores.
+        shared = {k for k, _ in stores["alice"]} & {k for k, _ in stores["bob"]}
+        self.assertEqual(sorted(printable(k) for k in shared if not k.startswith(META)), [],
+                         "alice's and bob's stores share keys: the hash is not keyed per store")
+
+    def test_a_value_moved_under_another_key_fails_authentication(self):
+        """Two values of class 1 traded on disk: the index records of the message alice
+        received last. Reading that message by its number is refused, naming the
+        damage; everything else goes on."""
+        alice, bob = self.pair_up()
+        self.exchange(alice, bob, unique("before the damage, from alice"))
+        self.exchange(bob, alice, unique("before the damage, from bob"))
+        alice.stop()
+        old = dict(read_store(alice.data_dir))
+        alice.start(same_port=True)
+        wait_linked(alice, bob, ARRIVE, "linked again")
+        _, victim = self.exchange(bob, alice, unique("the message whose index is damaged"))
+        alice.stop()
+        new = dict(read_store(alice.data_dir))
+        made = sorted(k for k in new if k not in old and not k.startswith(META))
+        by_key = [k for k in made if len(k) == PHYSICAL_KEY_SIZE and k[0] == 1]
+        self.assertGreaterEqual(len(by_key), 1,
+                                "receiving a message made no record of class 1; its new keys: "
+                                + ", ".join(printable(k) for k in made))
+        # Its own two (by number, by the partner's sequence), or one of them and an older one.
+        other = by_key[1] if len(by_key) > 1 else \
+            next(k for k in sorted(old) if len(k) == PHYSICAL_KEY_SIZE and k[0] == 1)
+        db = plyvel.DB(os.path.join(alice.data_dir, "store"), create_if_missing=False)
+        try:
+            with db.write_batch(sync=True) as batch:
+                batch.put(by_key[0], new[other])
+                batch.put(other, new[by_key[0]])
+        finally:
+            db.close()
+
+        alice.start(same_port=True)
+        err = self.assertRefused(lambda: alice.rpc("react", {"id": victim, "emoji": "❤"}),
+                                 "corruption", "a reaction on the message whose index moved",
+                                 message_has="fails authentication")
+        self.assertIn("damaged", err.message, f"the error should say what it means: {err}")
+        # The daemon keeps serving: the status, the history, a new text both ways.
+        self.assertTrue(alice.status()["paired"])
+        self.assertTrue(alice.history_all())
+        wait_linked(alice, bob, ARRIVE, "linked after the damage")
+        self.exchange(alice, bob, unique("after the damage, from alice"))
+        self.exchange(bob, alice, unique("after the damage, from bob"))
+        self.assertTrue(alice.running(), "alice stopped after reporting the damage")
+
+    def migrated_copy(self, fixture):
+        """A stopped daemon whose data directory is a copy of the fixture set's, opened
+        (and so migrated) once by this build; and the set's store as committed."""
+        name = os.path.basename(fixture)
+        committed = read_store(os.path.join(fixture, "data-dir"))
+        self.assertTrue(layout_problems(committed),
+                        f"{name}: the committed fixture has no old key to migrate")
+        d = harness.Daemon("fixture-" + name)
+        self._daemons.append(d)
+        self.addCleanup(self._check_and_stop, d)
+        private_copy(os.path.join(fixture, "data-dir"), d.data_dir)
+        d.start()
+        self.assertEqual(len(d.history_all()), len(load_manifest(fixture)["history"]),
+                         f"{name}: history length after the migration")
+        d.stop()
+        return d, committed
+
+    def fixture_sets(self):
+        sets = fixture_sets()
+        self.assertTrue(sets, "no fixture set under tests/data/fixtures")
+        return sets
+
+    def test_fixtures_migrated_by_this_build_have_the_new_layout(self):
+        for fixture in self.fixture_sets():
+            name = os.path.basename(fixture)
+            with self.subTest(fixture=name):
+                d, _ = self.migrated_copy(fixture)
+                self.assertLayout(read_store(d.data_dir), f"{name} migrated")
+                history = load_manifest(fixture)["history"]
+                texts = [m["text"] for m in history if len(m.get("text", "")) >= 12]
+                self.assertTrue(texts, f"{name}: no text in the manifest")
+                self.assertNothingOnDisk(texts, d.data_dir, f"{name} migrated")
+                d.start()  # and it opens again as it is
+                self.assertEqual(len(d.history_all()), len(history),
+                                 f"{name}: history length at the second start")
+
+    def test_a_migrated_fixture_keeps_no_old_key_in_its_files(self):
+        """The migration's deleted keys leave LevelDB's files too (a compaction), or the
+        disk goes on telling the days and counts of everything written before it."""
+        for fixture in self.fixture_sets():
+            name = os.path.basename(fixture)
+            with self.subTest(fixture=name):
+                d, committed = self.migrated_copy(fixture)
+                old_names = [k for k, _ in committed if not k.startswith(META) and len(k) >= 8
+                             and all(32 < c < 127 for c in k)]
+                self.assertTrue(old_names, f"{name}: no named key in the committed fixture")
+                self.assertNoNames(old_names, d, f"{name} migrated")
+
+
+if __name__ == "__main__":
+    harness.main()
