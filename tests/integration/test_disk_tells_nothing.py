@@ -10,7 +10,7 @@ fails authentication, and the daemon says so clearly.
 
 Checked here after varied traffic between real paired daemons (texts on three days,
 envelopes, a question, a pin, files, a view-once text, a draft, a pending invite on a
-third daemon), on the committed fixtures of schemas 1 and 2 once this build has migrated
+third daemon whose key is wrapped under a passphrase), on the committed fixtures of schemas 1 and 2 once this build has migrated
 them, and with two values swapped on disk.
 """
 
@@ -278,8 +278,14 @@ class DiskTellsNothingTest(IntegrationTest):
 
     def test_keys_and_values_of_a_lived_in_store_tell_nothing(self):
         alice, bob = self.drive_traffic()
-        # A third daemon holds an open invite (a paired one cannot make one).
-        carol = self.make_daemon("carol")
+        # A third daemon holds an open invite (a paired one cannot make one), its storage
+        # key wrapped under a passphrase: the keys are hashed all the same.
+        carol = harness.Daemon("carol")
+        self._daemons.append(carol)
+        self.addCleanup(self._check_and_stop, carol)
+        passphrase = "carol's passphrase " + secrets.token_hex(8)
+        carol.init(passphrase=passphrase)
+        carol.start(passphrase=passphrase)
         carol.invite()
         before = shown(alice.history_all())
         for d in (alice, bob, carol):
