@@ -10,16 +10,15 @@ fails authentication, and the daemon says so clearly.
 
 Checked here after varied traffic between real paired daemons (texts on three days,
 envelopes, a question, a pin, files, a view-once text, a draft, a pending invite on a
-third daemon whose key is wrapped under a passphrase), on the committed fixtures of schemas 1 and 2 once this build has migrated
-them, and with two values swapped on disk.
+third daemon whose key is wrapped under a passphrase), on the committed fixtures of
+schemas 1 and 2 once this build has migrated them, and with two values swapped on disk.
+The layout's rules and the raw reads are in raw_store.py.
 """
 
 import os
 import re
 import secrets
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -35,93 +34,13 @@ except ImportError:
         sys.exit(1)
     print(f"\n*** SKIPPED test_disk_tells_nothing.py: {reason} ***\n", file=sys.stderr)
     sys.exit(0)
+from raw_store import (CLASSES, META, NAMED_KEYS, PHYSICAL_KEY_SIZE, class_counts,  # noqa: E402
+                       day_key, key_hasher, layout_problems, names_in_files, number_key,
+                       printable, read_store, spec_class, store_files)
 
 ARRIVE = 20.0 * harness.SLOWDOWN
 DAY_MS = 86_400_000
 YEAR_2100_MS = 4_102_444_800_000
-META = b"meta/"
-PHYSICAL_KEY_SIZE = 17
-CLASSES = {1: "looked up by key", 2: "scanned at start", 3: "history"}
-# Every logical key (or its prefix) of schemas 1 and 2: none may start a physical key.
-OLD_PREFIXES = [p.encode() for p in (
-    "h/", "in/", "o/", "n/", "d/", "e/", "ek/", "q/", "p/", "pin/", "xo/", "xi/", "fk/",
-    "vk/", "dx/", "up/", "uk/", "c/", "invite/", "partner", "identity/", "tor/", "forget/",
-    "nudges", "boundaries", "draft", "status/")]
-# The longer ones may not appear anywhere in a key either. The two- and three-byte ones
-# are left out there: 16 random bytes hold "d/" somewhere in about one key in 4,000,
-# which over a few hundred keys would fail the test now and then for nothing.
-OLD_NAMES = [p for p in OLD_PREFIXES if len(p) >= 5]
-# Logical keys of schemas 1 and 2 that a store's files would hold whole (LevelDB shares
-# a key's prefix with the one before it in a table, never with nothing).
-NAMED_KEYS = [k.encode() for k in (
-    "identity/static_private", "c/counters", "boundaries", "draft", "nudges",
-    "invite/meta", "partner")]
-
-
-def printable(key):
-    """A key as Python writes bytes, quoted: b"d/\\x015)U" shows as 'd/\\x015)U'."""
-    return repr(bytes(key))[1:]
-
-
-def read_store(data_dir):
-    """Every (key, value) of the stopped daemon's store, in key order, read from a copy
-    (opening it with LevelDB may rewrite its log into a table)."""
-    tmp = tempfile.mkdtemp(prefix="inmost-raw-store-")
-    try:
-        copy = os.path.join(tmp, "store")
-        shutil.copytree(os.path.join(data_dir, "store"), copy)
-        db = plyvel.DB(copy, create_if_missing=False)
-        try:
-            return list(db.iterator())
-        finally:
-            db.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def store_files(data_dir):
-    """The bytes of every file in the store's folder (LevelDB's tables, log, manifest):
-    what the disk holds, old versions of records included."""
-    folder = os.path.join(data_dir, "store")
-    blobs = {}
-    for name in sorted(os.listdir(folder)):
-        with open(os.path.join(folder, name), "rb") as f:
-            blobs[name] = f.read()
-    return blobs
-
-
-def names_in_files(names, data_dir):
-    """Which of `names` (logical keys) the store's files still hold in the clear,
-    deleted or overwritten versions included, with the file each is in."""
-    found = []
-    for file_name, blob in store_files(data_dir).items():
-        found += [f"{printable(n)} in {file_name}" for n in names if n in blob]
-    return found
-
-
-def layout_problems(records):
-    """What in these (key, value) pairs breaks schema 3's layout, one line per key."""
-    problems = []
-    for key, _ in records:
-        if key.startswith(META):
-            continue
-        old = [p for p in OLD_PREFIXES if key.startswith(p)] + \
-              [p for p in OLD_NAMES if p in key and not key.startswith(p)]
-        if old:
-            problems.append(f"{printable(key)}: a logical key in the clear ({old[0].decode()})")
-        elif len(key) != PHYSICAL_KEY_SIZE:
-            problems.append(f"{printable(key)}: {len(key)} bytes, not {PHYSICAL_KEY_SIZE}")
-        elif key[0] not in CLASSES:
-            problems.append(f"{printable(key)}: class byte {key[0]:#04x}, not 1, 2 or 3")
-    return problems
-
-
-def class_counts(records):
-    counts = {c: 0 for c in CLASSES}
-    for key, _ in records:
-        if not key.startswith(META) and len(key) == PHYSICAL_KEY_SIZE and key[0] in counts:
-            counts[key[0]] += 1
-    return counts
 
 
 def unique(text):
@@ -148,6 +67,24 @@ class DiskTellsNothingTest(IntegrationTest):
         # The store's own records are few and named, never numbered or dated.
         odd = [printable(k) for k in metas if not re.fullmatch(rb"meta/[a-z_/-]+", k)]
         self.assertEqual(odd, [], f"{who}: keys of the store's own with more than a name")
+
+    def assertHidden(self, logical_keys, records, data_dir, who):
+        """Each of these record keys is stored under its keyed hash, in its class."""
+        stored = {k[1:]: k[0] for k, _ in records
+                  if len(k) == PHYSICAL_KEY_SIZE and not k.startswith(META)}
+        hashed = key_hasher(data_dir)
+        missing, misplaced = [], []
+        for key in logical_keys:
+            got = stored.get(hashed(key))
+            if got is None:
+                missing.append(printable(key))
+            elif spec_class(key) not in (None, got):
+                misplaced.append(f"{printable(key)} in class {got}, not {spec_class(key)}")
+        if missing or misplaced:
+            self.fail(f"{who}: of {len(logical_keys)} records, {len(missing)} are under no key "
+                      f"that is their keyed hash (key_layout.cc's, recomputed), "
+                      f"{len(misplaced)} in the wrong class; e.g.\n  "
+                      + "\n  ".join((misplaced + missing)[:12]))
 
     def assertNothingOnDisk(self, texts, data_dir, who):
         """None of `texts` in any value, nor anywhere in the store's files."""
@@ -287,7 +224,8 @@ class DiskTellsNothingTest(IntegrationTest):
         carol.init(passphrase=passphrase)
         carol.start(passphrase=passphrase)
         carol.invite()
-        before = shown(alice.history_all())
+        history = alice.history_all()
+        before = shown(history)
         for d in (alice, bob, carol):
             d.stop()
 
@@ -303,6 +241,15 @@ class DiskTellsNothingTest(IntegrationTest):
 
         for name, records in stores.items():
             self.assertLayout(records, name)
+        # Records whose keys the test knows: the singletons, every message number, the
+        # first history entry and the days with texts.
+        known = [k.encode() for k in ("identity/static_private", "partner", "c/counters",
+                                       "boundaries", "draft", "nudges")]
+        known += [number_key(b"n/", int(m["id"])) for m in history]
+        known += [number_key(b"h/", 1)]
+        known += sorted({day_key(int(m["sent_at_unix_ms"])) for m in history
+                         if m["text"].startswith("day ")})
+        self.assertHidden(known, stores["alice"], alice.data_dir, "alice")
         counts = class_counts(stores["alice"])
         for c, what in CLASSES.items():
             self.assertGreater(counts[c], 0, f"alice: no key of class {c} ({what}): {counts}")
@@ -382,8 +329,12 @@ class DiskTellsNothingTest(IntegrationTest):
         for fixture in self.fixture_sets():
             name = os.path.basename(fixture)
             with self.subTest(fixture=name):
-                d, _ = self.migrated_copy(fixture)
-                self.assertLayout(read_store(d.data_dir), f"{name} migrated")
+                d, committed = self.migrated_copy(fixture)
+                migrated = read_store(d.data_dir)
+                self.assertLayout(migrated, f"{name} migrated")
+                # Every record of the fixture is still there, under its hidden key.
+                self.assertHidden([k for k, _ in committed if not k.startswith(META)],
+                                  migrated, d.data_dir, f"{name} migrated")
                 history = load_manifest(fixture)["history"]
                 texts = [m["text"] for m in history if len(m.get("text", "")) >= 12]
                 self.assertTrue(texts, f"{name}: no text in the manifest")
