@@ -41,6 +41,7 @@ from raw_store import (CLASSES, META, NAMED_KEYS, PHYSICAL_KEY_SIZE, class_count
 ARRIVE = 20.0 * harness.SLOWDOWN
 DAY_MS = 86_400_000
 YEAR_2100_MS = 4_102_444_800_000
+HIDDEN_SCHEMA = 3  # The first store schema whose LevelDB keys name nothing.
 
 
 def unique(text):
@@ -303,13 +304,45 @@ class DiskTellsNothingTest(IntegrationTest):
         self.exchange(bob, alice, unique("after the damage, from bob"))
         self.assertTrue(alice.running(), "alice stopped after reporting the damage")
 
+    def test_a_value_from_before_the_migration_does_not_open(self):
+        """A schema-2 value put back under its record's hidden key (a rollback across the
+        format change): reading that record is refused, naming the damage."""
+        fixture = next((f for f in self.fixture_sets(older_only=True)
+                        if load_manifest(f)["schema_version"] == 2), None)
+        self.assertIsNotNone(fixture, "no fixture set of schema 2")
+        d, committed = self.migrated_copy(fixture)
+        text = "fixture: the first text, from alice"
+        number = next(int(m["id"]) for m in load_manifest(fixture)["history"]
+                      if m.get("text") == text)
+        old_value = dict(committed).get(number_key(b"n/", number))
+        self.assertIsNotNone(old_value, f"the fixture has no index record for message {number}")
+        hashed = key_hasher(d.data_dir)(number_key(b"n/", number))
+        db = plyvel.DB(os.path.join(d.data_dir, "store"), create_if_missing=False)
+        try:
+            stored = [k for k, _ in db.iterator() if k[1:] == hashed]
+            self.assertEqual(len(stored), 1, f"message {number}'s index under its hidden key")
+            db.put(stored[0], old_value, sync=True)
+        finally:
+            db.close()
+
+        d.start()
+        self.assertRefused(lambda: d.rpc("react", {"id": number, "emoji": "❤"}), "corruption",
+                           "a reaction on the message whose index was rolled back",
+                           message_has="fails authentication")
+        self.assertEqual(len(d.history_all()), len(load_manifest(fixture)["history"]),
+                         "the history still shows once the damage is reported")
+        self.assertTrue(d.status()["fingerprint"], "the daemon still answers")
+
     def migrated_copy(self, fixture):
         """A stopped daemon whose data directory is a copy of the fixture set's, opened
         (and so migrated) once by this build; and the set's store as committed."""
         name = os.path.basename(fixture)
         committed = read_store(os.path.join(fixture, "data-dir"))
-        self.assertTrue(layout_problems(committed),
-                        f"{name}: the committed fixture has no old key to migrate")
+        if load_manifest(fixture)["schema_version"] < HIDDEN_SCHEMA:
+            self.assertTrue(layout_problems(committed),
+                            f"{name}: the committed fixture has no old key to migrate")
+        else:
+            self.assertLayout(committed, f"{name} as committed")
         d = harness.Daemon("fixture-" + name)
         self._daemons.append(d)
         self.addCleanup(self._check_and_stop, d)
@@ -320,8 +353,10 @@ class DiskTellsNothingTest(IntegrationTest):
         d.stop()
         return d, committed
 
-    def fixture_sets(self):
-        sets = fixture_sets()
+    def fixture_sets(self, older_only=False):
+        """The committed fixture sets (only those of schemas before 3: with older_only)."""
+        sets = [f for f in fixture_sets()
+                if not older_only or load_manifest(f)["schema_version"] < HIDDEN_SCHEMA]
         self.assertTrue(sets, "no fixture set under tests/data/fixtures")
         return sets
 
@@ -332,9 +367,14 @@ class DiskTellsNothingTest(IntegrationTest):
                 d, committed = self.migrated_copy(fixture)
                 migrated = read_store(d.data_dir)
                 self.assertLayout(migrated, f"{name} migrated")
-                # Every record of the fixture is still there, under its hidden key.
-                self.assertHidden([k for k, _ in committed if not k.startswith(META)],
-                                  migrated, d.data_dir, f"{name} migrated")
+                records = [k for k, _ in committed if not k.startswith(META)]
+                if load_manifest(fixture)["schema_version"] < HIDDEN_SCHEMA:
+                    # Every record of the fixture is still there, under its hidden key.
+                    self.assertHidden(records, migrated, d.data_dir, f"{name} migrated")
+                else:
+                    kept = {k for k, _ in migrated}
+                    self.assertEqual([printable(k) for k in records if k not in kept], [],
+                                     f"{name}: records gone once opened")
                 history = load_manifest(fixture)["history"]
                 texts = [m["text"] for m in history if len(m.get("text", "")) >= 12]
                 self.assertTrue(texts, f"{name}: no text in the manifest")
@@ -346,7 +386,7 @@ class DiskTellsNothingTest(IntegrationTest):
     def test_a_migrated_fixture_keeps_no_old_key_in_its_files(self):
         """The migration's deleted keys leave LevelDB's files too (a compaction), or the
         disk goes on telling the days and counts of everything written before it."""
-        for fixture in self.fixture_sets():
+        for fixture in self.fixture_sets(older_only=True):
             name = os.path.basename(fixture)
             with self.subTest(fixture=name):
                 d, committed = self.migrated_copy(fixture)
