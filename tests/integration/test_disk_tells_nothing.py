@@ -320,7 +320,8 @@ class DiskTellsNothingTest(IntegrationTest):
         db = plyvel.DB(os.path.join(d.data_dir, "store"), create_if_missing=False)
         try:
             stored = [k for k, _ in db.iterator() if k[1:] == hashed]
-            self.assertEqual(len(stored), 1, f"message {number}'s index under its hidden key")
+            self.assertEqual(len(stored), 1, f"message {number}'s index is not under its hidden "
+                             "key (key_layout.cc's keyed hash, recomputed)")
             db.put(stored[0], old_value, sync=True)
         finally:
             db.close()
@@ -384,8 +385,10 @@ class DiskTellsNothingTest(IntegrationTest):
                                  f"{name}: history length at the second start")
 
     def test_a_migrated_fixture_keeps_no_old_key_in_its_files(self):
-        """The migration's deleted keys leave LevelDB's files too (a compaction), or the
-        disk goes on telling the days and counts of everything written before it."""
+        """The migration's deleted keys leave LevelDB's files too, or the disk goes on
+        telling the days and counts of everything written before it. LevelDB keeps a
+        deleted key in its log and tables until a compaction of the whole store, and in
+        its manifest (each table's first and last key) until the next open."""
         for fixture in self.fixture_sets(older_only=True):
             name = os.path.basename(fixture)
             with self.subTest(fixture=name):
