@@ -8,6 +8,16 @@
 
 namespace inmost::store {
 
+namespace {
+
+// Says the store's files may still hold what the migration to hidden keys removed
+// (named keys in old tables, the log, the manifest's key ranges): written in that
+// step's batch, deleted once every file has been rewritten, so a crash in between
+// rewrites them at the next open.
+constexpr std::string_view kRewritePendingKey = "meta/rewrite_pending";
+
+}  // namespace
+
 Migrations Migrations::ThisBuild() {
   // Each step appended here takes the previous version to the next; keep the fixtures
   // of tests/data/fixtures (made by the releases before) opening and restoring.
@@ -19,6 +29,19 @@ Migrations Migrations::UpTo(uint32_t version) const {
       version > kFirstSchemaVersion ? version - kFirstSchemaVersion : 0, steps_.size());
   return Migrations(
       std::vector<Migration>(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(steps)));
+}
+
+Status Migrations::RewriteFiles(SealedStore& store) {
+  if (store.Get(kRewritePendingKey).status().code() == Code::kNotFound) return Status::Ok();
+  // Every file, not only the hidden classes' range: the named keys sort after them.
+  INMOST_RETURN_IF_ERROR(store.CompactStored({}));
+  {
+    // LevelDB writes a new manifest, without the old tables' key ranges, only at open.
+    std::unique_lock exclusive(store.mu_);
+    store.db_.reset();
+    INMOST_RETURN_IF_ERROR(store.OpenDbLocked(/*create=*/false));
+  }
+  return store.Delete(kRewritePendingKey);
 }
 
 bool Migrations::hide_keys() const {
@@ -42,6 +65,7 @@ Status Migrations::Apply(SealedStore& store) const {
     SealedStore::WriteBatch batch =
         step.hides_keys ? store.HiddenKeysBatch() : SealedStore::WriteBatch(store);
     Status status = step.apply(store, batch);
+    if (step.hides_keys) batch.Put(kRewritePendingKey, {});
     if (status.ok()) {
       SealedStore::PutSchemaVersion(batch, version + 1);
       status = store.Write(batch, Durability::kSynced);
@@ -56,7 +80,8 @@ Status Migrations::Apply(SealedStore& store) const {
                                        std::to_string(version) + " and the next start tries again");
     }
   }
-  return Status::Ok();
+  // A rewrite that a crash or a full disk interrupted.
+  return RewriteFiles(store);
 }
 
 }  // namespace inmost::store

@@ -57,6 +57,10 @@ class Migrations {
   Status Apply(SealedStore& store) const;
 
  private:
+  // After the step that hides keys: compacts every file and reopens LevelDB, so that
+  // no named key stays in the store's files, then forgets that it must.
+  static Status RewriteFiles(SealedStore& store);
+
   std::vector<Migration> steps_;
 };
 
