@@ -110,7 +110,8 @@ class PartnerLink::Impl final : public Session::Observer,
     enum class Next { kDrop, kRefusePairing, kRespondSession, kRespondPairing };
     Next next = Next::kDrop;
     PairingRefusal refusal = PairingRefusal::kNoOpenInvite;  // kRefusePairing: which one.
-    std::optional<SessionHello> session;                     // kRespondSession.
+    std::optional<SessionHello> session;                     // kRespondSession,
+    crypto::PublicKey partner_key{};                         // from this partner.
     crypto::Bytes pairing_message1;                          // kRespondPairing.
   };
 

@@ -272,8 +272,9 @@ asio::awaitable<void> PartnerLink::Impl::HandleInbound(
       co_await WriteFrame(socket, PairingRefusalFrame(screened->refusal));
       co_return;
     case Screened::Next::kRespondSession:
-      // Unpaired since it was screened (TakeConnection screens before this runs).
-      if (!partner_) co_return;
+      // Unpaired or paired anew since it was screened (TakeConnection screens before
+      // this runs): its mac2 was the old partner's, so no DH for it.
+      if (!partner_ || partner_->static_key != screened->partner_key) co_return;
       co_await RespondSession(socket, decoder, deadline, tracked, remote,
                               std::move(*screened->session), through_tor);
       co_return;

@@ -53,6 +53,7 @@ PartnerLink::Impl::Screened PartnerLink::Impl::Screen(std::span<const uint8_t> f
       return screened;
     }
     screened.next = Screened::Next::kRespondSession;
+    screened.partner_key = partner_->static_key;
     return screened;
   }
   if (!rate_limiter_.Allow(remote.address(), clock_.SteadyNow())) {
