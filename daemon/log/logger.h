@@ -20,6 +20,9 @@ class Logger {
       : out_(out), min_level_(min_level) {}
 
   void set_min_level(Level level) { min_level_ = level; }
+  // Whether a line at `level` would be written: lets a hot path skip building a line
+  // nobody reads (a debug line per dropped hello, in a flood).
+  bool enabled(Level level) const { return level >= min_level_; }
 
   void Debug(std::string_view line) { Write(Level::kDebug, line); }
   void Info(std::string_view line) { Write(Level::kInfo, line); }

@@ -10,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/token_bucket.h"
@@ -18,10 +20,12 @@
 #include "daemon/peer/dialer.h"
 #include "daemon/peer/handshake_mac.h"
 #include "daemon/peer/join_report.h"
+#include "daemon/peer/pairing.h"
 #include "daemon/peer/partner_link.h"
 #include "daemon/peer/rate_limiter.h"
 #include "daemon/peer/route.h"
 #include "daemon/peer/session.h"
+#include "daemon/peer/session_hello.h"
 #include "daemon/peer/socket_io.h"
 #include "daemon/peer/tracked_socket.h"
 
@@ -101,6 +105,16 @@ class PartnerLink::Impl final : public Session::Observer,
     JoinAttemptReport report;  // What happened, when it failed.
   };
 
+  // What the checks before any DH decided about a hello (partner_link_screen.cc).
+  struct Screened {
+    enum class Next { kDrop, kRefusePairing, kRespondSession, kRespondPairing };
+    Next next = Next::kDrop;
+    PairingRefusal refusal = PairingRefusal::kNoOpenInvite;  // kRefusePairing: which one.
+    std::optional<SessionHello> session;                     // kRespondSession,
+    crypto::PublicKey partner_key{};                         // from this partner.
+    crypto::Bytes pairing_message1;                          // kRespondPairing.
+  };
+
   // Inbound (partner_link_inbound.cc).
   // Opens `acceptor` on `endpoint` and starts accepting; `through_tor` for the Tor one.
   Status Open(boost::asio::ip::tcp::acceptor& acceptor,
@@ -109,19 +123,39 @@ class PartnerLink::Impl final : public Session::Observer,
   boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Impl> self,
                                           boost::asio::ip::tcp::acceptor& acceptor,
                                           bool through_tor);
+  // One accepted connection (`fd`, non-blocking, ours to close): its hello, when it is
+  // already in the socket, is screened and a refused one dropped here, with no socket
+  // object, coroutine or timer; anything that must wait goes to HandleInbound.
+  void TakeConnection(const std::shared_ptr<Impl>& self, int fd,
+                      const boost::asio::ip::tcp::endpoint& remote, bool through_tor);
+  // Reads the hello unless `screened` already holds its verdict, then answers it.
   boost::asio::awaitable<void> HandleInbound(std::shared_ptr<Impl> keep_alive,
-                                             boost::asio::ip::tcp::socket socket, bool through_tor);
+                                             boost::asio::ip::tcp::socket socket,
+                                             boost::asio::ip::tcp::endpoint remote_endpoint,
+                                             wire::FrameDecoder decoder,
+                                             std::optional<Screened> screened, bool through_tor);
   boost::asio::awaitable<void> RespondSession(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               TrackedSocket& tracked, std::string remote,
                                               SessionHello hello, bool through_tor);
-  // The partner's session hello with mac2 and a fresh stamp, or nullopt (logged) for
-  // a stranger's, a replayed one, or any while unpaired. No DH work.
-  std::optional<SessionHello> OpenPartnerHello(std::span<const uint8_t> inner,
-                                               const std::string& remote);
   boost::asio::awaitable<void> RespondPairing(boost::asio::ip::tcp::socket& socket,
                                               wire::FrameDecoder& decoder, Deadline& deadline,
                                               std::string remote, crypto::Bytes message1);
+
+  // Screening (partner_link_screen.cc): synchronous, no DH work, no socket I/O.
+  // mac1; then for a session hello mac2, the stamp and the per-source rate limit; for
+  // a pairing hello the rate limit and whether there is an open invite to pair with.
+  // Every drop is logged as before (at debug; a wrong-version hello as a refusal).
+  Screened Screen(std::span<const uint8_t> frame, const boost::asio::ip::tcp::endpoint& remote);
+  // The partner's session hello with mac2 and a fresh stamp, or nullopt (logged) for
+  // a stranger's, a replayed one, or any while unpaired. No DH work.
+  std::optional<SessionHello> OpenPartnerHello(std::span<const uint8_t> inner,
+                                               const boost::asio::ip::tcp::endpoint& remote);
+  // Why a pairing hello cannot be answered now, or nullopt when an invite is open.
+  std::optional<std::string> WhyNoPairing() const;
+  // "dropped a hello from REMOTE: WHY" at debug, built only when debug lines are on:
+  // a flood of them must not cost a string per hello.
+  void DebugDrop(const boost::asio::ip::tcp::endpoint& remote, std::string_view why);
   bool InviteOpen() const {
     return invite_.has_value() && clock_.NowUnixMs() / kMillisPerSecond < invite_->expires_at_unix;
   }
@@ -158,6 +192,7 @@ class PartnerLink::Impl final : public Session::Observer,
   void Debug(const std::string& line) {
     if (!stopped_) logger_.Debug("peer: " + line);
   }
+  bool DebugOn() const { return !stopped_ && logger_.enabled(log::Level::kDebug); }
   void Info(const std::string& line) {
     if (!stopped_) logger_.Info("peer: " + line);
   }

@@ -1,19 +1,23 @@
 // The peer link's inbound side: listening, accepting, and each source's handshake work
-// as responder (mac1; then mac2, the replay check and the rate limit for a session, or
-// the rate limit for a pairing; only then KK or IKpsk2). A pairing hello with our mac1 that
-// we will not answer gets a refusal frame (pairing.h) and one log line; a hello without
-// our mac1 gets nothing. It must never do DH work before those checks (and, for a
-// pairing, the invite check) passed, nor keep more than max_pending_handshakes connections.
+// as responder (the checks before any DH are in partner_link_screen.cc; only then KK or
+// IKpsk2). A pairing hello with our mac1 that we will not answer gets a refusal frame
+// (pairing.h) and one log line; a hello without our mac1 gets nothing. It must never do
+// DH work before those checks passed, nor keep more than max_pending_handshakes
+// connections, nor take so many connections in a row that the partner's traffic waits.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "daemon/peer/address.h"
-#include "daemon/peer/hello.h"
 #include "daemon/peer/pairing.h"
 #include "daemon/peer/partner_link_impl.h"
 #include "daemon/peer/session_handshake.h"
-#include "daemon/peer/session_hello.h"
 
 namespace inmost::peer {
 
@@ -25,6 +29,10 @@ namespace {
 // After a failed accept (out of file descriptors, say), wait this long before the next
 // one instead of spinning.
 constexpr std::chrono::milliseconds kAcceptErrorPause{100};
+
+// Connections taken in a row before the loop lets other work run: a flood must not
+// hold up the partner's messages on the one io_context thread.
+constexpr int kAcceptBurst = 32;
 
 // What a session that came in through our onion service shows as the partner's address:
 // Tor hides where the partner is.
@@ -103,6 +111,9 @@ Status PartnerLink::Impl::Open(tcp::acceptor& acceptor, const tcp::endpoint& end
   if (ec) return fail("bind");
   acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  // AcceptLoop's accept4 must find the queue empty rather than wait on it.
+  acceptor.native_non_blocking(true, ec);
+  if (ec) return fail("non-blocking");
   asio::co_spawn(io_, AcceptLoop(shared_from_this(), acceptor, through_tor),
                  RethrowCoroutineException);
   return Status::Ok();
@@ -117,110 +128,161 @@ std::string PartnerLink::Impl::listen_address() const {
 
 asio::awaitable<void> PartnerLink::Impl::AcceptLoop(std::shared_ptr<Impl> self,
                                                     tcp::acceptor& acceptor, bool through_tor) {
+  // accept4 by hand rather than Asio's async_accept: the connection comes out
+  // non-blocking with its peer's address, and a refused hello never gets an Asio socket
+  // (no epoll registration, getpeername or FIONBIO). Every waiting connection is taken
+  // before the next wait, so one wake-up serves a burst.
+  int burst = 0;
   while (!stopped_ && acceptor.is_open()) {
-    boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopped_ || ec == asio::error::operation_aborted) co_return;
-    if (ec) {
-      Warning("accept failed: " + ec.message());
-      core::Timer pause(io_, clock_);
-      co_await pause.WaitFor(kAcceptErrorPause);
+    if (++burst > kAcceptBurst) {
+      burst = 0;
+      co_await asio::post(io_, asio::use_awaitable);
       continue;
     }
-    // One of our own joins dialled this daemon: mark it for the join, which reports it.
-    const auto remote = socket.remote_endpoint(ec);
-    if (!ec) {
-      if (auto own = joining_from_.find(FormatEndpoint(remote)); own != joining_from_.end()) {
-        own->second = true;
-        CloseQuietly(socket);
-        continue;
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    const int fd = ::accept4(acceptor.native_handle(), reinterpret_cast<sockaddr*>(&address),
+                             &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      tcp::endpoint remote;
+      if (length <= remote.capacity()) {
+        std::memcpy(remote.data(), &address, length);
+        remote.resize(length);
+        TakeConnection(self, fd, remote, through_tor);
+      } else {
+        ::close(fd);
       }
-    }
-    if (pending_handshakes() >= options_.max_pending_handshakes) {
-      Debug("dropped a connection: too many unauthenticated connections");
-      CloseQuietly(socket);
       continue;
     }
-    ++pending_inbound_;  // HandleInbound decrements.
-    asio::co_spawn(io_, HandleInbound(self, std::move(socket), through_tor),
-                   RethrowCoroutineException);
+    const int error = errno;
+    // Gone before we took it, or a signal: take the next one.
+    if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+    boost::system::error_code ec;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      burst = 0;
+      co_await acceptor.async_wait(tcp::acceptor::wait_read,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped_ || ec == asio::error::operation_aborted) co_return;
+      if (!ec) continue;
+    } else {
+      ec.assign(error, boost::system::system_category());
+    }
+    // Out of file descriptors, say: wait a little instead of spinning.
+    Warning("accept failed: " + ec.message());
+    core::Timer pause(io_, clock_);
+    co_await pause.WaitFor(kAcceptErrorPause);
   }
 }
 
-asio::awaitable<void> PartnerLink::Impl::HandleInbound(std::shared_ptr<Impl> /*keep_alive*/,
-                                                       tcp::socket socket, bool through_tor) {
+void PartnerLink::Impl::TakeConnection(const std::shared_ptr<Impl>& self, int fd,
+                                       const tcp::endpoint& remote, bool through_tor) {
+  // One of our own joins dialled this daemon: mark it for the join, which reports it.
+  if (!joining_from_.empty()) {
+    if (auto own = joining_from_.find(FormatEndpoint(remote)); own != joining_from_.end()) {
+      own->second = true;
+      ::close(fd);
+      return;
+    }
+  }
+  if (pending_handshakes() >= options_.max_pending_handshakes) {
+    Debug("dropped a connection: too many unauthenticated connections");
+    ::close(fd);
+    return;
+  }
+  // The hello is usually in the socket already (a dialler sends it with the connect):
+  // screen it now, and drop a refused one with no more work than a close.
+  wire::FrameDecoder decoder;
+  std::array<uint8_t, kHandshakeReadChunk> chunk;
+  const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
+  std::optional<Screened> screened;
+  if (n > 0) {
+    decoder.Feed(std::span<const uint8_t>(chunk.data(), static_cast<size_t>(n)));
+    auto frame = decoder.Next();
+    if (!frame.ok()) {
+      if (DebugOn()) {
+        Debug("dropped a connection from " + FormatEndpoint(remote) +
+              " before its hello: " + frame.status().message());
+      }
+      ::close(fd);
+      return;
+    }
+    if (frame->has_value()) {
+      screened = Screen(**frame, remote);
+      if (screened->next == Screened::Next::kDrop) {
+        ::close(fd);
+        return;
+      }
+      if (screened->next == Screened::Next::kRefusePairing) {
+        // Four bytes into a fresh socket's empty send buffer: never blocks.
+        if (auto refusal = wire::EncodeFrame(PairingRefusalFrame(screened->refusal));
+            refusal.ok()) {
+          (void)::send(fd, refusal->data(), refusal->size(), MSG_NOSIGNAL);
+        }
+        ::close(fd);
+        return;
+      }
+    }
+  } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    if (DebugOn()) {
+      Debug("dropped a connection from " + FormatEndpoint(remote) + " before its hello: " +
+            (n == 0 ? std::string("the peer closed the connection")
+                    : "read failed: " + std::error_code(errno, std::generic_category()).message()));
+    }
+    ::close(fd);
+    return;
+  }
+  // The hello is still on its way, or is the partner's or a joiner's to answer.
+  tcp::socket socket(io_);
+  boost::system::error_code ec;
+  socket.assign(remote.protocol(), fd, ec);
+  if (ec) {
+    Warning("cannot take a connection from " + FormatEndpoint(remote) + ": " + ec.message());
+    ::close(fd);
+    return;
+  }
+  ++pending_inbound_;  // HandleInbound decrements.
+  asio::co_spawn(io_,
+                 HandleInbound(self, std::move(socket), remote, std::move(decoder),
+                               std::move(screened), through_tor),
+                 RethrowCoroutineException);
+}
+
+asio::awaitable<void> PartnerLink::Impl::HandleInbound(
+    std::shared_ptr<Impl> /*keep_alive*/, tcp::socket socket, tcp::endpoint remote_endpoint,
+    wire::FrameDecoder decoder, std::optional<Screened> screened, bool through_tor) {
   DecrementOnExit pending(pending_inbound_);
   TrackedSocket tracked(handshaking_, socket);
   Deadline deadline(socket.get_executor(), clock_, options_.handshake_timeout,
                     [&socket] { CloseQuietly(socket); });
-  boost::system::error_code ec;
-  const tcp::endpoint remote_endpoint = socket.remote_endpoint(ec);
-  if (ec) co_return;
   const std::string remote = FormatEndpoint(remote_endpoint);
-
-  wire::FrameDecoder decoder;
-  auto frame = co_await ReadFrame(socket, decoder);
-  if (stopped_) co_return;
-  if (!frame.ok()) {
-    Debug("dropped a connection from " + remote +
-          " before its hello: " + (deadline.expired() ? "timed out" : frame.status().message()));
-    co_return;
-  }
-  // mac1 first: a stranger who does not know our public key costs us no DH.
-  auto hello = ParseHello(*frame, own_mac1_key_);
-  if (!hello.ok()) {
-    const std::string line = "dropped a hello from " + remote + ": " + hello.status().message();
-    // Only a partner whose inmost is older or newer than ours sends a hello of another
-    // type with our mac1: that one the user can act on.
-    if (hello.status().code() == Code::kUnsupported) {
-      WarnRefused(line);
-    } else {
-      Debug(line);
-    }
-    co_return;
-  }
-  if (hello->type == HelloType::kSession) {
-    // mac2 and the stamp before the rate limit, so that neither a stranger who knows
-    // our key nor a replay drains the budget the partner's own hellos need.
-    auto session_hello = OpenPartnerHello(hello->message, remote);
-    if (!session_hello) co_return;
-    if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
-      Debug("dropped a hello from " + remote + ": too many handshakes from that address");
+  if (!screened) {
+    auto frame = co_await ReadFrame(socket, decoder);
+    if (stopped_) co_return;
+    if (!frame.ok()) {
+      Debug("dropped a connection from " + remote +
+            " before its hello: " + (deadline.expired() ? "timed out" : frame.status().message()));
       co_return;
     }
-    co_await RespondSession(socket, decoder, deadline, tracked, remote, std::move(*session_hello),
-                            through_tor);
-    co_return;
+    screened = Screen(*frame, remote_endpoint);
   }
-  if (!rate_limiter_.Allow(remote_endpoint.address(), clock_.SteadyNow())) {
-    Debug("dropped a hello from " + remote + ": too many handshakes from that address");
-    // A joiner who knows our key hears why, instead of taking us for someone else.
-    co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kBusy));
-    co_return;
+  switch (screened->next) {
+    case Screened::Next::kDrop:
+      co_return;
+    case Screened::Next::kRefusePairing:
+      co_await WriteFrame(socket, PairingRefusalFrame(screened->refusal));
+      co_return;
+    case Screened::Next::kRespondSession:
+      // Unpaired or paired anew since it was screened (TakeConnection screens before
+      // this runs): its mac2 was the old partner's, so no DH for it.
+      if (!partner_ || partner_->static_key != screened->partner_key) co_return;
+      co_await RespondSession(socket, decoder, deadline, tracked, remote,
+                              std::move(*screened->session), through_tor);
+      co_return;
+    case Screened::Next::kRespondPairing:
+      co_await RespondPairing(socket, decoder, deadline, remote,
+                              std::move(screened->pairing_message1));
+      co_return;
   }
-  co_await RespondPairing(socket, decoder, deadline, remote, std::move(hello->message));
-}
-
-std::optional<SessionHello> PartnerLink::Impl::OpenPartnerHello(std::span<const uint8_t> inner,
-                                                                const std::string& remote) {
-  if (!partner_ || !partner_hello_keys_) {
-    Debug("refused a session from " + remote + ": not paired");
-    return std::nullopt;
-  }
-  auto opened = OpenSessionHello(static_cast<uint8_t>(HelloType::kSession), inner,
-                                 partner_hello_keys_->from_partner);
-  if (!opened.ok()) {
-    Debug("dropped a hello from " + remote + ": " + opened.status().message());
-    return std::nullopt;
-  }
-  // After mac2, so only the partner's own hellos (fresh or replayed) move the window.
-  if (!partner_stamps_.AcceptIfNewer(opened->stamp)) {
-    Debug("dropped a hello from " + remote +
-          ": replayed (its stamp is not newer than the partner's last hello)");
-    return std::nullopt;
-  }
-  return std::move(*opened);
 }
 
 asio::awaitable<void> PartnerLink::Impl::RespondSession(tcp::socket& socket,
@@ -255,15 +317,8 @@ asio::awaitable<void> PartnerLink::Impl::RespondPairing(tcp::socket& socket,
                                                         Deadline& deadline, std::string remote,
                                                         crypto::Bytes message1) {
   // Refused before any DH work, with a frame that does not say why (pairing.h).
-  std::optional<std::string> why;
-  if (partner_) {
-    why = "this daemon is already paired (the invite was used)";
-  } else if (!invite_) {
-    why = "there is no open invite (it was used, or none was made)";
-  } else if (!InviteOpen()) {
-    why = "the invite has expired";
-  }
-  if (why) {
+  // Screen checked this too; checked again, as the invite may have changed since.
+  if (auto why = WhyNoPairing()) {
     LogRefusedJoin(remote, *why);
     co_await WriteFrame(socket, PairingRefusalFrame(PairingRefusal::kNoOpenInvite));
     co_return;

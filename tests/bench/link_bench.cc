@@ -277,6 +277,11 @@ void MeasureLink(const std::string& inmostd, const LinkBudget& budget, Figures& 
                  alice.ResidentKiB() / 1024.0, "", "no machine bound; goal <= 8");
   figures.Inmost("inmost: idle resident memory, bob", "MiB", Better::kLower,
                  bob.ResidentKiB() / 1024.0, "", "no machine bound; goal <= 8");
+  // Most of VmRSS is the binary's and the shared libraries' clean pages (shared with
+  // every other process that maps them); this is the daemon's own: heap, stacks, and
+  // the libraries' written data (docs/performance.md, "Idle memory").
+  figures.Inmost("inmost: idle private memory (RssAnon), alice", "MiB", Better::kLower,
+                 alice.AnonymousKiB() / 1024.0, "", "the rest of VmRSS is mapped files");
 
   // One message on an idle link: send on alice, event on bob.
   Client sender = alice.Connect();
