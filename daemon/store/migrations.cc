@@ -1,5 +1,7 @@
 #include "daemon/store/migrations.h"
 
+#include <leveldb/db.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <string>

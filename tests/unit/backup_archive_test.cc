@@ -287,7 +287,7 @@ TEST_F(BackupArchiveTest, FlippedByteIsDetected) {
   // An older schema this build knows: the header is bound into the stream, which
   // then fails.
   EXPECT_EQ(restore_with_flip(15), Code::kCorruption);
-  EXPECT_EQ(restore_with_flip(19), Code::kCorruption);   // Key-derivation algorithm.
+  EXPECT_EQ(restore_with_flip(19), Code::kCorruption);  // Key-derivation algorithm.
   for (size_t at : {36u, 51u, 52u, 67u}) {
     SCOPED_TRACE("header byte " + std::to_string(at));
     EXPECT_EQ(restore_with_flip(at), Code::kAuthenticationFailed);

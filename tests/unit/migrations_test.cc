@@ -1,7 +1,7 @@
 // Numbered migrations of the sealed store, proved with test-only steps (this build's
-// own are tested with the fixtures): each pending step runs once at open, in one synced batch with its version,
-// a step that fails leaves nothing of itself and runs again at the next open, and a
-// store newer than the steps is refused untouched.
+// own are tested with the fixtures): each pending step runs once at open, in one synced
+// batch with its version, a step that fails leaves nothing of itself and runs again at
+// the next open, and a store newer than the steps is refused untouched.
 #include "daemon/store/migrations.h"
 
 #include <gtest/gtest.h>
