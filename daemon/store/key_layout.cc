@@ -6,6 +6,8 @@
 #include <array>
 #include <cstring>
 
+#include "daemon/store/record_key.h"
+
 namespace inmost::store {
 
 namespace {
@@ -118,11 +120,7 @@ std::optional<OpenedRecord> KeyLayout::Record(std::string_view stored_key,
 
 StoredRange KeyLayout::RangeFor(std::string_view prefix) const {
   if (!hidden() || prefix.starts_with(kStoreOwnKeyPrefix)) {
-    std::string end(prefix);
-    // The smallest key past every key with `prefix` (none when it is all 0xff).
-    while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
-    if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
-    return {std::string(prefix), end};
+    return {std::string(prefix), PrefixSuccessor(prefix).value_or("")};
   }
   if (std::optional<KeyClass> c = ClassOfPrefix(prefix)) {
     return {ClassByte(*c), std::string(1, static_cast<char>(static_cast<uint8_t>(*c) + 1))};
