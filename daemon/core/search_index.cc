@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "daemon/crypto/bytes.h"
@@ -52,6 +53,18 @@ std::string EncodeList(const std::vector<uint64_t>& list) {
     previous = value;
   }
   return out;
+}
+
+std::optional<std::vector<uint64_t>> DecodeList(std::string_view in) {
+  std::vector<uint64_t> list;
+  uint64_t previous = 0;
+  while (!in.empty()) {
+    uint64_t delta = 0;
+    if (!ReadVarint(in, delta)) return std::nullopt;
+    previous += delta;
+    list.push_back(previous);
+  }
+  return list;
 }
 
 std::string EncodeWords(const std::vector<std::string>& words) {
@@ -132,23 +145,16 @@ std::string SearchIndex::Hash(std::string_view text) const {
 
 Result<std::vector<uint64_t>> SearchIndex::ReadList(const std::string& key) const {
   Result<std::string> value = store_->Get(key);
-  std::vector<uint64_t> list;
   if (!value.ok()) {
-    if (value.status().code() == Code::kNotFound) return list;
+    if (value.status().code() == Code::kNotFound) return std::vector<uint64_t>();
     return value.status();
   }
-  std::string_view in = *value;
-  uint64_t previous = 0;
-  while (!in.empty()) {
-    uint64_t delta = 0;
-    if (!ReadVarint(in, delta)) {
-      return Corruption("search index record '" + store::PrintableKey(key) +
-                        "' is damaged: rebuild the index");
-    }
-    previous += delta;
-    list.push_back(previous);
+  std::optional<std::vector<uint64_t>> list = DecodeList(*value);
+  if (!list) {
+    return Corruption("search index record '" + store::PrintableKey(key) +
+                      "' is damaged: rebuild the index");
   }
-  return list;
+  return std::move(*list);
 }
 
 Result<std::vector<std::string>> SearchIndex::ReadWords(const std::string& key) const {
@@ -173,42 +179,63 @@ Result<std::vector<std::string>> SearchIndex::ReadWords(const std::string& key) 
   return words;
 }
 
-Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch& batch) const {
+Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch& batch) {
   // Words that appear in the index (first) or leave it (second), by word list.
   std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> lists;
+  // The cache must describe what is stored: a Stage() that fails midway drops it.
+  struct ForgetUnlessDone {
+    SearchIndex& index;
+    bool done = false;
+    ~ForgetUnlessDone() {
+      if (!done) index.Forget();
+    }
+  } guard{*this};
   for (const auto& [word, change] : changes.words_) {
     const std::string hash = Hash(word);
     const std::string directory_key = std::string(kDirectoryPrefix).append(hash);
-    Result<std::vector<uint64_t>> directory = ReadList(directory_key);
-    if (!directory.ok()) return directory.status();
-    const bool was_indexed = !directory->empty();
+    std::optional<CachedWord> cached = TakeCached(hash);
+    std::vector<uint64_t> directory;
+    if (cached) {
+      directory = cached->directory;
+    } else {
+      Result<std::vector<uint64_t>> read = ReadList(directory_key);
+      if (!read.ok()) return read.status();
+      directory = std::move(read).value();
+    }
+    const bool was_indexed = !directory.empty();
     std::map<uint64_t, std::pair<std::set<uint64_t>, std::set<uint64_t>>> buckets;
     for (uint64_t id : change.added) buckets[id / kBucketIds].first.insert(id);
     for (uint64_t id : change.removed) buckets[id / kBucketIds].second.insert(id);
-    std::vector<uint64_t> bucket_numbers = *directory;
+    std::vector<uint64_t> bucket_numbers = directory;
+    CachedWord remembered;  // Its bucket stays kNoBucket unless a posting list is written.
     for (const auto& [bucket, ids] : buckets) {
-      const bool listed_bucket = std::binary_search(directory->begin(), directory->end(), bucket);
+      const bool listed_bucket = std::binary_search(directory.begin(), directory.end(), bucket);
       if (!listed_bucket && ids.first.empty()) continue;  // Nothing to remove.
       const std::string key = BucketKey(hash, bucket);
       std::vector<uint64_t> posting;
-      if (listed_bucket) {
+      if (listed_bucket && cached && cached->bucket == bucket) {
+        posting = DecodeList(cached->posting).value_or(std::vector<uint64_t>());
+      } else if (listed_bucket) {
         Result<std::vector<uint64_t>> read = ReadList(key);
         if (!read.ok()) return read.status();
         posting = std::move(read).value();
       }
       Merge(posting, ids.first, ids.second);
+      remembered.bucket = bucket;
+      remembered.posting.clear();
       if (posting.empty()) {
         batch.Delete(key);
         std::erase(bucket_numbers, bucket);
       } else {
-        batch.Put(key, crypto::AsBytes(EncodeList(posting)));
+        remembered.posting = EncodeList(posting);
+        batch.Put(key, crypto::AsBytes(remembered.posting));
         if (!listed_bucket) {
           bucket_numbers.insert(
               std::upper_bound(bucket_numbers.begin(), bucket_numbers.end(), bucket), bucket);
         }
       }
     }
-    if (bucket_numbers != *directory) {
+    if (bucket_numbers != directory) {
       if (bucket_numbers.empty()) {
         batch.Delete(directory_key);
       } else {
@@ -220,6 +247,14 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
       auto& list = lists[std::string(ListedPrefix(word))];
       (indexed ? list.first : list.second).insert(word);
     }
+    // Remember the newest bucket written (a removal from an old one keeps the cached one).
+    if (cached && cached->bucket != kNoBucket &&
+        (remembered.bucket == kNoBucket || remembered.bucket < cached->bucket)) {
+      remembered.bucket = cached->bucket;
+      remembered.posting = std::move(cached->posting);
+    }
+    remembered.directory = std::move(bucket_numbers);
+    Remember(hash, std::move(remembered));
   }
   for (const auto& [prefix, words] : lists) {
     const std::string key = std::string(kWordListPrefix).append(Hash(prefix));
@@ -237,7 +272,29 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
       crypto::WipeString(value);
     }
   }
+  guard.done = true;
   return Status::Ok();
+}
+
+std::optional<SearchIndex::CachedWord> SearchIndex::TakeCached(const std::string& hash) {
+  for (auto* generation : {&recent_, &older_}) {
+    if (auto found = generation->find(hash); found != generation->end()) {
+      CachedWord word = std::move(found->second);
+      generation->erase(found);
+      return word;
+    }
+  }
+  return std::nullopt;
+}
+
+void SearchIndex::Remember(const std::string& hash, CachedWord word) {
+  // Two generations: a word used again moves to the recent one, and when that is full
+  // the older one, holding the words unused since, is dropped whole.
+  if (recent_.size() >= kCachedWords / 2) {
+    older_ = std::move(recent_);
+    recent_.clear();
+  }
+  recent_.insert_or_assign(hash, std::move(word));
 }
 
 Result<std::vector<std::string>> SearchIndex::Expand(const SearchTerm& term) const {

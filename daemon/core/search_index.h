@@ -24,8 +24,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/core/search_query.h"
@@ -47,8 +49,9 @@ struct IndexMatches {
   uint64_t candidates = 0;    // Entries the index gave, before `accept`.
 };
 
-// Thread-safe for Find(); Stage() reads the records it rewrites, so one batch at a
-// time must be staged and written (the conversation's one writer).
+// Thread-safe for Find(); Stage() reads the records it rewrites and remembers what it
+// wrote, so one batch at a time must be staged and written (the conversation's one
+// writer), and a batch whose write failed must be followed by Forget().
 class SearchIndex {
  public:
   // The changes one write batch makes to the index: entries added and removed.
@@ -74,7 +77,15 @@ class SearchIndex {
   static Result<SearchIndex> Open(store::SealedStore& store);
 
   // Adds to `batch` the puts and deletes that make the index hold `changes`.
-  Status Stage(const Changes& changes, store::SealedStore::WriteBatch& batch) const;
+  // The newest posting list and the directory of recently changed words are kept in
+  // memory (at most kCachedWords), so a message's common words cost no read.
+  Status Stage(const Changes& changes, store::SealedStore::WriteBatch& batch);
+  // Drops what Stage() remembers: its batch was not written. (A Stage() that fails
+  // forgets by itself.)
+  void Forget() {
+    recent_.clear();
+    older_.clear();
+  }
 
   // The newest entries older than `before_id` (0: no bound) that hold every term of
   // `query` and that `accept` takes (it checks phrases, and that the entry still has
@@ -86,7 +97,20 @@ class SearchIndex {
   SearchIndex(store::SealedStore& store, crypto::SecretBytes key)
       : store_(&store), key_(std::move(key)) {}
 
+  // What Stage() last wrote for a word, by W(word): its directory and its newest
+  // posting list, as stored.
+  static constexpr uint64_t kNoBucket = UINT64_MAX;
+  struct CachedWord {
+    std::vector<uint64_t> directory;
+    uint64_t bucket = kNoBucket;  // Whose posting list is known: none when kNoBucket.
+    std::string posting;          // Encoded; empty when `bucket` holds none of its entries.
+  };
+  static constexpr size_t kCachedWords = 4096;
+
   std::string Hash(std::string_view text) const;  // W() above.
+  // The cached records of the word whose W() is `hash`, taken out of the cache.
+  std::optional<CachedWord> TakeCached(const std::string& hash);
+  void Remember(const std::string& hash, CachedWord word);
   Result<std::vector<uint64_t>> ReadList(const std::string& key) const;
   Result<std::vector<std::string>> ReadWords(const std::string& key) const;
   // The words `term` stands for: itself, or for a prefix those of the word list.
@@ -94,6 +118,9 @@ class SearchIndex {
 
   store::SealedStore* store_;
   crypto::SecretBytes key_;
+  // The cache: words Stage() changed lately, and before that.
+  std::unordered_map<std::string, CachedWord> recent_;
+  std::unordered_map<std::string, CachedWord> older_;
 };
 
 }  // namespace inmost::core
