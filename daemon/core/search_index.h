@@ -14,11 +14,22 @@
 // with the files but not the key: the number of index records and their sizes, so
 // roughly how many distinct words and how often they occur, never which.
 //
-// Costs. Adding an entry rewrites the newest posting list of each of its words (at
-// most kBucketIds ids, about one byte each), and a directory or word list only when
-// a bucket or a word is new; the size of the buckets trades that rewrite against the
-// lookups of a query. A query reads the directories of its words, then the posting
-// lists of the buckets they share, newest first, and stops at its limit.
+// Costs. Adding an entry rewrites the newest posting list of each of its words, and a
+// directory or word list only when a bucket or a word is new; Stage() remembers the
+// records of recently changed words, so mostly only rare words cost reads. A query
+// reads the directories of its words, then the posting lists of the buckets they
+// share, newest first, and stops at its limit. Phrases are checked on the texts.
+// Measured (tests/unit/search_index_test.cc, DISABLED_Measure100k: 100,000 entries of
+// 12 words from a 20,000-word Zipf vocabulary, one entry per batch, loaded 2-core VM):
+//   bucket ids   records/entry   bytes/entry (*)      Stage() per entry   queries
+//   256          5.5             343                  122 us              0.1-1.8 ms
+//   1024         4.0             250                  123 us              0.1-1.8 ms
+//   4096         2.5             163                  130 us              0.1-1.6 ms
+// (*) values plus 57 bytes a record of hashed key, nonce and tag; the copy of the key
+// sealed with each value adds about 31 more, before LevelDB's compression.
+// So 4096: the fewest records (each costs the store about 90 bytes of hash, nonce, tag
+// and sealed key whatever its value), queries as fast; the price is the rewrite of a
+// common word's posting list (up to 4096 ids, about 1.3 bytes each) per batch.
 #pragma once
 
 #include <cstdint>
@@ -39,8 +50,8 @@
 namespace inmost::core {
 
 inline constexpr std::string_view kSearchIndexPrefix = "sx/";
-// Ids per posting list; see the header comment and docs for the measurements.
-inline constexpr uint64_t kBucketIds = 1024;
+// Ids per posting list; see the measurements above.
+inline constexpr uint64_t kBucketIds = 4096;
 
 // What a search found in the index.
 struct IndexMatches {

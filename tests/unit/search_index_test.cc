@@ -361,7 +361,7 @@ TEST_F(SearchIndexTest, DISABLED_Measure100k) {
               static_cast<unsigned long long>(kBucketIds),
               static_cast<unsigned long long>(kEntries), total_ms, total_ms * 1000 / kEntries,
               staging_ms * 1000 / kEntries);
-  std::printf("index: %llu records, %.1f bytes per entry sealed (before LevelDB compression)\n",
+  std::printf("index: %llu records, %.1f bytes per entry (values + hashed key, nonce, tag)\n",
               static_cast<unsigned long long>(records), static_cast<double>(bytes) / kEntries);
   const std::vector<std::string> queries = {
       word(0) + " ",                          // The most frequent word.
