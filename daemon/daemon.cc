@@ -98,6 +98,14 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, const DaemonO
       new Daemon(io, options, std::move(*db), std::move(*identity), clock, log));
   INMOST_RETURN_IF_ERROR(daemon->partners_.Load());
   INMOST_RETURN_IF_ERROR(daemon->conversation_.Load());
+  Daemon& opened = *daemon;
+  auto index = core::HistoryIndex::Open(
+      io, *opened.db_, opened.commit_,
+      [&opened] { return opened.conversation_.last_history_id() + 1; }, log);
+  if (!index.ok()) return index.status();
+  opened.index_ = std::move(*index);
+  opened.conversation_.SetHistoryIndex(opened.index_.get());
+  opened.search_.SetIndex(opened.index_.get());
   daemon->conversation_.SetIncomingLimits(options.incoming);
   INMOST_RETURN_IF_ERROR(daemon->files_.Load());
   INMOST_RETURN_IF_ERROR(daemon->envelopes_.Load());
@@ -264,6 +272,7 @@ void Daemon::Stop() {
   events_.SetRewrite(nullptr);
   conversation_.SetAllAcknowledgedHook(nullptr);
   background_.JoinAll();
+  if (index_) index_->Stop();
   commit_.FlushNow();
   web_onion_.Stop();  // Before the control sessions close: nothing to re-publish.
   control_.Stop();

@@ -27,6 +27,7 @@
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
+#include "daemon/core/history_index.h"
 #include "daemon/core/link_listener.h"
 #include "daemon/core/message_edits.h"
 #include "daemon/core/nudges.h"
@@ -166,6 +167,8 @@ class Daemon final : public core::LinkListener, public control::RequestHandler {
   DaemonOptions options_;
   store::DataDir data_dir_;
   std::unique_ptr<store::SealedStore> db_;
+  // Before commit_, so it outlives the writer thread that runs its steps.
+  std::unique_ptr<core::HistoryIndex> index_;
   crypto::KeyPair identity_;
   const core::Clock& clock_;
   log::Logger& log_;

@@ -3,6 +3,7 @@
 // never announces or acknowledges anything a successful write has not stored.
 #include "daemon/core/conversation.h"
 
+#include "daemon/core/history_index.h"
 #include "daemon/core/history_keys.h"
 #include "daemon/crypto/bytes.h"
 
@@ -23,6 +24,7 @@ Conversation::Conversation(store::SealedStore& store, GroupCommit& commit, Event
         pending_events_.clear();
         writing_entries_.swap(unwritten_entries_);  // The writer finished the last batch.
         unwritten_entries_.clear();
+        if (index_) index_->BeforeFlush();
       },
       [this](const Status& status) { AfterFlush(status); });
 }
@@ -74,6 +76,7 @@ void Conversation::AfterFlush(const Status& status) {
   if (!status.ok()) {
     log_.Error("store write failed: " + status.ToString());
     flushing_events_.clear();
+    if (index_) index_->AfterFailedWrite();
     // Counters may have run ahead of the disk, and the batch being filled builds on
     // them: drop it, and re-read the truth from the disk (now, or before the next
     // write if the store cannot be read yet).

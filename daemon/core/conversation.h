@@ -38,6 +38,8 @@
 
 namespace inmost::core {
 
+class HistoryIndex;
+
 // The largest text a message may carry: one Noise transport message holds at most
 // 65535 bytes, less the tag, an envelope's seal and the peer message's own fields.
 inline constexpr size_t kMaxTextBytes = 60000;
@@ -117,6 +119,9 @@ class Conversation {
   // The partner's daemon as its last StreamHello described it (nullopt before one,
   // or from an older daemon that tells neither its clock nor its version).
   const std::optional<control::PartnerDaemon>& partner_daemon() const { return partner_daemon_; }
+  // The search index to keep in step with the history's texts (null: none). It must
+  // outlive the conversation, or be unset first.
+  void SetHistoryIndex(HistoryIndex* index) { index_ = index; }
   // Whether MarkRead tells the partner (a boundary each person sets). Off, the
   // partner sees their messages delivered, never read.
   void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
@@ -230,6 +235,11 @@ class Conversation {
   void RestoreItem(records::OutgoingIndex& index, const peer::Deliver& item);
 
   // ---- the history (history_entries.cc) ----
+  // Adds `entry` to the batch; `is_new` when no version of it was written before.
+  void StoreEntry(records::HistoryEntry entry, bool is_new);
+  // Tells the search index when the searched text of `entry` (about to be stored)
+  // changes, and records in it which text the index holds.
+  void TrackIndexedText(records::HistoryEntry& entry, bool is_new);
   // Writes the indexes of a new entry: by the partner's seq, and the day index.
   void IndexNewEntry(const records::HistoryEntry& entry);
   // Gives a new entry its number (message_numbers.cc): the one its partner's item
@@ -284,6 +294,7 @@ class Conversation {
   PartnerChannel& channel_;
   const Clock& clock_;
   log::Logger& log_;
+  HistoryIndex* index_ = nullptr;
   std::vector<ItemHandler> item_handlers_;
   std::vector<Timer*> ack_waiters_;  // Cancelled when all is acked.
   bool send_read_receipts_ = true;

@@ -60,9 +60,11 @@ GroupCommit::Job GroupCommit::TakeJob() {
   if (before_flush_) before_flush_(batch_);
   Job job{store::SealedStore::WriteBatch(store_),
           needs_sync_ ? store::Durability::kSynced : store::Durability::kLazy,
+          {},
           {}};
   std::swap(job.batch, batch_);
   job.done.swap(waiting_);
+  job.steps.swap(steps_);
   needs_sync_ = false;
   return job;
 }
@@ -70,6 +72,13 @@ GroupCommit::Job GroupCommit::TakeJob() {
 void GroupCommit::Finish(Job& job, const Status& status) {
   if (after_flush_) after_flush_(status);
   for (auto& d : job.done) d(status);
+}
+
+Status GroupCommit::Write(Job& job) {
+  for (const WriterStep& step : job.steps) {
+    if (Status status = step(job.batch); !status.ok()) return status;
+  }
+  return job.batch.size() > 0 ? store_.Write(job.batch, job.durability) : Status::Ok();
 }
 
 void GroupCommit::Submit() {
@@ -92,8 +101,7 @@ void GroupCommit::WriterLoop() {
       job.swap(job_);
       writer_busy_ = true;
     }
-    Status status =
-        job->batch.size() > 0 ? store_.Write(job->batch, job->durability) : Status::Ok();
+    Status status = Write(*job);
     {
       std::lock_guard lock(mu_);
       writer_busy_ = false;
@@ -114,6 +122,7 @@ void GroupCommit::WaitForWriterIdle() {
 
 void GroupCommit::DiscardPending(const Status& status) {
   batch_.Clear();
+  steps_.clear();
   needs_sync_ = false;
   std::vector<Done> waiting;
   waiting.swap(waiting_);
@@ -126,7 +135,7 @@ void GroupCommit::FlushNow() {
   WaitForWriterIdle();
   needs_sync_ = true;
   Job job = TakeJob();
-  Status status = job.batch.size() > 0 ? store_.Write(job.batch, job.durability) : Status::Ok();
+  Status status = Write(job);
   Finish(job, status);
 }
 

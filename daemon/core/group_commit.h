@@ -45,6 +45,14 @@ class GroupCommit {
     after_flush_ = std::move(after);
   }
 
+  // A step the writer thread runs just before it writes the batch being filled, with
+  // that batch: it may add to it (derived records that need reads in write order,
+  // such as the search index); an error fails the write. Steps run in the order added.
+  using WriterStep = std::function<Status(store::SealedStore::WriteBatch&)>;
+  // Adds `step` to the batch being filled (call AfterSync or AfterWrite too, so a
+  // flush follows).
+  void AddWriterStep(WriterStep step) { steps_.push_back(std::move(step)); }
+
   // Schedules a flush (once per burst) and calls `done` with its outcome after the
   // batch is synced, or failed.
   void AfterSync(Done done);
@@ -68,6 +76,7 @@ class GroupCommit {
     store::SealedStore::WriteBatch batch;
     store::Durability durability;
     std::vector<Done> done;
+    std::vector<WriterStep> steps;
   };
 
   void Schedule(Done done);
@@ -75,6 +84,8 @@ class GroupCommit {
   void Submit();
   Job TakeJob();
   void Finish(Job& job, const Status& status);
+  // Runs `job`'s steps, then writes its batch (on the thread that calls it).
+  Status Write(Job& job);
   void WriterLoop();
   void WaitForWriterIdle();
 
@@ -82,6 +93,7 @@ class GroupCommit {
   store::SealedStore& store_;
   store::SealedStore::WriteBatch batch_;
   std::vector<Done> waiting_;
+  std::vector<WriterStep> steps_;
   std::function<void(store::SealedStore::WriteBatch&)> before_flush_;
   Done after_flush_;
   bool submit_posted_ = false;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "daemon/core/conversation.h"
+#include "daemon/core/history_index.h"
 #include "daemon/core/history_keys.h"
 #include "daemon/core/message_view.h"
 #include "daemon/crypto/bytes.h"
@@ -78,7 +79,7 @@ void Conversation::AppendEntry(records::HistoryEntry& entry) {
   entry.set_id(counters_.next_history_id());
   counters_.set_next_history_id(entry.id() + 1);
   NumberNewEntry(entry);
-  PutEntry(entry);
+  StoreEntry(entry, /*is_new=*/true);
   IndexNewEntry(entry);
   if (entry.direction() == records::HistoryEntry::INCOMING) {
     counters_.set_in_unread_items(counters_.in_unread_items() + 1);
@@ -103,19 +104,33 @@ void Conversation::AppendNotice(records::HistoryEntry::Direction direction, std:
 }
 
 void Conversation::PutEntry(const records::HistoryEntry& entry) {
+  StoreEntry(entry, /*is_new=*/false);
+}
+
+void Conversation::StoreEntry(records::HistoryEntry entry, bool is_new) {
   if (entry.disappear_after_ms() > 0 && entry.disappears_at_unix_ms() == 0 && HasContent(entry)) {
-    records::HistoryEntry opened = entry;
-    StartDisappearing(opened);
-    if (opened.disappears_at_unix_ms() != 0) {
-      std::string buf;
-      commit_.batch().Put(HistoryKey(opened.id()), Serialized(opened, buf));
-      unwritten_entries_.insert_or_assign(opened.id(), std::move(opened));
-      return;
-    }
+    StartDisappearing(entry);
   }
+  if (index_) TrackIndexedText(entry, is_new);
   std::string buf;
   commit_.batch().Put(HistoryKey(entry.id()), Serialized(entry, buf));
-  unwritten_entries_.insert_or_assign(entry.id(), entry);
+  unwritten_entries_.insert_or_assign(entry.id(), std::move(entry));
+}
+
+void Conversation::TrackIndexedText(records::HistoryEntry& entry, bool is_new) {
+  const std::string_view text = SearchedText(entry);
+  std::string fingerprint = TextFingerprint(text);
+  // Most writes change an entry's state, not its text: they cost one hash.
+  if (!is_new && entry.indexed_text() == fingerprint) return;
+  std::string before;
+  if (!is_new) {
+    // Its text changed (or it was written before the index): what the index holds is
+    // what the entry held, as last written.
+    Result<records::HistoryEntry> stored = Entry(entry.id());
+    if (stored.ok()) before = SearchedText(*stored);
+  }
+  index_->TextChanged(entry.id(), std::move(before), std::string(text));
+  entry.set_indexed_text(std::move(fingerprint));
 }
 
 void Conversation::IndexNewEntry(const records::HistoryEntry& entry) {

@@ -160,7 +160,8 @@ struct ShardScan {
 };
 
 void Scan(const store::SealedStore& store, const std::vector<std::string>& words, uint32_t limit,
-          std::atomic<bool>& failed, unsigned shard, unsigned shards, ShardScan& scan) {
+          uint64_t before_id, std::atomic<bool>& failed, unsigned shard, unsigned shards,
+          ShardScan& scan) {
   std::string lowered;
   Status entry_error;
   scan.status = store.ForEachShard(
@@ -173,7 +174,8 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
                                    "' does not parse: the store is damaged");
           return false;
         }
-        if (ForgottenHere(fields->forget) || !HoldsEveryWord(fields->text, words, lowered)) {
+        if ((before_id != 0 && fields->id >= before_id) || ForgottenHere(fields->forget) ||
+            !HoldsEveryWord(fields->text, words, lowered)) {
           return true;
         }
         ++scan.matched;
@@ -198,7 +200,7 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
 }  // namespace
 
 Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_view words,
-                                   uint32_t limit, unsigned threads) {
+                                   uint32_t limit, unsigned threads, uint64_t before_id) {
   const std::vector<std::string> query = SplitWords(words);
   if (query.empty()) return InvalidArgument("give at least one word to search for");
   if (limit == 0) return InvalidArgument("a search must allow at least one result");
@@ -210,12 +212,13 @@ Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_
     std::vector<std::jthread> workers;  // Joined when this block ends.
     for (unsigned i = 1; i < shards; ++i) {
       try {
-        workers.emplace_back([&, i] { Scan(store, query, limit, failed, i, shards, scans[i]); });
+        workers.emplace_back(
+            [&, i] { Scan(store, query, limit, before_id, failed, i, shards, scans[i]); });
       } catch (const std::system_error&) {
-        Scan(store, query, limit, failed, i, shards, scans[i]);  // No thread to spare.
+        Scan(store, query, limit, before_id, failed, i, shards, scans[i]);  // No thread to spare.
       }
     }
-    Scan(store, query, limit, failed, 0, shards, scans[0]);
+    Scan(store, query, limit, before_id, failed, 0, shards, scans[0]);
   }
 
   SearchResult result;

@@ -1,5 +1,5 @@
-// Search over the encrypted history: the entries whose text holds every word of a
-// query, found by opening the whole history inside the daemon, in parallel ranges.
+// Search over the encrypted history by opening all of it, in parallel ranges: what a
+// search does while the word index (history_index.h) is being built.
 // It only reads the store, never logs or keeps text beyond the matches it returns.
 #pragma once
 
@@ -25,9 +25,10 @@ struct SearchResult {
 // The history is split into `threads` shards opened at once (0 counts as 1), so a
 // search costs one decrypting pass shared between cores; the shards may read a write
 // made meanwhile or not. Memory holds at most `limit` entries per shard.
+// Only entries older than `before_id` count (0: all).
 // Empty `words` or a zero `limit` is InvalidArgument; a record that does not open
 // or parse is Corruption.
 Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_view words,
-                                   uint32_t limit, unsigned threads);
+                                   uint32_t limit, unsigned threads, uint64_t before_id = 0);
 
 }  // namespace inmost::core

@@ -14,7 +14,6 @@
 namespace inmost::core {
 namespace {
 
-constexpr std::string_view kHashKeyKey = "sx/key";
 constexpr std::string_view kDirectoryPrefix = "sx/d/";
 constexpr std::string_view kPostingPrefix = "sx/p/";
 constexpr std::string_view kWordListPrefix = "sx/w/";
@@ -124,14 +123,14 @@ void SearchIndex::Changes::Remove(uint64_t id, const std::vector<SearchWord>& wo
 }
 
 Result<SearchIndex> SearchIndex::Open(store::SealedStore& store) {
-  Result<crypto::SecretBytes> key = store.GetSecret(kHashKeyKey);
+  Result<crypto::SecretBytes> key = store.GetSecret(kSearchIndexKey);
   if (key.ok() && key->size() == kHashKeySize) {
     return SearchIndex(store, std::move(key).value());
   }
   if (key.ok()) return Corruption("the search index's key has the wrong size: rebuild the index");
   if (key.status().code() != Code::kNotFound) return key.status();
   crypto::SecretBytes fresh = crypto::SecretBytes::Random(kHashKeySize);
-  if (Status put = store.PutSecret(kHashKeyKey, fresh); !put.ok()) return put;
+  if (Status put = store.PutSecret(kSearchIndexKey, fresh); !put.ok()) return put;
   return SearchIndex(store, std::move(fresh));
 }
 
@@ -179,7 +178,8 @@ Result<std::vector<std::string>> SearchIndex::ReadWords(const std::string& key) 
   return words;
 }
 
-Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch& batch) {
+Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch& batch,
+                          std::vector<std::string>* removed_from) {
   // Words that appear in the index (first) or leave it (second), by word list.
   std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> lists;
   // The cache must describe what is stored: a Stage() that fails midway drops it.
@@ -221,6 +221,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
         posting = std::move(read).value();
       }
       Merge(posting, ids.first, ids.second);
+      if (removed_from && !ids.second.empty()) removed_from->push_back(key);
       remembered.bucket = bucket;
       remembered.posting.clear();
       if (posting.empty()) {
@@ -235,6 +236,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
         }
       }
     }
+    if (removed_from && !change.removed.empty()) removed_from->push_back(directory_key);
     if (bucket_numbers != directory) {
       if (bucket_numbers.empty()) {
         batch.Delete(directory_key);
@@ -264,6 +266,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
     std::set_union(read->begin(), read->end(), words.first.begin(), words.first.end(),
                    std::back_inserter(merged));
     std::erase_if(merged, [&](const std::string& word) { return words.second.contains(word); });
+    if (removed_from && !words.second.empty()) removed_from->push_back(key);
     if (merged.empty()) {
       batch.Delete(key);
     } else {

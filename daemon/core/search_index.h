@@ -50,6 +50,8 @@
 namespace inmost::core {
 
 inline constexpr std::string_view kSearchIndexPrefix = "sx/";
+// The key of W() below; a rebuild keeps it.
+inline constexpr std::string_view kSearchIndexKey = "sx/key";
 // Ids per posting list; see the measurements above.
 inline constexpr uint64_t kBucketIds = 4096;
 
@@ -90,7 +92,10 @@ class SearchIndex {
   // Adds to `batch` the puts and deletes that make the index hold `changes`.
   // The newest posting list and the directory of recently changed words are kept in
   // memory (at most kCachedWords), so a message's common words cost no read.
-  Status Stage(const Changes& changes, store::SealedStore::WriteBatch& batch);
+  // `removed_from` (if given) gets the keys of the records a removal rewrites or
+  // deletes: compacted once written, no old copy of them stays in the files.
+  Status Stage(const Changes& changes, store::SealedStore::WriteBatch& batch,
+               std::vector<std::string>* removed_from = nullptr);
   // Drops what Stage() remembers: its batch was not written. (A Stage() that fails
   // forgets by itself.)
   void Forget() {

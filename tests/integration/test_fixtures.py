@@ -192,6 +192,17 @@ class FixturesTest(IntegrationTest):
         self.assertEqual(len(data), wanted["size"])
         self.assertEqual(hashlib.sha256(data).hexdigest(), wanted["sha256"])
 
+    def assert_searchable(self, d):
+        """The store from before the word index gets one, built in the background;
+        then search folds case and accents and splits Japanese into words."""
+        harness.wait_for(lambda: d.rpc("search", {"words": "fixture"}).get("indexed"), 60,
+                         f"{d.name}: the word index of the fixture's history")
+        for words in ("UNICODE", "unicode 日本語", "\"from alice\" unïcödé"):
+            found = d.rpc("search", {"words": words})
+            texts = [m.get("text") for m in found.get("messages", [])]
+            self.assertIn("fixture: ünïcödé ❤ 🌊 日本語, from alice", texts, words)
+            self.assertTrue(found["indexed"])
+
     def test_a_copy_of_each_fixture_data_dir_opens_with_its_history(self):
         for fixture in self.sets:
             with self.subTest(fixture=os.path.basename(fixture)):
@@ -201,9 +212,11 @@ class FixturesTest(IntegrationTest):
                 d.start()
                 self.assert_known_history(d, manifest)
                 self.assert_settings_and_file(d, manifest)
+                self.assert_searchable(d)
                 # Once opened (and migrated), it opens again as it is.
                 d.restart()
                 self.assert_known_history(d, manifest)
+                self.assertTrue(d.rpc("search", {"words": "fixture"})["indexed"])
 
     def test_each_fixture_backup_restores_with_its_history(self):
         for fixture in self.sets:

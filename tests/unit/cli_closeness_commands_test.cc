@@ -106,6 +106,9 @@ class ClosenessHandler : public test::RecordingHandler {
         response.mutable_search()->set_searched(120);
         response.mutable_search()->set_more(true);
         break;
+      case Request::kRebuildSearchIndex:
+        response.mutable_rebuild_search_index()->set_messages(120);
+        break;
       case Request::kForget:
         *response.mutable_forget()->mutable_message() = Said(request.forget().id(), "");
         response.mutable_forget()->mutable_message()->set_forget(
@@ -298,8 +301,13 @@ TEST_F(CliClosenessCommands, PinsMemoriesRecallSearch) {
   EXPECT_EQ(LastRequest().search().words(), "the sea");
   EXPECT_EQ(LastRequest().search().limit(), 1u);
   EXPECT_TRUE(OutHas("partner: the sea at night  (#4)")) << out_.str();
-  EXPECT_TRUE(OutHas("1 message found among 120 searched; more match: raise --limit."))
+  EXPECT_TRUE(OutHas("1 message found among 120 searched; more match: add --before 4."))
       << out_.str();
+  ASSERT_EQ(Cli({"search", "sea", "--before", "4"}), cli::kExitOk);
+  EXPECT_EQ(LastRequest().search().before_id(), 4u);
+  ASSERT_EQ(Cli({"search", "--rebuild-index"}), cli::kExitOk);
+  EXPECT_TRUE(LastRequest().has_rebuild_search_index());
+  ExpectUsageError({"search", "--rebuild-index", "sea"}, "takes no words");
   ASSERT_EQ(Cli({"search", "sea"}), cli::kExitOk);
   EXPECT_EQ(LastRequest().search().limit(), 50u);
   ExpectUsageError({"search"}, "give the WORDS");

@@ -112,6 +112,12 @@ Status CoreSide::Open() {
   // Daemon::Open
   INMOST_RETURN_IF_ERROR(p.partners.Load());
   INMOST_RETURN_IF_ERROR(p.conversation.Load());
+  auto index = core::HistoryIndex::Open(
+      *io_, *store_, p.commit, [&p] { return p.conversation.last_history_id() + 1; }, log_);
+  if (!index.ok()) return index.status();
+  p.index = std::move(*index);
+  p.conversation.SetHistoryIndex(p.index.get());
+  p.search.SetIndex(p.index.get());
   p.conversation.SetIncomingLimits(options_.incoming);
   INMOST_RETURN_IF_ERROR(p.files.Load());
   INMOST_RETURN_IF_ERROR(p.envelopes.Load());
@@ -198,6 +204,7 @@ void CoreSide::Close() {
   p.boundaries.SetOwnChangeObserver(nullptr);
   p.events.SetPresenceObserver(nullptr);
   p.background.JoinAll();
+  if (p.index) p.index->Stop();
   p.commit.FlushNow();
   io_->poll();  // What Stop cancelled ends.
   Crash();

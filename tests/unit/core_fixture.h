@@ -32,6 +32,7 @@
 #include "daemon/core/event_hub.h"
 #include "daemon/core/files/file_transfers.h"
 #include "daemon/core/group_commit.h"
+#include "daemon/core/history_index.h"
 #include "daemon/core/incoming_budget.h"
 #include "daemon/core/message_edits.h"
 #include "daemon/core/nudges.h"
@@ -99,6 +100,8 @@ struct CoreParts {
             const CoreOptions& options);
 
   core::EventHub events;
+  // Set by CoreSide::Open; before commit, so it outlives the writer thread.
+  std::unique_ptr<core::HistoryIndex> index;
   core::GroupCommit commit;
   core::PartnerBook partners;
   core::Conversation conversation;
