@@ -10,7 +10,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "daemon/crypto/envelope_seal.h"
@@ -47,6 +49,41 @@ double CpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The pid of this process's child running on `data_dir` (a daemon), or -1.
+pid_t ChildOn(const std::string& data_dir) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t comm_end = line.rfind(')');
+    if (comm_end == std::string::npos) continue;
+    std::istringstream fields(line.substr(comm_end + 2));
+    char state = 0;
+    pid_t parent = -1;
+    fields >> state >> parent;
+    if (parent != ::getpid()) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(data_dir) != std::string::npos) return std::stoi(name);
+  }
+  return -1;
+}
+
+// CPU time of every thread of process `pid` so far, in seconds (schedstat: ns on CPU).
+double ProcessCpuSeconds(pid_t pid) {
+  double total = 0;
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    double ns = 0;
+    if (schedstat >> ns) total += ns * 1e-9;
+  }
+  return total;
 }
 
 std::filesystem::path ScratchDir(const std::string& name) {
@@ -130,8 +167,13 @@ void WaitAllAcknowledged(Client& client) {
 // delivered (stored by bob, as alice's `delivered` events say): the model's window.
 // Posted over ceil(in_flight / 128) connections for `seconds`; the clock stops when
 // bob has stored the last.
-double DurableRate(const DaemonProcess& alice, Client& status_client, int in_flight,
-                   double seconds) {
+struct RateOutcome {
+  double per_second = 0;
+  long messages = 0;
+};
+
+RateOutcome DurableRate(const DaemonProcess& alice, Client& status_client, int in_flight,
+                        double seconds) {
   const int connections = std::max(1, (in_flight + kPerConnection - 1) / kPerConnection);
   Client watcher = alice.Connect();
   control::Request subscribe;
@@ -193,7 +235,7 @@ double DurableRate(const DaemonProcess& alice, Client& status_client, int in_fli
     stop = true;
   }
   counter.join();
-  return static_cast<double>(posted) / elapsed;
+  return {static_cast<double>(posted) / elapsed, posted};
 }
 
 // A bot's sends: JSON-RPC lines on one control connection, `in_flight` outstanding,
@@ -329,12 +371,25 @@ void MeasureLink(const std::string& inmostd, const LinkBudget& budget, Figures& 
 
   // Rates: inmost at 1 and at the pipelined number in flight, then a bot's JSON-RPC.
   std::atomic<long> peak_a{0}, peak_b{0};
+  const pid_t alice_pid = ChildOn(alice.data_dir()), bob_pid = ChildOn(bob.data_dir());
   for (int in_flight : {1, budget.pipelined}) {
     const std::string name = DurableRateName("inmost", in_flight);
-    figures.Inmost(name, "msgs/s", Better::kHigher,
-                   DurableRate(alice, sender, in_flight, budget.throughput_seconds),
+    const double cpu_a = ProcessCpuSeconds(alice_pid), cpu_b = ProcessCpuSeconds(bob_pid);
+    const RateOutcome rate = DurableRate(alice, sender, in_flight, budget.throughput_seconds);
+    figures.Inmost(name, "msgs/s", Better::kHigher, rate.per_second,
                    DurableRateName("model", in_flight));
     figures.SetInFlight(name, in_flight);
+    // CPU per message of each daemon, all its threads (docs/performance.md, "Where a
+    // message's time goes"): less sensitive to a loaded machine than the rate.
+    if (alice_pid > 0 && bob_pid > 0 && rate.messages > 0) {
+      const std::string at = ", " + std::to_string(in_flight) + " in flight";
+      figures.Inmost("inmost: CPU per message, sender (alice)" + at, "us", Better::kLower,
+                     (ProcessCpuSeconds(alice_pid) - cpu_a) * 1e6 / rate.messages, "",
+                     "every thread of the daemon");
+      figures.Inmost("inmost: CPU per message, recipient (bob)" + at, "us", Better::kLower,
+                     (ProcessCpuSeconds(bob_pid) - cpu_b) * 1e6 / rate.messages, "",
+                     "every thread of the daemon");
+    }
     peak_a = std::max(peak_a.load(), alice.PeakResidentKiB());
     peak_b = std::max(peak_b.load(), bob.PeakResidentKiB());
   }
@@ -367,7 +422,7 @@ void MeasureSweep(const std::string& inmostd, const LinkBudget& budget,
   for (int n : in_flight) {
     const std::string name = DurableRateName("inmost", n);
     figures.Inmost(name, "msgs/s", Better::kHigher,
-                   DurableRate(alice, status, n, budget.throughput_seconds),
+                   DurableRate(alice, status, n, budget.throughput_seconds).per_second,
                    DurableRateName("model", n));
     figures.SetInFlight(name, n);
   }

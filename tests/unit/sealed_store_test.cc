@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
+#include <leveldb/iterator.h>
 #include <leveldb/options.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +20,7 @@
 
 #include "daemon/crypto/bytes.h"
 #include "daemon/store/data_dir.h"
+#include "daemon/store/leveldb_bridge.h"
 #include "daemon/store/record_key.h"
 #include "daemon/store/storage_key.h"
 #include "proto/records.pb.h"
@@ -268,6 +273,55 @@ TEST_F(SealedStoreTest, ValueMovedUnderAnotherKeyDoesNotOpen) {
   EXPECT_LE(seen, 1u);
   EXPECT_EQ(store->ForEachReverse("msg/", [](auto, auto) { return true; }).code(),
             Code::kCorruption);
+}
+
+// The nonce (first bytes) of every raw value in the LevelDB at `dir`.
+std::vector<std::string> RawNonces(const std::filesystem::path& dir) {
+  auto raw = OpenRaw(dir);
+  std::vector<std::string> nonces;
+  std::unique_ptr<leveldb::Iterator> it(raw->NewIterator({}));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value().size() >= kSealNonceSize)
+      nonces.emplace_back(it->value().data(), kSealNonceSize);
+  }
+  return nonces;
+}
+
+// Nonces come from a pool filled many at a time (sealed_store.cc): no two values
+// may share one, past the pool's refills, and a forked child must not hand out the
+// parent's pooled nonces.
+TEST_F(SealedStoreTest, NoNonceIsUsedTwiceAcrossPoolRefillsAndFork) {
+  constexpr int kValues = 1000;  // Several refills of the pool.
+  {
+    auto store = Create();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("warm", AsBytes("x")).ok());  // The pool is now part used.
+    const std::filesystem::path child_dir = tmp_.path() / "child";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto other =
+          SealedStore::Open(child_dir, SecretBytes::Random(kStorageKeySize), OpenMode::kCreate);
+      bool ok = other.ok();
+      for (int i = 0; ok && i < 10; ++i) {
+        ok = (*other)->Put("c/" + std::to_string(i), AsBytes("child")).ok();
+      }
+      other = InvalidArgument("closed");
+      ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    SealedStore::WriteBatch batch(*store);
+    for (int i = 0; i < kValues; ++i) batch.Put("v/" + std::to_string(i), AsBytes("value"));
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  std::vector<std::string> nonces = RawNonces(dir());
+  const size_t ours = nonces.size();
+  EXPECT_GE(ours, static_cast<size_t>(kValues));
+  for (auto& n : RawNonces(tmp_.path() / "child")) nonces.push_back(std::move(n));
+  EXPECT_GE(nonces.size(), ours + 10);
+  EXPECT_EQ(std::set<std::string>(nonces.begin(), nonces.end()).size(), nonces.size());
 }
 
 TEST_F(SealedStoreTest, TruncatedValueIsCorruption) {
