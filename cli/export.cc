@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <ostream>
+#include <unordered_set>
 
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -36,6 +37,7 @@ std::optional<int> FetchHistory(CommandContext& context, Client& client,
   constexpr uint32_t kPage = 1000;           // The daemon's largest page.
   std::vector<control::HistoryReply> pages;  // Newest page first.
   uint64_t before_id = 0;
+  std::unordered_set<uint64_t> oldest_seen;
   while (true) {
     control::Request request;
     request.mutable_history()->set_limit(kPage);
@@ -46,8 +48,10 @@ std::optional<int> FetchHistory(CommandContext& context, Client& client,
     const control::HistoryReply& page = pages.back();
     if (!page.more() || page.messages_size() == 0) break;
     uint64_t oldest = page.messages(0).id();
-    // A page that does not reach further back would repeat for ever.
-    if (before_id != 0 && oldest >= before_id) break;
+    // Ids are message numbers, which each side gives from its own run: they do not
+    // grow with the history, so only a page that starts where one did before (and
+    // would repeat for ever) ends the export early.
+    if (!oldest_seen.insert(oldest).second) break;
     before_id = oldest;
   }
   for (auto page = pages.rbegin(); page != pages.rend(); ++page) {

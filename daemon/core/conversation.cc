@@ -72,8 +72,8 @@ Status Conversation::Reload() {
 }
 
 void Conversation::AfterFlush(const Status& status) {
-  writing_entries_.clear();
   if (!status.ok()) {
+    writing_entries_.clear();
     log_.Error("store write failed: " + status.ToString());
     flushing_events_.clear();
     if (index_) index_->AfterFailedWrite();

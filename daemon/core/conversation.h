@@ -318,8 +318,10 @@ class Conversation {
   bool duplicate_ack_due_ = false;
   bool told_confused_ack_ = false;  // This session's ack past our stream was logged.
   bool told_odd_number_ = false;    // This session's item with a number not the partner's.
-  // Entries written in the batch being filled, and in the batch being written:
-  // what Entry() reads before the store, so every reader sees the latest write.
+  // Entries written in the batch being filled, and in the batch being written (kept
+  // once written, until the next batch goes, so the replies and events that follow a
+  // write read its entries without the store): what Entry() reads before the store,
+  // so every reader sees the latest write.
   std::unordered_map<uint64_t, records::HistoryEntry> unwritten_entries_;
   std::unordered_map<uint64_t, records::HistoryEntry> writing_entries_;
   std::vector<control::Event> pending_events_;   // For the batch being filled.

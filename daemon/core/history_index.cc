@@ -93,7 +93,13 @@ void HistoryIndex::BeforeFlush() {
   // A forgotten word's old records stay in LevelDB's files until compacted, as the
   // forgotten entry's own does (Conversation::Erase).
   commit_.AfterWrite([this, work, alive = alive_](const Status& written) {
-    if (!written.ok() || !*alive || work->removed_from.empty()) return;
+    if (!written.ok() || !*alive) return;
+    if (work->damaged > 0) {
+      log_.Warning("search index: " + std::to_string(work->damaged) +
+                   " damaged index records were replaced; searches may miss older messages "
+                   "until `inmost search --rebuild-index`");
+    }
+    if (work->removed_from.empty()) return;
     Status compacted = Status::Ok();
     if (work->removed_from.size() > kCompactKeysAtMost) {
       compacted = store_.CompactPrefix(kSearchIndexPrefix);  // Once, not key by key.
@@ -131,7 +137,9 @@ Status HistoryIndex::RunStep(StepWork& work, store::SealedStore::WriteBatch& bat
   }
   work.changes.clear();
   if (changes.empty()) return Status::Ok();
-  return index_.Stage(changes, batch, &work.removed_from);
+  Status staged = index_.Stage(changes, batch, &work.removed_from);
+  work.damaged = index_.TakeDamaged();
+  return staged;
 }
 
 }  // namespace inmost::core

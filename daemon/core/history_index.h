@@ -106,6 +106,7 @@ class HistoryIndex {
     bool chunk = false;    // A rebuild chunk goes first.
     Progress progress;     // Where the rebuild stands, then where the chunk left it.
     uint64_t skipped = 0;  // Entries the chunk could not read.
+    uint64_t damaged = 0;  // Damaged index records Stage() replaced.
     // Index records a removal rewrote or deleted, to compact once written.
     std::vector<std::string> removed_from;
   };

@@ -104,6 +104,18 @@ void Merge(std::vector<uint64_t>& sorted, const std::set<uint64_t>& added,
   sorted = std::move(merged);
 }
 
+// `read`, or nothing when the record is damaged (counted in `damaged`): a write must
+// not fail for one damaged index record. It is replaced by what the write stages,
+// and only its word's older matches are lost from the index until a rebuild.
+template <typename T>
+Result<T> UnlessDamaged(Result<T> read, uint64_t& damaged) {
+  if (read.ok()) return read;
+  const Code code = read.status().code();
+  if (code != Code::kCorruption && code != Code::kAuthenticationFailed) return read;
+  ++damaged;
+  return T();
+}
+
 }  // namespace
 
 void SearchIndex::Changes::Add(uint64_t id, const std::vector<SearchWord>& words) {
@@ -198,7 +210,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
     if (cached) {
       directory = cached->directory;
     } else {
-      Result<std::vector<uint64_t>> read = ReadList(directory_key);
+      Result<std::vector<uint64_t>> read = UnlessDamaged(ReadList(directory_key), damaged_);
       if (!read.ok()) return read.status();
       directory = std::move(read).value();
     }
@@ -216,7 +228,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
       if (listed_bucket && cached && cached->bucket == bucket) {
         posting = DecodeList(cached->posting).value_or(std::vector<uint64_t>());
       } else if (listed_bucket) {
-        Result<std::vector<uint64_t>> read = ReadList(key);
+        Result<std::vector<uint64_t>> read = UnlessDamaged(ReadList(key), damaged_);
         if (!read.ok()) return read.status();
         posting = std::move(read).value();
       }
@@ -260,7 +272,7 @@ Status SearchIndex::Stage(const Changes& changes, store::SealedStore::WriteBatch
   }
   for (const auto& [prefix, words] : lists) {
     const std::string key = std::string(kWordListPrefix).append(Hash(prefix));
-    Result<std::vector<std::string>> read = ReadWords(key);
+    Result<std::vector<std::string>> read = UnlessDamaged(ReadWords(key), damaged_);
     if (!read.ok()) return read.status();
     std::vector<std::string> merged;
     std::set_union(read->begin(), read->end(), words.first.begin(), words.first.end(),

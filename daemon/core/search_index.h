@@ -39,6 +39,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "daemon/core/search_query.h"
@@ -96,6 +97,8 @@ class SearchIndex {
   // deletes: compacted once written, no old copy of them stays in the files.
   Status Stage(const Changes& changes, store::SealedStore::WriteBatch& batch,
                std::vector<std::string>* removed_from = nullptr);
+  // How many damaged index records Stage() has read (and replaced) since the last call.
+  uint64_t TakeDamaged() { return std::exchange(damaged_, 0); }
   // Drops what Stage() remembers: its batch was not written. (A Stage() that fails
   // forgets by itself.)
   void Forget() {
@@ -137,6 +140,7 @@ class SearchIndex {
   // The cache: words Stage() changed lately, and before that.
   std::unordered_map<std::string, CachedWord> recent_;
   std::unordered_map<std::string, CachedWord> older_;
+  uint64_t damaged_ = 0;  // Read by Stage(), which replaced them.
 };
 
 }  // namespace inmost::core
