@@ -1,6 +1,7 @@
-// scripts/bench's figures for a long history: search, start-up, memory and the last
-// page of a daemon holding a million messages, beside one pass of AEAD opens. It
-// asserts nothing about speed, and only ever reads the history it measures.
+// scripts/bench's figures for a long history: search, start-up, memory, the last page
+// and export of a daemon holding a million messages (or ten), beside the same work on
+// its store and issue 24's goals. It asserts nothing about speed, and only ever reads
+// the history it measures.
 #pragma once
 
 #include <cstdint>
