@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
     if (s == "all" || s == "history") {
       const char* cache = std::getenv("INMOST_BENCH_CACHE");
       MeasureLargeHistory(inmostd, cache != nullptr ? cache : INMOST_BUILD_DIR,
-                          budget.history_messages, figures);
+                          budget.history_messages, r == 0, figures);
     }
   }
   const double seconds =

@@ -184,10 +184,10 @@ void AddExportFigures(DaemonProcess& daemon, Client& client, uint64_t messages,
 }
 
 // The daemon on the large history: start-up until it answers, memory, the last page,
-// search, export.
+// search, and (when `whole_passes`) export.
 void AddDaemonFigures(const std::string& inmostd, const std::string& data_dir, uint64_t messages,
                       const std::string& count, const std::string& opens,
-                      const HistoryCeilings& store, Figures& figures) {
+                      const HistoryCeilings& store, bool whole_passes, Figures& figures) {
   const Goals goals = AddGoals(messages, count, figures);
   DaemonProcess daemon(inmostd, "large-history", data_dir);
   const auto start = Clock::now();
@@ -237,14 +237,14 @@ void AddDaemonFigures(const std::string& inmostd, const std::string& data_dir, u
                    "peak RSS " + MiB(peak) + "; " + opens + ": " +
                        std::to_string(static_cast<int>(figures.MedianOf(opens))) + " ms");
   }
-  AddExportFigures(daemon, client, messages, count, store.scan, goals, figures);
+  if (whole_passes) AddExportFigures(daemon, client, messages, count, store.scan, goals, figures);
   daemon.Stop();
 }
 
 }  // namespace
 
 void MeasureLargeHistory(const std::string& inmostd, const std::string& build_dir,
-                         uint64_t messages, Figures& figures) {
+                         uint64_t messages, bool first, Figures& figures) {
   const std::string cache =
       messages == 1'000'000 ? "bench-history" : "bench-history-" + std::to_string(messages);
   const std::string data_dir =
@@ -258,8 +258,8 @@ void MeasureLargeHistory(const std::string& inmostd, const std::string& build_di
                   1000.0 * static_cast<double>(messages) / figures.MedianOf(kXOpen100),
                   "one core, from the rate above");
   AddStoreSearchFigures(data_dir, count, ceiling, figures);
-  const HistoryCeilings store = MeasureHistoryStore(data_dir, messages, count, figures);
-  AddDaemonFigures(inmostd, data_dir, messages, count, ceiling, store, figures);
+  const HistoryCeilings store = MeasureHistoryStore(data_dir, messages, count, first, figures);
+  AddDaemonFigures(inmostd, data_dir, messages, count, ceiling, store, first, figures);
 }
 
 }  // namespace inmost::bench

@@ -14,7 +14,9 @@ namespace inmost::bench {
 // One repetition: builds (once, then reuses) a data directory of `messages` messages
 // under `build_dir` and measures it, through the store directly, then through
 // `inmostd` run on it; the primitives must have been measured before.
+// Export, backup and compaction go through the whole history: only in the
+// repetition `first`, so each is one sample.
 void MeasureLargeHistory(const std::string& inmostd, const std::string& build_dir,
-                         uint64_t messages, Figures& figures);
+                         uint64_t messages, bool first, Figures& figures);
 
 }  // namespace inmost::bench
