@@ -12,7 +12,7 @@
 //   sweep    durable msgs/s of the model and of inmost at each --in-flight (the plot)
 //   --quick  about a minute: smaller file and history, shorter runs, 2 repetitions
 //   --messages  how many messages the long history holds (default 1,000,000; --quick
-//            100,000); each size is built once and kept, 10 M takes about 3 GB
+//            100,000); each size is built once and kept, 10 M takes 3.1 GB
 //   --json   also writes the figures as JSON to PATH, or to standard output ("-", the
 //            default; the table then goes to standard error)
 // INMOST_BENCH_TINY=1 shrinks --quick further (tests/integration/test_bench_json.py);
