@@ -138,6 +138,10 @@ long DaemonProcess::PeakResidentKiB() const {
   return StatusKiB("VmHWM:");
 }
 
+void DaemonProcess::ResetPeakResident() const {
+  std::ofstream("/proc/" + std::to_string(pid_) + "/clear_refs") << "5";
+}
+
 long DaemonProcess::StatusKiB(const std::string& field) const {
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
   std::string line;

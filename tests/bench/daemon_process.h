@@ -34,8 +34,11 @@ class DaemonProcess {
   // Its anonymous part in KiB (RssAnon): the heap and stacks, without the mapped
   // files (LevelDB maps its tables) that the kernel may drop at will.
   long AnonymousKiB() const;
-  // The peak of its resident memory in KiB over its whole life (VmHWM).
+  // The peak of its resident memory in KiB (VmHWM) since it started or since the
+  // last ResetPeakResident().
   long PeakResidentKiB() const;
+  // Starts a new peak at the resident memory of now (clear_refs 5).
+  void ResetPeakResident() const;
   const std::string& data_dir() const { return dir_; }
 
  private:
