@@ -32,6 +32,9 @@ Message Said(uint64_t id, const std::string& text) {
 class ClosenessHandler : public test::RecordingHandler {
  public:
   bool share_last_seen = true;  // What the presence reply says you share.
+  // The number of the history's n-th message (1-based), as ids show it: each side
+  // numbers from its own run, so they need not grow with the history. Empty: n.
+  std::vector<uint64_t> numbers;
 
  protected:
   Response Answer(const Request& request) override {
@@ -120,11 +123,17 @@ class ClosenessHandler : public test::RecordingHandler {
         response.mutable_backup()->set_bytes(3 * 1024 * 1024 / 2);
         break;
       case Request::kHistory: {
-        uint64_t before = request.history().before_id();
-        uint64_t newest = before == 0 ? kHistorySize : before - 1;
+        auto number_of = [&](uint64_t n) { return numbers.empty() ? n : numbers[n - 1]; };
+        const uint64_t before = request.history().before_id();
+        uint64_t place = kHistorySize + 1;  // Of `before` in the history.
+        for (uint64_t n = 1; before != 0 && n <= kHistorySize; ++n) {
+          if (number_of(n) == before) place = n;
+        }
+        uint64_t newest = place - 1;
         uint64_t count = std::min<uint64_t>({2, request.history().limit(), newest});
-        for (uint64_t id = newest - count + 1; id <= newest; ++id) {
-          *response.mutable_history()->add_messages() = Said(id, "message " + std::to_string(id));
+        for (uint64_t n = newest - count + 1; n <= newest; ++n) {
+          *response.mutable_history()->add_messages() =
+              Said(number_of(n), "message " + std::to_string(n));
         }
         response.mutable_history()->set_more(newest - count > 0);
         break;
@@ -380,6 +389,19 @@ TEST_F(CliClosenessCommands, BackupReadsThePassphraseFromStdin) {
   EXPECT_EQ(Cli({"backup", "x"}, "1234567\n"), cli::kExitUsage);
   EXPECT_NE(err_.str().find("at least 8"), std::string::npos) << err_.str();
   EXPECT_EQ(RequestCount(), before);
+}
+
+TEST_F(CliClosenessCommands, ExportPagesOnWhenNumbersDoNotGrowWithTheHistory) {
+  // The second page's oldest number (5) is above the first's (3): still not the end.
+  RunOnLoop([this] {  // On the server's thread, which reads it.
+    handler_.numbers = {1, 5, 2, 3, 4};
+    return 0;
+  });
+  ASSERT_EQ(Cli({"export"}), cli::kExitOk) << err_.str();
+  EXPECT_TRUE(OutHas(": 5 messages.")) << out_.str();
+  for (uint64_t n = 1; n <= kHistorySize; ++n) {
+    EXPECT_TRUE(OutHas("message " + std::to_string(n) + "\n")) << n << " in:\n" << out_.str();
+  }
 }
 
 TEST_F(CliClosenessCommands, ExportPagesThroughTheWholeHistory) {
