@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "daemon/core/history_search.h"
+
 namespace inmost::core {
 namespace {
 
@@ -17,15 +19,7 @@ constexpr size_t kCompactKeysAtMost = 64;
 }  // namespace
 
 std::string_view SearchedText(const records::HistoryEntry& entry) {
-  switch (entry.forget()) {
-    case records::HistoryEntry::FORGOTTEN:
-    case records::HistoryEntry::ASKED:
-    case records::HistoryEntry::FORGOTTEN_BOTH:
-    case records::HistoryEntry::PARTNER_KEPT:
-      return {};
-    default:
-      return entry.text();
-  }
+  return ForgottenHere(entry.forget()) ? std::string_view() : std::string_view(entry.text());
 }
 
 std::string TextFingerprint(std::string_view text) {

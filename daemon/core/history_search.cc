@@ -80,20 +80,6 @@ std::optional<SearchedFields> ReadSearchedFields(std::string_view bytes) {
   return fields;
 }
 
-// True when this side deleted the entry's text: should a stale copy remain, a
-// search must still never bring back what the user forgot.
-bool ForgottenHere(records::HistoryEntry::ForgetState forget) {
-  switch (forget) {
-    case records::HistoryEntry::FORGOTTEN:
-    case records::HistoryEntry::ASKED:
-    case records::HistoryEntry::FORGOTTEN_BOTH:
-    case records::HistoryEntry::PARTNER_KEPT:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // `text` with its ASCII capitals lowered, into `out`. Every search pays this on
 // every text, so it takes eight bytes at a time: per byte, the high bit of `upper`
 // is set for 'A' to 'Z' alone (no sum carries into the next byte), and shifted
@@ -198,6 +184,18 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
 }
 
 }  // namespace
+
+bool ForgottenHere(records::HistoryEntry::ForgetState forget) {
+  switch (forget) {
+    case records::HistoryEntry::FORGOTTEN:
+    case records::HistoryEntry::ASKED:
+    case records::HistoryEntry::FORGOTTEN_BOTH:
+    case records::HistoryEntry::PARTNER_KEPT:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_view words,
                                    uint32_t limit, unsigned threads, uint64_t before_id) {
