@@ -112,6 +112,13 @@ void Conversation::StoreEntry(records::HistoryEntry entry, bool is_new) {
     StartDisappearing(entry);
   }
   if (index_) TrackIndexedText(entry, is_new);
+  // A sent message waiting for its ack is kept as sent, for the ack to mark it
+  // delivered: it must hold an edit or a forget made meanwhile, or the ack would
+  // write the old text back.
+  if (entry.direction() == records::HistoryEntry::OUTGOING) {
+    auto sent = awaiting_ack_.find(entry.seq());
+    if (sent != awaiting_ack_.end() && sent->second.id() == entry.id()) sent->second = entry;
+  }
   std::string buf;
   commit_.batch().Put(HistoryKey(entry.id()), Serialized(entry, buf));
   unwritten_entries_.insert_or_assign(entry.id(), std::move(entry));

@@ -161,6 +161,34 @@ TEST_F(MessengerTest, AnEditMadeWhileThePartnerIsAwayArrivesOnceAfterACrash) {
   EXPECT_EQ(Versions(b(), at_b), (std::vector<std::string>{"first words", "second words"}));
 }
 
+// The partner's ack of a message sent before an edit or a forget marks the message
+// delivered and leaves what the edit or forget wrote (it once wrote the sent text back).
+TEST_F(MessengerTest, AnAckAfterAnEditOrAForgetKeepsWhatTheyWrote) {
+  pair_.LinkDown();
+  control::SendRequest first;
+  first.set_text("see you at 8");
+  auto edited = a().Send(first);
+  ASSERT_TRUE(edited.ok());
+  control::SendRequest second;
+  second.set_text("marker-forgotten-before-its-ack");
+  auto forgotten = a().Send(second);
+  ASSERT_TRUE(forgotten.ok());
+  ASSERT_TRUE(Edit(a(), edited->id(), "see you at 9").ok());
+  control::Request forget;
+  forget.mutable_forget()->set_id(forgotten->id());
+  ASSERT_TRUE(a().Call(forget).ok());
+  pair_.LinkUp();
+  pair_.Settle();
+  ASSERT_TRUE(a().Restart(/*crash=*/false).ok());
+  EXPECT_EQ(a().Message(edited->id())->state(), Message::DELIVERED);
+  EXPECT_EQ(a().Message(edited->id())->text(), "see you at 9");
+  EXPECT_EQ(Versions(a(), edited->id()),
+            (std::vector<std::string>{"see you at 8", "see you at 9"}));
+  EXPECT_NE(a().Message(forgotten->id())->forget(), Message::FORGET_NONE);
+  EXPECT_EQ(a().Message(forgotten->id())->text(), "");
+  EXPECT_TRUE(StoreLacks(a(), "marker-forgotten-before-its-ack"));
+}
+
 TEST_F(MessengerTest, APartnersEditOfOurOwnMessageIsIgnored) {
   auto [at_a, at_b] = Exchange("what a said");
   peer::PeerMessage forged;
