@@ -5,7 +5,7 @@ counting down and opening live, a gentle one opened on request, a question revea
 both sides, a same moment, presence hidden, hostile text shown as text, a daemon
 killed with -9 while the page is open, caught up with nothing lost or doubled, files both
 ways, the transfers list, a backup, partner addresses, an export (the same document as
-`inmost export`), and unpairing then pairing again.
+`inmost export`), search paged through the word index, and unpairing then pairing again.
 
 Needs Debian's python3-selenium, chromium and chromium-driver (scripts/setup installs
 them); run it with /usr/bin/python3 (a pyenv python has no selenium). Without them it
@@ -638,6 +638,45 @@ class WebTest(unittest.TestCase):
         self.assertEqual([e["message"] for e in self.a.console_errors()
                           if "Uncaught" in e["message"] or "Content Security Policy" in e["message"]], [])
         self.a.click("settings-dialog-close")
+
+    def test_16_search_finds_every_form_of_a_word_newest_first_a_page_at_a_time(self):
+        self.ensure_paired()
+        word = "kumquat" + "".join(chr(ord("a") + b % 26) for b in os.urandom(8))
+        texts = [f"the {word} number {i}" for i in range(24)]
+        texts.append(f"{word.upper().replace('U', 'Ü', 1)}, shouted")  # Folds to the word.
+        for text in texts:
+            self.alice.rpc("send", {"text": text})
+        api = self.alice.rpc("search", {"words": word, "limit": 100})
+        self.assertTrue(api.get("indexed"), "the word index is not complete")
+        self.assertEqual(sorted(m["text"] for m in api["messages"]), sorted(texts))
+        newest_first = [m["id"] for m in api["messages"]]
+
+        def shown():
+            return self.a.js("""return [...document.querySelectorAll(
+                '[data-testid=search-result]')].map(li => li.dataset.id);""")
+        self.a.click("open-search")
+        self.a.q("search-input").send_keys(word)
+        self.a.click("search-button")
+        self.a.wait(lambda d: len(shown()) == 20 and self.a.q("search-count").text == "20+ found",
+                    "the first page of results")
+        self.assertEqual(shown(), newest_first[:20])
+        self.assertTrue(self.a.q("search-more").is_displayed())
+        self.a.click("search-more")
+        self.a.wait(lambda d: len(shown()) == 25 and self.a.q("search-count").text == "25 found",
+                    "the older matches added below")
+        self.assertEqual(shown(), newest_first)
+        self.assertFalse(self.a.q("search-more").is_displayed(), "no more pages, yet the button shows")
+        # A prefix finds them too; a word nobody wrote finds nothing, and says so.
+        self.a.q("search-input").clear()
+        self.a.q("search-input").send_keys(word[:-2])
+        self.a.click("search-button")
+        self.a.wait(lambda d: self.a.q("search-count").text == "20+ found", "the prefix's results")
+        self.a.q("search-input").clear()
+        self.a.q("search-input").send_keys(word + "zz")
+        self.a.click("search-button")
+        self.a.wait(lambda d: self.a.q("search-count").text == "0 found" and not shown(),
+                    "nothing found, in words")
+        self.a.click("search-dialog-close")
 
     def test_97_unpair_from_the_page_then_pair_again(self):
         # Before test_98, which needs the pairing: the two pair again at the end.
