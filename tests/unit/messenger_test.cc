@@ -161,22 +161,24 @@ TEST_F(MessengerTest, AnEditMadeWhileThePartnerIsAwayArrivesOnceAfterACrash) {
   EXPECT_EQ(Versions(b(), at_b), (std::vector<std::string>{"first words", "second words"}));
 }
 
-// The partner's ack of a message sent before an edit or a forget marks the message
-// delivered and leaves what the edit or forget wrote (it once wrote the sent text back).
-TEST_F(MessengerTest, AnAckAfterAnEditOrAForgetKeepsWhatTheyWrote) {
+// The partner's ack of a message sent before an edit or a withdrawal marks it delivered
+// and keeps what they wrote (it once wrote the message back as it was sent).
+TEST_F(MessengerTest, AnAckAfterAnEditOrAWithdrawalKeepsWhatTheyWrote) {
   pair_.LinkDown();
-  control::SendRequest first;
-  first.set_text("see you at 8");
-  auto edited = a().Send(first);
+  control::SendRequest text;
+  text.set_text("see you at 8");
+  auto edited = a().Send(text);
   ASSERT_TRUE(edited.ok());
-  control::SendRequest second;
-  second.set_text("marker-forgotten-before-its-ack");
-  auto forgotten = a().Send(second);
-  ASSERT_TRUE(forgotten.ok());
+  control::SendRequest sealed;
+  sealed.set_text("marker-withdrawn-before-its-ack");
+  sealed.set_open_at_unix_ms(pair_.clock().NowUnixMs() + 3'600'000);
+  auto withdrawn = a().Send(sealed);
+  ASSERT_TRUE(withdrawn.ok());
   ASSERT_TRUE(Edit(a(), edited->id(), "see you at 9").ok());
-  control::Request forget;
-  forget.mutable_forget()->set_id(forgotten->id());
-  ASSERT_TRUE(a().Call(forget).ok());
+  control::Request retract;
+  retract.mutable_retract()->set_id(withdrawn->id());
+  auto retracted = a().Call(retract);
+  ASSERT_TRUE(retracted.ok()) << retracted.status().ToString();
   pair_.LinkUp();
   pair_.Settle();
   ASSERT_TRUE(a().Restart(/*crash=*/false).ok());
@@ -184,9 +186,8 @@ TEST_F(MessengerTest, AnAckAfterAnEditOrAForgetKeepsWhatTheyWrote) {
   EXPECT_EQ(a().Message(edited->id())->text(), "see you at 9");
   EXPECT_EQ(Versions(a(), edited->id()),
             (std::vector<std::string>{"see you at 8", "see you at 9"}));
-  EXPECT_NE(a().Message(forgotten->id())->forget(), Message::FORGET_NONE);
-  EXPECT_EQ(a().Message(forgotten->id())->text(), "");
-  EXPECT_TRUE(StoreLacks(a(), "marker-forgotten-before-its-ack"));
+  EXPECT_EQ(a().Message(withdrawn->id())->state(), Message::DELIVERED);
+  EXPECT_EQ(a().Message(withdrawn->id())->envelope().state(), Message::Envelope::WITHDRAWN);
 }
 
 TEST_F(MessengerTest, APartnersEditOfOurOwnMessageIsIgnored) {
