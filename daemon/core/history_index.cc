@@ -6,7 +6,7 @@
 
 #include <utility>
 
-#include "daemon/core/history_search.h"
+#include "daemon/core/message_view.h"
 
 namespace inmost::core {
 namespace {
@@ -19,7 +19,7 @@ constexpr size_t kCompactKeysAtMost = 64;
 }  // namespace
 
 std::string_view SearchedText(const records::HistoryEntry& entry) {
-  return ForgottenHere(entry.forget()) ? std::string_view() : std::string_view(entry.text());
+  return HasContent(entry) ? std::string_view(entry.text()) : std::string_view();
 }
 
 std::string TextFingerprint(std::string_view text) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "daemon/core/history_keys.h"
+#include "daemon/core/message_view.h"
 #include "daemon/crypto/wipe.h"
 #include "daemon/store/record_key.h"
 
@@ -160,6 +161,7 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
                                    "' does not parse: the store is damaged");
           return false;
         }
+        // Should a stale copy of a forgotten text remain, it is still never found.
         if ((before_id != 0 && fields->id >= before_id) || ForgottenHere(fields->forget) ||
             !HoldsEveryWord(fields->text, words, lowered)) {
           return true;
@@ -184,18 +186,6 @@ void Scan(const store::SealedStore& store, const std::vector<std::string>& words
 }
 
 }  // namespace
-
-bool ForgottenHere(records::HistoryEntry::ForgetState forget) {
-  switch (forget) {
-    case records::HistoryEntry::FORGOTTEN:
-    case records::HistoryEntry::ASKED:
-    case records::HistoryEntry::FORGOTTEN_BOTH:
-    case records::HistoryEntry::PARTNER_KEPT:
-      return true;
-    default:
-      return false;
-  }
-}
 
 Result<SearchResult> SearchHistory(const store::SealedStore& store, std::string_view words,
                                    uint32_t limit, unsigned threads, uint64_t before_id) {

@@ -19,10 +19,6 @@ struct SearchResult {
   bool more = false;                           // More entries matched than the limit.
 };
 
-// True when this side deleted an entry's text (`forget` is its ForgetState): should a
-// stale copy remain, a search must still never bring back what the user forgot.
-bool ForgottenHere(records::HistoryEntry::ForgetState forget);
-
 // The entries whose text contains every whitespace-separated word of `words`, ASCII
 // letters matching either case and every other byte only itself. Entries without
 // text never match: a withheld envelope, a nudge, a message forgotten here.

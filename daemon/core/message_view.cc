@@ -120,10 +120,13 @@ control::Message MessageView(const records::HistoryEntry& entry, bool partner_pr
   return m;
 }
 
-bool HasContent(const records::HistoryEntry& entry) {
+bool ForgottenHere(records::HistoryEntry::ForgetState forget) {
   using F = records::HistoryEntry;
-  return entry.forget() == F::FORGET_NONE || entry.forget() == F::PARTNER_ASKS ||
-         entry.forget() == F::KEPT;
+  return forget != F::FORGET_NONE && forget != F::PARTNER_ASKS && forget != F::KEPT;
+}
+
+bool HasContent(const records::HistoryEntry& entry) {
+  return !ForgottenHere(entry.forget());
 }
 
 std::string QuotedLine(const records::HistoryEntry& entry) {

@@ -25,8 +25,12 @@ uint64_t SealedFileSize(uint64_t size);
 // fills in what a together-envelope waits for.
 control::Message MessageView(const records::HistoryEntry& entry, bool partner_present);
 
-// False once an entry's content is deleted here (forgotten, disappeared); a request to
-// forget it that waits for this person, or was declined, leaves it.
+// True once an entry's content is deleted here (forgotten, disappeared); a request to
+// forget it that waits for this person, or was declined, leaves it. By state alone,
+// for readers (the search scan) that parse no more of an entry than its fields.
+bool ForgottenHere(records::HistoryEntry::ForgetState forget);
+
+// False once an entry's content is deleted here: !ForgottenHere(entry.forget()).
 bool HasContent(const records::HistoryEntry& entry);
 
 // What a reply quotes when the answered message's text cannot or must not be shown.
