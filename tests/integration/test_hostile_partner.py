@@ -57,7 +57,6 @@ class HostilePartner:
         self.lines = []
         self.lock = threading.Lock()
         self.arrived = queue.Queue()
-        self.marks = 0
         threading.Thread(target=self._read, daemon=True).start()
         up = self.wait(lambda line: "up" in line, ARRIVE, "the hostile partner's session is up")
         self.next_seq = int(up["up"]["next_seq"])
@@ -89,13 +88,6 @@ class HostilePartner:
     def command(self, line):
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
-
-    def sync(self):
-        """Waits until every command so far ran and its bytes are written."""
-        self.marks += 1
-        tag = f"m{self.marks}"
-        self.command(f"mark {tag}")
-        self.wait(lambda line: line.get("mark") == tag, ARRIVE, f"mark {tag}")
 
     def send(self, message):
         self.command("send " + json.dumps(message))
@@ -260,7 +252,9 @@ class HostilePartnerTest(IntegrationTest):
         p = self.partner()
         for _ in range(3):
             p.send({"ack": {"up_to_seq": "999999"}})
-        p.sync()
+        # Alice reads a session's frames in order: once she acknowledges a text sent after
+        # the acks, she has handled all three, and none can land on her next message.
+        p.wait_ack(p.deliver({"text": "after three bogus acks"}), "a text after the acks")
         self.assertLogsOnce("the partner acknowledged our messages up to seq 999999",
                             "acks past alice's stream")
         self.assertEqual(int(self.alice.status()["unacknowledged"]), 0)

@@ -338,11 +338,6 @@ Status HostileSession::Command(const std::string& line) {
     Pump(milliseconds(std::stoll(rest)), false);
     return Status::Ok();
   }
-  if (verb == "mark") {
-    FlushOut(milliseconds(10000));
-    Print("mark", Quoted(rest));
-    return Status::Ok();
-  }
   if (verb == "honest") {
     honest_ = rest == "on";
     return Status::Ok();

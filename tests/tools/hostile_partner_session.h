@@ -12,7 +12,6 @@
 //   flood N          N Deliver texts "flood <seq>" on our next seqs, as fast as the link takes
 //   honest on|off    acknowledge the partner's Deliver items as they arrive (default on)
 //   pump MS          only reads (and prints) for MS milliseconds
-//   mark TEXT        once everything before is written, prints {"mark": TEXT}
 //   close            closes the connection
 // Output, one JSON object a line: {"up": {...}} once the streams are open, {"recv": M} for
 // every PeerMessage but keepalives, {"sent_seq": N} for each deliver, {"closed": why} when
