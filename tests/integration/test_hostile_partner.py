@@ -252,6 +252,8 @@ class HostilePartnerTest(IntegrationTest):
         p = self.partner()
         for _ in range(3):
             p.send({"ack": {"up_to_seq": "999999"}})
+        # From here the partner acknowledges nothing unless told to.
+        p.command("honest off")
         # Alice reads a session's frames in order: once she acknowledges a text sent after
         # the acks, she has handled all three, and none can land on her next message.
         p.wait_ack(p.deliver({"text": "after three bogus acks"}), "a text after the acks")
@@ -260,7 +262,6 @@ class HostilePartnerTest(IntegrationTest):
         self.assertEqual(int(self.alice.status()["unacknowledged"]), 0)
         # Alice's stream goes on where it was: her next text is the next seq, and shows
         # delivered only once the partner acknowledges it.
-        p.command("honest off")
         sent = self.alice.send("after the bogus acks")
         got = p.wait(lambda line: line.get("recv", {}).get("deliver", {}).get("text") ==
                      "after the bogus acks", ARRIVE, "alice's text reaches the partner")

@@ -57,15 +57,14 @@ class TypingDraftsTest(IntegrationTest):
         events = self.subscribe(bob)
         told = alice.rpc("typing", {})
         self.assertTrue(told["told"], told)
+        # At most one signal every 3 s while typing goes on.
+        self.assertFalse(alice.rpc("typing", {})["told"], "a second signal at once")
         event = events.wait_event("partner_typing", ARRIVE)
         shown = event["partner_typing"]
         self.assertTrue(shown["typing"], shown)
         until = int(shown["until_unix_ms"])
         self.assertGreater(until, int(event["at_unix_ms"]))
         self.assertLessEqual(until, int(event["at_unix_ms"]) + 6000)
-
-        # At most one signal every 3 s while typing goes on.
-        self.assertFalse(alice.rpc("typing", {})["told"], "a second signal at once")
 
         stopped = alice.rpc("typing", {"stopped": True})
         self.assertTrue(stopped["told"], stopped)
