@@ -68,6 +68,7 @@ MAX_TEXT_BYTES = header_constant("daemon/core/conversation.h",
 
 DELIVERY_DEADLINE = 5.0 * SLOWDOWN  # Seconds for one partner message to arrive in a flood.
 STATUS_DEADLINE = 2.0 * SLOWDOWN    # Seconds for a status reply during a flood.
+LINK_BACK_DEADLINE = 10.0 * SLOWDOWN  # Seconds for the link to come back in a flood.
 # How many handshake attempts the flood test sends (fewer when sanitizers slow it down).
 FLOOD_ATTEMPTS = 15000 if not SANITIZER else 5000
 
@@ -401,7 +402,8 @@ class FloodTest(IntegrationTest):
                              "too many flood connections failed")
         self.assertEqual(sum(flood.answered), 0, "a stranger's handshake attempt was answered")
         self.assertGreaterEqual(exchanged, 1, "no partner message was sent during the flood")
-        wait_for(lambda: harness.link_up(self.alice, self.bob), 10, "the link to be up")
+        wait_for(lambda: harness.link_up(self.alice, self.bob), LINK_BACK_DEADLINE,
+                 "the link to be up")
         self.assert_rss_bound(rss, "handshake flood")
         # The stranger knows alice's key, not the pair's: no hello reached the DH.
         log = self.alice.log_text()
@@ -417,8 +419,8 @@ class FloodTest(IntegrationTest):
         rate limit, they would drain the budget bob's dials use; they are dropped at
         mac2 before it) for 3 s still cannot keep the partners apart:
         bob is restarted in the middle of it (so the link must be re-established),
-        and the link comes back within 10 s, every message sent is delivered, and
-        alice's VmRSS stays under 32 MiB."""
+        and the link comes back within 10 s (times SLOWDOWN under a sanitizer), every
+        message sent is delivered, and alice's VmRSS stays under 32 MiB."""
         rss = self.watch_rss(self.alice)
         flood = HandshakeFlood(self.alice_addr, mac1_key(self.alice_key), ["127.0.0.1"],
                                kinds=("wrong_key",), rate=1500, threads=4)
@@ -428,7 +430,7 @@ class FloodTest(IntegrationTest):
         self.bob.kill9()
         self.alice.send("sent while bob is down")
         self.bob.start(same_port=True)
-        wait_for(lambda: harness.link_up(self.alice, self.bob), 10,
+        wait_for(lambda: harness.link_up(self.alice, self.bob), LINK_BACK_DEADLINE,
                  "the link to come back during the flood")
         alice_events = self.alice.subscribe()
         bob_events = self.bob.subscribe()
@@ -490,7 +492,7 @@ class FloodTest(IntegrationTest):
             bob_events.close()
             self.bob.kill9()
             self.bob.start(same_port=True)
-            wait_for(lambda: harness.link_up(self.alice, self.bob), 10,
+            wait_for(lambda: harness.link_up(self.alice, self.bob), LINK_BACK_DEADLINE,
                      "the link to come back while the strangers fill the cap")
             bob_events = self.bob.subscribe()
             self.addCleanup(bob_events.close)
