@@ -104,10 +104,13 @@ class Partnership {
   Result<control::InviteReply> Issue(const std::vector<std::string>& addresses, int64_t seconds);
   // Forgets the partner we are ending the pairing with; `told`: their daemon knows.
   Status FinishEnding(bool told);
-  // The partner's PairingEnded item, stored in the batch being filled.
+  // The partner's PairingEnded item, stored in the batch being filled (or, when we
+  // ended it too, not stored: both ended it at once).
   void OnPairingEnded(const peer::Deliver& item);
-  // After that item is on disk: the partner is forgotten here too.
-  void EndedByPartner(int64_t at_unix_ms, const std::string& name);
+  // After that item is on disk: the partner is forgotten here too; what they kept
+  // of our stream (nullopt: not told) is delivered, the rest not.
+  void EndedByPartner(int64_t at_unix_ms, const std::string& name,
+                      std::optional<uint64_t> kept_up_to_seq);
 };
 
 }  // namespace inmost

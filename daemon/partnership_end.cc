@@ -1,7 +1,8 @@
 // The end of a pairing, told to the partner (partnership.h). `inmost unpair` puts a
-// PairingEnded item last on our stream and keeps the partner only until their daemon
-// acknowledges it, sending nothing else; the partner's daemon, storing it, marks
-// what it had not delivered as not delivered, forgets us and refuses to send more.
+// PairingEnded item last on our stream, saying how far we keep theirs (nothing more
+// of it is stored), and keeps the partner only until their daemon acknowledges it,
+// sending nothing else; the partner's daemon, storing it, marks what we kept as
+// delivered and the rest as not delivered, forgets us and refuses to send more.
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -84,23 +85,26 @@ Status Partnership::FinishEnding(bool told) {
 void Partnership::OnPairingEnded(const peer::Deliver& item) {
   const std::string name = parts_.boundaries.partner_name();
   const int64_t at = item.sent_at_unix_ms();
+  std::optional<uint64_t> kept;
+  if (item.pairing_ended().has_kept_up_to_seq()) kept = item.pairing_ended().kept_up_to_seq();
   parts_.conversation.AppendNotice(records::HistoryEntry::INCOMING,
                                    Called(name) + " ended the pairing on " + Day(at) + ".");
   // The rest once the item is on disk and acknowledged: the acknowledgement goes out
   // in this same completion, before the posted work forgets the partner.
-  parts_.commit.AfterSync([this, at, name](const Status& status) {
+  parts_.commit.AfterSync([this, at, name, kept](const Status& status) {
     if (!status.ok()) return;
-    boost::asio::post(io_, [this, at, name] { EndedByPartner(at, name); });
+    boost::asio::post(io_, [this, at, name, kept] { EndedByPartner(at, name, kept); });
   });
 }
 
-void Partnership::EndedByPartner(int64_t at_unix_ms, const std::string& name) {
+void Partnership::EndedByPartner(int64_t at_unix_ms, const std::string& name,
+                                 std::optional<uint64_t> kept_up_to_seq) {
   if (!partners_.partner()) return;
   // What they never stored stays here, shown as not delivered; nothing more goes.
   parts_.envelopes.StartWithNewPartner();
   parts_.files.StartWithNewPartner();
   parts_.nudges.StartWithNewPartner();
-  Status reset = parts_.conversation.StartWithNewPartner();
+  Status reset = parts_.conversation.StartWithNewPartner(kept_up_to_seq);
   if (!reset.ok()) log_.Error("could not close the conversation: " + reset.ToString());
   records::PairingEndedRecord ended;
   ended.set_by_partner(true);

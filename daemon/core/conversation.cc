@@ -112,14 +112,17 @@ void Conversation::PublishWhenWritten(control::Event event) {
   pending_events_.push_back(std::move(event));
 }
 
-Status Conversation::StartWithNewPartner() {
-  // What the former partner never stored will never reach anyone: say so.
-  for (uint64_t seq = durable_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
+Status Conversation::StartWithNewPartner(std::optional<uint64_t> partner_kept_up_to) {
+  // What the former partner never stored will never reach anyone: say so. (Acks in
+  // the batch being filled have marked theirs delivered already.)
+  const uint64_t kept = partner_kept_up_to.value_or(0);
+  for (uint64_t seq = counters_.out_acked() + 1; seq < durable_.next_out_seq(); ++seq) {
     auto index = Outgoing(seq);
     if (!index.ok() || index->history_id() == 0) continue;
     auto entry = Entry(index->history_id());
-    if (!entry.ok()) continue;
-    entry->set_state(records::HistoryEntry::NOT_DELIVERED);
+    if (!entry.ok() || entry->state() != records::HistoryEntry::PENDING) continue;
+    entry->set_state(seq <= kept ? records::HistoryEntry::DELIVERED
+                                 : records::HistoryEntry::NOT_DELIVERED);
     PutEntry(*entry);
   }
   // Our seqs run from 1 to next_out_seq: every outbox index is under one of them.

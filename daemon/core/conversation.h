@@ -204,8 +204,10 @@ class Conversation {
 
   // A new partner: sequence numbers start again at 1 in both directions, and what
   // was never delivered to the previous partner is never sent to the new one.
-  // History stays. Synced before it returns.
-  Status StartWithNewPartner();
+  // History stays. Synced before it returns. `partner_kept_up_to`: how far the
+  // partner, ending the pairing, kept our stream (PairingEnded); up to there our
+  // messages are delivered, past it not. Without it, past the last ack.
+  Status StartWithNewPartner(std::optional<uint64_t> partner_kept_up_to = std::nullopt);
 
   // The link came up (or was replaced): both sides first compare their streams
   // (StreamHello, stream_resync.cc); what is not yet acknowledged is re-sent after.

@@ -91,6 +91,12 @@ peer::Deliver Conversation::TextItem(const records::HistoryEntry& entry) const {
 }
 
 uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id, InBackups in_backups) {
+  if (item.has_pairing_ended()) {
+    // The last item of our stream, and the end of what we keep of theirs: the
+    // partner learns exactly which of its messages we hold.
+    item.mutable_pairing_ended()->set_kept_up_to_seq(counters_.in_stored());
+    counters_.set_ending(true);
+  }
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
   if (auto entry = Entry(history_id); history_id != 0 && entry.ok()) {
@@ -179,6 +185,14 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
         duplicate_ack_due_ = false;
         SendAckNow();
       });
+    }
+    return;
+  }
+  if (counters_.ending()) {
+    // We ended the pairing: nothing more of theirs is stored or acknowledged, as our
+    // PairingEnded told them. Theirs (both ended it at once) still ends it here.
+    if (deliver.has_pairing_ended()) {
+      for (const auto& handler : item_handlers_) handler(deliver);
     }
     return;
   }

@@ -272,6 +272,33 @@ class HostilePartnerTest(IntegrationTest):
         self.alice.wait_entry(sent["id"], lambda m: m["state"] == "DELIVERED", ARRIVE,
                               "the real ack delivers it")
 
+    def test_once_alice_ends_the_pairing_she_keeps_nothing_more_of_the_partners(self):
+        p = self.partner()
+        p.command("honest off")  # Alice's end stays unacknowledged until the test says.
+        # Commands run in order: once alice acks this, the partner is no longer honest.
+        stored = p.deliver({"text": "before the end"})
+        p.wait_ack(stored, "a text before the end")
+        reply = self.alice.rpc("unpair", {"confirm": True})
+        self.assertFalse(reply.get("partner_told", False), reply)
+        got = p.wait(lambda line: "pairing_ended" in line.get("recv", {}).get("deliver", {}),
+                     ARRIVE, "alice's PairingEnded")
+        ended = got["recv"]["deliver"]
+        self.assertEqual(int(ended["pairing_ended"]["kept_up_to_seq"]), stored, ended)
+        # A text crossing the end is neither stored nor acknowledged. (A re-send of what
+        # alice holds, after it, is: her ack of that proves she handled the text.)
+        crossing = "crossing the end " + secrets.token_hex(4)
+        p.deliver({"text": crossing})
+        acks = len(p.received("ack"))
+        p.deliver({"text": "re-sent"}, seq=stored)
+        wait_for(lambda: len(p.received("ack")) > acks, ARRIVE, "alice acknowledges the re-send")
+        self.assertEqual(max(int(a["up_to_seq"]) for a in p.received("ack")[acks:]), stored)
+        self.assertNotIn(crossing, [m.get("text") for m in self.alice.history_all()])
+        # Told (the partner acknowledges her end), alice forgets the partner.
+        p.send({"ack": {"up_to_seq": ended["seq"]}})
+        wait_for(lambda: not self.alice.status()["paired"], ARRIVE,
+                 "alice forgets the partner once told")
+        self.assertTrue(self.alice.status()["pairing_ended"]["partner_told"])
+
     # ---- envelopes and questions --------------------------------------------------
 
     def test_a_key_for_a_missing_or_retracted_envelope_opens_nothing(self):

@@ -173,7 +173,7 @@ Status CoreSide::RegisterRoutes() {
     p.router.HandledByLink(kind);
   }
   p.router.OnItem(peer::Deliver::kPairingEnded, "the partnership (not in a unit core)",
-                  [](const peer::Deliver&) {});
+                  [this](const peer::Deliver&) { ++pairing_ended_items_; });
   // As Daemon::RegisterRoutes.
   p.conversation.Register(p.router, [&p] { return p.envelopes.partner_present(); });
   p.boundaries.Register(p.router, [&p](bool present) { p.envelopes.OnPartnerPresence(present); });

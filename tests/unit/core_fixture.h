@@ -154,6 +154,9 @@ class CoreSide {
   CoreOptions& options() { return options_; }
   // What the core logged since it was created.
   std::string log_text() const { return log_lines_.str(); }
+  // The partner's PairingEnded items handed to the partnership (not in a unit core:
+  // only counted) since this side was created.
+  int pairing_ended_items() const { return pairing_ended_items_; }
 
   // ---- the peer link's calls, as Daemon makes them ----
   void LinkUp();  // The channel goes up first.
@@ -205,6 +208,7 @@ class CoreSide {
   log::Logger log_;
   std::vector<control::Event> events_;
   uint64_t present_sink_ = 0;
+  int pairing_ended_items_ = 0;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<store::SealedStore> store_;
   std::unique_ptr<CoreParts> parts_;
