@@ -131,6 +131,7 @@ Status Conversation::StartWithNewPartner(std::optional<uint64_t> partner_kept_up
   }
   awaiting_ack_.clear();
   unsent_.clear();
+  heard_their_end_ = false;
   uint64_t next_history_id = counters_.next_history_id();
   uint32_t last_indexed_day = counters_.last_indexed_day();
   uint64_t last_number = counters_.last_number();

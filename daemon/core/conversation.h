@@ -320,6 +320,7 @@ class Conversation {
   bool duplicate_ack_due_ = false;
   bool told_confused_ack_ = false;  // This session's ack past our stream was logged.
   bool told_odd_number_ = false;    // This session's item with a number not the partner's.
+  bool heard_their_end_ = false;    // Their PairingEnded, while we were ending it too.
   // Entries written in the batch being filled, and in the batch being written (kept
   // once written, until the next batch goes, so the replies and events that follow a
   // write read its entries without the store): what Entry() reads before the store,

@@ -190,8 +190,9 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
   }
   if (counters_.ending()) {
     // We ended the pairing: nothing more of theirs is stored or acknowledged, as our
-    // PairingEnded told them. Theirs (both ended it at once) still ends it here.
-    if (deliver.has_pairing_ended()) {
+    // PairingEnded told them. Theirs (both ended it at once) still ends it here, once.
+    if (deliver.has_pairing_ended() && !heard_their_end_) {
+      heard_their_end_ = true;
       for (const auto& handler : item_handlers_) handler(deliver);
     }
     return;

@@ -105,7 +105,9 @@ TEST_F(ConversationEndTest, BothEndingAtOnceEachStillHearsTheOthersEnd) {
   EndPairing(a());
   EndPairing(b());
   // b's PairingEnded follows a text a no longer keeps: it still reaches a's
-  // partnership, and a's reaches b's.
+  // partnership, and a's reaches b's; each once, however often it comes.
+  pair_.LinkUp();
+  pair_.LinkDown();
   pair_.LinkUp();
   EXPECT_TRUE(Incoming(a()).empty());
   EXPECT_EQ(a().pairing_ended_items(), 1);
