@@ -132,6 +132,10 @@ TEST_F(HistoryIndexTest, ARebuildCutShortByACrashGoesOnAfterIt) {
   control::SearchReply meanwhile = Search(a(), "meadow");
   EXPECT_FALSE(meanwhile.indexed());
   EXPECT_EQ(meanwhile.messages_size(), kMessages / 100 + 1);
+  // The search ran the loop while it read, so the rebuild went on, maybe to its end:
+  // let it end, and step through a second one with nothing else running.
+  ASSERT_TRUE(a().RunUntil([&] { return IndexComplete(a()); }));
+  ASSERT_TRUE(a().Call(rebuild).ok());
 
   // Run until the old index is gone and the first chunk is in, then crash.
   ASSERT_TRUE(a().RunUntil([&] { return IndexedIds(a(), "hello").empty(); }));
