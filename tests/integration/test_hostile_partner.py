@@ -275,7 +275,7 @@ class HostilePartnerTest(IntegrationTest):
     def test_once_alice_ends_the_pairing_she_keeps_nothing_more_of_the_partners(self):
         p = self.partner()
         p.command("honest off")  # Alice's end stays unacknowledged until the test says.
-        # Commands run in order: once alice acks this, the partner is no longer honest.
+        # Commands run in order: once alice acks this text, "honest off" holds.
         stored = p.deliver({"text": "before the end"})
         p.wait_ack(stored, "a text before the end")
         reply = self.alice.rpc("unpair", {"confirm": True})

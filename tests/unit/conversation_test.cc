@@ -42,7 +42,7 @@ class ConversationTest : public CorePairTest {
     side->commit.AfterSync([](const Status&) {});
     side.RunUntilIdle();
   }
-  // The acks `side` sent since the last Take, highest first (0: none).
+  // The highest ack `side` sent since the last Take (0: none).
   uint64_t HighestAck(CoreSide& side) {
     uint64_t highest = 0;
     for (const auto& m : OfKind(side.channel().Take(), PeerMessage::kAck)) {
