@@ -47,8 +47,10 @@ boost::asio::awaitable<Result<control::UnpairReply>> Partnership::Unpair(
     reply.set_forgotten(forgotten.forgotten());
     reply.set_partner_asked(forgotten.partner_asked());
   }
+  // The last item of our stream, and the end of what we keep of theirs: their daemon
+  // learns exactly which of its messages we hold.
   peer::Deliver ended;
-  ended.mutable_pairing_ended();
+  ended.mutable_pairing_ended()->set_kept_up_to_seq(parts_.conversation.StopTakingItems());
   parts_.conversation.EnqueueItem(std::move(ended), 0);
   // The item is on disk before the partner record says we are ending, so a crash in
   // between never leaves an ending with nothing to tell.

@@ -125,6 +125,11 @@ class Conversation {
   // Whether MarkRead tells the partner (a boundary each person sets). Off, the
   // partner sees their messages delivered, never read.
   void SetSendReadReceipts(bool send) { send_read_receipts_ = send; }
+  // We are ending the pairing: from the batch being filled on (and after a restart),
+  // the partner's items are neither stored nor acknowledged, except their own
+  // PairingEnded, handed on once. Returns the seq of the last one kept, which our
+  // PairingEnded tells them. A failed write undoes it; StartWithNewPartner ends it.
+  uint64_t StopTakingItems();
 
   // ---- for the envelope logic: writes go into the batch being filled
   // (history_entries.cc; the two Enqueue* are stream_delivery.cc) ----

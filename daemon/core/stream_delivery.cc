@@ -91,12 +91,6 @@ peer::Deliver Conversation::TextItem(const records::HistoryEntry& entry) const {
 }
 
 uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id, InBackups in_backups) {
-  if (item.has_pairing_ended()) {
-    // The last item of our stream, and the end of what we keep of theirs: the
-    // partner learns exactly which of its messages we hold.
-    item.mutable_pairing_ended()->set_kept_up_to_seq(counters_.in_stored());
-    counters_.set_ending(true);
-  }
   item.set_seq(NextOutSeq());
   if (item.sent_at_unix_ms() == 0) item.set_sent_at_unix_ms(clock_.NowUnixMs());
   if (auto entry = Entry(history_id); history_id != 0 && entry.ok()) {
@@ -113,6 +107,11 @@ uint64_t Conversation::EnqueueItem(peer::Deliver item, uint64_t history_id, InBa
   uint64_t seq = item.seq();
   unsent_.push_back(std::move(item));
   return seq;
+}
+
+uint64_t Conversation::StopTakingItems() {
+  counters_.set_ending(true);
+  return counters_.in_stored();
 }
 
 void Conversation::SendDurable() {
@@ -189,8 +188,8 @@ void Conversation::OnDeliver(const peer::Deliver& deliver) {
     return;
   }
   if (counters_.ending()) {
-    // We ended the pairing: nothing more of theirs is stored or acknowledged, as our
-    // PairingEnded told them. Theirs (both ended it at once) still ends it here, once.
+    // We ended the pairing: nothing more of theirs is stored or acknowledged (see
+    // StopTakingItems). Theirs (both ended it at once) still ends it here, once.
     if (deliver.has_pairing_ended() && !heard_their_end_) {
       heard_their_end_ = true;
       for (const auto& handler : item_handlers_) handler(deliver);

@@ -37,7 +37,7 @@ class ConversationTest : public CorePairTest {
   // Puts PairingEnded last on `side`'s stream and syncs it, as Partnership::Unpair.
   void EndPairing(CoreSide& side) {
     peer::Deliver ended;
-    ended.mutable_pairing_ended();
+    ended.mutable_pairing_ended()->set_kept_up_to_seq(side->conversation.StopTakingItems());
     side->conversation.EnqueueItem(std::move(ended), 0);
     side->commit.AfterSync([](const Status&) {});
     side.RunUntilIdle();
